@@ -1,0 +1,202 @@
+package flow
+
+import (
+	"fmt"
+	"math"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// Objective is the training objective of a scalar deep linear network y = w_1⋯w_d·x on
+// data normalized as in MATH.md §1 (mean x² = 1, mean x·y = 1):
+//
+//	L(w) = ½ e² + C                       e = W − 1, W = ∏ w_i
+//	F(w) = L(w) + ½ σ² W² + (μ/2) ‖w‖²     (expected loss under input noise σ, weight decay μ)
+//
+// The zero values of WeightDecay and Noise give the plain loss.
+type Objective struct {
+	// Depth d ≥ 2.
+	Depth int
+	// WeightDecay μ ≥ 0.
+	WeightDecay float64
+	// Noise σ ≥ 0: the standard deviation of Gaussian noise added to the inputs.
+	// In the flow it enters through the expected loss.
+	Noise float64
+	// C = ½(mean(y²) − 1) ≥ 0 is the loss that no network removes; 0 for the population loss.
+	C float64
+}
+
+// Validate reports the first setting that is out of range.
+func (o Objective) Validate() error {
+	switch {
+	case o.Depth < 2:
+		return fmt.Errorf("flow: depth %d < 2", o.Depth)
+	case !(o.WeightDecay >= 0) || math.IsInf(o.WeightDecay, 0):
+		return fmt.Errorf("flow: weight decay %v must be finite and ≥ 0", o.WeightDecay)
+	case !(o.Noise >= 0) || math.IsInf(o.Noise, 0):
+		return fmt.Errorf("flow: noise %v must be finite and ≥ 0", o.Noise)
+	case !(o.C >= 0) || math.IsInf(o.C, 0):
+		return fmt.Errorf("flow: loss floor c %v must be finite and ≥ 0", o.C)
+	}
+	return nil
+}
+
+// Product returns W = ∏ w_i.
+func Product(w []float64) float64 {
+	p := 1.0
+	for _, v := range w {
+		p *= v
+	}
+	return p
+}
+
+// Partials writes g_i = ∏_{j≠i} w_j into g, as products (never W/w_i, since w_i may be 0).
+// It panics if the lengths differ.
+func Partials(g, w []float64) {
+	if len(g) != len(w) {
+		panic("flow: length mismatch")
+	}
+	p := 1.0
+	for i, v := range w {
+		g[i] = p
+		p *= v
+	}
+	p = 1.0
+	for i := len(w) - 1; i >= 0; i-- {
+		g[i] *= p
+		p *= w[i]
+	}
+}
+
+// Loss returns the data loss L(w) = ½(W − 1)² + C, without regularizers.
+func (o Objective) Loss(w []float64) float64 {
+	e := Product(w) - 1
+	return 0.5*e*e + o.C
+}
+
+// Value returns the objective F(w).
+func (o Objective) Value(w []float64) float64 {
+	W := Product(w)
+	e := W - 1
+	s2 := o.Noise * o.Noise
+	var n2 float64
+	for _, v := range w {
+		n2 += v * v
+	}
+	return 0.5*e*e + o.C + 0.5*s2*W*W + 0.5*o.WeightDecay*n2
+}
+
+// dFdW returns ∂F/∂W = e + σ²W for the product W.
+func (o Objective) dFdW(W float64) float64 {
+	return W - 1 + o.Noise*o.Noise*W
+}
+
+// Gradient writes ∇F(w) into grad: ∂F/∂w_i = (e + σ²W)·g_i + μ·w_i.
+// It panics if the lengths differ.
+func (o Objective) Gradient(grad, w []float64) {
+	Partials(grad, w)
+	a := o.dFdW(Product(w))
+	for i := range grad {
+		grad[i] = a*grad[i] + o.WeightDecay*w[i]
+	}
+}
+
+// cross returns ∂g_i/∂w_j = ∏_{k≠i,j} w_k for i ≠ j (0 for i = j).
+func cross(w []float64, i, j int) float64 {
+	if i == j {
+		return 0
+	}
+	p := 1.0
+	for k, v := range w {
+		if k != i && k != j {
+			p *= v
+		}
+	}
+	return p
+}
+
+// Hessian writes ∇²F(w) into dst, which must be d×d:
+//
+//	H_ij = (1 + σ²) g_i g_j + (e + σ²W) ∂g_i/∂w_j + μ δ_ij.
+func (o Objective) Hessian(dst *mat.SymDense, w []float64) {
+	d := len(w)
+	if dst.SymmetricDim() != d {
+		panic("flow: Hessian size mismatch")
+	}
+	g := make([]float64, d)
+	Partials(g, w)
+	a := o.dFdW(Product(w))
+	s := 1 + o.Noise*o.Noise
+	for i := 0; i < d; i++ {
+		for j := i; j < d; j++ {
+			h := s*g[i]*g[j] + a*cross(w, i, j)
+			if i == j {
+				h += o.WeightDecay
+			}
+			dst.SetSym(i, j, h)
+		}
+	}
+}
+
+// HessVec writes ∇²F(w)·v into dst without forming the matrix; g is scratch of length d.
+func (o Objective) HessVec(dst, g, w, v []float64) {
+	Partials(g, w)
+	a := o.dFdW(Product(w))
+	s := 1 + o.Noise*o.Noise
+	var gv float64
+	for i := range g {
+		gv += g[i] * v[i]
+	}
+	for i := range dst {
+		var c float64
+		if a != 0 {
+			for j := range w {
+				if j != i {
+					c += cross(w, i, j) * v[j]
+				}
+			}
+		}
+		dst[i] = s*g[i]*gv + a*c + o.WeightDecay*v[i]
+	}
+}
+
+// Sharpness returns the largest eigenvalue of the Hessian of the data loss L at w. On the
+// manifold of minima it equals Σ_i g_i² (MATH.md §1).
+func Sharpness(w []float64) float64 {
+	d := len(w)
+	if d == 2 {
+		// Closed form of the largest eigenvalue of a symmetric 2×2 matrix.
+		e := w[0]*w[1] - 1
+		a, b, c := w[1]*w[1], w[0]*w[1]+e, w[0]*w[0]
+		m, r := 0.5*(a+c), math.Hypot(0.5*(a-c), b)
+		return m + r
+	}
+	h := mat.NewSymDense(d, nil)
+	Objective{Depth: d}.Hessian(h, w)
+	var es mat.EigenSym
+	if !es.Factorize(h, false) {
+		return math.NaN()
+	}
+	v := es.Values(nil)
+	return v[len(v)-1]
+}
+
+// Imbalance writes the adjacent imbalances D_{i,i+1} = w_i² − w_{i+1}² into dst (length d−1)
+// and returns ‖D‖ = max_{i,j} |D_ij| = max w_i² − min w_i².
+func Imbalance(dst, w []float64) float64 {
+	if len(dst) != len(w)-1 {
+		panic("flow: length mismatch")
+	}
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for i, v := range w {
+		s := v * v
+		lo, hi = math.Min(lo, s), math.Max(hi, s)
+		if i+1 < len(w) {
+			dst[i] = s - w[i+1]*w[i+1]
+		}
+	}
+	return hi - lo
+}
+
+// Pair returns D_ij = w_i² − w_j².
+func Pair(w []float64, i, j int) float64 { return w[i]*w[i] - w[j]*w[j] }

@@ -1,0 +1,553 @@
+package ode
+
+import (
+	"fmt"
+	"math"
+)
+
+// Default settings; see the Settings field comments.
+const (
+	defaultRtol           = 1e-6
+	defaultAtol           = 1e-9
+	defaultMaxSteps       = 100000
+	defaultEventSamples   = 8
+	defaultStiffnessCheck = 1000
+	// Hairer's stiffness test fires after 15 consecutive positive tests and is reset by 6 negative ones.
+	stiffCount    = 15
+	nonStiffCount = 6
+	// unitRoundoff is the u of the step-size guard 0.1·|h| ≤ |t|·u (Hairer's UROUND).
+	unitRoundoff = 2.3e-16
+)
+
+// Integrate solves the initial value problem p with method m. A nil s means default settings.
+//
+// The step size is chosen by the PI controller of Hairer, Nørsett & Wanner (Solving ODEs I,
+// §II.4 and the codes DOPRI5/DOP853) with the method's constants, starting from Hairer's
+// HINIT estimate. The last step is shortened to land exactly on p.T1.
+//
+// Settings that a user can get wrong (negative tolerances, output times out of range, …)
+// give an error. Integrate panics if p.Func or m is nil or the tolerance vectors do not have
+// the length of p.Y0.
+func Integrate(p Problem, s *Settings, m Method) (*Result, error) {
+	if p.Func == nil || m == nil {
+		panic("ode: nil function or method")
+	}
+	var set Settings
+	if s != nil {
+		set = *s
+	}
+	n := len(p.Y0)
+	if set.RtolVec != nil && len(set.RtolVec) != n || set.AtolVec != nil && len(set.AtolVec) != n {
+		panic("ode: tolerance vector length mismatch")
+	}
+	if err := checkSettings(&set, p); err != nil {
+		return nil, err
+	}
+	d := newDriver(p, &set, m)
+	d.run()
+	return d.res, nil
+}
+
+func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+
+func checkSettings(s *Settings, p Problem) error {
+	if !finite(p.T0) || !finite(p.T1) {
+		return fmt.Errorf("ode: time span [%v, %v] is not finite", p.T0, p.T1)
+	}
+	for i, v := range p.Y0 {
+		if !finite(v) {
+			return fmt.Errorf("ode: initial state y0[%d] = %v is not finite", i, v)
+		}
+	}
+	if s.Rtol == 0 {
+		s.Rtol = defaultRtol
+	}
+	if s.Atol == 0 {
+		s.Atol = defaultAtol
+	}
+	for _, v := range append([]float64{s.Rtol, s.Atol}, append(s.RtolVec, s.AtolVec...)...) {
+		if !(v >= 0) || math.IsInf(v, 0) {
+			return fmt.Errorf("ode: tolerance %v must be finite and ≥ 0", v)
+		}
+	}
+	for name, v := range map[string]float64{"initial step": s.InitialStep, "maximum step": s.MaxStep, "fixed step": s.FixedStep} {
+		if !(v >= 0) || math.IsInf(v, 0) {
+			return fmt.Errorf("ode: %s %v must be finite and ≥ 0", name, v)
+		}
+	}
+	if s.MaxSteps < 0 {
+		return fmt.Errorf("ode: step limit %d must be ≥ 0", s.MaxSteps)
+	}
+	if s.MaxSteps == 0 {
+		s.MaxSteps = defaultMaxSteps
+	}
+	if s.EventSamples < 0 {
+		return fmt.Errorf("ode: event samples %d must be ≥ 0", s.EventSamples)
+	}
+	if s.EventSamples == 0 {
+		s.EventSamples = defaultEventSamples
+	}
+	if s.StiffnessCheck == 0 {
+		s.StiffnessCheck = defaultStiffnessCheck
+	}
+	dir := 1.0
+	if p.T1 < p.T0 {
+		dir = -1
+	}
+	prev := p.T0
+	for _, t := range s.Output {
+		if !finite(t) || (t-prev)*dir < 0 || (t-p.T1)*dir > 0 {
+			return fmt.Errorf("ode: output time %v is out of order or outside [%v, %v]", t, p.T0, p.T1)
+		}
+		prev = t
+	}
+	for i, e := range s.Events {
+		if e.Func == nil {
+			return fmt.Errorf("ode: event %d has no function", i)
+		}
+	}
+	return nil
+}
+
+type driver struct {
+	p   Problem
+	s   *Settings
+	m   Method
+	ctl Control
+	sc  Scale
+	res *Result
+	n   int
+	dir float64
+
+	y, y1, f0, f1, tmp []float64
+	dense              bool
+	nextOut            int
+	gPrev              []float64 // event values at the start of the step
+	hits               []EventHit
+}
+
+func newDriver(p Problem, s *Settings, m Method) *driver {
+	n := len(p.Y0)
+	d := &driver{p: p, s: s, m: m, n: n, dir: 1}
+	if p.T1 < p.T0 {
+		d.dir = -1
+	}
+	d.sc = Scale{rtol: s.Rtol, atol: s.Atol, rtolVec: s.RtolVec, atolVec: s.AtolVec}
+	d.ctl = m.Control()
+	for _, c := range []struct {
+		dst *float64
+		v   float64
+	}{{&d.ctl.Safety, s.Safety}, {&d.ctl.Fac1, s.Fac1}, {&d.ctl.Fac2, s.Fac2}, {&d.ctl.Beta, s.Beta}} {
+		if c.v != 0 {
+			*c.dst = c.v
+		}
+	}
+	if d.ctl.Beta < 0 {
+		d.ctl.Beta = 0
+	}
+	buf := make([]float64, 5*n)
+	d.y, d.y1, d.f0, d.f1, d.tmp = buf[:n:n], buf[n:2*n:2*n], buf[2*n:3*n:3*n], buf[3*n:4*n:4*n], buf[4*n:]
+	copy(d.y, p.Y0)
+	d.dense = len(s.Output) > 0 || len(s.Events) > 0
+	d.res = &Result{T: p.T0, StiffAt: math.NaN(), Y: make([]float64, n)}
+	if k := len(s.Output); k > 0 {
+		d.res.OutputT = make([]float64, 0, k)
+		d.res.OutputY = make([][]float64, 0, k)
+	}
+	d.gPrev = make([]float64, len(s.Events))
+	return d
+}
+
+func (d *driver) eval(dst []float64, t float64, y []float64) {
+	d.p.Func(dst, t, y)
+	d.res.Stats.Evaluations++
+}
+
+// norm returns Hairer's RMS norm ‖v/sk‖ with sk computed from y alone.
+func (d *driver) norm(v []float64) float64 {
+	var s float64
+	for i, x := range v {
+		r := x / d.sc.At(i, d.y[i], d.y[i])
+		s += r * r
+	}
+	return math.Sqrt(s / float64(d.n))
+}
+
+// hinit is Hairer's initial step-size heuristic (Solving ODEs I, §II.4): one Euler probe.
+func (d *driver) hinit(t, hmax float64) float64 {
+	d0, d1 := d.norm(d.y), d.norm(d.f0)
+	h := 0.01 * d0 / d1
+	if d0 <= 1e-10 || d1 <= 1e-10 || !finite(h) {
+		h = 1e-6
+	}
+	h = math.Min(h, hmax)
+	for i := range d.y1 {
+		d.y1[i] = d.y[i] + d.dir*h*d.f0[i]
+	}
+	d.eval(d.f1, t+d.dir*h, d.y1)
+	for i := range d.tmp {
+		d.tmp[i] = d.f1[i] - d.f0[i]
+	}
+	d2 := d.norm(d.tmp) / h
+	order := float64(d.ctl.Order)
+	var h1 float64
+	if dm := math.Max(d1, d2); dm <= 1e-15 {
+		h1 = math.Max(1e-6, 1e-3*h)
+	} else {
+		h1 = math.Pow(0.01/dm, 1/order)
+	}
+	h = math.Min(math.Min(100*h, h1), hmax)
+	if !finite(h) || h <= 0 {
+		h = 1e-6
+	}
+	return d.dir * h
+}
+
+func allFinite(v []float64) bool {
+	for _, x := range v {
+		if !finite(x) {
+			return false
+		}
+	}
+	return true
+}
+
+func (d *driver) stop(st Status, t, h float64) {
+	d.res.Status = st
+	d.res.T = t
+	d.res.H = h
+	copy(d.res.Y, d.y)
+}
+
+func (d *driver) run() {
+	s, p, m := d.s, d.p, d.m
+	t := p.T0
+	m.Init(p.Func, d.n)
+	d.eval(d.f0, t, d.y)
+	if !allFinite(d.f0) {
+		d.stop(NonFinite, t, 0)
+		return
+	}
+	d.output(t, t, d.y) // outputs at T0
+	for i, e := range s.Events {
+		d.gPrev[i] = e.Func(t, d.y)
+	}
+	if s.Observer != nil && s.Observer(t, d.y) {
+		d.stop(ObserverStop, t, 0)
+		return
+	}
+	span := math.Abs(p.T1 - p.T0)
+	if span == 0 {
+		d.stop(Success, t, 0)
+		return
+	}
+	if s.FixedStep > 0 {
+		d.runFixed(span)
+		return
+	}
+	hmax := span
+	if s.MaxStep > 0 {
+		hmax = math.Min(hmax, s.MaxStep)
+	}
+	var h float64
+	if s.InitialStep > 0 {
+		h = d.dir * math.Min(s.InitialStep, hmax)
+	} else {
+		h = d.hinit(t, hmax)
+	}
+
+	ctl := d.ctl
+	expo1 := 1/float64(ctl.Order) - ctl.BetaWeight*ctl.Beta
+	facc1, facc2 := 1/ctl.Fac1, 1/ctl.Fac2
+	facold := 1e-4
+	reject, last := false, false
+	failure := StepTooSmall // the status when the step size underflows
+	iasti, nonsti := 0, 0
+	st := &d.res.Stats
+	for {
+		if st.Steps >= s.MaxSteps {
+			d.stop(StepLimit, t, h)
+			return
+		}
+		if 0.1*math.Abs(h) <= math.Abs(t)*unitRoundoff || math.Abs(h) < math.SmallestNonzeroFloat64*1e10 {
+			d.stop(failure, t, h)
+			return
+		}
+		if (t+1.01*h-p.T1)*d.dir >= 0 {
+			h = p.T1 - t
+			last = true
+		}
+		st.Steps++
+		err, ev := m.Step(d.y1, t, h, d.y, d.f0, &d.sc)
+		st.Evaluations += ev
+		if !finite(err) || err < 0 {
+			// A non-finite proposal (err NaN or Inf) or unsolved stage equations (err < 0):
+			// retry with the smallest allowed factor.
+			failure = NonFinite
+			if err < 0 {
+				failure = NoConvergence
+			}
+			st.Rejected++
+			h *= ctl.Fac1
+			reject, last = true, false
+			continue
+		}
+		failure = StepTooSmall
+		fac11 := math.Pow(err, expo1)
+		fac := fac11 / math.Pow(facold, ctl.Beta)
+		fac = math.Max(facc2, math.Min(facc1, fac/ctl.Safety))
+		hnew := h / fac
+		if err > 1 {
+			hnew = h / math.Min(facc1, fac11/ctl.Safety)
+			reject, last = true, false
+			st.Rejected++
+			h = hnew
+			continue
+		}
+		// Accepted.
+		facold = math.Max(err, 1e-4)
+		st.Accepted++
+		st.Evaluations += m.Accept(d.f1, d.dense)
+		tnew := t + h
+		if last {
+			tnew = p.T1
+		}
+		if !allFinite(d.y1) || !allFinite(d.f1) {
+			d.stop(NonFinite, t, h)
+			return
+		}
+		if s.StiffnessCheck > 0 && (st.Accepted%s.StiffnessCheck == 0 || iasti > 0) {
+			if hl := m.Stiffness(); hl > ctl.StiffLimit {
+				nonsti = 0
+				iasti++
+				if iasti == stiffCount && !d.res.Stiff {
+					d.res.Stiff, d.res.StiffAt = true, t
+				}
+			} else if !math.IsNaN(hl) {
+				nonsti++
+				if nonsti == nonStiffCount {
+					iasti = 0
+				}
+			}
+		}
+		if d.stepDone(t, tnew) {
+			return
+		}
+		t = tnew
+		if last {
+			d.stop(Success, t, hnew)
+			return
+		}
+		if math.Abs(hnew) > hmax {
+			hnew = d.dir * hmax
+		}
+		if reject {
+			hnew = d.dir * math.Min(math.Abs(hnew), math.Abs(h))
+		}
+		reject = false
+		h = hnew
+	}
+}
+
+// runFixed takes ⌈span/FixedStep⌉ equal steps; t_k = T0 + k·h is computed, not accumulated.
+func (d *driver) runFixed(span float64) {
+	p, m := d.p, d.m
+	nsteps := int(math.Ceil(span/d.s.FixedStep - 1e-9))
+	if nsteps < 1 {
+		nsteps = 1
+	}
+	h := (p.T1 - p.T0) / float64(nsteps)
+	st := &d.res.Stats
+	t := p.T0
+	for k := 1; k <= nsteps; k++ {
+		if st.Steps >= d.s.MaxSteps {
+			d.stop(StepLimit, t, h)
+			return
+		}
+		st.Steps++
+		err, ev := m.Step(d.y1, t, h, d.y, d.f0, nil)
+		st.Evaluations += ev
+		if err < 0 { // the method could not complete the step (implicit stage equations)
+			d.stop(NoConvergence, t, h)
+			return
+		}
+		st.Accepted++
+		st.Evaluations += m.Accept(d.f1, d.dense)
+		if !allFinite(d.y1) || !allFinite(d.f1) {
+			d.stop(NonFinite, t, h)
+			return
+		}
+		tnew := p.T0 + float64(k)*h
+		if k == nsteps {
+			tnew = p.T1
+		}
+		if d.stepDone(t, tnew) {
+			return
+		}
+		t = tnew
+	}
+	d.stop(Success, t, h)
+}
+
+// stepDone handles an accepted step from t to tnew whose end state is in y1: events,
+// output, the observer; then it moves y1 into y. It returns true when the run stops.
+func (d *driver) stepDone(t, tnew float64) bool {
+	h := tnew - t
+	if len(d.s.Events) > 0 {
+		if tr, ok := d.events(t, tnew); ok {
+			// Terminal event: the run ends at its root.
+			m := d.m
+			m.Interpolate(d.tmp, tr)
+			d.output(t, tr, d.tmp)
+			copy(d.y, d.tmp)
+			d.stop(EventStop, tr, h)
+			return true
+		}
+	}
+	d.output(t, tnew, d.y1)
+	copy(d.y, d.y1)
+	copy(d.f0, d.f1)
+	if d.s.Observer != nil && d.s.Observer(tnew, d.y) {
+		d.stop(ObserverStop, tnew, h)
+		return true
+	}
+	d.res.T = tnew
+	return false
+}
+
+// output stores the states at the output times in (t, tend] (or at t = tend = T0), taking
+// yend itself at tend and the dense output inside.
+func (d *driver) output(t, tend float64, yend []float64) {
+	out := d.s.Output
+	for d.nextOut < len(out) {
+		to := out[d.nextOut]
+		if (to-tend)*d.dir > 0 {
+			return
+		}
+		y := make([]float64, d.n)
+		if to == tend {
+			copy(y, yend)
+		} else {
+			d.m.Interpolate(y, to)
+		}
+		d.res.OutputT = append(d.res.OutputT, to)
+		d.res.OutputY = append(d.res.OutputY, y)
+		d.nextOut++
+	}
+}
+
+// events samples every event function at EventSamples interior points of the step
+// [t, tnew] on the dense output, locates each sign change, and records the hits in time
+// order. It returns the time of the first terminal root in the step, if any.
+func (d *driver) events(t, tnew float64) (float64, bool) {
+	ev := d.s.Events
+	ns := d.s.EventSamples
+	first := len(d.res.Events)
+	termT, term := 0.0, false
+	for i, e := range ev {
+		ga, ta := d.gPrev[i], t
+		for j := 1; j <= ns+1; j++ {
+			var tb float64
+			var gb float64
+			if j == ns+1 {
+				tb = tnew
+				gb = e.Func(tb, d.y1)
+			} else {
+				tb = t + (tnew-t)*float64(j)/float64(ns+1)
+				d.m.Interpolate(d.tmp, tb)
+				gb = e.Func(tb, d.tmp)
+			}
+			if sa, sb := sign(ga), sign(gb); sa != 0 && sa != sb {
+				dirn := -sa
+				if e.Direction == 0 || e.Direction == dirn {
+					root := tb
+					if sb != 0 {
+						root = d.root(e.Func, ta, tb, ga, gb)
+					}
+					if !term || (root-termT)*d.dir < 0 {
+						y := make([]float64, d.n)
+						if root == tnew {
+							copy(y, d.y1)
+						} else {
+							d.m.Interpolate(y, root)
+						}
+						d.res.Events = append(d.res.Events, EventHit{Event: i, T: root, Y: y, Direction: dirn})
+						if e.Terminal {
+							termT, term = root, true
+						}
+					}
+				}
+			}
+			ga, ta = gb, tb
+			if term && (ta-termT)*d.dir >= 0 {
+				break
+			}
+		}
+		d.gPrev[i] = ga
+	}
+	// Sort the hits of this step by time, and drop those after a terminal root.
+	hs := d.res.Events[first:]
+	for a := 1; a < len(hs); a++ {
+		for b := a; b > 0 && (hs[b].T-hs[b-1].T)*d.dir < 0; b-- {
+			hs[b], hs[b-1] = hs[b-1], hs[b]
+		}
+	}
+	if term {
+		k := first
+		for k < len(d.res.Events) && (d.res.Events[k].T-termT)*d.dir <= 0 {
+			k++
+		}
+		d.res.Events = d.res.Events[:k]
+	}
+	return termT, term
+}
+
+func sign(x float64) int {
+	switch {
+	case x > 0:
+		return 1
+	case x < 0:
+		return -1
+	}
+	return 0
+}
+
+// root finds the root of g on the dense output between a and b, where ga and gb have
+// opposite signs, by the Illinois variant of regula falsi with bisection safeguards, to the
+// resolution of float64 in t.
+func (d *driver) root(g func(float64, []float64) float64, a, b, ga, gb float64) float64 {
+	side := 0
+	for it := 0; it < 200; it++ {
+		if math.Abs(b-a) <= 4*unitRoundoff*math.Max(math.Abs(a), math.Abs(b)) || math.Abs(b-a) < 1e-300 {
+			break
+		}
+		c := (a*gb - b*ga) / (gb - ga)
+		// Keep c strictly inside and fall back to bisection when regula falsi stalls.
+		if !((c-a)*(c-b) < 0) || !finite(c) || it%4 == 3 {
+			c = 0.5 * (a + b)
+		}
+		if (c-a)*(c-b) >= 0 {
+			break
+		}
+		d.m.Interpolate(d.tmp, c)
+		gc := g(c, d.tmp)
+		switch {
+		case gc == 0:
+			return c
+		case sign(gc) == sign(gb):
+			b, gb = c, gc
+			if side == 1 {
+				ga /= 2
+			}
+			side = 1
+		default:
+			a, ga = c, gc
+			if side == -1 {
+				gb /= 2
+			}
+			side = -1
+		}
+	}
+	// Return the end that lies after the sign change, so the state is past the crossing.
+	return b
+}
