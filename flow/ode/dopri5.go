@@ -14,6 +14,7 @@ type DOPRI5 struct {
 	ys      []float64
 	y0, y1  []float64 // the ends of the last step, aliased to the driver's buffers
 	t, h    float64
+	td, hd  float64 // the step of the dense output
 	rcont   [5][]float64
 	hLambda float64
 }
@@ -141,6 +142,7 @@ func (m *DOPRI5) Accept(f1 []float64, dense bool) int {
 	}
 	if dense {
 		h := m.h
+		m.td, m.hd = m.t, h
 		r := m.rcont
 		for i := range f1 {
 			ydiff := m.y1[i] - m.y0[i]
@@ -157,7 +159,7 @@ func (m *DOPRI5) Accept(f1 []float64, dense bool) int {
 
 // Interpolate implements Method with Shampine's 4th-order interpolant.
 func (m *DOPRI5) Interpolate(dst []float64, t float64) {
-	th := (t - m.t) / m.h
+	th := (t - m.td) / m.hd
 	th1 := 1 - th
 	r := m.rcont
 	for i := range dst {

@@ -7,59 +7,78 @@ import "math"
 // It conserves every quadratic invariant of the flow exactly, so computed in float64 it keeps
 // them to round-off: it is the reference for "is this quantity conserved?".
 //
-// The stage equations Z_i = h Σ_j a_ij f(t + c_j h, y + Z_j) are solved by fixed-point
-// iteration until the correction reaches round-off, and the update y1 = y + h Σ b_i k_i is
-// summed with compensation (Kahan), so that round-off does not accumulate over many steps.
+// The stage equations Z_i = h Σ_j a_ij f(t + c_j h, y + Z_j) are solved by simplified Newton
+// iteration, with the Jacobian of f from forward differences at the start of the step, until
+// the correction reaches round-off; the update y1 = y + h Σ b_i k_i is summed with
+// compensation (Kahan), so that round-off does not accumulate over many steps.
 //
 // With Settings.FixedStep it takes equal steps. Otherwise the error is estimated by step
 // doubling: a step of h is compared with two steps of h/2, err = ‖y_{h/2,h/2} − y_h‖/15, and the
-// two half steps are kept (no extrapolation, which would spoil the conservation).
-// Dense output is the cubic Hermite interpolant of the accepted step (order 3).
+// two half steps are kept (no extrapolation, which would spoil the conservation). Without
+// local extrapolation the global error scales as rtol^(4/5), not rtol.
 //
-// The fixed-point iteration converges when h·L·|A| < 1 (L the Lipschitz constant of f); when it
-// does not, the adaptive integration shrinks the step and the fixed-step one stops with
-// NoConvergence. The zero value is ready to use; MaxIter 0 means 50 iterations.
+// Dense output is Hermite interpolation of the accepted step: quintic through the values and
+// derivatives at both ends and at the midpoint with adaptive steps (order 4, like the method),
+// cubic through the ends with fixed steps (order 3).
+//
+// When the Newton iteration fails, the adaptive integration shrinks the step and the
+// fixed-step one stops with NoConvergence. The zero value is ready to use; MaxIter 0 means 20
+// Newton iterations.
 type GaussLegendre struct {
 	MaxIter int
 
-	f                Func
-	n                int
-	z1, z2, k1, k2   []float64
-	ys, ymid, fmid   []float64
-	yb               []float64
-	comp, compNew    []float64 // Kahan compensation of y, committed on Accept
-	y0, y1, f0, fEnd []float64
-	t, h             float64
-	lastY1           []float64
+	f      Func
+	n      int
+	z, k   []float64 // stages Z1, Z2 and derivatives K1, K2, each 2n
+	dz, ys []float64
+	jac    []float64 // n×n, row-major
+	lu     []float64 // 2n×2n iteration matrix, LU-factored in place
+	piv    []int
+	yb     []float64
+	ymid   []float64
+	fmid   []float64
+	comp   []float64 // Kahan compensation of y, committed on Accept
+	cNew   []float64
+	cTmp   []float64
+	y0, f0 []float64
+	y1     []float64 // the driver's proposal buffer of the last step
+	t, h   float64
+	mid    bool
+	// Dense output of the last accepted step: Newton divided differences on nodes.
+	coef   [6][]float64
+	nodes  []float64
+	td, hd float64
+	lastY1 []float64
 }
 
 var _ Method = (*GaussLegendre)(nil)
 
 var (
 	glSqrt3 = math.Sqrt(3)
-	glC1    = 0.5 - glSqrt3/6
-	glC2    = 0.5 + glSqrt3/6
-	glA11   = 0.25
-	glA12   = 0.25 - glSqrt3/6
-	glA21   = 0.25 + glSqrt3/6
-	glA22   = 0.25
+	glC     = [2]float64{0.5 - glSqrt3/6, 0.5 + glSqrt3/6}
+	glA     = [2][2]float64{{0.25, 0.25 - glSqrt3/6}, {0.25 + glSqrt3/6, 0.25}}
 )
 
 // Init implements Method.
 func (m *GaussLegendre) Init(f Func, n int) {
 	m.f, m.n = f, n
-	buf := make([]float64, 14*n)
-	next := func() []float64 {
-		s := buf[:n:n]
-		buf = buf[n:]
+	buf := make([]float64, 4*n+4*n+n*n+4*n*n+17*n)
+	next := func(k int) []float64 {
+		s := buf[:k:k]
+		buf = buf[k:]
 		return s
 	}
-	m.z1, m.z2, m.k1, m.k2 = next(), next(), next(), next()
-	m.ys, m.ymid, m.fmid, m.yb = next(), next(), next(), next()
-	m.comp, m.compNew = next(), next()
-	m.y0, m.f0, m.fEnd, m.lastY1 = next(), next(), next(), next()
+	m.z, m.k, m.dz, m.ys = next(2*n), next(2*n), next(2*n), next(2*n)
+	m.jac, m.lu = next(n*n), next(4*n*n)
+	m.yb, m.ymid, m.fmid = next(n), next(n), next(n)
+	m.comp, m.cNew, m.cTmp = next(n), next(n), next(n)
+	m.y0, m.f0, m.lastY1 = next(n), next(n), next(n)
+	for i := range m.coef {
+		m.coef[i] = next(n)
+	}
+	m.piv = make([]int, 2*n)
 	if m.MaxIter == 0 {
-		m.MaxIter = 50
+		m.MaxIter = 20
 	}
 }
 
@@ -68,38 +87,135 @@ func (*GaussLegendre) Control() Control {
 	return Control{Order: 5, BetaWeight: 0, Safety: 0.9, Fac1: 0.2, Fac2: 5, Beta: 0, StiffLimit: math.NaN()}
 }
 
+// jacobian fills m.jac with forward differences of f at (t, y), where f(t, y) = fy.
+func (m *GaussLegendre) jacobian(t float64, y, fy []float64) int {
+	n := m.n
+	ys, col := m.ys[:n], m.ys[n:]
+	copy(ys, y)
+	for j := 0; j < n; j++ {
+		d := math.Sqrt(unitRoundoff) * math.Max(1e-5, math.Abs(y[j]))
+		ys[j] = y[j] + d
+		m.f(col, t, ys)
+		ys[j] = y[j]
+		for i := 0; i < n; i++ {
+			m.jac[i*n+j] = (col[i] - fy[i]) / d
+		}
+	}
+	return n
+}
+
+// factor builds I − h·(A ⊗ J) and factors it in place (LU with partial pivoting).
+func (m *GaussLegendre) factor(h float64) bool {
+	n, N := m.n, 2*m.n
+	a := m.lu
+	for bi := 0; bi < 2; bi++ {
+		for bj := 0; bj < 2; bj++ {
+			for i := 0; i < n; i++ {
+				for j := 0; j < n; j++ {
+					v := -h * glA[bi][bj] * m.jac[i*n+j]
+					if bi == bj && i == j {
+						v++
+					}
+					a[(bi*n+i)*N+bj*n+j] = v
+				}
+			}
+		}
+	}
+	for c := 0; c < N; c++ {
+		p := c
+		for r := c + 1; r < N; r++ {
+			if math.Abs(a[r*N+c]) > math.Abs(a[p*N+c]) {
+				p = r
+			}
+		}
+		m.piv[c] = p
+		if a[p*N+c] == 0 || math.IsNaN(a[p*N+c]) {
+			return false
+		}
+		if p != c {
+			for j := 0; j < N; j++ {
+				a[c*N+j], a[p*N+j] = a[p*N+j], a[c*N+j]
+			}
+		}
+		for r := c + 1; r < N; r++ {
+			l := a[r*N+c] / a[c*N+c]
+			a[r*N+c] = l
+			for j := c + 1; j < N; j++ {
+				a[r*N+j] -= l * a[c*N+j]
+			}
+		}
+	}
+	return true
+}
+
+// backsolve solves the factored system in place in b.
+func (m *GaussLegendre) backsolve(b []float64) {
+	N := 2 * m.n
+	a := m.lu
+	for c := 0; c < N; c++ {
+		if p := m.piv[c]; p != c {
+			b[c], b[p] = b[p], b[c]
+		}
+		for r := c + 1; r < N; r++ {
+			b[r] -= a[r*N+c] * b[c]
+		}
+	}
+	for r := N - 1; r >= 0; r-- {
+		s := b[r]
+		for j := r + 1; j < N; j++ {
+			s -= a[r*N+j] * b[j]
+		}
+		b[r] = s / a[r*N+r]
+	}
+}
+
+// stages evaluates K_i = f(t + c_i h, y + Z_i).
+func (m *GaussLegendre) stages(t, h float64, y []float64) {
+	n := m.n
+	for s := 0; s < 2; s++ {
+		ys := m.ys[:n]
+		for i := range y {
+			ys[i] = y[i] + m.z[s*n+i]
+		}
+		m.f(m.k[s*n:(s+1)*n], t+glC[s]*h, ys)
+	}
+}
+
 // solve takes one Gauss–Legendre step of size h from (t, y) with f(t, y) = fy, adding the
-// compensation cin, and writes the new state to dst and its compensation to cout.
-// It returns the number of evaluations and false if the iteration did not converge.
+// compensation cin, and writes the new state to dst and its compensation to cout (which may
+// alias cin). It returns the number of evaluations and false if Newton's iteration failed.
 func (m *GaussLegendre) solve(dst, cout []float64, t, h float64, y, fy, cin []float64) (int, bool) {
-	z1, z2, k1, k2, ys := m.z1, m.z2, m.k1, m.k2, m.ys
+	n := m.n
+	if !m.factor(h) {
+		return 0, false
+	}
 	for i := range y {
-		z1[i] = glC1 * h * fy[i]
-		z2[i] = glC2 * h * fy[i]
+		m.z[i] = glC[0] * h * fy[i]
+		m.z[n+i] = glC[1] * h * fy[i]
 	}
 	evals := 0
 	prev := math.Inf(1)
 	converged := false
 	for it := 0; it < m.MaxIter; it++ {
-		for i := range y {
-			ys[i] = y[i] + z1[i]
-		}
-		m.f(k1, t+glC1*h, ys)
-		for i := range y {
-			ys[i] = y[i] + z2[i]
-		}
-		m.f(k2, t+glC2*h, ys)
+		m.stages(t, h, y)
 		evals += 2
-		// New iterate and the size of the correction relative to the stage values.
-		var dn float64
-		for i := range y {
-			n1 := h * (glA11*k1[i] + glA12*k2[i])
-			n2 := h * (glA21*k1[i] + glA22*k2[i])
-			s := math.Abs(y[i]) + math.Max(math.Abs(n1), math.Abs(n2)) + math.SmallestNonzeroFloat64
-			dn = math.Max(dn, math.Max(math.Abs(n1-z1[i]), math.Abs(n2-z2[i]))/s)
-			z1[i], z2[i] = n1, n2
+		// Residual −G(Z) = h(A⊗I)K − Z, then the Newton correction.
+		for s := 0; s < 2; s++ {
+			for i := 0; i < n; i++ {
+				m.dz[s*n+i] = h*(glA[s][0]*m.k[i]+glA[s][1]*m.k[n+i]) - m.z[s*n+i]
+			}
 		}
-		if math.IsNaN(dn) || math.IsInf(dn, 0) {
+		m.backsolve(m.dz)
+		var dn float64
+		for s := 0; s < 2; s++ {
+			for i := 0; i < n; i++ {
+				z := m.z[s*n+i] + m.dz[s*n+i]
+				sc := math.Abs(y[i]) + math.Abs(z) + math.SmallestNonzeroFloat64
+				dn = math.Max(dn, math.Abs(m.dz[s*n+i])/sc)
+				m.z[s*n+i] = z
+			}
+		}
+		if !finite(dn) {
 			return evals, false
 		}
 		// Converged at round-off, or stagnating at round-off level.
@@ -107,7 +223,7 @@ func (m *GaussLegendre) solve(dst, cout []float64, t, h float64, y, fy, cin []fl
 			converged = true
 			break
 		}
-		if it >= 4 && dn > prev && dn > 1e-3 {
+		if it >= 3 && dn > prev && dn > 1e-6 {
 			return evals, false // diverging
 		}
 		prev = dn
@@ -115,18 +231,11 @@ func (m *GaussLegendre) solve(dst, cout []float64, t, h float64, y, fy, cin []fl
 	if !converged {
 		return evals, false
 	}
-	// Stages from the last (converged) stage values, then the compensated update.
-	for i := range y {
-		ys[i] = y[i] + z1[i]
-	}
-	m.f(k1, t+glC1*h, ys)
-	for i := range y {
-		ys[i] = y[i] + z2[i]
-	}
-	m.f(k2, t+glC2*h, ys)
+	// Stage derivatives at the converged stages, then the compensated update.
+	m.stages(t, h, y)
 	evals += 2
 	for i := range y {
-		inc := 0.5*h*(k1[i]+k2[i]) + cin[i]
+		inc := 0.5*h*(m.k[i]+m.k[n+i]) + cin[i]
 		v := y[i] + inc
 		cout[i] = inc - (v - y[i])
 		dst[i] = v
@@ -140,30 +249,33 @@ func (m *GaussLegendre) Step(y1 []float64, t, h float64, y, f0 []float64, sc *Sc
 	copy(m.y0, y)
 	copy(m.f0, f0)
 	// The compensation belongs to the state the last accepted step produced.
-	cin := m.comp
 	if !equal(y, m.lastY1) {
 		clear(m.comp)
 	}
+	evals := m.jacobian(t, y, f0)
 	if sc == nil {
-		ev, ok := m.solve(y1, m.compNew, t, h, y, f0, cin)
+		m.mid = false
+		ev, ok := m.solve(y1, m.cNew, t, h, y, f0, m.comp)
 		if !ok {
-			return -1, ev
+			return -1, evals + ev
 		}
-		return 0, ev
+		return 0, evals + ev
 	}
 	// Step doubling.
-	evals, ok := m.solve(m.yb, m.fmid, t, h, y, f0, cin) // fmid: scratch for an unused compensation
+	m.mid = true
+	ev, ok := m.solve(m.yb, m.cTmp, t, h, y, f0, m.comp)
+	evals += ev
 	if !ok {
 		return -1, evals
 	}
-	ev, ok := m.solve(m.ymid, m.compNew, t, h/2, y, f0, cin)
+	ev, ok = m.solve(m.ymid, m.cNew, t, h/2, y, f0, m.comp)
 	evals += ev
 	if !ok {
 		return -1, evals
 	}
 	m.f(m.fmid, t+h/2, m.ymid)
 	evals++
-	ev, ok = m.solve(y1, m.compNew, t+h/2, h/2, m.ymid, m.fmid, m.compNew)
+	ev, ok = m.solve(y1, m.cNew, t+h/2, h/2, m.ymid, m.fmid, m.cNew)
 	evals += ev
 	if !ok {
 		return -1, evals
@@ -188,25 +300,72 @@ func equal(a, b []float64) bool {
 // Accept implements Method: one evaluation of f(t+h, y1), used by the next step and by the
 // Hermite dense output.
 func (m *GaussLegendre) Accept(f1 []float64, dense bool) int {
-	copy(m.comp, m.compNew)
+	copy(m.comp, m.cNew)
 	copy(m.lastY1, m.y1)
 	m.f(f1, m.t+m.h, m.y1)
-	copy(m.fEnd, f1)
+	if dense {
+		m.hermite(f1)
+	}
 	return 1
 }
 
-// Interpolate implements Method with the cubic Hermite interpolant on the last accepted step.
-func (m *GaussLegendre) Interpolate(dst []float64, t float64) {
-	th := (t - m.t) / m.h
-	h := m.h
-	h00 := (1 + 2*th) * (1 - th) * (1 - th)
-	h10 := th * (1 - th) * (1 - th)
-	h01 := th * th * (3 - 2*th)
-	h11 := th * th * (th - 1)
-	for i := range dst {
-		dst[i] = h00*m.y0[i] + h*h10*m.f0[i] + h01*m.lastY1[i] + h*h11*m.fEnd[i]
+var (
+	glNodesMid = []float64{0, 0, 0.5, 0.5, 1, 1}
+	glNodesEnd = []float64{0, 0, 1, 1}
+)
+
+// hermite builds the Newton divided differences of the Hermite interpolant in θ = (t − t0)/h.
+func (m *GaussLegendre) hermite(f1 []float64) {
+	m.td, m.hd = m.t, m.h
+	m.nodes = glNodesEnd
+	if m.mid {
+		m.nodes = glNodesMid
+	}
+	z := m.nodes
+	k := len(z)
+	var v [6]float64
+	for i := 0; i < m.n; i++ {
+		// Values at the nodes, then divided differences where repeated nodes take h·f.
+		if m.mid {
+			v = [6]float64{m.y0[i], m.y0[i], m.ymid[i], m.ymid[i], m.y1[i], m.y1[i]}
+		} else {
+			v = [6]float64{m.y0[i], m.y0[i], m.y1[i], m.y1[i]}
+		}
+		der := func(node int) float64 {
+			switch z[node] {
+			case 0:
+				return m.h * m.f0[i]
+			case 0.5:
+				return m.h * m.fmid[i]
+			}
+			return m.h * f1[i]
+		}
+		m.coef[0][i] = v[0]
+		for order := 1; order < k; order++ {
+			for j := k - 1; j >= order; j-- {
+				if order == 1 && z[j] == z[j-1] {
+					v[j] = der(j)
+				} else {
+					v[j] = (v[j] - v[j-1]) / (z[j] - z[j-order])
+				}
+			}
+			m.coef[order][i] = v[order]
+		}
 	}
 }
 
-// Stiffness implements Method: the fixed-point iteration has no stiffness test.
+// Interpolate implements Method with the Hermite interpolant of the last accepted step.
+func (m *GaussLegendre) Interpolate(dst []float64, t float64) {
+	th := (t - m.td) / m.hd
+	z := m.nodes
+	for i := range dst {
+		p := m.coef[len(z)-1][i]
+		for o := len(z) - 2; o >= 0; o-- {
+			p = m.coef[o][i] + (th-z[o])*p
+		}
+		dst[i] = p
+	}
+}
+
+// Stiffness implements Method: Gauss–Legendre has no stiffness test.
 func (*GaussLegendre) Stiffness() float64 { return math.NaN() }
