@@ -222,3 +222,19 @@ type Method interface {
 	// test, or NaN when the method has none.
 	Stiffness() float64
 }
+
+// MethodNames lists the names NewMethod knows.
+var MethodNames = []string{"dopri5", "dop853", "gauss"}
+
+// NewMethod returns a new method by name: "dopri5", "dop853" or "gauss".
+func NewMethod(name string) (Method, error) {
+	switch name {
+	case "dopri5":
+		return &DOPRI5{}, nil
+	case "dop853":
+		return &DOP853{}, nil
+	case "gauss":
+		return &GaussLegendre{}, nil
+	}
+	return nil, fmt.Errorf("ode: unknown method %q (want dopri5, dop853 or gauss)", name)
+}

@@ -1,0 +1,123 @@
+package analysis
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/layerflow/layerflow/flow"
+	"github.com/layerflow/layerflow/flow/ode"
+)
+
+// Verdict is the outcome of a check.
+type Verdict string
+
+const (
+	Conserved    Verdict = "conserved"
+	NotConserved Verdict = "not conserved"
+	Inconclusive Verdict = "inconclusive"
+)
+
+// AuditSettings chooses the integrator of a conservation audit.
+type AuditSettings struct {
+	// Method is "dopri5", "dop853" or "gauss". Default "dopri5".
+	Method string
+	// Rtol and Atol of the first run; the second run uses both divided by 10.
+	// Defaults 1e-6 and 1e-9.
+	Rtol, Atol float64
+	// FixedStep, when positive, runs with fixed steps of this size and then of a tenth of it
+	// (for Gauss–Legendre, whose drift is at round-off whatever the step).
+	FixedStep float64
+}
+
+// Audit is the record of a conservation audit of the imbalances D_ij along a gradient flow.
+type Audit struct {
+	Method string
+	Rtol   float64
+	Pairs  [][2]int
+	// Drift and TightDrift are, per pair, the largest relative change of D_ij over every
+	// accepted step, at the settings and at 10× tighter ones (relative to |D_ij(0)|, or to the
+	// largest w_k²(0) for a pair that starts balanced).
+	Drift, TightDrift       []float64
+	MaxDrift, MaxTightDrift float64
+	Steps, TightSteps       int
+	// RoundOff is the drift that round-off alone explains after Steps steps: 20·u·√(Steps+1).
+	RoundOff float64
+	Verdict  Verdict
+}
+
+const unitRoundoff = 0x1p-52
+
+// AuditConservation integrates the gradient flow of obj from w0 over [0, t1] twice, at the
+// settings and at 10× tighter ones, records every D_ij at every accepted step, and decides:
+//
+//   - Conserved: both drifts are at round-off, or the drift falls by ≥ 5× with the tighter
+//     tolerance (it is the integrator's error, MATH.md §6);
+//   - NotConserved: the drift is above round-off and falls by less than 2×: the change is in
+//     the dynamics, not in the integrator;
+//   - Inconclusive otherwise.
+func AuditConservation(obj flow.Objective, w0 []float64, t1 float64, s AuditSettings) (*Audit, error) {
+	if err := obj.Validate(); err != nil {
+		return nil, err
+	}
+	if len(w0) != obj.Depth {
+		return nil, fmt.Errorf("analysis: %d initial weights for depth %d", len(w0), obj.Depth)
+	}
+	if s.Method == "" {
+		s.Method = "dopri5"
+	}
+	if s.Rtol == 0 {
+		s.Rtol = 1e-6
+	}
+	if s.Atol == 0 {
+		s.Atol = 1e-9
+	}
+	a := &Audit{Method: s.Method, Rtol: s.Rtol, Pairs: Pairs(obj.Depth)}
+	run := func(rtol, atol, fixed float64) ([]float64, int, error) {
+		m, err := ode.NewMethod(s.Method)
+		if err != nil {
+			return nil, 0, err
+		}
+		drift := make([]float64, len(a.Pairs))
+		d0 := make([]float64, len(a.Pairs))
+		sc := make([]float64, len(a.Pairs))
+		for p, ij := range a.Pairs {
+			d0[p], sc[p] = flow.Pair(w0, ij[0], ij[1]), pairScale(w0, ij[0], ij[1])
+		}
+		obs := func(_ float64, w []float64) bool {
+			for p, ij := range a.Pairs {
+				drift[p] = math.Max(drift[p], math.Abs(flow.Pair(w, ij[0], ij[1])-d0[p])/sc[p])
+			}
+			return false
+		}
+		set := &ode.Settings{Rtol: rtol, Atol: atol, FixedStep: fixed, Observer: obs, MaxSteps: 10_000_000}
+		r, err := ode.Integrate(ode.Problem{Func: obj.Flow(), T1: t1, Y0: w0}, set, m)
+		if err != nil {
+			return nil, 0, err
+		}
+		if err := r.Err(); err != nil {
+			return nil, 0, err
+		}
+		return drift, r.Stats.Accepted, nil
+	}
+	var err error
+	if a.Drift, a.Steps, err = run(s.Rtol, s.Atol, s.FixedStep); err != nil {
+		return nil, err
+	}
+	if a.TightDrift, a.TightSteps, err = run(s.Rtol/10, s.Atol/10, s.FixedStep/10); err != nil {
+		return nil, err
+	}
+	a.MaxDrift, a.MaxTightDrift = maxOf(a.Drift), maxOf(a.TightDrift)
+	a.RoundOff = 20 * unitRoundoff * math.Sqrt(float64(a.Steps+1))
+	tightRound := 20 * unitRoundoff * math.Sqrt(float64(a.TightSteps+1))
+	switch {
+	case a.MaxDrift <= a.RoundOff && a.MaxTightDrift <= tightRound:
+		a.Verdict = Conserved
+	case a.MaxTightDrift <= tightRound || a.MaxTightDrift <= a.MaxDrift/5:
+		a.Verdict = Conserved
+	case a.MaxTightDrift >= a.MaxDrift/2:
+		a.Verdict = NotConserved
+	default:
+		a.Verdict = Inconclusive
+	}
+	return a, nil
+}

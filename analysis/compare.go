@@ -1,0 +1,138 @@
+package analysis
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/layerflow/layerflow/discrete"
+	"github.com/layerflow/layerflow/flow"
+	"github.com/layerflow/layerflow/flow/ode"
+)
+
+// Comparison holds the distance between gradient descent and two continuous models of it at
+// equal times t = k·λ: the gradient flow ẇ = −∇F and the modified flow of MATH.md §5.
+type Comparison struct {
+	LR    float64
+	Steps int
+	// GD, Flow and Modified are the three trajectories, all at t = k·λ, k = 0..Steps (GD's
+	// may end early when it diverged).
+	GD, Flow, Modified *flow.Trajectory
+	// DistFlow[k] and DistModified[k] are ‖w_k − w(kλ)‖₂.
+	DistFlow, DistModified []float64
+	MaxFlow, MaxModified   float64
+	// Stats of the two flow solves.
+	FlowStats, ModifiedStats ode.Stats
+}
+
+// CompareSettings chooses the integrator of the flows. Zero values mean dop853, rtol 1e-10,
+// atol 1e-12: the flows must be far more accurate than the distances they measure.
+type CompareSettings struct {
+	Method     string
+	Rtol, Atol float64
+}
+
+// CompareGD runs full-batch GD (with weight decay obj.WeightDecay, no noise) from w0 for
+// steps steps at learning rate lr, and integrates both flows with output at every t = k·λ.
+func CompareGD(obj flow.Objective, w0 []float64, lr float64, steps int, s CompareSettings) (*Comparison, error) {
+	if obj.Noise != 0 {
+		return nil, fmt.Errorf("analysis: comparison with noise %v: the flows model full-batch GD only", obj.Noise)
+	}
+	if s.Method == "" {
+		s.Method = "dop853"
+	}
+	if s.Rtol == 0 {
+		s.Rtol = 1e-10
+	}
+	if s.Atol == 0 {
+		s.Atol = 1e-12
+	}
+	gd, res, err := discrete.Run(discrete.Problem{Objective: obj}, w0, &discrete.Settings{LR: lr, Steps: steps})
+	if err != nil {
+		return nil, err
+	}
+	c := &Comparison{LR: lr, Steps: res.Steps, GD: gd}
+	out := make([]float64, gd.Len())
+	copy(out, gd.T)
+	t1 := out[len(out)-1]
+	if t1 == 0 {
+		return nil, fmt.Errorf("analysis: no GD step to compare")
+	}
+	solve := func(f ode.Func, label string) (*flow.Trajectory, ode.Stats, error) {
+		m, err := ode.NewMethod(s.Method)
+		if err != nil {
+			return nil, ode.Stats{}, err
+		}
+		tr, r, err := flow.Solve(f, label, w0, t1, &ode.Settings{Rtol: s.Rtol, Atol: s.Atol, Output: out, MaxSteps: 10_000_000}, m)
+		if err != nil {
+			return nil, ode.Stats{}, err
+		}
+		if err := r.Err(); err != nil {
+			return nil, r.Stats, fmt.Errorf("analysis: %s: %w", label, err)
+		}
+		return tr, r.Stats, nil
+	}
+	if c.Flow, c.FlowStats, err = solve(obj.Flow(), "flow"); err != nil {
+		return nil, err
+	}
+	if c.Modified, c.ModifiedStats, err = solve(obj.ModifiedFlow(lr), "modified"); err != nil {
+		return nil, err
+	}
+	c.DistFlow, c.MaxFlow = distances(gd, c.Flow)
+	c.DistModified, c.MaxModified = distances(gd, c.Modified)
+	return c, nil
+}
+
+func distances(a, b *flow.Trajectory) ([]float64, float64) {
+	n := min(a.Len(), b.Len())
+	d := make([]float64, n)
+	var m float64
+	for k := 0; k < n; k++ {
+		wa, wb := a.At(k), b.At(k)
+		var s float64
+		for i := range wa {
+			s += (wa[i] - wb[i]) * (wa[i] - wb[i])
+		}
+		d[k] = math.Sqrt(s)
+		m = math.Max(m, d[k])
+	}
+	return d, m
+}
+
+// Stability classifies how a GD run ended with respect to the bound λ < 2/S of MATH.md §4.
+type Stability struct {
+	// Class is "settled" (converged to a minimum that was stable from the start), "escaped"
+	// (started at a point sharper than 2/λ and converged to a flatter minimum), "oscillating"
+	// (bounded but not converged), or "diverged".
+	Class string `json:"class"`
+	// S0 and SEnd are the sharpness at the first and the last iterate; Limit = 2/λ.
+	S0, SEnd, Limit float64
+}
+
+// ClassifyGD classifies the end of a GD run; converged means the last 10 steps moved the
+// weights by less than 1e-9 relative.
+func ClassifyGD(tr *flow.Trajectory, lr float64) Stability {
+	st := Stability{Limit: 2 / lr, S0: flow.Sharpness(tr.At(0)), SEnd: flow.Sharpness(tr.Last())}
+	if tr.Status != "success" {
+		st.Class = "diverged"
+		return st
+	}
+	n := tr.Len()
+	converged := n >= 2
+	for k := max(1, n-10); k < n; k++ {
+		a, b := tr.At(k-1), tr.At(k)
+		for i := range a {
+			if math.Abs(a[i]-b[i]) > 1e-9*(1+math.Abs(b[i])) {
+				converged = false
+			}
+		}
+	}
+	switch {
+	case !converged:
+		st.Class = "oscillating"
+	case st.S0 >= st.Limit && st.SEnd < st.Limit:
+		st.Class = "escaped"
+	default:
+		st.Class = "settled"
+	}
+	return st
+}

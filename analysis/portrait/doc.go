@@ -1,0 +1,29 @@
+// Package portrait computes the data of a phase portrait of a gradient flow ẇ = −∇F(w)
+// (flow.Objective) on a plane of weight space, the way pplane and XPPAUT draw one, but
+// without drawing anything:
+//
+//   - the direction field on a grid (unit direction and speed |∇F|),
+//   - the objective sampled on a grid (for a heat map or contours),
+//   - the equilibria, found by Newton's method on ∇F from a grid of seeds, with the
+//     eigenvalues and eigenvectors of the Jacobian J = −H of the flow and a type
+//     (saddle, node, spiral, centre, degenerate),
+//   - the separatrices of every saddle: seeds at the saddle ± ε along each eigenvector,
+//     integrated forward in time (unstable manifold) and backward (stable manifold),
+//   - the curves of minima W = W* and the level sets of the imbalance D = w_i² − w_j².
+//
+// For depth 2 the plane is the whole (w1, w2) space. For depth d ≥ 3 it is the slice in
+// which the weights I and J vary and the others keep the values of a base point; the
+// field, the equilibria and the separatrices then belong to the gradient flow of F
+// restricted to that slice (the full flow leaves the slice, so a projected trajectory
+// of the full system may cross the arrows).
+//
+// Everything is returned as plain data with JSON tags (see Portrait), ready to be written
+// to a file; the package analysis/plot draws it.
+//
+// Sources: the dynamics and the closed forms are those of MATH.md (§1 the model and the
+// manifold of minima W = 1, §2 the imbalance, §3 the minima under weight decay
+// w² = 1 − μ and under input noise W = 1/(1 + σ²)); the construction of the portrait
+// follows pplane (J. Polking) and XPPAUT (B. Ermentrout, Simulating, Analyzing, and
+// Animating Dynamical Systems, SIAM 2002, ch. 3); the classification by trace and
+// determinant is that of Strogatz, Nonlinear Dynamics and Chaos, §5.2.
+package portrait

@@ -1,0 +1,172 @@
+package main
+
+import (
+	"fmt"
+	"math"
+	"path/filepath"
+
+	"github.com/urfave/cli/v2"
+	"github.com/urfave/cli/v2/altsrc"
+
+	"github.com/layerflow/layerflow/analysis"
+	"github.com/layerflow/layerflow/flow"
+	"github.com/layerflow/layerflow/flow/ode"
+)
+
+func concat(groups ...[]cli.Flag) []cli.Flag {
+	var out []cli.Flag
+	for _, g := range groups {
+		out = append(out, g...)
+	}
+	return out
+}
+
+func flowCommand() *cli.Command {
+	return withConfig(&cli.Command{
+		Name:  "flow",
+		Usage: "integrate the gradient flow ẇ = −∇F of a scalar deep linear network",
+		Description: "Integrates the gradient flow of the loss, with weight decay (--wd) or the expected loss under\n" +
+			"input noise (--noise), or the modified equation of GD (--modified-lr), and writes\n" +
+			"DIR/trajectory.csv and DIR/summary.json.",
+		Flags: concat(modelFlags(),
+			[]cli.Flag{altsrc.NewStringFlag(&cli.StringFlag{Name: "data", Usage: "CSV `FILE` (columns x,y) whose loss floor c enters the reported loss", Category: catData})},
+			solverFlags(),
+			[]cli.Flag{
+				altsrc.NewFloat64Flag(&cli.Float64Flag{Name: "t-end", Value: 20, Usage: "end time", Category: catSolver}),
+				altsrc.NewFloat64Flag(&cli.Float64Flag{Name: "dt", Value: 0, Usage: "record the state every dt from the dense output (0: at every accepted step)", Category: catSolver}),
+				altsrc.NewFloat64Flag(&cli.Float64Flag{Name: "modified-lr", Value: 0, Usage: "integrate the modified equation of GD with this learning rate instead (0: the plain flow)", Category: catModel}),
+			},
+			outFlags("layerflow-flow")),
+		Action: runFlow,
+	})
+}
+
+// solverSettings reads the integrator flags.
+func solverSettings(ctx *cli.Context) (ode.Method, *ode.Settings, error) {
+	m, err := ode.NewMethod(ctx.String("method"))
+	if err != nil {
+		return nil, nil, fmt.Errorf("--method %q: want dopri5, dop853 or gauss", ctx.String("method"))
+	}
+	rtol, err := finiteFlag(ctx, "rtol", 0, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	atol, err := finiteFlag(ctx, "atol", 0, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	ms := ctx.Int("max-steps")
+	if ms < 1 {
+		return nil, nil, fmt.Errorf("--max-steps %d: must be ≥ 1", ms)
+	}
+	return m, &ode.Settings{Rtol: rtol, Atol: atol, MaxSteps: ms}, nil
+}
+
+func runFlow(ctx *cli.Context) error {
+	obj, w0, err := model(ctx)
+	if err != nil {
+		return err
+	}
+	m, set, err := solverSettings(ctx)
+	if err != nil {
+		return err
+	}
+	t1, err := finiteFlag(ctx, "t-end", 0, true)
+	if err != nil {
+		return err
+	}
+	dt, err := finiteFlag(ctx, "dt", 0, false)
+	if err != nil {
+		return err
+	}
+	mlr, err := finiteFlag(ctx, "modified-lr", 0, false)
+	if err != nil {
+		return err
+	}
+	data, err := dataset(ctx, false)
+	if err != nil {
+		return err
+	}
+	if data != nil {
+		obj.C = data.C()
+	}
+	if dt > 0 {
+		n := int(math.Floor(t1/dt + 1e-9))
+		if n > 10_000_000 {
+			return fmt.Errorf("--dt %v: %d output points, at most 1e7", dt, n)
+		}
+		for k := 0; k <= n; k++ {
+			set.Output = append(set.Output, math.Min(float64(k)*dt, t1))
+		}
+		if set.Output[len(set.Output)-1] != t1 {
+			set.Output = append(set.Output, t1)
+		}
+	}
+	dir := ctx.String("out")
+	if err := prepareDir(dir); err != nil {
+		return err
+	}
+	f, label := obj.Flow(), "flow"
+	if mlr > 0 {
+		f, label = obj.ModifiedFlow(mlr), "modified"
+	}
+	tr, res, err := flow.Solve(f, label, w0, t1, set, m)
+	if err != nil {
+		return err
+	}
+	ph := analysis.Phases(tr, obj.C, 1)
+	drift := analysis.MaxRelDrift(tr)
+	summary := map[string]any{
+		"status":   res.Status.String(),
+		"settings": settingsOf(ctx),
+		"stats": map[string]any{
+			"evaluations": res.Stats.Evaluations, "steps": res.Stats.Steps,
+			"accepted": res.Stats.Accepted, "rejected": res.Stats.Rejected,
+		},
+		"stiff":          res.Stiff,
+		"final":          finalOf(tr, obj.C),
+		"phase":          phaseOf(ph),
+		"pairs":          analysis.Pairs(obj.Depth),
+		"max_rel_change": nums(drift),
+	}
+	if res.Stiff {
+		summary["stiff_at"] = num(res.StiffAt)
+	}
+	if err := writeTrajectoryCSV(filepath.Join(dir, "trajectory.csv"), tr, obj.C); err != nil {
+		return err
+	}
+	if err := writeJSON(filepath.Join(dir, "summary.json"), summary); err != nil {
+		return err
+	}
+	if err := plotRun(ctx, obj, []*flow.Trajectory{tr}, 0, ph); err != nil {
+		return err
+	}
+	w := ctx.App.Writer
+	fmt.Fprintf(w, "%s: %v at t=%g after %d evaluations (%d accepted, %d rejected steps)\n",
+		label, res.Status, res.T, res.Stats.Evaluations, res.Stats.Accepted, res.Stats.Rejected)
+	printFinal(ctx, tr, obj.C)
+	if ph.Found {
+		fmt.Fprintf(w, "phase boundary: t*=%.6g, loss %.6g, ‖D‖ %.6g\n", ph.T, ph.Loss, ph.Imbalance)
+	}
+	fmt.Fprintf(w, "largest relative change of D_ij: %.3g\nwrote %s\n", maxf(drift), dir)
+	if err := res.Err(); err != nil {
+		return &exitError{code: 1, msg: err.Error()}
+	}
+	return nil
+}
+
+func maxf(v []float64) float64 {
+	m := math.Inf(-1)
+	for _, x := range v {
+		m = math.Max(m, x)
+	}
+	return m
+}
+
+func printFinal(ctx *cli.Context, tr *flow.Trajectory, c float64) {
+	w := tr.Last()
+	D := make([]float64, tr.Depth-1)
+	flow.Imbalance(D, w)
+	fmt.Fprintf(ctx.App.Writer, "final: w=%.6g loss=%.6g D=%.6g sharpness=%.6g\n",
+		w, flow.Objective{Depth: tr.Depth, C: c}.Loss(w), D, flow.Sharpness(w))
+}

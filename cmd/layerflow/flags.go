@@ -1,0 +1,207 @@
+package main
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+	"github.com/urfave/cli/v2/altsrc"
+
+	"github.com/layerflow/layerflow/flow"
+)
+
+// Flag categories shown by --help.
+const (
+	catModel  = "Model"
+	catData   = "Data"
+	catSolver = "Integrator"
+	catSteps  = "Discrete steps"
+	catOutput = "Output"
+)
+
+// Flags that every command reading a configuration file shares. Each constructor returns
+// fresh flags: urfave/cli flags keep state, and tests build many apps in one process.
+
+func configFlag() cli.Flag {
+	return &cli.StringFlag{Name: "config", Usage: "read flag values from a YAML (.yaml, .yml) or TOML (.toml) `FILE`; flags on the command line win", Category: catOutput}
+}
+
+func modelFlags() []cli.Flag {
+	return []cli.Flag{
+		altsrc.NewIntFlag(&cli.IntFlag{Name: "depth", Value: 2, Usage: "number of layers d ≥ 2", Category: catModel}),
+		altsrc.NewStringFlag(&cli.StringFlag{Name: "init", Value: "2,0.25", Usage: "initial weights `w1,w2,…` (d values)", Category: catModel}),
+		altsrc.NewBoolFlag(&cli.BoolFlag{Name: "init-random", Usage: "draw the initial weights from N(0, 1) with --seed instead of --init", Category: catModel}),
+		altsrc.NewUint64Flag(&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "seed of every random choice (recorded in summary.json)", Category: catModel}),
+		altsrc.NewFloat64Flag(&cli.Float64Flag{Name: "wd", Value: 0, Usage: "weight decay μ ≥ 0", Category: catModel}),
+		altsrc.NewFloat64Flag(&cli.Float64Flag{Name: "noise", Value: 0, Usage: "input noise σ ≥ 0 (expected loss in the flow, fresh noise per step in GD/SGD)", Category: catModel}),
+	}
+}
+
+func dataFlags() []cli.Flag {
+	return []cli.Flag{
+		altsrc.NewStringFlag(&cli.StringFlag{Name: "data", Usage: "read the dataset from a CSV `FILE` with a header and columns x,y (normalized as the paper does)", Category: catData}),
+		altsrc.NewIntFlag(&cli.IntFlag{Name: "samples", Value: 64, Usage: "size N of the dataset generated with --seed when there is no --data: x ~ N(0,1), y = x + label-noise·N(0,1)", Category: catData}),
+		altsrc.NewFloat64Flag(&cli.Float64Flag{Name: "label-noise", Value: 0.5, Usage: "label noise of the generated dataset (0: data fitted exactly)", Category: catData}),
+	}
+}
+
+func solverFlags() []cli.Flag {
+	return []cli.Flag{
+		altsrc.NewStringFlag(&cli.StringFlag{Name: "method", Value: "dopri5", Usage: "integrator: dopri5, dop853 or gauss", Category: catSolver}),
+		altsrc.NewFloat64Flag(&cli.Float64Flag{Name: "rtol", Value: 1e-8, Usage: "relative tolerance", Category: catSolver}),
+		altsrc.NewFloat64Flag(&cli.Float64Flag{Name: "atol", Value: 1e-10, Usage: "absolute tolerance", Category: catSolver}),
+		altsrc.NewIntFlag(&cli.IntFlag{Name: "max-steps", Value: 1000000, Usage: "step limit of the integrator", Category: catSolver}),
+	}
+}
+
+func outFlags(def string) []cli.Flag {
+	return []cli.Flag{
+		altsrc.NewStringFlag(&cli.StringFlag{Name: "out", Value: def, Usage: "output `DIR` (created if missing)", Category: catOutput}),
+		altsrc.NewStringFlag(&cli.StringFlag{Name: "plot", Usage: "also draw the run's time series and portrait to `FILE` (.png, .svg or .pdf)", Category: catOutput}),
+	}
+}
+
+// withConfig appends --config and makes the command read it before its action.
+func withConfig(c *cli.Command) *cli.Command {
+	c.Flags = append(c.Flags, configFlag())
+	flags := c.Flags
+	c.Before = func(ctx *cli.Context) error {
+		path := ctx.String("config")
+		if path == "" {
+			return nil
+		}
+		var src altsrc.InputSourceContext
+		var err error
+		switch strings.ToLower(filepath.Ext(path)) {
+		case ".yaml", ".yml":
+			src, err = altsrc.NewYamlSourceFromFile(path)
+		case ".toml":
+			src, err = altsrc.NewTomlSourceFromFile(path)
+		default:
+			return fmt.Errorf("config %q: unknown extension (want .yaml, .yml or .toml)", path)
+		}
+		if err != nil {
+			return fmt.Errorf("config %q: %v", path, err)
+		}
+		if err := altsrc.ApplyInputSourceValues(ctx, src, flags); err != nil {
+			return fmt.Errorf("config %q: %v", path, err)
+		}
+		return nil
+	}
+	return c
+}
+
+// finiteFlag returns the value of a float flag, or an error naming it when it is NaN or Inf,
+// or below min (when not NaN).
+func finiteFlag(ctx *cli.Context, name string, min float64, strict bool) (float64, error) {
+	v := ctx.Float64(name)
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0, fmt.Errorf("--%s %v: not a finite number", name, v)
+	}
+	if v < min || strict && v == min {
+		op := "≥"
+		if strict {
+			op = ">"
+		}
+		return 0, fmt.Errorf("--%s %v: must be %s %v", name, v, op, min)
+	}
+	return v, nil
+}
+
+// parseList parses comma-separated finite numbers.
+func parseList(flag, s string) ([]float64, error) {
+	parts := strings.Split(s, ",")
+	out := make([]float64, 0, len(parts))
+	for _, p := range parts {
+		p = strings.TrimSpace(p)
+		v, err := strconv.ParseFloat(p, 64)
+		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, fmt.Errorf("--%s %q: %q is not a finite number", flag, s, p)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// model reads the model flags: the objective (without the data's loss floor) and the
+// initial weights.
+func model(ctx *cli.Context) (flow.Objective, []float64, error) {
+	d := ctx.Int("depth")
+	if d < 2 {
+		return flow.Objective{}, nil, fmt.Errorf("--depth %d: must be ≥ 2", d)
+	}
+	if d > 1000 {
+		return flow.Objective{}, nil, fmt.Errorf("--depth %d: at most 1000 layers", d)
+	}
+	mu, err := finiteFlag(ctx, "wd", 0, false)
+	if err != nil {
+		return flow.Objective{}, nil, err
+	}
+	sigma, err := finiteFlag(ctx, "noise", 0, false)
+	if err != nil {
+		return flow.Objective{}, nil, err
+	}
+	var w0 []float64
+	if ctx.Bool("init-random") {
+		rng := rand.New(rand.NewPCG(ctx.Uint64("seed"), ctx.Uint64("seed")))
+		w0 = make([]float64, d)
+		for i := range w0 {
+			w0[i] = rng.NormFloat64()
+		}
+	} else {
+		if w0, err = parseList("init", ctx.String("init")); err != nil {
+			return flow.Objective{}, nil, err
+		}
+		if len(w0) != d {
+			return flow.Objective{}, nil, fmt.Errorf("--init %q: %d weights for --depth %d", ctx.String("init"), len(w0), d)
+		}
+	}
+	return flow.Objective{Depth: d, WeightDecay: mu, Noise: sigma}, w0, nil
+}
+
+// dataset reads --data, or generates --samples samples with --seed when gen is true and there
+// is no --data; it returns nil when neither applies.
+func dataset(ctx *cli.Context, gen bool) (*flow.Dataset, error) {
+	if path := ctx.String("data"); path != "" {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("--data: %v", err)
+		}
+		defer f.Close()
+		d, err := flow.ReadCSV(f)
+		if err != nil {
+			return nil, fmt.Errorf("--data %s: %v", path, err)
+		}
+		return d, nil
+	}
+	if !gen {
+		return nil, nil
+	}
+	n := ctx.Int("samples")
+	if n < 1 {
+		return nil, fmt.Errorf("--samples %d: must be ≥ 1", n)
+	}
+	ln, err := finiteFlag(ctx, "label-noise", 0, false)
+	if err != nil {
+		return nil, err
+	}
+	return flow.Generate(n, 1, ln, ctx.Uint64("seed"))
+}
+
+// settingsOf records the value of every flag of the command, for summary.json.
+func settingsOf(ctx *cli.Context) map[string]any {
+	m := map[string]any{"version": version, "command": ctx.Command.Name}
+	for _, f := range ctx.Command.Flags {
+		name := f.Names()[0]
+		if name == "help" {
+			continue
+		}
+		m[name] = ctx.Value(name)
+	}
+	return m
+}

@@ -1,0 +1,177 @@
+package main
+
+import (
+	"bufio"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/layerflow/layerflow/analysis"
+	"github.com/layerflow/layerflow/flow"
+)
+
+// prepareDir creates dir (and parents) and checks that it can be written, before any work
+// is done, so that a bad --out fails at once.
+func prepareDir(dir string) error {
+	if dir == "" {
+		return fmt.Errorf("--out: empty path")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("--out %s: %v", dir, unwrapPath(err))
+	}
+	f, err := os.CreateTemp(dir, ".layerflow-probe-*")
+	if err != nil {
+		return fmt.Errorf("--out %s: cannot write: %v", dir, unwrapPath(err))
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
+}
+
+func unwrapPath(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err
+	}
+	return err
+}
+
+// writeAtomic writes a file through a temporary file in the same directory and renames it
+// into place, so that no half-written file is ever left at path.
+func writeAtomic(path string, write func(w io.Writer) error) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("write %s: %v", path, unwrapPath(err))
+	}
+	tmp := f.Name()
+	bw := bufio.NewWriter(f)
+	err = write(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write %s: %v", path, err)
+	}
+	return nil
+}
+
+func ftoa(x float64) string { return strconv.FormatFloat(x, 'g', 17, 64) }
+
+// writeTrajectoryCSV writes t, w1..wd, loss, D12, D23, …, sharpness for every point.
+func writeTrajectoryCSV(path string, tr *flow.Trajectory, c float64) error {
+	return writeAtomic(path, func(w io.Writer) error {
+		cw := csv.NewWriter(w)
+		d := tr.Depth
+		head := []string{"t"}
+		for i := 1; i <= d; i++ {
+			head = append(head, fmt.Sprintf("w%d", i))
+		}
+		head = append(head, "loss")
+		for i := 1; i < d; i++ {
+			head = append(head, fmt.Sprintf("D%d%d", i, i+1))
+		}
+		head = append(head, "sharpness")
+		if err := cw.Write(head); err != nil {
+			return err
+		}
+		for _, p := range analysis.Series(tr, c) {
+			rec := []string{ftoa(p.T)}
+			for _, v := range p.W {
+				rec = append(rec, ftoa(v))
+			}
+			rec = append(rec, ftoa(p.Loss))
+			for _, v := range p.Imbalance {
+				rec = append(rec, ftoa(v))
+			}
+			rec = append(rec, ftoa(p.Sharpness))
+			if err := cw.Write(rec); err != nil {
+				return err
+			}
+		}
+		cw.Flush()
+		return cw.Error()
+	})
+}
+
+// writeCSV writes a header and rows of numbers.
+func writeCSV(path string, head []string, rows [][]float64) error {
+	return writeAtomic(path, func(w io.Writer) error {
+		cw := csv.NewWriter(w)
+		if err := cw.Write(head); err != nil {
+			return err
+		}
+		rec := make([]string, len(head))
+		for _, r := range rows {
+			for i, v := range r {
+				rec[i] = ftoa(v)
+			}
+			if err := cw.Write(rec[:len(r)]); err != nil {
+				return err
+			}
+		}
+		cw.Flush()
+		return cw.Error()
+	})
+}
+
+// writeJSON writes v indented; non-finite numbers must have been replaced by num before.
+func writeJSON(path string, v any) error {
+	return writeAtomic(path, func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	})
+}
+
+// num makes a float JSON-safe: NaN and ±Inf become null.
+func num(x float64) any {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return nil
+	}
+	return x
+}
+
+func nums(xs []float64) []any {
+	out := make([]any, len(xs))
+	for i, x := range xs {
+		out[i] = num(x)
+	}
+	return out
+}
+
+// finalOf describes the last point of a trajectory for summary.json.
+func finalOf(tr *flow.Trajectory, c float64) map[string]any {
+	w := tr.Last()
+	D := make([]float64, tr.Depth-1)
+	norm := flow.Imbalance(D, w)
+	return map[string]any{
+		"t":         num(tr.T[tr.Len()-1]),
+		"w":         nums(w),
+		"loss":      num(flow.Objective{Depth: tr.Depth, C: c}.Loss(w)),
+		"imbalance": nums(D),
+		"max_abs_d": num(norm),
+		"sharpness": num(flow.Sharpness(w)),
+	}
+}
+
+func phaseOf(ph analysis.Phase) map[string]any {
+	if !ph.Found {
+		return nil
+	}
+	return map[string]any{
+		"t": num(ph.T), "index": ph.Index, "loss": num(ph.Loss), "imbalance": num(ph.Imbalance),
+		"regularization_rate": num(ph.RegRate),
+	}
+}
