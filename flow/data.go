@@ -101,7 +101,7 @@ func ReadCSV(r io.Reader) (*Dataset, error) {
 		return nil, fmt.Errorf("flow: CSV header %q has no x and y columns", strings.Join(header, ","))
 	}
 	d := &Dataset{}
-	for line := 2; ; line++ {
+	for {
 		rec, err := cr.Read()
 		if err == io.EOF {
 			break
@@ -114,6 +114,9 @@ func ReadCSV(r io.Reader) (*Dataset, error) {
 			s := strings.TrimSpace(rec[i])
 			f, err := strconv.ParseFloat(s, 64)
 			if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+				// FieldPos gives the line in the input: csv skips blank lines, so counting
+				// records would misplace the error.
+				line, _ := cr.FieldPos(i)
 				return nil, fmt.Errorf("flow: CSV line %d: %q is not a finite number", line, s)
 			}
 			v[k] = f

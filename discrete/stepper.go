@@ -1,0 +1,191 @@
+package discrete
+
+import (
+	"math/rand/v2"
+
+	"github.com/layerflow/layerflow/flow"
+)
+
+// mode says how a step computes ρ.
+type mode int
+
+const (
+	population mode = iota // ρ = W − 1
+	moments                // full batch, no noise: ρ = W·mean(x²) − mean(x·y)
+	noisyFull              // full batch, fresh input noise on every sample
+	miniBatch              // a mini-batch, with or without input noise
+)
+
+// Stepper takes the steps of one run. It owns all its buffers, so Step does not allocate;
+// Run drives one and records, benchmarks drive one directly. A Stepper is not safe for use
+// by several goroutines at once.
+type Stepper struct {
+	w, g     []float64 // the iterate and the partials g_i = ∏_{j≠i} w_j
+	lr, mu   float64
+	sigma    float64
+	mode     mode
+	label    string
+	x, y     []float64
+	mxx, mxy float64 // mean(x²), mean(x·y) for the noiseless full batch
+	size     int     // mini-batch size
+	perm     []int   // the sample order of the current epoch
+	pos      int     // where the next batch starts in perm; 0 starts a new epoch
+	rng      *rand.Rand
+}
+
+// NewStepper validates the problem and settings as Run does and returns a Stepper at w0
+// (copied). Settings.Steps, Bound and Record are checked but not used by the Stepper. The
+// Stepper reads p.Data while it steps: do not modify the data meanwhile.
+func NewStepper(p Problem, w0 []float64, s *Settings) (*Stepper, error) {
+	if err := validate(p, w0, s); err != nil {
+		return nil, err
+	}
+	d := len(w0)
+	st := &Stepper{
+		w:     append(make([]float64, 0, d), w0...),
+		g:     make([]float64, d),
+		lr:    s.LR,
+		mu:    p.Objective.WeightDecay,
+		sigma: p.Objective.Noise,
+		rng:   rand.New(rand.NewPCG(s.Seed, s.Seed)),
+	}
+	batch := s.Batch
+	if p.Data != nil {
+		st.x, st.y = p.Data.X, p.Data.Y
+		if batch == len(st.x) {
+			batch = 0 // a batch of all samples is the full batch
+		}
+	}
+	switch {
+	case p.Data == nil:
+		st.mode = population
+	case batch != 0:
+		st.mode = miniBatch
+		st.size = batch
+		st.perm = make([]int, len(st.x))
+		for k := range st.perm {
+			st.perm[k] = k
+		}
+	case st.sigma != 0:
+		st.mode = noisyFull
+	default:
+		st.mode = moments
+		for k, x := range st.x {
+			st.mxx += x * x
+			st.mxy += x * st.y[k]
+		}
+		n := float64(len(st.x))
+		st.mxx /= n
+		st.mxy /= n
+	}
+	switch {
+	case st.mode == miniBatch && st.sigma != 0:
+		st.label = "noisy-sgd"
+	case st.mode == miniBatch:
+		st.label = "sgd"
+	case st.mode == noisyFull:
+		st.label = "noisy-gd"
+	default:
+		st.label = "gd"
+	}
+	return st, nil
+}
+
+// Label returns the name of the method: "gd", "sgd", "noisy-gd" or "noisy-sgd".
+func (st *Stepper) Label() string { return st.label }
+
+// W returns the current iterate. The slice aliases the Stepper's state: do not modify it.
+func (st *Stepper) W() []float64 { return st.w }
+
+// Step takes one step w_i ← w_i − λ(ρ·g_i + μ·w_i) and returns its ρ. It does not check
+// for divergence (Run does). It panics if st was not made by NewStepper.
+func (st *Stepper) Step() (rho float64) {
+	w := st.w
+	switch len(w) {
+	case 0:
+		panic("discrete: Step on a Stepper not made by NewStepper")
+	case 2:
+		// The same operations as the general case (g = (w_1, w_0) exactly), without the
+		// calls: a step of the commonest model costs a few ns.
+		w0, w1 := w[0], w[1]
+		rho = st.rho(w0 * w1)
+		w[0] = w0 - st.lr*(rho*w1+st.mu*w0)
+		w[1] = w1 - st.lr*(rho*w0+st.mu*w1)
+		return rho
+	}
+	rho = st.rho(flow.Product(w))
+	g := st.g[:len(w)]
+	flow.Partials(g, w)
+	for i, v := range w {
+		w[i] = v - st.lr*(rho*g[i]+st.mu*v)
+	}
+	return rho
+}
+
+// rho returns ρ at the product W, drawing the batch and the noise it needs. The
+// deterministic cases are kept small enough to inline.
+func (st *Stepper) rho(W float64) float64 {
+	switch st.mode {
+	case population:
+		return W - 1
+	case moments:
+		return W*st.mxx - st.mxy
+	}
+	return st.sampled(W)
+}
+
+// sampled returns ρ of a noisy full batch or of the next mini-batch.
+func (st *Stepper) sampled(W float64) float64 {
+	if st.mode == noisyFull {
+		return st.fullNoisy(W)
+	}
+	return st.batchMean(W, st.nextBatch())
+}
+
+// fullNoisy returns mean_k r_k·x̃_k over all samples with fresh noise x̃_k = x_k + σε_k.
+func (st *Stepper) fullNoisy(W float64) float64 {
+	var s float64
+	for k, x := range st.x {
+		x += st.sigma * st.rng.NormFloat64()
+		s += (W*x - st.y[k]) * x
+	}
+	return s / float64(len(st.x))
+}
+
+// batchMean returns mean_{k∈B} r_k·x̃_k, with fresh noise if σ > 0.
+func (st *Stepper) batchMean(W float64, batch []int) float64 {
+	var s float64
+	for _, k := range batch {
+		x := st.x[k]
+		if st.sigma != 0 {
+			x += st.sigma * st.rng.NormFloat64()
+		}
+		s += (W*x - st.y[k]) * x
+	}
+	return s / float64(len(batch))
+}
+
+// nextBatch returns the sample indices of the next mini-batch: consecutive slices of a
+// permutation that is reshuffled at the start of every epoch. The last batch of an epoch
+// is smaller when the batch size does not divide the sample count. The slice aliases perm.
+func (st *Stepper) nextBatch() []int {
+	if st.pos == 0 {
+		shuffle(st.rng, st.perm)
+	}
+	end := min(st.pos+st.size, len(st.perm))
+	b := st.perm[st.pos:end]
+	st.pos = end
+	if st.pos == len(st.perm) {
+		st.pos = 0
+	}
+	return b
+}
+
+// shuffle permutes p uniformly at random in place (Fisher–Yates; Knuth, TAOCP vol. 2,
+// Algorithm 3.4.2P).
+func shuffle(rng *rand.Rand, p []int) {
+	for i := len(p) - 1; i > 0; i-- {
+		j := rng.IntN(i + 1)
+		p[i], p[j] = p[j], p[i]
+	}
+}
