@@ -189,3 +189,14 @@ func shuffle(rng *rand.Rand, p []int) {
 		p[i], p[j] = p[j], p[i]
 	}
 }
+
+// Pool returns the samples from which the next mini-batch will be drawn, uniformly without
+// replacement: those not yet used in the current epoch, or all of them when a new epoch
+// starts. It is nil for full-batch runs. The slice aliases the Stepper's state.
+// The conditional law of the next step given the past depends on it (analysis.ExpectedRho2).
+func (st *Stepper) Pool() []int {
+	if st.perm == nil {
+		return nil
+	}
+	return st.perm[st.pos:]
+}

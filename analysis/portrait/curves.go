@@ -58,13 +58,12 @@ func MinimaCurves(p Plane, r Range) ([]Curve, error) {
 		return nil, nil
 	}
 	for _, sx := range [2]float64{1, -1} {
-		x, y := make([]float64, curvePoints), make([]float64, curvePoints)
-		for k := range x {
-			// Geometric in |x|: even spacing along both arms of the hyperbola.
-			t := lo * math.Pow(hi/lo, float64(k)/float64(curvePoints-1))
-			x[k], y[k] = sx*t, c/(sx*t)
+		// Geometric in |x| (x = ±e^s): even spacing along both arms of the hyperbola.
+		f := func(s float64) (float64, float64) {
+			x := sx * math.Exp(s)
+			return x, c / x
 		}
-		for _, piece := range clip(x, y, r) {
+		for _, piece := range clip(f, math.Log(lo), math.Log(hi), curvePoints, r) {
 			out = append(out, Curve{Label: label, Level: ws, X: piece[0], Y: piece[1]})
 		}
 	}
@@ -93,39 +92,28 @@ func ImbalanceCurves(p Plane, r Range, levels []float64) ([]Curve, error) {
 			return nil, fmt.Errorf("portrait: imbalance level %v is not finite", lv)
 		}
 		label := name + " = " + strconv.FormatFloat(lv, 'g', 4, 64)
-		var branches [][2][]float64
-		x0, x1 := make([]float64, curvePoints), make([]float64, curvePoints)
-		y0, y1 := make([]float64, curvePoints), make([]float64, curvePoints)
+		var fs [2]func(s float64) (float64, float64)
+		var sm float64
 		switch {
 		case lv == 0:
-			m := math.Max(xm, ym)
-			for k := range x0 {
-				t := -m + 2*m*float64(k)/float64(curvePoints-1)
-				x0[k], y0[k] = t, t
-				x1[k], y1[k] = t, -t
-			}
+			sm = math.Max(xm, ym)
+			fs[0] = func(s float64) (float64, float64) { return s, s }
+			fs[1] = func(s float64) (float64, float64) { return s, -s }
 		case lv > 0:
 			// x = ±√D cosh s, y = √D sinh s.
 			a := math.Sqrt(lv)
-			sm := math.Asinh(ym / a)
-			for k := range x0 {
-				s := -sm + 2*sm*float64(k)/float64(curvePoints-1)
-				x0[k], y0[k] = a*math.Cosh(s), a*math.Sinh(s)
-				x1[k], y1[k] = -x0[k], y0[k]
-			}
+			sm = math.Asinh(ym / a)
+			fs[0] = func(s float64) (float64, float64) { return a * math.Cosh(s), a * math.Sinh(s) }
+			fs[1] = func(s float64) (float64, float64) { return -a * math.Cosh(s), a * math.Sinh(s) }
 		default:
 			// y = ±√−D cosh s, x = √−D sinh s.
 			a := math.Sqrt(-lv)
-			sm := math.Asinh(xm / a)
-			for k := range x0 {
-				s := -sm + 2*sm*float64(k)/float64(curvePoints-1)
-				x0[k], y0[k] = a*math.Sinh(s), a*math.Cosh(s)
-				x1[k], y1[k] = x0[k], -y0[k]
-			}
+			sm = math.Asinh(xm / a)
+			fs[0] = func(s float64) (float64, float64) { return a * math.Sinh(s), a * math.Cosh(s) }
+			fs[1] = func(s float64) (float64, float64) { return a * math.Sinh(s), -a * math.Cosh(s) }
 		}
-		branches = append(branches, [2][]float64{x0, y0}, [2][]float64{x1, y1})
-		for _, b := range branches {
-			for _, piece := range clip(b[0], b[1], r) {
+		for _, f := range fs {
+			for _, piece := range clip(f, -sm, sm, curvePoints, r) {
 				out = append(out, Curve{Label: label, Level: lv, X: piece[0], Y: piece[1]})
 			}
 		}
@@ -169,9 +157,11 @@ func nice(v float64) float64 {
 	}
 }
 
-// clip cuts the polyline (x, y) into the pieces that lie inside r, adding the points where
-// it crosses the boundary. Pieces of fewer than two points are dropped.
-func clip(x, y []float64, r Range) [][2][]float64 {
+// clip samples the parametric curve f at n equally spaced parameters in [s0, s1] and cuts it
+// into the pieces that lie inside r. Where the curve crosses the boundary of r the crossing
+// is located by bisection on the parameter, so that every point returned lies on the curve.
+// Pieces of fewer than two points are dropped.
+func clip(f func(s float64) (x, y float64), s0, s1 float64, n int, r Range) [][2][]float64 {
 	var out [][2][]float64
 	var cx, cy []float64
 	flush := func() {
@@ -180,45 +170,45 @@ func clip(x, y []float64, r Range) [][2][]float64 {
 		}
 		cx, cy = nil, nil
 	}
-	for k := range x {
-		in := r.Contains(x[k], y[k])
-		if k > 0 {
-			pin := r.Contains(x[k-1], y[k-1])
-			if in != pin {
-				bx, by := boundary(x[k-1], y[k-1], x[k], y[k], r)
-				if pin {
-					cx, cy = append(cx, bx), append(cy, by)
-					flush()
+	in := func(s float64) bool { return r.Contains(f(s)) }
+	param := func(k int) float64 {
+		if k == n-1 {
+			return s1
+		}
+		return s0 + (s1-s0)*float64(k)/float64(n-1)
+	}
+	prev := 0.0
+	for k := range n {
+		sk := param(k)
+		x, y := f(sk)
+		inside := r.Contains(x, y)
+		if k > 0 && inside != in(prev) {
+			// Bisection keeps a inside-or-outside like prev and b like sk.
+			a, b := prev, sk
+			pin := in(prev)
+			for range 60 {
+				m := 0.5 * (a + b)
+				if in(m) == pin {
+					a = m
 				} else {
-					cx, cy = append(cx, bx), append(cy, by)
+					b = m
 				}
 			}
+			edge := a
+			if !pin {
+				edge = b
+			}
+			bx, by := f(edge)
+			cx, cy = append(cx, bx), append(cy, by)
+			if pin {
+				flush()
+			}
 		}
-		if in {
-			cx, cy = append(cx, x[k]), append(cy, y[k])
+		if inside {
+			cx, cy = append(cx, x), append(cy, y)
 		}
+		prev = sk
 	}
 	flush()
 	return out
-}
-
-// boundary returns the point where the segment from (x0, y0) to (x1, y1), one end inside r
-// and one outside, crosses the boundary of r.
-func boundary(x0, y0, x1, y1 float64, r Range) (float64, float64) {
-	// Bisection on the segment parameter: robust for any crossing.
-	in0 := r.Contains(x0, y0)
-	a, b := 0.0, 1.0
-	for range 60 {
-		m := 0.5 * (a + b)
-		if r.Contains(x0+m*(x1-x0), y0+m*(y1-y0)) == in0 {
-			a = m
-		} else {
-			b = m
-		}
-	}
-	t := a
-	if !in0 {
-		t = b
-	}
-	return x0 + t*(x1-x0), y0 + t*(y1-y0)
 }

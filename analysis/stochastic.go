@@ -1,0 +1,158 @@
+package analysis
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/layerflow/layerflow/discrete"
+	"github.com/layerflow/layerflow/flow"
+)
+
+// ExpectedRho2 returns E[ρ² | w, pool] for the next step of the discrete method of p at w
+// (MATH.md §4), in closed form:
+//
+//   - full batch with fresh input noise x̃ = x + σε: E[ρ] = W(mean x² + σ²) − mean(x·y) and,
+//     with q_k = W x̃_k² − y_k x̃_k, Var(q_k) = W²(4x_k²σ² + 2σ⁴) + y_k²σ² − 4W x_k y_k σ²,
+//     E[ρ²] = E[ρ]² + Σ_k Var(q_k)/N²;
+//   - a mini-batch of B samples drawn uniformly without replacement from a pool of M samples
+//     (those not yet used in the epoch), no noise: with q_k = W x_k² − y_k x_k over the pool,
+//     E[ρ²] = q̄² + (M − B)/(B(M − 1)) · (1/M)Σ_k (q_k − q̄)²;
+//   - full batch without noise: ρ = W·mean(x²) − mean(x·y) (= W − 1 for normalized data).
+//
+// batch 0 means the full batch; pool nil means all samples. Conditioning on the pool matters:
+// within an epoch the next batch is correlated with the batches that moved the iterate, which
+// changes E[ρ²] at order λ·S. Mini-batches with input noise are not covered.
+func ExpectedRho2(p discrete.Problem, w []float64, batch int, pool []int) (float64, error) {
+	W := flow.Product(w)
+	d := p.Data
+	if d == nil {
+		if p.Objective.Noise != 0 || batch != 0 {
+			return 0, errors.New("analysis: noise or batches need data")
+		}
+		return (W - 1) * (W - 1), nil
+	}
+	s2 := p.Objective.Noise * p.Objective.Noise
+	if batch != 0 && batch != d.Len() {
+		if s2 != 0 {
+			return 0, errors.New("analysis: E[ρ²] of noisy mini-batches is not implemented")
+		}
+		var m, m2 float64
+		count := len(pool)
+		q := func(k int) float64 { x := d.X[k]; return W*x*x - d.Y[k]*x }
+		if pool == nil {
+			count = d.Len()
+			for k := range d.X {
+				v := q(k)
+				m, m2 = m+v, m2+v*v
+			}
+		} else {
+			for _, k := range pool {
+				v := q(k)
+				m, m2 = m+v, m2+v*v
+			}
+		}
+		M := float64(count)
+		b := math.Min(float64(batch), M)
+		m /= M
+		v := m2/M - m*m
+		if M == 1 {
+			return m * m, nil
+		}
+		return m*m + (M-b)/(b*(M-1))*v, nil
+	}
+	n := float64(d.Len())
+	var xx, xy, varSum float64
+	for k, x := range d.X {
+		y := d.Y[k]
+		xx += x * x
+		xy += x * y
+		varSum += W*W*(4*x*x*s2+2*s2*s2) + y*y*s2 - 4*W*x*y*s2
+	}
+	mean := W*(xx/n+s2) - xy/n
+	return mean*mean + varSum/(n*n), nil
+}
+
+// StochasticDecay compares the measured decay of an imbalance D_ij under a stochastic method
+// (noisy GD or SGD) with the law of MATH.md §4 in expectation, over many seeds.
+type StochasticDecay struct {
+	Seeds, Steps int
+	Pair         [2]int
+	// Measured is the mean over seeds of the per-step decay rate −ln(D_K/D_0)/K.
+	Measured float64
+	// Predicted is the mean over seeds of (1/K) Σ_k −ln((1 − λμ)² − λ²P_k²·E[ρ²|past]), from
+	// the closed form of E[ρ² | w_k, pool] (ExpectedRho2) at the visited iterates: the law of
+	// MATH.md §4 in expectation, not the realized ρ.
+	Predicted float64
+	// StdErr is the standard error of the mean paired difference Measured − Predicted.
+	StdErr float64
+	// MeanFinalRatio is the mean of D_K/D_0 over seeds and FinalRatioSE its standard error.
+	MeanFinalRatio, FinalRatioSE float64
+}
+
+// MeasureStochasticDecay runs the method of p from w0 with seeds seed0, seed0+1, … and
+// measures the decay of the pair (0, 1).
+func MeasureStochasticDecay(p discrete.Problem, w0 []float64, lr float64, steps, batch, seeds int, seed0 uint64) (*StochasticDecay, error) {
+	if seeds < 2 || steps < 1 {
+		return nil, fmt.Errorf("analysis: %d seeds and %d steps: need ≥ 2 and ≥ 1", seeds, steps)
+	}
+	const i, j = 0, 1
+	d0 := flow.Pair(w0, i, j)
+	if d0 == 0 {
+		return nil, errors.New("analysis: D_12(0) = 0: nothing to decay")
+	}
+	sd := &StochasticDecay{Seeds: seeds, Steps: steps, Pair: [2]int{i, j}}
+	mu := p.Objective.WeightDecay
+	var sumM, sumP, sumDiff, sumDiff2, sumR, sumR2 float64
+	for s := 0; s < seeds; s++ {
+		st, err := discrete.NewStepper(p, w0, &discrete.Settings{LR: lr, Steps: steps, Batch: batch, Seed: seed0 + uint64(s)})
+		if err != nil {
+			return nil, err
+		}
+		var pred float64
+		for k := 0; k < steps; k++ {
+			w := st.W()
+			e2, err := ExpectedRho2(p, w, batch, st.Pool())
+			if err != nil {
+				return nil, err
+			}
+			pp := 1.0
+			for m, v := range w {
+				if m != i && m != j {
+					pp *= v
+				}
+			}
+			a := 1 - lr*mu
+			pred += -math.Log(math.Abs(a*a - lr*lr*e2*pp*pp))
+			st.Step()
+			if !finite(st.W()) {
+				return nil, fmt.Errorf("analysis: seed %d diverged at step %d", seed0+uint64(s), k+1)
+			}
+		}
+		ratio := flow.Pair(st.W(), i, j) / d0
+		meas := -math.Log(math.Abs(ratio)) / float64(steps)
+		pred /= float64(steps)
+		sumM += meas
+		sumP += pred
+		sumDiff += meas - pred
+		sumDiff2 += (meas - pred) * (meas - pred)
+		sumR += ratio
+		sumR2 += ratio * ratio
+	}
+	n := float64(seeds)
+	sd.Measured, sd.Predicted = sumM/n, sumP/n
+	md := sumDiff / n
+	sd.StdErr = math.Sqrt(math.Max(sumDiff2/n-md*md, 0) / (n - 1))
+	sd.MeanFinalRatio = sumR / n
+	sd.FinalRatioSE = math.Sqrt(math.Max(sumR2/n-sd.MeanFinalRatio*sd.MeanFinalRatio, 0) / (n - 1))
+	return sd, nil
+}
+
+func finite(w []float64) bool {
+	for _, v := range w {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return false
+		}
+	}
+	return true
+}
