@@ -9,7 +9,6 @@ import (
 
 func reproduceCommand() *cli.Command { return &cli.Command{Name: "reproduce", Hidden: true} }
 func portraitCommand() *cli.Command  { return &cli.Command{Name: "portrait", Hidden: true} }
-func checkCommand() *cli.Command     { return &cli.Command{Name: "check", Hidden: true} }
 func plotRun(ctx *cli.Context, obj flow.Objective, trs []*flow.Trajectory, lr float64, ph analysis.Phase) error {
 	return nil
 }

@@ -1,0 +1,26 @@
+// Package plot draws the figures of the project with gonum/plot: phase portraits of the
+// gradient flows (from the data of analysis/portrait), time series of the loss, the
+// imbalance and the sharpness, measured imbalance against its closed-form law, and the
+// (|D|, loss) plane in which the two phases of regularized training show as an L
+// (MATH.md, claim 3).
+//
+// Every figure function returns a *Figure, which knows the size it was laid out for;
+// Save writes a Figure or a *plot.Plot of gonum/plot to PNG, SVG, PDF, EPS or JPEG,
+// choosing the format by the file's extension and never leaving a half-written file.
+//
+// Trajectories are flow.Trajectory values, continuous or discrete alike. A trajectory is
+// drawn up to its first non-finite point (gonum's plotter.NewLine refuses NaN and Inf);
+// the figure then carries a note with the trajectory's Status. Labels choose the style:
+// the discrete methods ("gd", "sgd", "noisy-gd", "noisy-sgd", see IsDiscrete) are drawn as
+// dots joined by thin lines, the continuous ones ("flow", "modified", "flow-wd", …) as
+// lines, each label in its own colour (Okabe & Ito's colour-blind safe palette).
+//
+// The phase portraits follow pplane and XPPAUT: arrows of equal length with heads,
+// coloured by the speed |∇F| on a logarithmic scale (gonum's plotter.Field would scale
+// them by |v| and lose them near the equilibria), an equal aspect ratio, equilibria marked
+// by type, the separatrices of the saddles. The time-series figures follow Cohen et al.,
+// Edge of Stability (2021; sharpness against the 2/λ line) and Kunin et al., Neural
+// Mechanics (2021; measured quantities in colour, theory dashed black).
+//
+// The package prints nothing.
+package plot

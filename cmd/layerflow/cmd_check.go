@@ -1,0 +1,109 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/urfave/cli/v2"
+	"github.com/urfave/cli/v2/altsrc"
+
+	"github.com/layerflow/layerflow/analysis"
+)
+
+func checkCommand() *cli.Command {
+	return withConfig(&cli.Command{
+		Name:  "check",
+		Usage: "check the laws of MATH.md §3–4 numerically and print a table; exit status 1 if a law fails",
+		Description: "Conservation of the layer imbalance under gradient flow (Gauss–Legendre to round-off, DOPRI5\n" +
+			"drift falling with the tolerance), its e^{−2μt} decay under weight decay, the weight-decay and\n" +
+			"noise minima, the exact per-step factors of GD, and the decay of the imbalance under noisy GD\n" +
+			"and SGD in expectation over seeds.",
+		Flags: []cli.Flag{
+			altsrc.NewStringFlag(&cli.StringFlag{Name: "init", Value: "2,0.25", Usage: "start `w1,w2,…` (its length is the depth)", Category: catModel}),
+			altsrc.NewFloat64Flag(&cli.Float64Flag{Name: "wd", Value: 0.1, Usage: "weight decay μ > 0", Category: catModel}),
+			altsrc.NewFloat64Flag(&cli.Float64Flag{Name: "noise", Value: 0.5, Usage: "input noise σ > 0", Category: catModel}),
+			altsrc.NewFloat64Flag(&cli.Float64Flag{Name: "lr", Value: 0.05, Usage: "learning rate λ of the discrete runs", Category: catSteps}),
+			altsrc.NewIntFlag(&cli.IntFlag{Name: "steps", Value: 2000, Usage: "steps of the discrete runs", Category: catSteps}),
+			altsrc.NewIntFlag(&cli.IntFlag{Name: "batch", Value: 8, Usage: "SGD batch size", Category: catSteps}),
+			altsrc.NewIntFlag(&cli.IntFlag{Name: "seeds", Value: 20, Usage: "runs for the expectations over seeds", Category: catSteps}),
+			altsrc.NewUint64Flag(&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "first seed", Category: catSteps}),
+			altsrc.NewFloat64Flag(&cli.Float64Flag{Name: "t-end", Value: 20, Usage: "time span of the flows", Category: catSolver}),
+			altsrc.NewFloat64Flag(&cli.Float64Flag{Name: "rtol", Value: 1e-10, Usage: "relative tolerance of the reference integrations", Category: catSolver}),
+		},
+		Action: runCheck,
+	})
+}
+
+func runCheck(ctx *cli.Context) error {
+	w0, err := parseList("init", ctx.String("init"))
+	if err != nil {
+		return err
+	}
+	if len(w0) < 2 {
+		return fmt.Errorf("--init %q: at least 2 weights", ctx.String("init"))
+	}
+	var s analysis.LawSettings
+	s.W0 = w0
+	for _, f := range []struct {
+		name   string
+		dst    *float64
+		strict bool
+	}{{"wd", &s.WeightDecay, true}, {"noise", &s.Noise, true}, {"lr", &s.LR, true}, {"t-end", &s.T, true}, {"rtol", &s.Rtol, true}} {
+		if *f.dst, err = finiteFlag(ctx, f.name, 0, f.strict); err != nil {
+			return err
+		}
+	}
+	if s.WeightDecay >= 1 && len(w0) == 2 {
+		return fmt.Errorf("--wd %v: the balanced minimum w² = 1 − μ needs μ < 1", s.WeightDecay)
+	}
+	for _, f := range []struct {
+		name string
+		dst  *int
+		min  int
+	}{{"steps", &s.Steps, 1}, {"batch", &s.Batch, 1}, {"seeds", &s.Seeds, 2}} {
+		if *f.dst = ctx.Int(f.name); *f.dst < f.min {
+			return fmt.Errorf("--%s %d: must be ≥ %d", f.name, *f.dst, f.min)
+		}
+	}
+	if s.Batch > 64 {
+		return fmt.Errorf("--batch %d: must be between 1 and the 64 samples", s.Batch)
+	}
+	s.Seed = ctx.Uint64("seed")
+	checks := analysis.Laws(s)
+	fails := printChecks(ctx.App.Writer, checks)
+	if fails > 0 {
+		return &exitError{code: 1, msg: fmt.Sprintf("%d of %d laws failed", fails, len(checks))}
+	}
+	return nil
+}
+
+// printChecks prints the table law, measured, predicted, tolerance, verdict and returns the
+// number of failures.
+func printChecks(w io.Writer, checks []analysis.Check) int {
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "law\tmeasured\tpredicted\ttolerance\trelation\tverdict")
+	fails := 0
+	for _, c := range checks {
+		v := "pass"
+		if !c.Pass {
+			v = "FAIL"
+			fails++
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, g(c.Measured), g(c.Predicted), g(c.Tolerance), c.Relation, v)
+	}
+	tw.Flush()
+	for _, c := range checks {
+		fmt.Fprintf(w, "  %-18s %s: %s\n", c.ID, c.Claim, c.Experiment)
+	}
+	return fails
+}
+
+func g(x float64) string {
+	if math.IsNaN(x) {
+		return "—"
+	}
+	return strings.Replace(fmt.Sprintf("%.10g", x), "e-0", "e-", 1)
+}
