@@ -1,0 +1,237 @@
+package main
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// runArgs runs the command line in-process and returns the exit status, stdout and stderr.
+func runArgs(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(append([]string{"layerflow"}, args...), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func readSummary(t *testing.T, dir string) map[string]any {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func readCSV(t *testing.T, path string) [][]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return recs
+}
+
+func TestRuns(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		header string
+		status string
+	}{
+		{"flow", []string{"flow", "--t-end", "5"}, "t,w1,w2,loss,D12,sharpness", "success"},
+		{"flow-dop853-d3", []string{"flow", "--depth", "3", "--init", "1.5,-0.7,0.4", "--method", "dop853", "--wd", "0.1"}, "t,w1,w2,w3,loss,D12,D23,sharpness", "success"},
+		{"flow-gauss-dt", []string{"flow", "--method", "gauss", "--dt", "0.5", "--t-end", "2"}, "t,w1,w2,loss,D12,sharpness", "success"},
+		{"flow-modified", []string{"flow", "--modified-lr", "0.1", "--t-end", "2"}, "t,w1,w2,loss,D12,sharpness", "success"},
+		{"gd", []string{"gd", "--steps", "50"}, "t,w1,w2,loss,D12,sharpness", "success"},
+		{"gd-noise", []string{"gd", "--steps", "50", "--noise", "0.3", "--seed", "4"}, "t,w1,w2,loss,D12,sharpness", "success"},
+		{"gd-diverge", []string{"gd", "--lr", "3", "--steps", "50"}, "t,w1,w2,loss,D12,sharpness", "diverged at step 4"},
+		{"sgd", []string{"sgd", "--steps", "50", "--init-random", "--seed", "3"}, "t,w1,w2,loss,D12,sharpness", "success"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			code, out, errs := runArgs(t, append(tc.args, "--out", dir)...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s %s", code, out, errs)
+			}
+			recs := readCSV(t, filepath.Join(dir, "trajectory.csv"))
+			if got := strings.Join(recs[0], ","); got != tc.header {
+				t.Errorf("header %q, want %q", got, tc.header)
+			}
+			for _, r := range recs[1:] {
+				for _, c := range r {
+					if v, err := strconv.ParseFloat(c, 64); err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+						t.Fatalf("non-finite cell %q", c)
+					}
+				}
+			}
+			s := readSummary(t, dir)
+			if s["status"] != tc.status {
+				t.Errorf("status %v, want %v", s["status"], tc.status)
+			}
+			set := s["settings"].(map[string]any)
+			if set["version"] != version || set["seed"] == nil {
+				t.Errorf("settings lack version or seed: %v", set)
+			}
+			fin := s["final"].(map[string]any)
+			for _, k := range []string{"w", "loss", "imbalance", "sharpness"} {
+				if _, ok := fin[k]; !ok {
+					t.Errorf("final lacks %s", k)
+				}
+			}
+		})
+	}
+}
+
+// The flow from (2, 0.25) ends on w1w2 = 1 with D conserved (MATH.md §3):
+// w1² = (D + √(D² + 4))/2.
+func TestFlowEndsAtPredictedMinimum(t *testing.T) {
+	dir := t.TempDir()
+	if code, _, errs := runArgs(t, "flow", "--t-end", "40", "--out", dir); code != 0 {
+		t.Fatal(errs)
+	}
+	w := readSummary(t, dir)["final"].(map[string]any)["w"].([]any)
+	D := 4 - 0.0625
+	want := math.Sqrt((D + math.Sqrt(D*D+4)) / 2)
+	if got := w[0].(float64); math.Abs(got-want) > 1e-7 {
+		t.Errorf("w1 = %v, want %v", got, want)
+	}
+}
+
+// The same seed gives the same numbers, bit for bit; another seed does not.
+func TestSGDReproducible(t *testing.T) {
+	files := make([][]byte, 3)
+	for i, seed := range []string{"5", "5", "6"} {
+		dir := t.TempDir()
+		if code, _, errs := runArgs(t, "sgd", "--steps", "200", "--seed", seed, "--out", dir); code != 0 {
+			t.Fatal(errs)
+		}
+		files[i], _ = os.ReadFile(filepath.Join(dir, "trajectory.csv"))
+	}
+	if !bytes.Equal(files[0], files[1]) {
+		t.Error("same seed, different trajectories")
+	}
+	if bytes.Equal(files[0], files[2]) {
+		t.Error("different seeds, same trajectory")
+	}
+}
+
+func TestCompareAndCheck(t *testing.T) {
+	dir := t.TempDir()
+	code, out, errs := runArgs(t, "compare", "--steps", "40", "--out", dir)
+	if code != 0 || !strings.Contains(out, "|GD − flow|") {
+		t.Fatalf("compare: %d %s %s", code, out, errs)
+	}
+	recs := readCSV(t, filepath.Join(dir, "compare.csv"))
+	if len(recs) != 42 || recs[0][len(recs[0])-1] != "dist_modified" {
+		t.Errorf("compare.csv: %d rows, header %v", len(recs), recs[0])
+	}
+	code, out, _ = runArgs(t, "check", "--steps", "500", "--seeds", "8")
+	if code != 0 || strings.Contains(out, "FAIL") || !strings.Contains(out, "wd-rate-d2") {
+		t.Errorf("check: exit %d\n%s", code, out)
+	}
+}
+
+func TestConfigFile(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct{ name, text string }{
+		{"c.yaml", "depth: 3\ninit: \"1,1.5,0.5\"\nsteps: 7\n"},
+		{"c.toml", "depth = 3\ninit = \"1,1.5,0.5\"\nsteps = 7\n"},
+	} {
+		cfg := filepath.Join(dir, tc.name)
+		os.WriteFile(cfg, []byte(tc.text), 0o644)
+		out := filepath.Join(dir, "out-"+tc.name)
+		if code, _, errs := runArgs(t, "gd", "--config", cfg, "--out", out); code != 0 {
+			t.Fatalf("%s: %s", tc.name, errs)
+		}
+		set := readSummary(t, out)["settings"].(map[string]any)
+		if set["depth"] != 3.0 || set["steps"] != 7.0 {
+			t.Errorf("%s: settings %v", tc.name, set)
+		}
+	}
+}
+
+func TestHelpShowsDefaults(t *testing.T) {
+	for _, cmd := range []string{"flow", "gd", "sgd", "compare", "check"} {
+		code, out, _ := runArgs(t, cmd, "--help")
+		if code != 0 || !strings.Contains(out, "(default:") || !strings.Contains(out, "--") {
+			t.Errorf("%s --help: %d\n%s", cmd, code, out)
+		}
+	}
+}
+
+// Bad input: one line naming the value, a non-zero exit, and no output file.
+func TestBadInput(t *testing.T) {
+	tmp := t.TempDir()
+	csvFile := func(name, text string) string {
+		p := filepath.Join(tmp, name)
+		os.WriteFile(p, []byte(text), 0o644)
+		return p
+	}
+	blocker := csvFile("afile", "x")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"flow", "--depth", "1"}, "--depth 1"},
+		{[]string{"gd", "--depth", "3"}, "2 weights for --depth 3"},
+		{[]string{"gd", "--init", "2,abc"}, `"abc"`},
+		{[]string{"gd", "--init", "2,NaN"}, `"NaN"`},
+		{[]string{"flow", "--init", "Inf,1"}, `"Inf"`},
+		{[]string{"gd", "--lr", "0"}, "--lr 0"},
+		{[]string{"gd", "--lr", "-0.1"}, "--lr -0.1"},
+		{[]string{"gd", "--lr", "NaN"}, "--lr NaN"},
+		{[]string{"gd", "--wd", "-1"}, "--wd -1"},
+		{[]string{"flow", "--noise", "-0.5"}, "--noise -0.5"},
+		{[]string{"flow", "--rtol", "0"}, "--rtol 0"},
+		{[]string{"flow", "--method", "rk4"}, `"rk4"`},
+		{[]string{"flow", "--t-end", "Inf"}, "--t-end +Inf"},
+		{[]string{"sgd", "--batch", "0"}, "--batch 0"},
+		{[]string{"sgd", "--batch", "65"}, "--batch 65"},
+		{[]string{"sgd", "--data", csvFile("empty.csv", "")}, "empty"},
+		{[]string{"sgd", "--data", csvFile("ragged.csv", "x,y\n1,2\n3\n")}, "line 3"},
+		{[]string{"sgd", "--data", csvFile("text.csv", "x,y\n1,2\n3,abc\n")}, `"abc"`},
+		{[]string{"sgd", "--data", filepath.Join(tmp, "missing.csv")}, "missing.csv"},
+		{[]string{"gd", "--out", filepath.Join(blocker, "sub")}, "afile"},
+		{[]string{"gd", "--lr", "abc"}, `"abc"`},
+		{[]string{"gd", "--no-such-flag"}, "no-such-flag"},
+		{[]string{"gd", "--config", csvFile("c.ini", "a=1")}, "c.ini"},
+	} {
+		out := filepath.Join(tmp, "out")
+		args := tc.args
+		if !strings.Contains(strings.Join(args, " "), "--out") {
+			args = append(args, "--out", out)
+		}
+		code, stdout, stderr := runArgs(t, args...)
+		if code == 0 {
+			t.Errorf("%v: exit 0", tc.args)
+			continue
+		}
+		lines := strings.Split(strings.TrimSpace(stderr), "\n")
+		if len(lines) != 1 || !strings.Contains(stderr, tc.want) || strings.Contains(stderr, "goroutine") {
+			t.Errorf("%v: stderr %q, want one line with %q", tc.args, stderr, tc.want)
+		}
+		if stdout != "" {
+			t.Errorf("%v: stdout %q", tc.args, stdout)
+		}
+		if _, err := os.Stat(filepath.Join(out, "trajectory.csv")); err == nil {
+			t.Errorf("%v: wrote trajectory.csv", tc.args)
+		}
+		os.RemoveAll(out)
+	}
+}
