@@ -31,6 +31,10 @@ type Settings struct {
 	// Batch is the mini-batch size, 1..N for N samples, drawn without replacement within an
 	// epoch. 0 (or N) means the full batch.
 	Batch int
+	// IndependentBatches draws every mini-batch afresh, a uniform B-subset independent of the
+	// earlier ones, as the stochastic modified equation of SGD assumes (Li, Tai & E 2017),
+	// instead of epochs without replacement.
+	IndependentBatches bool
 	// Seed seeds the generator rand.New(rand.NewPCG(Seed, Seed)) of every random choice.
 	Seed uint64
 	// Bound is the divergence bound on |w_i|. 0 means DefaultBound (1e8).

@@ -30,6 +30,7 @@ type Stepper struct {
 	size     int     // mini-batch size
 	perm     []int   // the sample order of the current epoch
 	pos      int     // where the next batch starts in perm; 0 starts a new epoch
+	indep    bool    // independent batches instead of epochs
 	rng      *rand.Rand
 }
 
@@ -62,6 +63,7 @@ func NewStepper(p Problem, w0 []float64, s *Settings) (*Stepper, error) {
 	case batch != 0:
 		st.mode = miniBatch
 		st.size = batch
+		st.indep = s.IndependentBatches
 		st.perm = make([]int, len(st.x))
 		for k := range st.perm {
 			st.perm[k] = k
@@ -169,6 +171,15 @@ func (st *Stepper) batchMean(W float64, batch []int) float64 {
 // permutation that is reshuffled at the start of every epoch. The last batch of an epoch
 // is smaller when the batch size does not divide the sample count. The slice aliases perm.
 func (st *Stepper) nextBatch() []int {
+	if st.indep {
+		// A partial Fisher–Yates shuffle: the first B entries become a uniform B-subset.
+		p := st.perm
+		for i := 0; i < st.size; i++ {
+			j := i + st.rng.IntN(len(p)-i)
+			p[i], p[j] = p[j], p[i]
+		}
+		return p[:st.size]
+	}
 	if st.pos == 0 {
 		shuffle(st.rng, st.perm)
 	}
@@ -192,11 +203,14 @@ func shuffle(rng *rand.Rand, p []int) {
 
 // Pool returns the samples from which the next mini-batch will be drawn, uniformly without
 // replacement: those not yet used in the current epoch, or all of them when a new epoch
-// starts. It is nil for full-batch runs. The slice aliases the Stepper's state.
+// starts or batches are independent. It is nil for full-batch runs. The slice aliases the Stepper's state.
 // The conditional law of the next step given the past depends on it (analysis.ExpectedRho2).
 func (st *Stepper) Pool() []int {
 	if st.perm == nil {
 		return nil
+	}
+	if st.indep {
+		return st.perm
 	}
 	return st.perm[st.pos:]
 }
