@@ -1,0 +1,328 @@
+package plot
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"image/color"
+
+	gplot "gonum.org/v1/plot"
+	"gonum.org/v1/plot/text"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/layerflow/layerflow/analysis/portrait"
+	"github.com/layerflow/layerflow/flow"
+)
+
+// Figure is a drawing of one or more gonum plots laid out together, with the size it was
+// designed for and notes printed under it.
+type Figure struct {
+	// Width and Height are the size the figure was laid out for; Save uses them. A
+	// portrait's height makes the aspect ratio of its phase plane equal.
+	Width, Height vg.Length
+	// Plots lists the panels: for a portrait the phase plane first, then its colour bars;
+	// for stacked panels from top to bottom.
+	Plots []*gplot.Plot
+	// Notes are printed under the panels, one per line: the statuses of trajectories cut at
+	// a non-finite point, and points left out of logarithmic axes.
+	Notes []string
+
+	// body draws the panels into the canvas left above the notes.
+	body func(c draw.Canvas)
+	// legend, when not nil, is drawn by body (kept for tests of what a figure shows).
+	legend *gplot.Legend
+}
+
+// Draw draws the figure on c, scaled to c's size.
+func (f *Figure) Draw(c draw.Canvas) {
+	c.SetColor(white)
+	c.Fill(c.Rectangle.Path())
+	nh := notesHeight(len(f.Notes))
+	if nh > 0 {
+		sty := textStyle(noteSize, darkGrey)
+		sty.YAlign = draw.YTop
+		lh := sty.FontExtents().Height * 1.15
+		y := c.Min.Y + nh - vg.Points(3)
+		for _, n := range f.Notes {
+			c.FillText(sty, vg.Point{X: c.Min.X + vg.Points(8), Y: y}, n)
+			y -= lh
+		}
+	}
+	f.body(draw.Crop(c, 0, 0, nh, 0))
+}
+
+// Save writes the figure at its own size; see the function Save.
+func (f *Figure) Save(path string) error { return Save(f, path, f.Width, f.Height) }
+
+// notesHeight is the height taken by n lines of notes.
+func notesHeight(n int) vg.Length {
+	if n == 0 {
+		return 0
+	}
+	sty := textStyle(noteSize, darkGrey)
+	return vg.Length(n)*sty.FontExtents().Height*1.15 + vg.Points(6)
+}
+
+// wrap breaks s into lines no wider than w in the notes' font.
+func wrap(s string, w vg.Length) []string {
+	sty := textStyle(noteSize, darkGrey)
+	var lines []string
+	line := ""
+	for _, word := range strings.Fields(s) {
+		try := word
+		if line != "" {
+			try = line + " " + word
+		}
+		if line != "" && sty.Width(try) > w {
+			lines = append(lines, line)
+			line = "    " + word
+			continue
+		}
+		line = try
+	}
+	if line != "" {
+		lines = append(lines, line)
+	}
+	return lines
+}
+
+// setNotes wraps the notes to the figure's width and grows its height to hold them.
+func (f *Figure) setNotes(notes []string) {
+	for _, n := range notes {
+		f.Notes = append(f.Notes, wrap(n, f.Width-vg.Points(16))...)
+	}
+	f.Height += notesHeight(len(f.Notes))
+}
+
+// path is the finite prefix of a trajectory: what can be drawn of it.
+type path struct {
+	tr *flow.Trajectory
+	n  int // number of leading finite points
+}
+
+// cut returns the drawable prefixes of trs and the notes for the trajectories that were
+// cut at a non-finite point or have none to draw. It returns an error for a nil trajectory
+// or one of another depth than d (d = 0 accepts any depth ≥ 2).
+func cut(trs []*flow.Trajectory, d int) ([]path, []string, error) {
+	ps := make([]path, 0, len(trs))
+	var notes []string
+	for k, tr := range trs {
+		if tr == nil {
+			return nil, nil, fmt.Errorf("plot: trajectory %d is nil", k)
+		}
+		if d != 0 && tr.Depth != d || tr.Depth < 2 {
+			return nil, nil, fmt.Errorf("plot: trajectory %d (%s) has depth %d, want %d", k, tr.Label, tr.Depth, d)
+		}
+		if len(tr.W) != tr.Len()*tr.Depth {
+			return nil, nil, fmt.Errorf("plot: trajectory %d (%s) has %d times and %d weights for depth %d", k, tr.Label, tr.Len(), len(tr.W), tr.Depth)
+		}
+		n := portrait.FinitePrefix(tr)
+		ps = append(ps, path{tr, n})
+		status := tr.Status
+		if status == "" {
+			status = "no status"
+		}
+		switch {
+		case tr.Len() == 0:
+			notes = append(notes, fmt.Sprintf("%s: empty trajectory (%s)", tr.Label, status))
+		case n == 0:
+			notes = append(notes, fmt.Sprintf("%s: not drawn, its first point is not finite (%s)", tr.Label, status))
+		case n < tr.Len():
+			notes = append(notes, fmt.Sprintf("%s: cut at t = %.4g, the last finite point of %d; status: %s", tr.Label, tr.T[n-1], tr.Len(), status))
+		}
+	}
+	return ps, notes, nil
+}
+
+// noPad hides a plotter's glyph boxes so that it does not shrink the data area: in a
+// phase portrait the data area is the range itself.
+type noPad struct{ gplot.Plotter }
+
+func (p noPad) Plot(c draw.Canvas, plt *gplot.Plot) { p.Plotter.Plot(c, plt) }
+
+// frame draws a box around the data area.
+type frame struct{ sty draw.LineStyle }
+
+func (f frame) Plot(c draw.Canvas, _ *gplot.Plot) {
+	c.SetLineStyle(f.sty)
+	c.Stroke(c.Rectangle.Path())
+}
+
+// textAt draws labels at data coordinates, with an offset in canvas units and an
+// alignment, skipping those whose anchor lies outside the data area.
+type textAt struct {
+	x, y   []float64
+	labels []string
+	sty    []text.Style
+	off    []vg.Point
+}
+
+func (t *textAt) add(x, y float64, label string, sty text.Style, off vg.Point) {
+	t.x, t.y = append(t.x, x), append(t.y, y)
+	t.labels = append(t.labels, label)
+	t.sty = append(t.sty, sty)
+	t.off = append(t.off, off)
+}
+
+func (t *textAt) Plot(c draw.Canvas, plt *gplot.Plot) {
+	trX, trY := plt.Transforms(&c)
+	for k := range t.labels {
+		pt := vg.Point{X: trX(t.x[k]), Y: trY(t.y[k])}
+		if !c.Contains(pt) {
+			continue
+		}
+		pt = pt.Add(t.off[k])
+		// A translucent white box keeps the label legible over arrows.
+		box := t.sty[k].Rectangle(t.labels[k])
+		box.Min, box.Max = box.Min.Add(pt), box.Max.Add(pt)
+		pad := vg.Points(1)
+		box.Min.X, box.Min.Y, box.Max.X, box.Max.Y = box.Min.X-pad, box.Min.Y-pad, box.Max.X+pad, box.Max.Y+pad
+		c.SetColor(color.NRGBA{R: 255, G: 255, B: 255, A: 200})
+		c.Fill(box.Path())
+		c.FillText(t.sty[k], pt, t.labels[k])
+	}
+}
+
+// vline draws a vertical line at x across the data area.
+type vline struct {
+	x   float64
+	sty draw.LineStyle
+}
+
+func (v vline) Plot(c draw.Canvas, plt *gplot.Plot) {
+	trX, _ := plt.Transforms(&c)
+	x := trX(v.x)
+	if x < c.Min.X || x > c.Max.X {
+		return
+	}
+	c.StrokeLine2(v.sty, x, c.Min.Y, x, c.Max.Y)
+}
+
+func (v vline) Thumbnail(c *draw.Canvas) {
+	x := c.Center().X
+	c.StrokeLine2(v.sty, x, c.Min.Y, x, c.Max.Y)
+}
+
+// hline draws a horizontal line at y across the data area.
+type hline struct {
+	y   float64
+	sty draw.LineStyle
+}
+
+func (h hline) Plot(c draw.Canvas, plt *gplot.Plot) {
+	_, trY := plt.Transforms(&c)
+	y := trY(h.y)
+	if y < c.Min.Y || y > c.Max.Y {
+		return
+	}
+	c.StrokeLine2(h.sty, c.Min.X, y, c.Max.X, y)
+}
+
+func (h hline) Thumbnail(c *draw.Canvas) {
+	y := c.Center().Y
+	c.StrokeLine2(h.sty, c.Min.X, y, c.Max.X, y)
+}
+
+// thumbs combines thumbnails into one legend entry.
+type thumbs []gplot.Thumbnailer
+
+func (t thumbs) Thumbnail(c *draw.Canvas) {
+	for _, th := range t {
+		th.Thumbnail(c)
+	}
+}
+
+// glyphThumb is a legend thumbnail of one glyph.
+type glyphThumb draw.GlyphStyle
+
+func (g glyphThumb) Thumbnail(c *draw.Canvas) { c.DrawGlyphNoClip(draw.GlyphStyle(g), c.Center()) }
+
+// lineThumb is a legend thumbnail of a line.
+type lineThumb draw.LineStyle
+
+func (l lineThumb) Thumbnail(c *draw.Canvas) {
+	y := c.Center().Y
+	c.StrokeLine2(draw.LineStyle(l), c.Min.X, y, c.Max.X, y)
+}
+
+// logTicks marks the powers of ten, and 2 and 5 times them when the range spans less than
+// two decades, on an axis whose values are log10 of the quantity: the labels show the
+// quantity itself.
+type logTicks struct{}
+
+func (logTicks) Ticks(min, max float64) []gplot.Tick {
+	var ticks []gplot.Tick
+	steps := []float64{1}
+	if max-min < 2 {
+		steps = []float64{1, 2, 5}
+	}
+	for e := math.Floor(min); e <= math.Ceil(max); e++ {
+		for _, m := range steps {
+			v := e + math.Log10(m)
+			if v < min-1e-9 || v > max+1e-9 {
+				continue
+			}
+			ticks = append(ticks, gplot.Tick{Value: v, Label: pow10Label(m, e)})
+		}
+	}
+	return ticks
+}
+
+// pow10Label formats m·10^e compactly: "0.01", "5", "1e+04".
+func pow10Label(m, e float64) string {
+	v := m * math.Pow(10, e)
+	if e >= -3 && e <= 3 {
+		return fmt.Sprintf("%g", v)
+	}
+	return fmt.Sprintf("%ge%+d", m, int(e))
+}
+
+// niceTicks marks a linear axis at 1-2-5 steps, 4 to 10 major ticks with labels and four
+// minor ticks between them, and writes negative numbers with a minus sign (U+2212).
+type niceTicks struct{}
+
+func (niceTicks) Ticks(min, max float64) []gplot.Tick {
+	if !(max > min) || math.IsInf(max-min, 0) {
+		return []gplot.Tick{{Value: min, Label: number(min)}}
+	}
+	step := 1.0
+	for _, target := range []float64{5, 4, 6, 3, 7, 8, 9, 10} {
+		raw := (max - min) / target
+		e := math.Pow(10, math.Floor(math.Log10(raw)))
+		for _, m := range []float64{1, 2, 5, 10} {
+			if m*e >= raw {
+				step = m * e
+				break
+			}
+		}
+		if n := math.Floor(max/step) - math.Ceil(min/step) + 1; n >= 4 && n <= 10 {
+			break
+		}
+	}
+	minor := step / 5
+	if m := step / math.Pow(10, math.Floor(math.Log10(step))); math.Abs(m-2) < 1e-9 {
+		minor = step / 4
+	}
+	var ticks []gplot.Tick
+	for k := math.Ceil(min / minor); k*minor <= max+1e-9*minor; k++ {
+		v := k * minor
+		if math.Abs(v) < 1e-12*step {
+			v = 0
+		}
+		t := gplot.Tick{Value: v}
+		if r := v / step; math.Abs(r-math.Round(r)) < 1e-6 {
+			t.Label = number(math.Round(r) * step)
+		}
+		ticks = append(ticks, t)
+	}
+	return ticks
+}
+
+// number formats a tick value with at most 6 significant digits and a minus sign.
+func number(v float64) string {
+	s := strconv.FormatFloat(v, 'g', 6, 64)
+	return strings.Replace(s, "-", "−", 1)
+}
