@@ -163,21 +163,23 @@ func (d *driver) eval(dst []float64, t float64, y []float64) {
 	d.res.Stats.Evaluations++
 }
 
-// norm returns Hairer's RMS norm ‖v/sk‖ with sk computed from y alone.
-func (d *driver) norm(v []float64) float64 {
+// sumsq returns Σ_i (v_i/sk_i)² with sk computed from y alone, as Hairer's HINIT does
+// (plain sums, not the RMS norm of the step control).
+func (d *driver) sumsq(v []float64) float64 {
 	var s float64
 	for i, x := range v {
 		r := x / d.sc.At(i, d.y[i], d.y[i])
 		s += r * r
 	}
-	return math.Sqrt(s / float64(d.n))
+	return s
 }
 
-// hinit is Hairer's initial step-size heuristic (Solving ODEs I, §II.4): one Euler probe.
+// hinit is Hairer's initial step-size heuristic (HINIT in DOPRI5/DOP853; Solving ODEs I,
+// §II.4): one Euler probe.
 func (d *driver) hinit(t, hmax float64) float64 {
-	d0, d1 := d.norm(d.y), d.norm(d.f0)
-	h := 0.01 * d0 / d1
-	if d0 <= 1e-10 || d1 <= 1e-10 || !finite(h) {
+	dny, dnf := d.sumsq(d.y), d.sumsq(d.f0)
+	h := 0.01 * math.Sqrt(dny/dnf)
+	if dnf <= 1e-10 || dny <= 1e-10 || !finite(h) {
 		h = 1e-6
 	}
 	h = math.Min(h, hmax)
@@ -188,13 +190,13 @@ func (d *driver) hinit(t, hmax float64) float64 {
 	for i := range d.tmp {
 		d.tmp[i] = d.f1[i] - d.f0[i]
 	}
-	d2 := d.norm(d.tmp) / h
+	der2 := math.Sqrt(d.sumsq(d.tmp)) / h
 	order := float64(d.ctl.Order)
 	var h1 float64
-	if dm := math.Max(d1, d2); dm <= 1e-15 {
+	if der12 := math.Max(der2, math.Sqrt(dnf)); der12 <= 1e-15 {
 		h1 = math.Max(1e-6, 1e-3*h)
 	} else {
-		h1 = math.Pow(0.01/dm, 1/order)
+		h1 = math.Pow(0.01/der12, 1/order)
 	}
 	h = math.Min(math.Min(100*h, h1), hmax)
 	if !finite(h) || h <= 0 {
@@ -273,7 +275,7 @@ func (d *driver) run() {
 			d.stop(failure, t, h)
 			return
 		}
-		if (t+1.01*h-p.T1)*d.dir >= 0 {
+		if (t+1.01*h-p.T1)*d.dir > 0 {
 			h = p.T1 - t
 			last = true
 		}
@@ -294,7 +296,10 @@ func (d *driver) run() {
 		}
 		failure = StepTooSmall
 		fac11 := math.Pow(err, expo1)
-		fac := fac11 / math.Pow(facold, ctl.Beta)
+		fac := fac11
+		if ctl.Beta != 0 {
+			fac /= math.Pow(facold, ctl.Beta)
+		}
 		fac = math.Max(facc2, math.Min(facc1, fac/ctl.Safety))
 		hnew := h / fac
 		if err > 1 {
