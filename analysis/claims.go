@@ -254,7 +254,7 @@ func claimWeightDecay(c *Claim, s ClaimSettings) {
 	// regularization does (time scales 1/(S+μ) vs 1/(2μ)).
 	S0 := flow.Sharpness(w0)
 	ch = Check{ID: "c3-timescales", Claim: "the optimization phase is set by the sharpness, the regularization phase by 2μ",
-		Experiment: fmt.Sprintf("t*·(S(0)+μ) (the optimization phase lasts a few 1/(S+μ)) against 2μ·t* (≪ 1), S(0) = %.3g", S0)}
+		Experiment: fmt.Sprintf("2μ·t*: the optimization phase ends within half a regularization time 1/(2μ); it lasts t*·(S(0)+μ) = %.3g optimization times 1/(S+μ), S(0) = %.3g", ph.T*(S0+mu), S0)}
 	ch = atMost(ch, 2*mu*ph.T, 0.5)
 	ch.Predicted = 0
 	c.Checks = append(c.Checks, ch)

@@ -333,17 +333,16 @@ func Portrait(pt *portrait.Portrait, trs []*flow.Trajectory, o *PortraitOptions)
 		if top-bottom < vg.Inch {
 			bottom = max(c.Min.Y+vg.Points(4), top-vg.Inch)
 		}
-		bw := (side.Max.X - side.Min.X) / vg.Length(len(bars))
-		for k, b := range bars {
+		// Bars 12 points wide, each with its axis on the left, side by side.
+		x := side.Min.X
+		for _, b := range bars {
 			bc := side
-			bc.Min.X = side.Min.X + vg.Length(k)*bw
-			bc.Max.X = bc.Min.X + bw - vg.Points(4)
+			bc.Min.X, bc.Max.X = x, side.Max.X
 			bc.Max.Y, bc.Min.Y = top, bottom
-			// A bar 12 points wide, its axis to the left.
-			if dc := b.DataCanvas(bc); dc.Max.X-dc.Min.X > vg.Points(12) {
-				bc.Max.X -= dc.Max.X - dc.Min.X - vg.Points(12)
-			}
+			dc := b.DataCanvas(bc)
+			bc.Max.X = dc.Min.X + vg.Points(12)
 			b.Draw(bc)
+			x = bc.Max.X + vg.Points(14)
 		}
 	}
 	fig.setNotes(notes)

@@ -51,3 +51,53 @@ func TestZSample(t *testing.T) {
 	}
 	t.Log(fig.Width, fig.Height)
 }
+
+func TestZSeries(t *testing.T) {
+	o := flow.Objective{Depth: 2, WeightDecay: 0.05}
+	trs := []*flow.Trajectory{
+		flowTraj(t, o, "flow-wd", o.Flow(), []float64{2.5, 0.2}, 60),
+		gdTraj(o, 0.1, []float64{2.5, 0.2}, 600),
+	}
+	fig, err := TimeSeries(trs, &SeriesOptions{Objective: o, LearningRate: 0.1, PhaseBoundary: 5, Title: "weight decay μ = 0.05"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fig.Save("/tmp/timeseries_sample.png"); err != nil {
+		t.Fatal(err)
+	}
+	fig, err = Theory(trs[:1], &TheoryOptions{Law: ExpDecay(0.1), LawLabel: "D(0)·exp(−2μt)", LogY: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fig.Save("/tmp/theory_sample.png"); err != nil {
+		t.Fatal(err)
+	}
+	fig, err = ImbalanceLoss(trs, &PlaneOptions{Objective: o})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fig.Save("/tmp/imbalance_loss_sample.png"); err != nil {
+		t.Fatal(err)
+	}
+	o3 := flow.Objective{Depth: 3, WeightDecay: 0.1}
+	tr3 := []*flow.Trajectory{flowTraj(t, o3, "flow-wd", o3.Flow(), []float64{1.8, 0.7, 0.3}, 40)}
+	pl := portrait.Plane{Objective: o3, I: 0, J: 2, Base: []float64{0, 0.7, 0}}
+	pt, err := portrait.New(pl, tr3, &portrait.Settings{Range: portrait.Range{XMin: -2.5, XMax: 2.5, YMin: -2.5, YMax: 2.5}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fig, err = Portrait(pt, tr3, &PortraitOptions{Loss: LossContours})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fig.Save("/tmp/portrait_slice_sample.png"); err != nil {
+		t.Fatal(err)
+	}
+	fig, err = TimeSeries(tr3, &SeriesOptions{Objective: o3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fig.Save("/tmp/timeseries_d3_sample.png"); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -235,3 +235,51 @@ func TestBadInput(t *testing.T) {
 		os.RemoveAll(out)
 	}
 }
+
+func TestReproduceQuick(t *testing.T) {
+	dir := t.TempDir()
+	code, out, errs := runArgs(t, "reproduce", "--quick", "--out", dir)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+	}
+	if !strings.Contains(out, "9 of 9 claims hold") {
+		t.Errorf("stdout:\n%s", out)
+	}
+	s := readSummary(t, dir)
+	claims := s["claims"].([]any)
+	if len(claims) != 9 {
+		t.Fatalf("%d claims in summary.json", len(claims))
+	}
+	for _, c := range claims {
+		m := c.(map[string]any)
+		if m["holds"] != true || len(m["checks"].([]any)) == 0 {
+			t.Errorf("claim %v: holds %v", m["number"], m["holds"])
+		}
+	}
+	report, err := os.ReadFile(filepath.Join(dir, "report.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Every file the report links to exists and is not empty.
+	links := 0
+	for _, part := range strings.Split(string(report), "](")[1:] {
+		name := part[:strings.IndexByte(part, ')')]
+		links++
+		if st, err := os.Stat(filepath.Join(dir, name)); err != nil || st.Size() == 0 {
+			t.Errorf("report links %s: %v", name, err)
+		}
+	}
+	if links < 9 {
+		t.Errorf("report links %d files", links)
+	}
+	code, _, errs = runArgs(t, "reproduce", "--quick", "--only", "3,6", "--out", filepath.Join(dir, "only"))
+	if code != 0 {
+		t.Fatal(errs)
+	}
+	if got := len(readSummary(t, filepath.Join(dir, "only"))["claims"].([]any)); got != 2 {
+		t.Errorf("--only 3,6 ran %d claims", got)
+	}
+	if code, _, errs := runArgs(t, "reproduce", "--only", "0,12"); code != 2 || !strings.Contains(errs, `"0"`) {
+		t.Errorf("--only 0,12: %d %q", code, errs)
+	}
+}

@@ -7,8 +7,7 @@ import (
 	"github.com/layerflow/layerflow/flow"
 )
 
-func reproduceCommand() *cli.Command { return &cli.Command{Name: "reproduce", Hidden: true} }
-func portraitCommand() *cli.Command  { return &cli.Command{Name: "portrait", Hidden: true} }
+func portraitCommand() *cli.Command { return &cli.Command{Name: "portrait", Hidden: true} }
 func plotRun(ctx *cli.Context, obj flow.Objective, trs []*flow.Trajectory, lr float64, ph analysis.Phase) error {
 	return nil
 }
