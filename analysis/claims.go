@@ -258,6 +258,7 @@ func claimWeightDecay(c *Claim, s ClaimSettings) {
 	ch = atMost(ch, 2*mu*ph.T, 0.5)
 	ch.Predicted = 0
 	c.Checks = append(c.Checks, ch)
+	c.Checks = append(c.Checks, optimizationRate(obj, w0, ph.T, mu))
 	series := Series2(tr, mu)
 	c.Figures = append(c.Figures, series...)
 	c.Figures[len(c.Figures)-2].VLines = []Mark{{At: ph.T, Label: "t*"}}
@@ -572,4 +573,50 @@ func claimSME(c *Claim, s ClaimSettings) {
 		Series: []Curve{
 			{Name: "SGD, independent batches (mean ± 2 SE)", X: t, Y: mSGD, Err: scale(seSGD, 2), Style: "line"},
 			{Name: "SME, Euler–Maruyama (mean ± 2 SE)", X: t, Y: mSME, Err: scale(seSME, 2), Style: "dashed"}}})
+}
+
+// optimizationRate checks that the optimization phase runs on the time scale of the sharpness:
+// near the manifold the velocity's component normal to the level sets of W decays at the
+// normal eigenvalue of the Hessian, λ_n = |g|² + μ (d = 2). It fits ln|v_n| over [t*/4, t*]
+// (after the first transient) and compares with the mean of |g|² + μ there. The terms the
+// linearization leaves out are the Hessian's e·∂g part, of size |e|·2|W|/|g|², and the motion
+// of the slow manifold itself, of rate 2μ: their mean is the tolerance.
+func optimizationRate(obj flow.Objective, w0 []float64, tstar, mu float64) Check {
+	c := Check{ID: "c3-optimization-rate", Claim: "the optimization phase is set by the sharpness: v_n decays at |g|² + μ",
+		Experiment: fmt.Sprintf("d=2 from %v, μ=%g: fitted decay rate of the normal velocity over [t*/4, t*] = [%.3g, %.3g] against the mean of |g|² + μ", w0, mu, tstar/4, tstar)}
+	const n = 60
+	out := make([]float64, n+1)
+	for k := range out {
+		out[k] = tstar/4 + 0.75*tstar*float64(k)/n
+	}
+	out[n] = tstar
+	tr, r, err := flow.Solve(obj.Flow(), "flow-wd", w0, tstar, &ode.Settings{Rtol: 1e-12, Atol: 1e-14, Output: out}, &ode.DOP853{})
+	if err == nil {
+		err = r.Err()
+	}
+	if err != nil {
+		return failed(c, err)
+	}
+	f := obj.Flow()
+	v, g := make([]float64, 2), make([]float64, 2)
+	var ts, ls []float64
+	var lam, tol float64
+	for k := 0; k < tr.Len(); k++ {
+		w := tr.At(k)
+		f(v, 0, w)
+		flow.Partials(g, w)
+		g2 := g[0]*g[0] + g[1]*g[1]
+		vn := (v[0]*g[0] + v[1]*g[1]) / math.Sqrt(g2)
+		W := flow.Product(w)
+		ts, ls = append(ts, tr.T[k]), append(ls, math.Log(math.Abs(vn)))
+		lam += g2 + mu
+		tol += math.Abs(W-1)*2*math.Abs(W)/g2 + 2*mu
+	}
+	m := float64(len(ts))
+	var sx, sy, sxx, sxy float64
+	for i := range ts {
+		sx, sy, sxx, sxy = sx+ts[i], sy+ls[i], sxx+ts[i]*ts[i], sxy+ts[i]*ls[i]
+	}
+	rate := -(m*sxy - sx*sy) / (m*sxx - sx*sx)
+	return within(c, rate, lam/m, tol/m)
 }

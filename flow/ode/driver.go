@@ -153,6 +153,7 @@ func newDriver(p Problem, s *Settings, m Method) *driver {
 	if k := len(s.Output); k > 0 {
 		d.res.OutputT = make([]float64, 0, k)
 		d.res.OutputY = make([][]float64, 0, k)
+		d.outBuf = make([]float64, k*n)
 	}
 	d.gPrev = make([]float64, len(s.Events))
 	return d
@@ -429,7 +430,7 @@ func (d *driver) output(t, tend float64, yend []float64) {
 		if (to-tend)*d.dir > 0 {
 			return
 		}
-		y := make([]float64, d.n)
+		y := d.outBuf[d.nextOut*d.n : (d.nextOut+1)*d.n : (d.nextOut+1)*d.n]
 		if to == tend {
 			copy(y, yend)
 		} else {
