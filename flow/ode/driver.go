@@ -122,6 +122,7 @@ type driver struct {
 	y, y1, f0, f1, tmp []float64
 	dense              bool
 	nextOut            int
+	outBuf             []float64 // backing store of Result.OutputY, allocated once
 	gPrev              []float64 // event values at the start of the step
 	hits               []EventHit
 }
