@@ -7,8 +7,10 @@ import (
 
 	gplot "gonum.org/v1/plot"
 	"gonum.org/v1/plot/palette"
+	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgeps"
 
 	"github.com/layerflow/layerflow/analysis/portrait"
 )
@@ -176,3 +178,87 @@ func speedRange(f *portrait.Field) (lo, hi float64, ok bool) {
 	}
 	return lo, hi, true
 }
+
+// noImages reports whether c cannot draw images: gonum's EPS canvas panics on DrawImage
+// (gonum/plot issue 271), so on it the layers below draw rectangles instead.
+func noImages(c draw.Canvas) bool {
+	// gonum nests draw.Canvas values (a cropped canvas wraps its parent): unwrap them.
+	v := c.Canvas
+	for {
+		switch w := v.(type) {
+		case draw.Canvas:
+			v = w.Canvas
+		case *draw.Canvas:
+			v = w.Canvas
+		default:
+			_, eps := v.(*vgeps.Canvas)
+			return eps
+		}
+	}
+}
+
+// heat draws a rasterized heat map, or on a canvas without images one rectangle per cell
+// (the cells tile the window exactly: portrait.Sample puts the values at cell centres).
+type heat struct {
+	hm *plotter.HeatMap
+	cm *ramp
+}
+
+func (h heat) Plot(c draw.Canvas, plt *gplot.Plot) {
+	if !noImages(c) {
+		h.hm.Plot(c, plt)
+		return
+	}
+	g := h.hm.GridXYZ
+	nx, ny := g.Dims()
+	trX, trY := plt.Transforms(&c)
+	edges := func(n int, at func(int) float64) []float64 {
+		e := make([]float64, n+1)
+		for k := 1; k < n; k++ {
+			e[k] = 0.5 * (at(k-1) + at(k))
+		}
+		if n > 1 {
+			e[0], e[n] = 1.5*at(0)-0.5*at(1), 1.5*at(n-1)-0.5*at(n-2)
+		} else {
+			e[0], e[1] = at(0)-0.5, at(0)+0.5
+		}
+		return e
+	}
+	ex, ey := edges(nx, g.X), edges(ny, g.Y)
+	for r := range ny {
+		for col := range nx {
+			rect := vg.Rectangle{
+				Min: vg.Point{X: trX(ex[col]), Y: trY(ey[r])},
+				Max: vg.Point{X: trX(ex[col+1]), Y: trY(ey[r+1])},
+			}
+			c.SetColor(h.cm.at(g.Z(col, r)))
+			c.Fill(rect.Path())
+		}
+	}
+}
+
+// bar draws a vertical colour bar: gonum's ColorBar image, or on a canvas without images a
+// stack of thin rectangles.
+type bar struct{ cm *ramp }
+
+func (b bar) Plot(c draw.Canvas, plt *gplot.Plot) {
+	if c.Max.Y-c.Min.Y < 1 || c.Max.X-c.Min.X < 1 {
+		return // ColorBar panics on an empty image
+	}
+	if !noImages(c) {
+		(&plotter.ColorBar{ColorMap: b.cm, Vertical: true}).Plot(c, plt)
+		return
+	}
+	const n = 128
+	h := (c.Max.Y - c.Min.Y) / n
+	for k := range n {
+		v := b.cm.min + (b.cm.max-b.cm.min)*(float64(k)+0.5)/n
+		y := c.Min.Y + vg.Length(k)*h
+		// Overlap the next slice a little so that no seam shows.
+		rect := vg.Rectangle{Min: vg.Point{X: c.Min.X, Y: y}, Max: vg.Point{X: c.Max.X, Y: y + 1.3*h}}
+		c.SetColor(b.cm.at(v))
+		c.Fill(rect.Path())
+	}
+}
+
+func (b bar) DataRange() (xmin, xmax, ymin, ymax float64) { return 0, 1, b.cm.min, b.cm.max }

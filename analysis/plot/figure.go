@@ -32,8 +32,10 @@ type Figure struct {
 
 	// body draws the panels into the canvas left above the notes.
 	body func(c draw.Canvas)
-	// legend, when not nil, is drawn by body (kept for tests of what a figure shows).
-	legend *gplot.Legend
+	// entries lists the legend texts, and phase the size of the phase plane's canvas as
+	// designed: what tests check of a drawing.
+	entries []string
+	phase   vg.Point
 }
 
 // Draw draws the figure on c, scaled to c's size.
@@ -131,7 +133,7 @@ func cut(trs []*flow.Trajectory, d int) ([]path, []string, error) {
 		case n == 0:
 			notes = append(notes, fmt.Sprintf("%s: not drawn, its first point is not finite (%s)", tr.Label, status))
 		case n < tr.Len():
-			notes = append(notes, fmt.Sprintf("%s: cut at t = %.4g, the last finite point of %d; status: %s", tr.Label, tr.T[n-1], tr.Len(), status))
+			notes = append(notes, fmt.Sprintf("%s: cut at t = %.4g after %d of %d points (the next is not finite); status: %s", tr.Label, tr.T[n-1], n, tr.Len(), status))
 		}
 	}
 	return ps, notes, nil
@@ -271,13 +273,13 @@ func (logTicks) Ticks(min, max float64) []gplot.Tick {
 	return ticks
 }
 
-// pow10Label formats m·10^e compactly: "0.01", "5", "1e+04".
+// pow10Label formats m·10^e compactly: "0.01", "5", "1e4", "2e-6".
 func pow10Label(m, e float64) string {
 	v := m * math.Pow(10, e)
 	if e >= -3 && e <= 3 {
 		return fmt.Sprintf("%g", v)
 	}
-	return fmt.Sprintf("%ge%+d", m, int(e))
+	return fmt.Sprintf("%ge%d", m, int(e))
 }
 
 // niceTicks marks a linear axis at 1-2-5 steps, 4 to 10 major ticks with labels and four

@@ -122,6 +122,11 @@ func Portrait(pt *portrait.Portrait, trs []*flow.Trajectory, o *PortraitOptions)
 	leg.Top, leg.Left = true, true
 	leg.ThumbnailWidth = vg.Points(20)
 	leg.Padding = vg.Points(2.5)
+	var entries []string
+	add := func(name string, th gplot.Thumbnailer) {
+		leg.Add(name, th)
+		entries = append(entries, name)
+	}
 	var bars []*gplot.Plot
 
 	// F, on a logarithmic scale.
@@ -133,7 +138,7 @@ func Portrait(pt *portrait.Portrait, trs []*flow.Trajectory, o *PortraitOptions)
 				hm := plotter.NewHeatMap(Grid{g}, cm.Palette(256))
 				hm.Min, hm.Max = lo, hi
 				hm.Rasterized = true
-				p.Add(noPad{hm})
+				p.Add(heat{hm, cm})
 				bars = append(bars, colourBar(cm, "F − min F"))
 			case LossContours:
 				var levels []float64
@@ -143,7 +148,7 @@ func Portrait(pt *portrait.Portrait, trs []*flow.Trajectory, o *PortraitOptions)
 				ct := plotter.NewContour(Grid{g}, levels, nil)
 				ct.LineStyles = []draw.LineStyle{{Color: rgb(0xB0B0B0), Width: vg.Points(0.5)}}
 				p.Add(noPad{ct})
-				leg.Add("contours of log F", lineThumb(ct.LineStyles[0]))
+				add("contours of log F", lineThumb(ct.LineStyles[0]))
 			}
 		}
 	}
@@ -174,6 +179,9 @@ func Portrait(pt *portrait.Portrait, trs []*flow.Trajectory, o *PortraitOptions)
 				}
 			}
 		}
+		// Labels of D ≥ 0 go where the curve leaves the window on the right (or top);
+		// those of D < 0 above the vertex (0, √−D) of the upper branch, so that the two
+		// families do not crowd the top right corner.
 		for _, c := range pt.Imbalance {
 			b, ok := best[c.Level]
 			if !ok {
@@ -181,16 +189,22 @@ func Portrait(pt *portrait.Portrait, trs []*flow.Trajectory, o *PortraitOptions)
 			}
 			delete(best, c.Level)
 			ts := textStyle(levelSize, rgb(0x555555))
+			text := strings.ReplaceAll(c.Label, "-", "−")
+			if v := math.Sqrt(-c.Level); c.Level < 0 && r.Contains(0, v) {
+				ts.XAlign, ts.YAlign = draw.XCenter, draw.YBottom
+				labels.add(0, v, text, ts, vg.Point{Y: vg.Points(1.5)})
+				continue
+			}
 			off := vg.Point{X: vg.Points(-2), Y: vg.Points(2)}
 			ts.XAlign, ts.YAlign = draw.XRight, draw.YBottom
 			if math.Abs(b[1]-r.YMax) < 1e-9*(r.YMax-r.YMin) { // leaves through the top
 				ts.XAlign, ts.YAlign = draw.XLeft, draw.YTop
 				off = vg.Point{X: vg.Points(2), Y: vg.Points(-2)}
 			}
-			labels.add(b[0], b[1], strings.ReplaceAll(c.Label, "-", "−"), ts, off)
+			labels.add(b[0], b[1], text, ts, off)
 		}
 		p.Add(labels)
-		leg.Add("level sets of "+strings.SplitN(pt.Imbalance[0].Label, " ", 2)[0], lineThumb(sty))
+		add("level sets of "+strings.SplitN(pt.Imbalance[0].Label, " ", 2)[0], lineThumb(sty))
 	}
 
 	// The curve of minima.
@@ -205,7 +219,7 @@ func Portrait(pt *portrait.Portrait, trs []*flow.Trajectory, o *PortraitOptions)
 		if !strings.Contains(label, "(") {
 			label = "minima " + label
 		}
-		leg.Add(label, lineThumb(sty))
+		add(label, lineThumb(sty))
 	}
 
 	// Separatrices.
@@ -229,7 +243,7 @@ func Portrait(pt *portrait.Portrait, trs []*flow.Trajectory, o *PortraitOptions)
 			p.Add(l)
 			if !seen[tr.Label] {
 				seen[tr.Label] = true
-				leg.Add(tr.Label, lineThumb(sty))
+				add(tr.Label, lineThumb(sty))
 			}
 		}
 	}
@@ -255,7 +269,8 @@ func Portrait(pt *portrait.Portrait, trs []*flow.Trajectory, o *PortraitOptions)
 		}
 		if IsDiscrete(q.tr.Label) {
 			ds := dotStyle(c)
-			p.Add(noPad{&plotter.Scatter{XYs: xys, GlyphStyle: ds}})
+			// Every iterate up to 400; beyond, the line carries them and the dots thin out.
+			p.Add(noPad{&plotter.Scatter{XYs: thin(xys, 400), GlyphStyle: ds}})
 			entry = append(entry, glyphThumb(ds))
 		}
 		marks = append(marks,
@@ -263,13 +278,13 @@ func Portrait(pt *portrait.Portrait, trs []*flow.Trajectory, o *PortraitOptions)
 			noPad{&plotter.Scatter{XYs: xys[q.n-1:], GlyphStyle: endStyle(c)}})
 		if !labelled[q.tr.Label] {
 			labelled[q.tr.Label] = true
-			leg.Add(q.tr.Label, entry)
+			add(q.tr.Label, entry)
 		}
 	}
 	p.Add(marks...)
 	if len(marks) > 0 {
-		leg.Add("start", glyphThumb(startStyle(darkGrey)))
-		leg.Add("end", glyphThumb(endStyle(darkGrey)))
+		add("start", glyphThumb(startStyle(darkGrey)))
+		add("end", glyphThumb(endStyle(darkGrey)))
 	}
 
 	// Equilibria, on top.
@@ -288,7 +303,7 @@ func Portrait(pt *portrait.Portrait, trs []*flow.Trajectory, o *PortraitOptions)
 		}
 		sty := equilibriumStyle(t)
 		p.Add(noPad{&plotter.Scatter{XYs: xys, GlyphStyle: sty}})
-		leg.Add(string(t), glyphThumb(sty))
+		add(string(t), glyphThumb(sty))
 	}
 	p.Add(frame{draw.LineStyle{Color: black, Width: vg.Points(0.6)}})
 	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = r.XMin, r.XMax, r.YMin, r.YMax
@@ -305,9 +320,10 @@ func Portrait(pt *portrait.Portrait, trs []*flow.Trajectory, o *PortraitOptions)
 		}
 		bodyH = max(bodyH, need)
 	}
-	fig := &Figure{Width: opt.Width, Height: bodyH, Plots: append([]*gplot.Plot{p}, bars...)}
+	fig := &Figure{Width: opt.Width, Height: bodyH, Plots: append([]*gplot.Plot{p}, bars...),
+		phase: vg.Point{X: mainW, Y: mainH}}
 	if !opt.NoLegend {
-		fig.legend = &leg
+		fig.entries = entries
 	}
 	fig.body = func(c draw.Canvas) {
 		cw, ch := c.Max.X-c.Min.X, c.Max.Y-c.Min.Y
@@ -333,16 +349,36 @@ func Portrait(pt *portrait.Portrait, trs []*flow.Trajectory, o *PortraitOptions)
 		if top-bottom < vg.Inch {
 			bottom = max(c.Min.Y+vg.Points(4), top-vg.Inch)
 		}
-		// Bars 12 points wide, each with its axis on the left, side by side.
-		x := side.Min.X
-		for _, b := range bars {
+		// Bars 12 points wide, each with its axis on the left: side by side when they fit,
+		// else one above the other.
+		const gap = 14
+		widths := make([]vg.Length, len(bars))
+		total := vg.Points(gap) * vg.Length(len(bars)-1)
+		for k, b := range bars {
 			bc := side
-			bc.Min.X, bc.Max.X = x, side.Max.X
 			bc.Max.Y, bc.Min.Y = top, bottom
-			dc := b.DataCanvas(bc)
-			bc.Max.X = dc.Min.X + vg.Points(12)
+			widths[k] = b.DataCanvas(bc).Min.X - bc.Min.X + vg.Points(12)
+			total += widths[k]
+		}
+		stacked := total > side.Max.X-side.Min.X
+		x, y := side.Min.X, top
+		h := top - bottom
+		if stacked {
+			h = (top - bottom - vg.Points(gap)*vg.Length(len(bars)-1)) / vg.Length(len(bars))
+		}
+		for k, b := range bars {
+			bc := side
+			bc.Min.X, bc.Max.X = x, x+widths[k]
+			bc.Max.Y, bc.Min.Y = y, y-h
+			if bc.Max.X > side.Max.X || b.DataCanvas(bc).Size().Y < vg.Points(20) {
+				break // drawn far smaller than designed: no room for the bars
+			}
 			b.Draw(bc)
-			x = bc.Max.X + vg.Points(14)
+			if stacked {
+				y -= h + vg.Points(gap)
+			} else {
+				x += widths[k] + vg.Points(gap)
+			}
 		}
 	}
 	fig.setNotes(notes)
@@ -386,7 +422,7 @@ func logExcess(f *portrait.Grid) (*portrait.Grid, float64, float64, bool) {
 func colourBar(cm *ramp, label string) *gplot.Plot {
 	p := newPlot()
 	p.HideX()
-	p.Add(&plotter.ColorBar{ColorMap: cm, Vertical: true})
+	p.Add(bar{cm})
 	p.Y.Label.Text = label
 	p.Y.Tick.Marker = logTicks{}
 	p.Y.Min, p.Y.Max = cm.Min(), cm.Max()

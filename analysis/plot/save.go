@@ -1,7 +1,9 @@
 package plot
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -71,7 +73,12 @@ func Save(d Drawer, path string, w, h vg.Length) (err error) {
 			os.Remove(tmp)
 		}
 	}()
-	if _, err = c.WriteTo(f); err != nil {
+	if ext == ".eps" {
+		err = writeEPS(f, c)
+	} else {
+		_, err = c.WriteTo(f)
+	}
+	if err != nil {
 		f.Close()
 		return fmt.Errorf("plot: writing %s: %w", path, err)
 	}
@@ -86,4 +93,20 @@ func Save(d Drawer, path string, w, h vg.Length) (err error) {
 		return fmt.Errorf("plot: %w", err)
 	}
 	return nil
+}
+
+// writeEPS writes the EPS canvas c to w with its first line repaired: gonum's vgeps (v0.17)
+// writes "%%!PS-Adobe-3.0 EPSF-3.0", and a PostScript reader recognizes a file by its
+// first two bytes "%!".
+func writeEPS(w io.Writer, c io.WriterTo) error {
+	var buf bytes.Buffer
+	if _, err := c.WriteTo(&buf); err != nil {
+		return err
+	}
+	b := buf.Bytes()
+	if bytes.HasPrefix(b, []byte("%%!PS")) {
+		b = b[1:]
+	}
+	_, err := w.Write(b)
+	return err
 }

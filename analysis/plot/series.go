@@ -135,7 +135,8 @@ func TimeSeries(trs []*flow.Trajectory, o *SeriesOptions) (*Figure, error) {
 		bound := hline{y: 2 / opt.LearningRate, sty: sty}
 		sharp.Add(bound)
 		sharp.Legend.Add(fmt.Sprintf("2/λ = %.4g", 2/opt.LearningRate), bound)
-		sharp.Y.Max = math.Max(sharp.Y.Max, 1.05*2/opt.LearningRate)
+		// Headroom above the line for the legend.
+		sharp.Y.Max = math.Max(sharp.Y.Max, 1.2*2/opt.LearningRate)
 		sharp.Y.Min = math.Min(sharp.Y.Min, 0)
 	}
 	if opt.PhaseBoundary > 0 {
@@ -155,6 +156,8 @@ func TimeSeries(trs []*flow.Trajectory, o *SeriesOptions) (*Figure, error) {
 	if !logAxis(&loss.Y, lossData) {
 		return nil, fmt.Errorf("plot: no positive loss to draw on a logarithmic axis")
 	}
+	padAxis(&imb.Y)
+	padAxis(&sharp.Y)
 	if dropped > 0 {
 		notes = append(notes, fmt.Sprintf("%d points with loss ≤ 0 are left out of the logarithmic loss axis", dropped))
 	}
@@ -289,7 +292,9 @@ func Theory(trs []*flow.Trajectory, o *TheoryOptions) (*Figure, error) {
 		thi = tlo + 1
 	}
 	p.X.Min, p.X.Max = tlo, thi
-	if opt.LogY {
+	if !opt.LogY {
+		linearAxis(&p.Y, data)
+	} else {
 		if !logAxis(&p.Y, data) {
 			return nil, fmt.Errorf("plot: no non-zero imbalance to draw on a logarithmic axis")
 		}
@@ -368,9 +373,11 @@ func ImbalanceLoss(trs []*flow.Trajectory, o *PlaneOptions) (*Figure, error) {
 	p.Title.Text = opt.Title
 	p.X.Label.Text = "imbalance ‖D‖"
 	p.Y.Label.Text = "loss L"
-	p.Legend.Top = true
+	// The paths run from the top right (large loss and imbalance) down and to the left:
+	// the top left stays free for the legend.
+	p.Legend.Top, p.Legend.Left = true, true
 	p.Legend.TextStyle = textStyle(legendSize, black)
-	p.Legend.XOffs = -vg.Points(4)
+	p.Legend.XOffs = vg.Points(6)
 	var cols labelColors
 	labelled := map[string]bool{}
 	var marks []gplot.Plotter
@@ -485,7 +492,7 @@ func addSeries(p *gplot.Plot, x, y []float64, label string, c color.Color, dashe
 			p.Add(&plotter.Line{XYs: run, LineStyle: ls})
 		}
 		if discrete && len(run) > 0 || len(run) == 1 {
-			p.Add(&plotter.Scatter{XYs: run, GlyphStyle: ds})
+			p.Add(&plotter.Scatter{XYs: thin(run, maxDots), GlyphStyle: ds})
 		}
 		run = nil
 	}
@@ -501,6 +508,23 @@ func addSeries(p *gplot.Plot, x, y []float64, label string, c color.Color, dashe
 		return thumbs{lineThumb(ls), glyphThumb(ds)}
 	}
 	return lineThumb(ls)
+}
+
+// maxDots bounds the dots of a discrete method on a time axis: the line through all the
+// iterates is drawn anyway, and thousands of dots would hide the curves under them.
+const maxDots = 120
+
+// thin returns at most n points of xys, equally spaced in index, the last one included.
+func thin(xys plotter.XYs, n int) plotter.XYs {
+	if len(xys) <= n {
+		return xys
+	}
+	out := make(plotter.XYs, 0, n+1)
+	step := float64(len(xys)-1) / float64(n-1)
+	for k := range n {
+		out = append(out, xys[int(math.Round(float64(k)*step))])
+	}
+	return out
 }
 
 // bounds accumulates the range of values and the smallest positive one.
@@ -539,10 +563,19 @@ func logAxis(a *gplot.Axis, b *bounds) bool {
 	if hi <= lo {
 		lo, hi = lo/2, lo*2
 	}
+	// A margin of 3 % of the decades on either side.
+	m := math.Pow(hi/lo, 0.03)
 	a.Scale = gplot.LogScale{}
 	a.Tick.Marker = logAxisTicks{}
-	a.Min, a.Max = lo, hi
+	a.Min, a.Max = lo/m, hi*m
 	return true
+}
+
+// padAxis widens a linear axis by 4 % of its span on either side.
+func padAxis(a *gplot.Axis) {
+	if m := 0.04 * (a.Max - a.Min); m > 0 && !math.IsInf(m, 0) {
+		a.Min, a.Max = a.Min-m, a.Max+m
+	}
 }
 
 // linearAxis sets a linear axis over the values of b with a 4 % margin.

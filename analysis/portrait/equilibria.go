@@ -139,7 +139,7 @@ func eigvec(j [2][2]float64, l float64, k int) []float64 {
 //	H δ = −∇F,   (x, y) ← (x, y) + δ,
 //
 // with H the Hessian of F restricted to the plane, started from the SeedsX × SeedsY nodes
-// of a grid over r (the corners and the centre included). On a manifold of minima H is
+// of a grid over r (the corners included, and the centre when both counts are odd). On a manifold of minima H is
 // singular, so the step uses the pseudo-inverse of H (eigenvalues below 1e-14 of the
 // largest are dropped); Newton's method still converges quadratically onto such a line of
 // equilibria, and every seed near it yields a different point of it. A point is accepted
