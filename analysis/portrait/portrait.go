@@ -191,8 +191,8 @@ func FitRange(p Plane, trs []*flow.Trajectory, margin float64) Range {
 	if r.XMax == r.XMin && r.YMax == r.YMin {
 		return Range{r.XMin - 1, r.XMax + 1, r.YMin - 1, r.YMax + 1}
 	}
-	widen(&r.XMin, &r.XMax, (r.YMax-r.YMin)/3)
-	widen(&r.YMin, &r.YMax, (r.XMax-r.XMin)/3)
+	widen(&r.XMin, &r.XMax, 0.75*(r.YMax-r.YMin))
+	widen(&r.YMin, &r.YMax, 0.75*(r.XMax-r.XMin))
 	return r.Expand(margin)
 }
 

@@ -434,8 +434,9 @@ func TestNewJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Extent x ∈ [−1, 2], y ∈ [−0.84, 0.6] plus 10 %.
-	want := Range{-1.3, 2.3, -0.84 - 0.144, 0.6 + 0.144}
+	// Extent x ∈ [−1, 2], y ∈ [−0.84, 0.6] widened to 0.75·3 = 2.25 about its centre −0.12
+	// (no side shorter than 3/4 of the other), plus 10 %.
+	want := Range{-1.3, 2.3, -0.12 - 1.125 - 0.225, -0.12 + 1.125 + 0.225}
 	got := pt.Range
 	for _, c := range [][2]float64{{got.XMin, want.XMin}, {got.XMax, want.XMax}, {got.YMin, want.YMin}, {got.YMax, want.YMax}} {
 		if math.Abs(c[0]-c[1]) > 1e-12 {

@@ -24,6 +24,8 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		ExitErrHandler:       func(*cli.Context, error) {},
 		OnUsageError:         usageError,
 		EnableBashCompletion: false,
+		// --from takes "w1,w2": commas separate weights, not repeated values.
+		DisableSliceFlagSeparator: true,
 		Commands: []*cli.Command{
 			reproduceCommand(),
 			flowCommand(),

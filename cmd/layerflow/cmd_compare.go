@@ -28,6 +28,9 @@ func compareCommand() *cli.Command {
 }
 
 func runCompare(ctx *cli.Context) error {
+	if err := checkPlotFlag(ctx); err != nil {
+		return err
+	}
 	obj, w0, err := model(ctx)
 	if err != nil {
 		return err

@@ -47,6 +47,9 @@ func sgdCommand() *cli.Command {
 }
 
 func runDiscrete(ctx *cli.Context, sgd bool) error {
+	if err := checkPlotFlag(ctx); err != nil {
+		return err
+	}
 	obj, w0, err := model(ctx)
 	if err != nil {
 		return err

@@ -63,6 +63,9 @@ func solverSettings(ctx *cli.Context) (ode.Method, *ode.Settings, error) {
 }
 
 func runFlow(ctx *cli.Context) error {
+	if err := checkPlotFlag(ctx); err != nil {
+		return err
+	}
 	obj, w0, err := model(ctx)
 	if err != nil {
 		return err

@@ -283,3 +283,83 @@ func TestReproduceQuick(t *testing.T) {
 		t.Errorf("--only 0,12: %d %q", code, errs)
 	}
 }
+
+func TestPortraitAndPlots(t *testing.T) {
+	dir := t.TempDir()
+	for _, ext := range []string{".png", ".svg", ".pdf"} {
+		out := filepath.Join(dir, "p"+ext)
+		code, _, errs := runArgs(t, "portrait", "--from", "2,0.25", "--from", "-1.5,0.3", "--methods", "flow,gd,sgd,modified", "--steps", "100", "--out", out)
+		if code != 0 {
+			t.Fatalf("%s: %s", ext, errs)
+		}
+		if st, err := os.Stat(out); err != nil || st.Size() == 0 {
+			t.Fatalf("%s: %v", out, err)
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "p.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var js struct {
+		Portrait struct {
+			Equilibria []struct {
+				X, Y  float64
+				Type  string
+				Eigen []struct{ Re float64 }
+			}
+			Trajectories []struct {
+				Label  string
+				Status string
+			}
+		}
+	}
+	if err := json.Unmarshal(b, &js); err != nil {
+		t.Fatal(err)
+	}
+	saddles := 0
+	for _, e := range js.Portrait.Equilibria {
+		if e.Type == "saddle" {
+			saddles++
+			if math.Hypot(e.X, e.Y) > 1e-9 || math.Abs(e.Eigen[0].Re+1) > 1e-9 || math.Abs(e.Eigen[1].Re-1) > 1e-9 {
+				t.Errorf("saddle %+v, want the origin with eigenvalues ±1", e)
+			}
+		} else if e.Type == "degenerate" && math.Abs(e.X*e.Y-1) > 1e-6 {
+			t.Errorf("degenerate point %+v off w1w2 = 1", e)
+		}
+	}
+	if saddles != 1 || len(js.Portrait.Trajectories) != 8 {
+		t.Errorf("%d saddles, %d trajectories", saddles, len(js.Portrait.Trajectories))
+	}
+	// Depth 3 on the plane (1, 3).
+	if code, _, errs := runArgs(t, "portrait", "--depth", "3", "--from", "1.5,0.7,0.4", "--plane", "1,3", "--out", filepath.Join(dir, "d3.png")); code != 0 {
+		t.Fatal(errs)
+	}
+	// --plot beside the data.
+	out := filepath.Join(dir, "run")
+	if code, _, errs := runArgs(t, "gd", "--wd", "0.1", "--steps", "200", "--plot", "ts.svg", "--out", out); code != 0 {
+		t.Fatal(errs)
+	}
+	for _, f := range []string{"ts.svg", "ts-portrait.svg", "trajectory.csv"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Error(err)
+		}
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"portrait", "--xrange", "1,1", "--out", filepath.Join(dir, "x.png")}, `"1,1"`},
+		{[]string{"portrait", "--plane", "1,3", "--out", filepath.Join(dir, "x.png")}, `"1,3"`},
+		{[]string{"portrait", "--out", filepath.Join(dir, "x.gif")}, `".gif"`},
+		{[]string{"portrait", "--methods", "flow,rk4", "--out", filepath.Join(dir, "x.png")}, `"rk4"`},
+		{[]string{"flow", "--plot", "x.bmp", "--out", filepath.Join(dir, "y")}, `".bmp"`},
+	} {
+		code, _, stderr := runArgs(t, tc.args...)
+		if code == 0 || !strings.Contains(stderr, tc.want) || strings.Count(stderr, "\n") != 1 {
+			t.Errorf("%v: exit %d, stderr %q", tc.args, code, stderr)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "y", "trajectory.csv")); err == nil {
+		t.Error("a bad --plot still wrote trajectory.csv")
+	}
+}

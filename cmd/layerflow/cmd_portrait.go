@@ -1,0 +1,329 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+	"github.com/urfave/cli/v2/altsrc"
+
+	"github.com/layerflow/layerflow/analysis"
+	"github.com/layerflow/layerflow/analysis/plot"
+	"github.com/layerflow/layerflow/analysis/portrait"
+	"github.com/layerflow/layerflow/discrete"
+	"github.com/layerflow/layerflow/flow"
+	"github.com/layerflow/layerflow/flow/ode"
+)
+
+var portraitMethods = []string{"flow", "modified", "gd", "sgd", "noisy-gd"}
+
+func portraitCommand() *cli.Command {
+	model := modelFlags()
+	return withConfig(&cli.Command{
+		Name:  "portrait",
+		Usage: "phase portrait of the (w_i, w_j) plane: field, loss, minima, imbalance level sets, equilibria, separatrices, trajectories",
+		Description: "Writes the picture (format by extension: .png, .svg, .pdf) and, beside it, a JSON file with the\n" +
+			"equilibria (position, eigenvalues, type) and each trajectory's method, start, end and status.\n" +
+			"For depth ≥ 3 the field and the manifold are the slice through the first start (--plane i,j).",
+		Flags: concat(
+			[]cli.Flag{model[0], model[3], model[4], model[5]}, // depth, seed, wd, noise
+			dataFlags(),
+			[]cli.Flag{
+				&cli.StringSliceFlag{Name: "from", Usage: "a start `w1,w2,…` (repeat for several); default 2,0.25 and -1.5,0.3 (depth 2)", Category: catModel},
+				altsrc.NewIntFlag(&cli.IntFlag{Name: "grid-starts", Value: 0, Usage: "instead of --from, an n×n grid of starts over the range", Category: catModel}),
+				altsrc.NewStringFlag(&cli.StringFlag{Name: "methods", Value: "flow,gd", Usage: "trajectories to draw from each start: " + strings.Join(portraitMethods, ","), Category: catModel}),
+				altsrc.NewFloat64Flag(&cli.Float64Flag{Name: "lr", Value: 0.05, Usage: "learning rate of gd, sgd, noisy-gd and of the modified flow", Category: catSteps}),
+				altsrc.NewIntFlag(&cli.IntFlag{Name: "steps", Value: 400, Usage: "steps of the discrete methods; the flows run to t = steps·λ", Category: catSteps}),
+				altsrc.NewIntFlag(&cli.IntFlag{Name: "batch", Value: 8, Usage: "SGD batch size", Category: catSteps}),
+				altsrc.NewStringFlag(&cli.StringFlag{Name: "plane", Value: "1,2", Usage: "the two weights `i,j` (1-based) on the axes", Category: catOutput}),
+				altsrc.NewStringFlag(&cli.StringFlag{Name: "xrange", Usage: "horizontal range `min,max` (default: fitted to the trajectories)", Category: catOutput}),
+				altsrc.NewStringFlag(&cli.StringFlag{Name: "yrange", Usage: "vertical range `min,max` (default: fitted to the trajectories)", Category: catOutput}),
+				altsrc.NewIntFlag(&cli.IntFlag{Name: "field", Value: 25, Usage: "arrows per side of the direction field", Category: catOutput}),
+				altsrc.NewStringFlag(&cli.StringFlag{Name: "loss", Value: "heatmap", Usage: "how the loss is drawn: heatmap, contours or none", Category: catOutput}),
+				altsrc.NewStringFlag(&cli.StringFlag{Name: "out", Value: "portrait.png", Usage: "picture `FILE` (.png, .svg or .pdf); the JSON goes beside it", Category: catOutput}),
+			}),
+		Action: runPortrait,
+	})
+}
+
+// checkExt returns an error unless path has an extension plot.Save knows.
+func checkExt(flag, path string) error {
+	ext := strings.ToLower(filepath.Ext(path))
+	for _, f := range plot.Formats {
+		if f == ext {
+			return nil
+		}
+	}
+	return fmt.Errorf("--%s %q: unknown extension %q (want .png, .svg or .pdf)", flag, path, ext)
+}
+
+func parseRange(flag, s string) (lo, hi float64, set bool, err error) {
+	if s == "" {
+		return 0, 0, false, nil
+	}
+	v, err := parseList(flag, s)
+	if err != nil {
+		return 0, 0, false, err
+	}
+	if len(v) != 2 || !(v[0] < v[1]) {
+		return 0, 0, false, fmt.Errorf("--%s %q: want min,max with min < max", flag, s)
+	}
+	return v[0], v[1], true, nil
+}
+
+func runPortrait(ctx *cli.Context) error {
+	d := ctx.Int("depth")
+	if d < 2 {
+		return fmt.Errorf("--depth %d: must be ≥ 2", d)
+	}
+	mu, err := finiteFlag(ctx, "wd", 0, false)
+	if err != nil {
+		return err
+	}
+	sigma, err := finiteFlag(ctx, "noise", 0, false)
+	if err != nil {
+		return err
+	}
+	lr, err := finiteFlag(ctx, "lr", 0, true)
+	if err != nil {
+		return err
+	}
+	steps := ctx.Int("steps")
+	if steps < 1 {
+		return fmt.Errorf("--steps %d: must be ≥ 1", steps)
+	}
+	out := ctx.String("out")
+	if err := checkExt("out", out); err != nil {
+		return err
+	}
+	pl, err := parseList("plane", ctx.String("plane"))
+	if err != nil {
+		return err
+	}
+	if len(pl) != 2 || pl[0] != float64(int(pl[0])) || pl[1] != float64(int(pl[1])) || pl[0] < 1 || pl[1] < 1 || int(pl[0]) > d || int(pl[1]) > d || pl[0] == pl[1] {
+		return fmt.Errorf("--plane %q: want two different weight indices between 1 and the depth %d", ctx.String("plane"), d)
+	}
+	var methods []string
+	for _, m := range strings.Split(ctx.String("methods"), ",") {
+		m = strings.TrimSpace(m)
+		ok := false
+		for _, k := range portraitMethods {
+			ok = ok || k == m
+		}
+		if !ok {
+			return fmt.Errorf("--methods: unknown method %q (want %s)", m, strings.Join(portraitMethods, ", "))
+		}
+		if m == "noisy-gd" && sigma == 0 {
+			return fmt.Errorf("--methods noisy-gd needs --noise > 0")
+		}
+		methods = append(methods, m)
+	}
+	var lossStyle plot.LossStyle
+	switch ctx.String("loss") {
+	case "heatmap":
+		lossStyle = plot.LossHeatMap
+	case "contours":
+		lossStyle = plot.LossContours
+	case "none":
+		lossStyle = plot.LossNone
+	default:
+		return fmt.Errorf("--loss %q: want heatmap, contours or none", ctx.String("loss"))
+	}
+	field := ctx.Int("field")
+	if field < 2 || field > 200 {
+		return fmt.Errorf("--field %d: want 2..200 arrows per side", field)
+	}
+	x0, x1, xs, err := parseRange("xrange", ctx.String("xrange"))
+	if err != nil {
+		return err
+	}
+	y0, y1, ys, err := parseRange("yrange", ctx.String("yrange"))
+	if err != nil {
+		return err
+	}
+	obj := flow.Objective{Depth: d, WeightDecay: mu, Noise: sigma}
+	plane := portrait.Plane{Objective: obj, I: int(pl[0]) - 1, J: int(pl[1]) - 1}
+	// Starts.
+	var starts [][]float64
+	for _, s := range ctx.StringSlice("from") {
+		w, err := parseList("from", s)
+		if err != nil {
+			return err
+		}
+		if len(w) != d {
+			return fmt.Errorf("--from %q: %d weights for --depth %d", s, len(w), d)
+		}
+		starts = append(starts, w)
+	}
+	if n := ctx.Int("grid-starts"); n != 0 {
+		if n < 1 || n > 50 {
+			return fmt.Errorf("--grid-starts %d: want 1..50", n)
+		}
+		if !xs || !ys {
+			return fmt.Errorf("--grid-starts needs --xrange and --yrange")
+		}
+		base := make([]float64, d)
+		for i := range base {
+			base[i] = 1
+		}
+		if len(starts) > 0 {
+			copy(base, starts[0])
+		}
+		starts = starts[:0]
+		for a := 0; a < n; a++ {
+			for b := 0; b < n; b++ {
+				w := append([]float64(nil), base...)
+				w[plane.I] = x0 + (x1-x0)*(float64(a)+0.5)/float64(n)
+				w[plane.J] = y0 + (y1-y0)*(float64(b)+0.5)/float64(n)
+				starts = append(starts, w)
+			}
+		}
+	}
+	if len(starts) == 0 {
+		if d != 2 {
+			return fmt.Errorf("--from: give a start of %d weights for depth %d", d, d)
+		}
+		starts = [][]float64{{2, 0.25}, {-1.5, 0.3}}
+	}
+	if d > 2 {
+		plane.Base = starts[0]
+	}
+	var data *flow.Dataset
+	for _, m := range methods {
+		if m == "sgd" || m == "noisy-gd" {
+			if data, err = dataset(ctx, true); err != nil {
+				return err
+			}
+			break
+		}
+	}
+	batch := ctx.Int("batch")
+	if data != nil && (batch < 1 || batch > data.Len()) {
+		return fmt.Errorf("--batch %d: must be between 1 and the %d samples", batch, data.Len())
+	}
+	if err := prepareDir(filepath.Dir(out)); err != nil {
+		return err
+	}
+	start := time.Now()
+	var trs []*flow.Trajectory
+	for k, w0 := range starts {
+		for _, m := range methods {
+			tr, err := portraitRun(m, obj, data, w0, lr, steps, batch, ctx.Uint64("seed")+uint64(k))
+			if err != nil {
+				return err
+			}
+			trs = append(trs, tr)
+		}
+	}
+	set := &portrait.Settings{FieldX: field, FieldY: field}
+	if xs && ys {
+		set.Range = portrait.Range{XMin: x0, XMax: x1, YMin: y0, YMax: y1}
+	} else if xs || ys {
+		r := portrait.FitRange(plane, trs, 0.1)
+		if xs {
+			r.XMin, r.XMax = x0, x1
+		}
+		if ys {
+			r.YMin, r.YMax = y0, y1
+		}
+		set.Range = r
+	}
+	pt, err := portrait.New(plane, trs, set)
+	if err != nil {
+		return err
+	}
+	fig, err := plot.Portrait(pt, trs, &plot.PortraitOptions{Loss: lossStyle})
+	if err != nil {
+		return err
+	}
+	if err := fig.Save(out); err != nil {
+		return err
+	}
+	jsonPath := strings.TrimSuffix(out, filepath.Ext(out)) + ".json"
+	if err := writeJSON(jsonPath, map[string]any{"settings": settingsOf(ctx), "portrait": pt}); err != nil {
+		return err
+	}
+	w := ctx.App.Writer
+	fmt.Fprintf(w, "%s: %d trajectories, %d equilibria (%.2fs)\n", out, len(trs), len(pt.Equilibria), time.Since(start).Seconds())
+	for _, e := range pt.Equilibria {
+		if e.Type != portrait.Degenerate {
+			fmt.Fprintf(w, "  %-15s at (%.6g, %.6g), eigenvalues %.6g, %.6g\n", e.Type, e.X, e.Y, e.Eigen[0].Re, e.Eigen[1].Re)
+		}
+	}
+	fmt.Fprintf(w, "wrote %s and %s\n", out, jsonPath)
+	return nil
+}
+
+// portraitRun computes one trajectory of method m from w0.
+func portraitRun(m string, obj flow.Objective, data *flow.Dataset, w0 []float64, lr float64, steps, batch int, seed uint64) (*flow.Trajectory, error) {
+	t1 := float64(steps) * lr
+	switch m {
+	case "flow", "modified":
+		f := obj.Flow()
+		if m == "modified" {
+			f = obj.ModifiedFlow(lr)
+		}
+		tr, _, err := flow.Solve(f, m, w0, t1, &ode.Settings{Rtol: 1e-8, Atol: 1e-10}, &ode.DOPRI5{})
+		return tr, err
+	}
+	p := discrete.Problem{Objective: obj}
+	set := &discrete.Settings{LR: lr, Steps: steps, Seed: seed}
+	switch m {
+	case "gd":
+		p.Objective.Noise = 0
+	case "sgd":
+		p.Objective.Noise, p.Data, set.Batch = 0, data, batch
+	case "noisy-gd":
+		p.Data = data
+	}
+	tr, _, err := discrete.Run(p, w0, set)
+	return tr, err
+}
+
+// plotRun draws a run's time series to --plot FILE and, for depth 2 (or the (w1, w2) slice
+// through the start), its portrait to FILE-portrait.ext. A bare file name goes into --out.
+func plotRun(ctx *cli.Context, obj flow.Objective, trs []*flow.Trajectory, lr float64, ph analysis.Phase) error {
+	path := ctx.String("plot")
+	if path == "" {
+		return nil
+	}
+	if filepath.Base(path) == path {
+		path = filepath.Join(ctx.String("out"), path)
+	}
+	opt := &plot.SeriesOptions{Objective: obj, LearningRate: lr}
+	if ph.Found && ph.T > 0 {
+		opt.PhaseBoundary = ph.T
+	}
+	fig, err := plot.TimeSeries(trs, opt)
+	if err != nil {
+		return err
+	}
+	if err := fig.Save(path); err != nil {
+		return err
+	}
+	plane := portrait.Plane{Objective: obj}
+	if obj.Depth > 2 {
+		plane.Base = trs[0].At(0)
+	}
+	pt, err := portrait.New(plane, trs, &portrait.Settings{NoSeparatrices: obj.Depth > 2})
+	if err != nil {
+		return err
+	}
+	pf, err := plot.Portrait(pt, trs, nil)
+	if err != nil {
+		return err
+	}
+	ext := filepath.Ext(path)
+	return pf.Save(strings.TrimSuffix(path, ext) + "-portrait" + ext)
+}
+
+// checkPlotFlag validates --plot before any work.
+func checkPlotFlag(ctx *cli.Context) error {
+	if p := ctx.String("plot"); p != "" {
+		return checkExt("plot", p)
+	}
+	return nil
+}
+
