@@ -326,4 +326,3 @@ func checkPlotFlag(ctx *cli.Context) error {
 	}
 	return nil
 }
-
