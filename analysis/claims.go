@@ -281,8 +281,8 @@ func Series2(tr *flow.Trajectory, mu float64) []Figure {
 	return []Figure{
 		{Name: "claim3-phases", Title: "Weight decay: loss and imbalance, two phases", XLabel: "t", YLabel: "value", LogY: true,
 			Series: []Curve{{Name: "loss L", X: t, Y: loss, Style: "line"}, {Name: "|D12|", X: t, Y: dd, Style: "line"}}},
-		{Name: "claim3-theory", Title: "Weight decay: |D12(t)| against D(0)e^{−2μt}", XLabel: "t", YLabel: "|D12|", LogY: true,
-			Series: []Curve{{Name: "measured (DOP853)", X: t, Y: dd, Style: "line"}, {Name: "D(0)e^{−2μt}", X: t, Y: th, Style: "dashed"}}},
+		{Name: "claim3-theory", Title: "Weight decay: |D12(t)| against D(0)·exp(−2μt)", XLabel: "t", YLabel: "|D12|", LogY: true,
+			Series: []Curve{{Name: "measured (DOP853)", X: t, Y: dd, Style: "line"}, {Name: "D(0)·exp(−2μt)", X: t, Y: th, Style: "dashed"}}},
 	}
 }
 

@@ -282,8 +282,10 @@ func portraitRun(m string, obj flow.Objective, data *flow.Dataset, w0 []float64,
 	return tr, err
 }
 
-// plotRun draws a run's time series to --plot FILE and, for depth 2 (or the (w1, w2) slice
-// through the start), its portrait to FILE-portrait.ext. A bare file name goes into --out.
+// plotRun draws a run's time series to --plot FILE, its portrait (depth 2, or the (w1, w2)
+// slice through the start) to FILE-portrait.ext, the (imbalance, loss) plane to
+// FILE-plane.ext and, for a flow, the measured imbalance against its closed form to
+// FILE-theory.ext. A bare file name goes into --out, beside the data.
 func plotRun(ctx *cli.Context, obj flow.Objective, trs []*flow.Trajectory, lr float64, ph analysis.Phase) error {
 	path := ctx.String("plot")
 	if path == "" {
@@ -316,7 +318,38 @@ func plotRun(ctx *cli.Context, obj flow.Objective, trs []*flow.Trajectory, lr fl
 		return err
 	}
 	ext := filepath.Ext(path)
-	return pf.Save(strings.TrimSuffix(path, ext) + "-portrait" + ext)
+	stem := strings.TrimSuffix(path, ext)
+	if err := pf.Save(stem + "-portrait" + ext); err != nil {
+		return err
+	}
+	// The (imbalance, loss) plane, where the two phases show as an L.
+	lf, err := plot.ImbalanceLoss(trs, &plot.PlaneOptions{Objective: obj})
+	if err != nil {
+		return err
+	}
+	if err := lf.Save(stem + "-plane" + ext); err != nil {
+		return err
+	}
+	// Measured imbalance against its closed form, for the continuous runs: D(0)e^{−2μt}
+	// (conserved for μ = 0, also under the expected-loss noise flow; MATH.md §3).
+	var cont []*flow.Trajectory
+	for _, tr := range trs {
+		if tr.Label == "flow" {
+			cont = append(cont, tr)
+		}
+	}
+	if len(cont) == 0 {
+		return nil
+	}
+	label := "D(0) (conserved)"
+	if obj.WeightDecay > 0 {
+		label = "D(0)·exp(−2μt)"
+	}
+	tf, err := plot.Theory(cont, &plot.TheoryOptions{Law: plot.ExpDecay(2 * obj.WeightDecay), LawLabel: label, LogY: obj.WeightDecay > 0})
+	if err != nil {
+		return err
+	}
+	return tf.Save(stem + "-theory" + ext)
 }
 
 // checkPlotFlag validates --plot before any work.
