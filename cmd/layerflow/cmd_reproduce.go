@@ -14,6 +14,11 @@ import (
 	"github.com/urfave/cli/v2/altsrc"
 
 	"github.com/layerflow/layerflow/analysis"
+	"github.com/layerflow/layerflow/analysis/plot"
+	"github.com/layerflow/layerflow/analysis/portrait"
+	"github.com/layerflow/layerflow/discrete"
+	"github.com/layerflow/layerflow/flow"
+	"github.com/layerflow/layerflow/flow/ode"
 )
 
 func reproduceCommand() *cli.Command {
@@ -89,6 +94,13 @@ func runReproduce(ctx *cli.Context) error {
 		}
 		for _, fig := range c.Figures {
 			names, err := writeFigure(dir, fig)
+			if err != nil {
+				return err
+			}
+			files[n] = append(files[n], names...)
+		}
+		if n == 3 {
+			names, err := phasePictures(dir)
 			if err != nil {
 				return err
 			}
@@ -216,9 +228,66 @@ func writeReport(dir string, claims []*analysis.Claim, files map[int][]string, s
 				fmt.Fprintf(w, "![%s](%s.png)\n\n", md(f.Title), f.Name)
 				fmt.Fprintf(w, "Figure: [PNG](%s.png), [SVG](%s.svg), data [CSV](%s.csv).\n\n", f.Name, f.Name, f.Name)
 			}
+			if c.Number == 3 {
+				for _, f := range []struct{ name, title string }{
+					{"claim3-portrait", "Weight decay μ = 0.1: the flow and GD (λ = 0.05) on the phase plane"},
+					{"claim3-plane", "The two phases as an L in the (‖D‖, loss) plane"},
+				} {
+					fmt.Fprintf(w, "![%s](%s.png)\n\nFigure: [PNG](%s.png), [SVG](%s.svg).\n\n", f.title, f.name, f.name, f.name)
+				}
+				fmt.Fprintf(w, "Data: [flow](claim3-flow.csv), [GD](claim3-gd.csv).\n\n")
+			}
 		}
 		return nil
 	})
 }
 
 func md(s string) string { return strings.ReplaceAll(s, "|", "\\|") }
+
+// phasePictures draws the weight-decay flow and GD of claim 3 on the phase plane and in the
+// (‖D‖, loss) plane, with the trajectories' data.
+func phasePictures(dir string) ([]string, error) {
+	obj := flow.Objective{Depth: 2, WeightDecay: 0.1}
+	w0 := []float64{2, 0.25}
+	fl, _, err := flow.Solve(obj.Flow(), "flow", w0, 40, &ode.Settings{Rtol: 1e-10, Atol: 1e-12}, &ode.DOP853{})
+	if err != nil {
+		return nil, err
+	}
+	gd, _, err := discrete.Run(discrete.Problem{Objective: obj}, w0, &discrete.Settings{LR: 0.05, Steps: 800})
+	if err != nil {
+		return nil, err
+	}
+	trs := []*flow.Trajectory{fl, gd}
+	pt, err := portrait.New(portrait.Plane{Objective: obj}, trs, nil)
+	if err != nil {
+		return nil, err
+	}
+	pf, err := plot.Portrait(pt, trs, nil)
+	if err != nil {
+		return nil, err
+	}
+	lf, err := plot.ImbalanceLoss(trs, &plot.PlaneOptions{Objective: obj})
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, ext := range []string{".png", ".svg"} {
+		if err := pf.Save(filepath.Join(dir, "claim3-portrait"+ext)); err != nil {
+			return nil, err
+		}
+		if err := lf.Save(filepath.Join(dir, "claim3-plane"+ext)); err != nil {
+			return nil, err
+		}
+		names = append(names, "claim3-portrait"+ext, "claim3-plane"+ext)
+	}
+	for _, tr := range []struct {
+		name string
+		tr   *flow.Trajectory
+	}{{"claim3-flow.csv", fl}, {"claim3-gd.csv", gd}} {
+		if err := writeTrajectoryCSV(filepath.Join(dir, tr.name), tr.tr, 0); err != nil {
+			return nil, err
+		}
+		names = append(names, tr.name)
+	}
+	return names, nil
+}
