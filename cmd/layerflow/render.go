@@ -1,11 +1,8 @@
 package main
 
 import (
-	"fmt"
 	"image/color"
 	"math"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"gonum.org/v1/plot"
@@ -14,6 +11,7 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/layerflow/layerflow/analysis"
+	lfplot "github.com/layerflow/layerflow/analysis/plot"
 )
 
 // palette is a colour-blind-safe qualitative palette (Okabe & Ito 2008).
@@ -24,7 +22,8 @@ var palette = []color.Color{
 }
 
 // renderFigure draws an analysis.Figure with gonum/plot and saves it atomically; the format
-// follows the extension of path (.png, .svg, .pdf). Non-finite points, and non-positive ones
+// follows the extension of path (.png, .svg, .pdf), written atomically by analysis/plot.Save.
+// Non-finite points, and non-positive ones
 // on a log axis, are left out (never drawn from NaN).
 func renderFigure(fig analysis.Figure, path string) error {
 	p := plot.New()
@@ -130,8 +129,6 @@ func renderFigure(fig analysis.Figure, path string) error {
 		if math.IsNaN(m.At) {
 			continue
 		}
-		vl := plotter.NewFunction(func(float64) float64 { return math.NaN() })
-		_ = vl
 		p.Add(vline{at: m.At, color: color.RGBA{120, 120, 120, 255}})
 		l, _ := plotter.NewLine(plotter.XYs{{X: m.At, Y: 0}, {X: m.At, Y: 0}})
 		l.Color, l.Dashes = color.RGBA{120, 120, 120, 255}, []vg.Length{vg.Points(4), vg.Points(2)}
@@ -140,7 +137,7 @@ func renderFigure(fig analysis.Figure, path string) error {
 	if len(fig.Notes) > 0 {
 		p.Title.Text += "\n" + strings.Join(fig.Notes, "; ")
 	}
-	return savePlot(p, path, 7*vg.Inch, 4.5*vg.Inch)
+	return lfplot.Save(p, path, 7*vg.Inch, 4.5*vg.Inch)
 }
 
 // vline is a vertical line across the whole plot area.
@@ -156,29 +153,4 @@ func (v vline) Plot(c draw.Canvas, p *plot.Plot) {
 		return
 	}
 	c.StrokeLine2(draw.LineStyle{Color: v.color, Width: vg.Points(1), Dashes: []vg.Length{vg.Points(4), vg.Points(2)}}, x, c.Min.Y, x, c.Max.Y)
-}
-
-// savePlot saves through a temporary file with the same extension, renamed into place.
-func savePlot(p *plot.Plot, path string, w, h vg.Length) error {
-	ext := strings.ToLower(filepath.Ext(path))
-	switch ext {
-	case ".png", ".svg", ".pdf", ".eps", ".jpg", ".jpeg", ".tif", ".tiff":
-	default:
-		return fmt.Errorf("plot %q: unknown extension %q (want .png, .svg or .pdf)", path, ext)
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+strings.TrimSuffix(filepath.Base(path), ext)+".tmp-*"+ext)
-	if err != nil {
-		return fmt.Errorf("plot %s: %v", path, unwrapPath(err))
-	}
-	tmp := f.Name()
-	f.Close()
-	if err := p.Save(w, h, tmp); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("plot %s: %v", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("plot %s: %v", path, err)
-	}
-	return nil
 }
