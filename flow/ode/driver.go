@@ -263,7 +263,10 @@ func (d *driver) run() {
 	ctl := d.ctl
 	expo1 := 1/float64(ctl.Order) - ctl.BetaWeight*ctl.Beta
 	facc1, facc2 := 1/ctl.Fac1, 1/ctl.Fac2
-	facold := 1e-4
+	// facoldBeta = facold^β, with facold the error of the last accepted step (1e-4 at the
+	// start), updated at each acceptance. Powers are taken as exp(log): math.Pow costs as
+	// much as a whole step of a small system, and the controller needs no more than a few ulps.
+	facoldBeta := math.Exp(ctl.Beta * math.Log(1e-4))
 	reject, last := false, false
 	failure := StepTooSmall // the status when the step size underflows
 	iasti, nonsti := 0, 0
@@ -297,11 +300,8 @@ func (d *driver) run() {
 			continue
 		}
 		failure = StepTooSmall
-		fac11 := math.Pow(err, expo1)
-		fac := fac11
-		if ctl.Beta != 0 {
-			fac /= math.Pow(facold, ctl.Beta)
-		}
+		fac11 := math.Exp(expo1 * math.Log(err))
+		fac := fac11 / facoldBeta
 		fac = math.Max(facc2, math.Min(facc1, fac/ctl.Safety))
 		hnew := h / fac
 		if err > 1 {
@@ -312,7 +312,9 @@ func (d *driver) run() {
 			continue
 		}
 		// Accepted.
-		facold = math.Max(err, 1e-4)
+		if ctl.Beta != 0 {
+			facoldBeta = math.Exp(ctl.Beta * math.Log(math.Max(err, 1e-4)))
+		}
 		st.Accepted++
 		st.Evaluations += m.Accept(d.f1, d.dense)
 		tnew := t + h
