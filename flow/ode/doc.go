@@ -27,5 +27,6 @@
 // dense output at Settings.EventSamples points inside every step, so that two sign changes
 // in one step are both found, then by the Illinois method on the interpolant.
 //
-// Nothing here allocates per step: the buffers are sized once per integration.
+// Nothing here allocates per step: the buffers, the output storage included, are sized once
+// per integration; only the record of each event hit is allocated when it is found.
 package ode

@@ -75,6 +75,23 @@ func checkSettings(s *Settings, p Problem) error {
 			return fmt.Errorf("ode: %s %v must be finite and ≥ 0", name, v)
 		}
 	}
+	for i, v := range append([]float64{s.Rtol}, s.RtolVec...) {
+		if v < 10*unitRoundoff && (i > 0 || s.RtolVec == nil) {
+			return fmt.Errorf("ode: rtol %v is below 10·u = %.2g: tolerances too small", v, 10*unitRoundoff)
+		}
+	}
+	for _, c := range []struct {
+		name   string
+		v      float64
+		lo, hi float64
+	}{{"safety factor", s.Safety, 0, 1}, {"fac1", s.Fac1, 0, 1}, {"fac2", s.Fac2, 1, math.Inf(1)}} {
+		if c.v != 0 && !(c.v > c.lo && c.v <= c.hi) || math.IsNaN(c.v) {
+			return fmt.Errorf("ode: %s %v must be in (%v, %v]", c.name, c.v, c.lo, c.hi)
+		}
+	}
+	if math.IsNaN(s.Beta) || s.Beta >= 1 {
+		return fmt.Errorf("ode: beta %v must be < 1", s.Beta)
+	}
 	if s.MaxSteps < 0 {
 		return fmt.Errorf("ode: step limit %d must be ≥ 0", s.MaxSteps)
 	}
@@ -228,16 +245,17 @@ func (d *driver) run() {
 	t := p.T0
 	m.Init(p.Func, d.n)
 	d.eval(d.f0, t, d.y)
-	if !allFinite(d.f0) {
-		d.stop(NonFinite, t, 0)
-		return
-	}
 	d.output(t, t, d.y) // outputs at T0
 	for i, e := range s.Events {
 		d.gPrev[i] = e.Func(t, d.y)
 	}
+	// The observer sees the initial state even when the run cannot start.
 	if s.Observer != nil && s.Observer(t, d.y) {
 		d.stop(ObserverStop, t, 0)
+		return
+	}
+	if !allFinite(d.f0) {
+		d.stop(NonFinite, t, 0)
 		return
 	}
 	span := math.Abs(p.T1 - p.T0)
@@ -290,9 +308,14 @@ func (d *driver) run() {
 		if !finite(err) || err < 0 {
 			// A non-finite proposal (err NaN or Inf) or unsolved stage equations (err < 0):
 			// retry with the smallest allowed factor.
-			failure = NonFinite
-			if err < 0 {
+			// NonFinite only when the proposal itself is not finite; a norm that overflows
+			// (tolerances far below the state's size) is a step that cannot be made small enough.
+			failure = StepTooSmall
+			switch {
+			case err < 0:
 				failure = NoConvergence
+			case !allFinite(d.y1):
+				failure = NonFinite
 			}
 			st.Rejected++
 			h *= ctl.Fac1
@@ -361,14 +384,12 @@ func (d *driver) run() {
 // runFixed takes ⌈span/FixedStep⌉ equal steps; t_k = T0 + k·h is computed, not accumulated.
 func (d *driver) runFixed(span float64) {
 	p, m := d.p, d.m
-	nsteps := int(math.Ceil(span/d.s.FixedStep - 1e-9))
-	if nsteps < 1 {
-		nsteps = 1
-	}
-	h := (p.T1 - p.T0) / float64(nsteps)
+	// The count as a float: a tiny step must end at the step limit, not overflow an int.
+	nsteps := math.Max(1, math.Ceil(span/d.s.FixedStep-1e-9))
+	h := (p.T1 - p.T0) / nsteps
 	st := &d.res.Stats
 	t := p.T0
-	for k := 1; k <= nsteps; k++ {
+	for k := 1; float64(k) <= nsteps; k++ {
 		if st.Steps >= d.s.MaxSteps {
 			d.stop(StepLimit, t, h)
 			return
@@ -387,7 +408,7 @@ func (d *driver) runFixed(span float64) {
 			return
 		}
 		tnew := p.T0 + float64(k)*h
-		if k == nsteps {
+		if float64(k) == nsteps {
 			tnew = p.T1
 		}
 		if d.stepDone(t, tnew) {

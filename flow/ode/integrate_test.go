@@ -353,6 +353,18 @@ func TestStatuses(t *testing.T) {
 		if r.Status != ode.StepLimit || r.Stats.Steps != 5 {
 			t.Errorf("%s: step limit gave %v after %d", m.name, r.Status, r.Stats.Steps)
 		}
+		// A fixed step so small that its count overflows an int ends at the step limit.
+		r, _ = ode.Integrate(c.Problem, &ode.Settings{FixedStep: 1e-300, MaxSteps: 7}, m.new())
+		if r.Status != ode.StepLimit || r.Stats.Steps != 7 {
+			t.Errorf("%s: tiny fixed step gave %v after %d steps", m.name, r.Status, r.Stats.Steps)
+		}
+		// A derivative that is not finite at the start: the observer still sees y0.
+		seen := 0
+		bad := ode.Problem{Func: func(dy []float64, _ float64, y []float64) { dy[0] = math.Inf(1) }, T1: 1, Y0: []float64{1}}
+		r, _ = ode.Integrate(bad, &ode.Settings{Observer: func(float64, []float64) bool { seen++; return false }}, m.new())
+		if r.Status != ode.NonFinite || seen != 1 {
+			t.Errorf("%s: infinite derivative at t0: %v, observer saw %d states", m.name, r.Status, seen)
+		}
 	}
 }
 
@@ -361,6 +373,7 @@ func TestBadSettings(t *testing.T) {
 	for _, s := range []ode.Settings{
 		{Rtol: -1}, {Atol: math.NaN()}, {MaxStep: -1}, {FixedStep: math.Inf(1)},
 		{MaxSteps: -3}, {Output: []float64{0.5, 0.2}}, {Output: []float64{2}}, {Events: []ode.Event{{}}},
+		{Rtol: 1e-17}, {RtolVec: []float64{1e-6, 1e-20}}, {Fac1: -1}, {Fac2: 0.5}, {Safety: 2}, {Beta: math.NaN()},
 	} {
 		if _, err := ode.Integrate(c.Problem, &s, &ode.DOPRI5{}); err == nil {
 			t.Errorf("settings %+v: no error", s)
