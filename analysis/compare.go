@@ -102,7 +102,8 @@ func distances(a, b *flow.Trajectory) ([]float64, float64) {
 type Stability struct {
 	// Class is "settled" (converged to a minimum that was stable from the start), "escaped"
 	// (started at a point sharper than 2/λ and converged to a flatter minimum), "oscillating"
-	// (bounded but not converged), or "diverged".
+	// (not converged, the product W stepping back and forth), "not converged" (still moving
+	// one way: more steps are needed), or "diverged".
 	Class string `json:"class"`
 	// S0 and SEnd are the sharpness at the first and the last iterate; Limit = 2/λ.
 	S0, SEnd, Limit float64
@@ -127,12 +128,33 @@ func ClassifyGD(tr *flow.Trajectory, lr float64) Stability {
 		}
 	}
 	switch {
-	case !converged:
+	case !converged && alternating(tr):
 		st.Class = "oscillating"
+	case !converged:
+		st.Class = "not converged"
 	case st.S0 >= st.Limit && st.SEnd < st.Limit:
 		st.Class = "escaped"
 	default:
 		st.Class = "settled"
 	}
 	return st
+}
+
+// alternating reports whether the product W of the last 10 steps of tr moves back and forth:
+// most consecutive steps change W in opposite directions.
+func alternating(tr *flow.Trajectory) bool {
+	n := tr.Len()
+	if n < 4 {
+		return false
+	}
+	flips, pairs := 0, 0
+	for k := max(2, n-10); k < n; k++ {
+		a := flow.Product(tr.At(k-1)) - flow.Product(tr.At(k-2))
+		b := flow.Product(tr.At(k)) - flow.Product(tr.At(k-1))
+		pairs++
+		if a*b < 0 {
+			flips++
+		}
+	}
+	return 2*flips > pairs
 }

@@ -160,8 +160,8 @@ func (o Objective) HessVec(dst, g, w, v []float64) {
 	}
 }
 
-// Sharpness returns the largest eigenvalue of the Hessian of the data loss L at w. On the
-// manifold of minima it equals Σ_i g_i² (MATH.md §1).
+// Sharpness returns the largest eigenvalue of the Hessian of the data loss L at w, or NaN
+// when the Hessian overflows. On the manifold of minima it equals Σ_i g_i² (MATH.md §1).
 func Sharpness(w []float64) float64 {
 	d := len(w)
 	if d == 2 {
@@ -173,12 +173,28 @@ func Sharpness(w []float64) float64 {
 	}
 	h := mat.NewSymDense(d, nil)
 	Objective{Depth: d}.Hessian(h, w)
+	// LAPACK must not see Inf or NaN (products of many weights overflow), and a matrix of
+	// tiny entries takes a scaling path of gonum's Dsterf that panics: scale to unit size.
+	var m float64
+	for i := 0; i < d; i++ {
+		for j := i; j < d; j++ {
+			v := h.At(i, j)
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return math.NaN()
+			}
+			m = math.Max(m, math.Abs(v))
+		}
+	}
+	if m == 0 {
+		return 0
+	}
+	h.ScaleSym(1/m, h)
 	var es mat.EigenSym
 	if !es.Factorize(h, false) {
 		return math.NaN()
 	}
 	v := es.Values(nil)
-	return v[len(v)-1]
+	return m * v[len(v)-1]
 }
 
 // Imbalance writes the adjacent imbalances D_{i,i+1} = w_i² − w_{i+1}² into dst (length d−1)
