@@ -78,7 +78,9 @@ type Result struct {
 	DivergedAt int
 	// Steps is the number of steps taken inside the bound.
 	Steps int
-	// Rho holds ρ of every step taken: Rho[k−1] moved iterate k − 1 to iterate k.
+	// Rho holds ρ of every step taken, Rho[k−1] moving iterate k − 1 to iterate k, when
+	// every iterate is recorded (Record ≤ 1); it is nil otherwise, so that long runs that
+	// keep few iterates keep little memory.
 	Rho []float64
 }
 
@@ -106,7 +108,10 @@ func Run(p Problem, w0 []float64, s *Settings) (*flow.Trajectory, *Result, error
 
 	tr := flow.NewTrajectory(st.Label(), d, set.Steps/record+2)
 	tr.Append(0, w0)
-	res := &Result{Status: Success, DivergedAt: -1, Rho: make([]float64, 0, set.Steps)}
+	res := &Result{Status: Success, DivergedAt: -1}
+	if record == 1 {
+		res.Rho = make([]float64, 0, set.Steps)
+	}
 	prev := make([]float64, d) // the last iterate inside the bound, kept when Record > 1
 	lastKept := 0
 	for k := 1; k <= set.Steps; k++ {
@@ -116,7 +121,9 @@ func Run(p Problem, w0 []float64, s *Settings) (*flow.Trajectory, *Result, error
 			res.Status, res.DivergedAt = Diverged, k
 			break
 		}
-		res.Rho = append(res.Rho, rho)
+		if record == 1 {
+			res.Rho = append(res.Rho, rho)
+		}
 		res.Steps = k
 		if k%record == 0 {
 			tr.Append(float64(k)*set.LR, st.w)

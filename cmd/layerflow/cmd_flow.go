@@ -94,16 +94,15 @@ func runFlow(ctx *cli.Context) error {
 		obj.C = data.C()
 	}
 	if dt > 0 {
-		n := int(math.Floor(t1/dt + 1e-9))
-		if n > 10_000_000 {
-			return fmt.Errorf("--dt %v: %d output points, at most 1e7", dt, n)
+		// Count as a float first: a tiny dt must not overflow an int.
+		if t1/dt > 1e7 {
+			return fmt.Errorf("--dt %v: %.3g output points, at most 1e7", dt, t1/dt)
 		}
-		for k := 0; k <= n; k++ {
-			set.Output = append(set.Output, math.Min(float64(k)*dt, t1))
+		// t_k = k·dt, and t1 itself; a t_k within 1e-9·dt of t1 is t1 (no near-duplicate row).
+		for k := 0; float64(k)*dt < t1-1e-9*dt; k++ {
+			set.Output = append(set.Output, float64(k)*dt)
 		}
-		if set.Output[len(set.Output)-1] != t1 {
-			set.Output = append(set.Output, t1)
-		}
+		set.Output = append(set.Output, t1)
 	}
 	dir := ctx.String("out")
 	if err := prepareDir(dir); err != nil {

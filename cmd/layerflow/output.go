@@ -58,6 +58,10 @@ func writeAtomic(path string, write func(w io.Writer) error) error {
 		err = cerr
 	}
 	if err == nil {
+		// CreateTemp makes the file private (0600); results are for sharing.
+		err = os.Chmod(tmp, 0o644)
+	}
+	if err == nil {
 		err = os.Rename(tmp, path)
 	}
 	if err != nil {
@@ -67,7 +71,15 @@ func writeAtomic(path string, write func(w io.Writer) error) error {
 	return nil
 }
 
-func ftoa(x float64) string { return strconv.FormatFloat(x, 'g', 17, 64) }
+// ftoa formats a number for CSV with full precision; a non-finite value (a loss that
+// overflows, a sharpness of an overflowing Hessian) is an empty cell, which CSV readers take
+// as missing.
+func ftoa(x float64) string {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return ""
+	}
+	return strconv.FormatFloat(x, 'g', 17, 64)
+}
 
 // writeTrajectoryCSV writes t, w1..wd, loss, D12, D23, …, sharpness for every point.
 func writeTrajectoryCSV(path string, tr *flow.Trajectory, c float64) error {
