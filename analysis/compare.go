@@ -67,7 +67,7 @@ func CompareGD(obj flow.Objective, w0 []float64, lr float64, steps int, s Compar
 			return nil, ode.Stats{}, err
 		}
 		if err := r.Err(); err != nil {
-			return nil, r.Stats, fmt.Errorf("analysis: %s: %w", label, err)
+			return nil, r.Stats, &IntegrationError{Label: label, Err: err}
 		}
 		return tr, r.Stats, nil
 	}
@@ -158,3 +158,13 @@ func alternating(tr *flow.Trajectory) bool {
 	}
 	return 2*flips > pairs
 }
+
+// IntegrationError reports an integration that ended before its end time (a step limit, a
+// step-size underflow, a non-finite state): a failed computation, not bad input.
+type IntegrationError struct {
+	Label string
+	Err   error
+}
+
+func (e *IntegrationError) Error() string { return fmt.Sprintf("analysis: %s: %v", e.Label, e.Err) }
+func (e *IntegrationError) Unwrap() error { return e.Err }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 	"text/tabwriter"
@@ -61,6 +62,10 @@ func runCompare(ctx *cli.Context) error {
 		return err
 	}
 	c, err := analysis.CompareGD(obj, w0, lr, steps, analysis.CompareSettings{Method: ctx.String("method"), Rtol: rtol, Atol: atol})
+	var ie *analysis.IntegrationError
+	if errors.As(err, &ie) {
+		return &exitError{code: 1, msg: err.Error()}
+	}
 	if err != nil {
 		return err
 	}

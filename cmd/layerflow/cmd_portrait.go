@@ -253,6 +253,16 @@ func runPortrait(ctx *cli.Context) error {
 		}
 	}
 	fmt.Fprintf(w, "wrote %s and %s\n", out, jsonPath)
+	// A flow that did not reach its end is a failed computation (a diverging GD is a result).
+	var failed []string
+	for _, tr := range trs {
+		if (tr.Label == "flow" || tr.Label == "modified") && tr.Status != "success" {
+			failed = append(failed, fmt.Sprintf("%s from %.4g: %s at t=%.4g", tr.Label, tr.At(0), tr.Status, tr.T[tr.Len()-1]))
+		}
+	}
+	if len(failed) > 0 {
+		return &exitError{code: 1, msg: strings.Join(failed, "; ")}
+	}
 	return nil
 }
 
