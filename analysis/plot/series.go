@@ -154,7 +154,9 @@ func TimeSeries(trs []*flow.Trajectory, o *SeriesOptions) (*Figure, error) {
 		p.X.Min, p.X.Max = tlo, thi
 	}
 	if !logAxis(&loss.Y, lossData) {
-		return nil, fmt.Errorf("plot: no positive loss to draw on a logarithmic axis")
+		// The loss is 0 throughout (a run started on a minimum): a linear axis, and a note.
+		linearAxis(&loss.Y, lossData)
+		notes = append(notes, "the loss is 0 at every point: nothing to draw on the logarithmic loss axis")
 	}
 	padAxis(&imb.Y)
 	padAxis(&sharp.Y)
@@ -296,7 +298,8 @@ func Theory(trs []*flow.Trajectory, o *TheoryOptions) (*Figure, error) {
 		linearAxis(&p.Y, data)
 	} else {
 		if !logAxis(&p.Y, data) {
-			return nil, fmt.Errorf("plot: no non-zero imbalance to draw on a logarithmic axis")
+			linearAxis(&p.Y, data)
+			notes = append(notes, "the imbalance is 0 at every point: nothing to draw on the logarithmic axis")
 		}
 		if dropped > 0 {
 			notes = append(notes, fmt.Sprintf("%d points with D = 0 are left out of the logarithmic axis", dropped))
@@ -568,6 +571,13 @@ func logAxis(a *gplot.Axis, b *bounds) bool {
 	a.Scale = gplot.LogScale{}
 	a.Tick.Marker = logAxisTicks{}
 	a.Min, a.Max = lo/m, hi*m
+	// Data near the ends of float64 must not put an axis end at 0 or Inf.
+	if !(a.Min > 0) {
+		a.Min = lo
+	}
+	if math.IsInf(a.Max, 0) {
+		a.Max = hi
+	}
 	return true
 }
 

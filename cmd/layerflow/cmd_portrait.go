@@ -234,11 +234,7 @@ func runPortrait(ctx *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	fig, err := plot.Portrait(pt, trs, &plot.PortraitOptions{Loss: lossStyle})
-	if err != nil {
-		return err
-	}
-	if err := fig.Save(out); err != nil {
+	if err := drawPortrait(pt, trs, &plot.PortraitOptions{Loss: lossStyle}, out); err != nil {
 		return err
 	}
 	jsonPath := strings.TrimSuffix(out, filepath.Ext(out)) + ".json"
@@ -296,7 +292,8 @@ func portraitRun(m string, obj flow.Objective, data *flow.Dataset, w0 []float64,
 // slice through the start) to FILE-portrait.ext, the (imbalance, loss) plane to
 // FILE-plane.ext and, for a flow, the measured imbalance against its closed form to
 // FILE-theory.ext. A bare file name goes into --out, beside the data.
-func plotRun(ctx *cli.Context, obj flow.Objective, trs []*flow.Trajectory, lr float64, ph analysis.Phase) error {
+func plotRun(ctx *cli.Context, obj flow.Objective, trs []*flow.Trajectory, lr float64, ph analysis.Phase) (err error) {
+	defer guardPlot(&err)
 	path := ctx.String("plot")
 	if path == "" {
 		return nil
@@ -312,7 +309,7 @@ func plotRun(ctx *cli.Context, obj flow.Objective, trs []*flow.Trajectory, lr fl
 	if err != nil {
 		return err
 	}
-	if err := fig.Save(path); err != nil {
+	if err = fig.Save(path); err != nil {
 		return err
 	}
 	plane := portrait.Plane{Objective: obj}
@@ -368,4 +365,23 @@ func checkPlotFlag(ctx *cli.Context) error {
 		return checkExt("plot", p)
 	}
 	return nil
+}
+
+// guardPlot turns a panic inside gonum/plot (it panics on some degenerate data, such as a
+// logarithmic axis it cannot place) into an error, so that a figure never takes the run down
+// with a stack trace.
+func guardPlot(err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("plot: cannot draw this data: %v", r)
+	}
+}
+
+// drawPortrait draws and saves a portrait, a panic of the plotting library becoming an error.
+func drawPortrait(pt *portrait.Portrait, trs []*flow.Trajectory, o *plot.PortraitOptions, path string) (err error) {
+	defer guardPlot(&err)
+	fig, err := plot.Portrait(pt, trs, o)
+	if err != nil {
+		return err
+	}
+	return fig.Save(path)
 }

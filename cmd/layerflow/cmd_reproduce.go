@@ -246,7 +246,8 @@ func md(s string) string { return strings.ReplaceAll(s, "|", "\\|") }
 
 // phasePictures draws the weight-decay flow and GD of claim 3 on the phase plane and in the
 // (‖D‖, loss) plane, with the trajectories' data.
-func phasePictures(dir string) ([]string, error) {
+func phasePictures(dir string) (names []string, err error) {
+	defer guardPlot(&err)
 	obj := flow.Objective{Depth: 2, WeightDecay: 0.1}
 	w0 := []float64{2, 0.25}
 	fl, _, err := flow.Solve(obj.Flow(), "flow", w0, 40, &ode.Settings{Rtol: 1e-10, Atol: 1e-12}, &ode.DOP853{})
@@ -270,7 +271,6 @@ func phasePictures(dir string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	var names []string
 	for _, ext := range []string{".png", ".svg"} {
 		if err := pf.Save(filepath.Join(dir, "claim3-portrait"+ext)); err != nil {
 			return nil, err

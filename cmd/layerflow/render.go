@@ -25,7 +25,8 @@ var palette = []color.Color{
 // follows the extension of path (.png, .svg, .pdf), written atomically by analysis/plot.Save.
 // Non-finite points, and non-positive ones
 // on a log axis, are left out (never drawn from NaN).
-func renderFigure(fig analysis.Figure, path string) error {
+func renderFigure(fig analysis.Figure, path string) (err error) {
+	defer guardPlot(&err)
 	p := plot.New()
 	p.Title.Text = fig.Title
 	p.X.Label.Text = fig.XLabel
