@@ -99,9 +99,26 @@ func TestFitDecay(t *testing.T) {
 		// w1² − w2² = 3·e^{−0.3t} with w2 = 1.
 		tr.Append(tt, []float64{math.Sqrt(1 + 3*math.Exp(-0.3*tt)), 1})
 	}
-	f, err := FitDecay(tr, 0, 1, 0.3)
+	f, err := FitDecay(tr, 0, 1, 0.3, 0)
 	if err != nil || math.Abs(f.Rate-0.3) > 1e-12 || f.MaxRelDev > 1e-13 {
 		t.Errorf("fit %+v, %v", f, err)
+	}
+	// An error of ε·|D| on every point moves the slope by at most ε·Σ|t − t̄|/Σ(t − t̄)²:
+	// perturb by ±ε|D| with the sign of t − t̄, the worst case, and compare with Bound.
+	const eps = 1e-6
+	bad := flow.NewTrajectory("x", 2, 0)
+	for k := 0; k <= 100; k++ {
+		tt := 0.1 * float64(k)
+		D := 3 * math.Exp(-0.3*tt)
+		sgn := 1.0
+		if tt < 5 {
+			sgn = -1
+		}
+		bad.Append(tt, []float64{math.Sqrt(1 + D*(1+sgn*eps)), 1})
+	}
+	g, err := FitDecay(bad, 0, 1, 0.3, eps*3) // absErr ≥ eps·|D| at every point (|D| ≤ 3)
+	if err != nil || math.Abs(g.Rate-0.3) > g.Bound || g.Bound > 1e-5 {
+		t.Errorf("perturbed fit: rate %v, bound %v, %v", g.Rate, g.Bound, err)
 	}
 }
 

@@ -12,55 +12,85 @@ type DecayFit struct {
 	Pair [2]int
 	// Rate is the fitted decay rate and StdErr its standard error.
 	Rate, StdErr float64
+	// Bound is the largest change of the fitted rate that errors of at most AbsErr in every
+	// D_ij(t_k) can cause: Σ_k |t_k − t̄|·AbsErr/|D_k| / Σ_k (t_k − t̄)² (to first order in the
+	// relative errors of D).
+	Bound float64
 	// MaxRelDev is the largest |D(t) − D(0)e^{−Predicted·t}| / |D(0)e^{−Predicted·t}| along the
 	// trajectory, against the closed form with the predicted rate.
 	MaxRelDev float64
 	Points    int
 }
 
-// FitDecay fits the decay rate of the pair (i, j) along tr, using the points where
-// |D_ij| > 1e-12·|D_ij(0)| (below that round-off dominates), and compares with predicted.
-func FitDecay(tr *flow.Trajectory, i, j int, predicted float64) (DecayFit, error) {
+// FitDecay fits the decay rate of the pair (i, j) along tr and compares with predicted.
+// absErr bounds the absolute error of every D_ij(t) (from the integrator); only points with
+// |D_ij| ≥ 1e3·absErr are used, where the relative error of D is below 1e-3 and ln|D| is
+// linear in it (with absErr = 0, those with |D_ij| > 1e-12·|D_ij(0)|).
+func FitDecay(tr *flow.Trajectory, i, j int, predicted, absErr float64) (DecayFit, error) {
 	f := DecayFit{Pair: [2]int{i, j}}
 	d0 := flow.Pair(tr.At(0), i, j)
 	if d0 == 0 {
 		return f, fmt.Errorf("analysis: D_%d%d(0) = 0, no decay to fit", i+1, j+1)
 	}
-	var n, sx, sy, sxx, sxy float64
+	floor := 1e3 * absErr
+	if absErr == 0 {
+		floor = 1e-12 * math.Abs(d0)
+	}
+	var ts, ys, ds []float64
 	for k := 0; k < tr.Len(); k++ {
 		d := flow.Pair(tr.At(k), i, j)
-		if math.Abs(d) <= 1e-12*math.Abs(d0) {
+		if math.Abs(d) < floor || d == 0 {
 			continue
 		}
-		t, y := tr.T[k], math.Log(math.Abs(d))
-		n, sx, sy, sxx, sxy = n+1, sx+t, sy+y, sxx+t*t, sxy+t*y
-		want := d0 * math.Exp(-predicted*t)
+		ts, ys, ds = append(ts, tr.T[k]), append(ys, math.Log(math.Abs(d))), append(ds, d)
+		want := d0 * math.Exp(-predicted*tr.T[k])
 		f.MaxRelDev = math.Max(f.MaxRelDev, math.Abs(d-want)/math.Abs(want))
 	}
-	f.Points = int(n)
+	n := float64(len(ts))
+	f.Points = len(ts)
 	if n < 3 {
 		return f, fmt.Errorf("analysis: %d usable points, cannot fit a decay rate", f.Points)
 	}
-	den := n*sxx - sx*sx
-	if den == 0 {
+	var tbar, ybar float64
+	for k := range ts {
+		tbar += ts[k] / n
+		ybar += ys[k] / n
+	}
+	var stt, sty float64
+	for k := range ts {
+		stt += (ts[k] - tbar) * (ts[k] - tbar)
+		sty += (ts[k] - tbar) * (ys[k] - ybar)
+	}
+	if stt == 0 {
 		return f, fmt.Errorf("analysis: all points at one time, cannot fit a decay rate")
 	}
-	b := (n*sxy - sx*sy) / den
-	a := (sy - b*sx) / n
-	var rss float64
-	for k := 0; k < tr.Len(); k++ {
-		d := flow.Pair(tr.At(k), i, j)
-		if math.Abs(d) <= 1e-12*math.Abs(d0) {
-			continue
-		}
-		r := math.Log(math.Abs(d)) - (a + b*tr.T[k])
+	b := sty / stt
+	var rss, lever float64
+	for k := range ts {
+		r := ys[k] - (ybar + b*(ts[k]-tbar))
 		rss += r * r
+		lever += math.Abs(ts[k]-tbar) * absErr / math.Abs(ds[k])
 	}
 	f.Rate = -b
-	if n > 2 {
-		f.StdErr = math.Sqrt(rss / (n - 2) / (sxx - sx*sx/n))
-	}
+	f.StdErr = math.Sqrt(rss / (n - 2) / stt)
+	f.Bound = lever / stt
 	return f, nil
+}
+
+// FlowErrorD bounds the absolute error of every D_ij along an adaptive integration: each of
+// the accepted steps adds at most sk = atol + rtol·|w| to each weight, so a weight is off by
+// at most accepted·sk and D_ij = w_i² − w_j² by at most 4·wmax·accepted·(atol + rtol·wmax).
+func FlowErrorD(tr *flow.Trajectory, accepted int, rtol, atol float64) float64 {
+	var wmax float64
+	for _, v := range tr.W {
+		wmax = math.Max(wmax, math.Abs(v))
+	}
+	return 4 * wmax * float64(accepted) * (atol + rtol*wmax)
+}
+
+// After returns the part of tr from point k on.
+func After(tr *flow.Trajectory, k int) *flow.Trajectory {
+	return &flow.Trajectory{Label: tr.Label, Depth: tr.Depth, T: tr.T[k:], W: tr.W[k*tr.Depth:], Status: tr.Status}
 }
 
 // StepFactor returns the per-step factor of D_ij of one GD or SGD step (MATH.md §4),
@@ -96,8 +126,8 @@ func StepLawDeviation(tr *flow.Trajectory, rho []float64, lr, mu float64) float6
 		for _, v := range w1 {
 			sc = math.Max(sc, v*v)
 		}
-		if sc == 0 {
-			continue
+		if sc < 1e-280 {
+			continue // weights decayed to the subnormal range: no relative accuracy left
 		}
 		for _, ij := range ps {
 			want := flow.Pair(w, ij[0], ij[1]) * StepFactor(w, ij[0], ij[1], lr, mu, rho[k])

@@ -68,8 +68,11 @@ func runCheck(ctx *cli.Context) error {
 			return fmt.Errorf("--%s %d: must be ≥ %d", f.name, *f.dst, f.min)
 		}
 	}
-	if s.Batch > 64 {
-		return fmt.Errorf("--batch %d: must be between 1 and the 64 samples", s.Batch)
+	if s.Batch >= 64 {
+		return fmt.Errorf("--batch %d: must be below the 64 samples (a full batch is GD, not SGD)", s.Batch)
+	}
+	if _, ok := analysis.BalancedMinimum(len(w0), s.WeightDecay); !ok {
+		return fmt.Errorf("--wd %v: depth %d has no balanced minimum under this weight decay", s.WeightDecay, len(w0))
 	}
 	s.Seed = ctx.Uint64("seed")
 	checks := analysis.Laws(s)
