@@ -361,8 +361,18 @@ func plotRun(ctx *cli.Context, obj flow.Objective, trs []*flow.Trajectory, lr fl
 
 // checkPlotFlag validates --plot before any work.
 func checkPlotFlag(ctx *cli.Context) error {
-	if p := ctx.String("plot"); p != "" {
-		return checkExt("plot", p)
+	p := ctx.String("plot")
+	if p == "" {
+		return nil
+	}
+	if err := checkExt("plot", p); err != nil {
+		return err
+	}
+	if filepath.Base(p) != p {
+		// A path with a directory: it must be writable before the run starts.
+		if err := prepareDir(filepath.Dir(p)); err != nil {
+			return fmt.Errorf("--plot %s: %v", p, strings.TrimPrefix(err.Error(), "--out "+filepath.Dir(p)+": "))
+		}
 	}
 	return nil
 }
