@@ -10,19 +10,21 @@ import (
 )
 
 // ExpectedRho2 returns E[ρ² | w, pool] for the next step of the discrete method of p at w
-// (MATH.md §4), in closed form:
+// (MATH.md §4), in closed form. The batch of b samples is drawn uniformly without replacement
+// from a pool of M samples (those not yet used in the epoch; all of them for a full batch),
+// and each input gets fresh noise x̃ = x + σε. With, for sample k,
 //
-//   - full batch with fresh input noise x̃ = x + σε: E[ρ] = W(mean x² + σ²) − mean(x·y) and,
-//     with q_k = W x̃_k² − y_k x̃_k, Var(q_k) = W²(4x_k²σ² + 2σ⁴) + y_k²σ² − 4W x_k y_k σ²,
-//     E[ρ²] = E[ρ]² + Σ_k Var(q_k)/N²;
-//   - a mini-batch of B samples drawn uniformly without replacement from a pool of M samples
-//     (those not yet used in the epoch), no noise: with q_k = W x_k² − y_k x_k over the pool,
-//     E[ρ²] = q̄² + (M − B)/(B(M − 1)) · (1/M)Σ_k (q_k − q̄)²;
-//   - full batch without noise: ρ = W·mean(x²) − mean(x·y) (= W − 1 for normalized data).
+//	m_k = E[q̃_k] = W(x_k² + σ²) − y_k x_k,      q̃_k = W x̃_k² − y_k x̃_k,
+//	v_k = Var(q̃_k) = W²(4x_k²σ² + 2σ⁴) + y_k²σ² − 4W x_k y_k σ²,
 //
-// batch 0 means the full batch; pool nil means all samples. Conditioning on the pool matters:
+// ρ = mean_{k∈B} q̃_k has
+//
+//	E[ρ²] = m̄² + (M − b)/(b(M − 1)) · Var_pool(m) + mean_pool(v)/b,
+//
+// the square of the mean, the sampling variance of the batch and the noise variance. batch 0
+// (or N) means the full batch; pool nil means all samples. Conditioning on the pool matters:
 // within an epoch the next batch is correlated with the batches that moved the iterate, which
-// changes E[ρ²] at order λ·S. Mini-batches with input noise are not covered.
+// changes E[ρ²] at order λ·S. Without data, ρ = W − 1 (the population loss).
 func ExpectedRho2(p discrete.Problem, w []float64, batch int, pool []int) (float64, error) {
 	W := flow.Product(w)
 	d := p.Data
@@ -32,45 +34,39 @@ func ExpectedRho2(p discrete.Problem, w []float64, batch int, pool []int) (float
 		}
 		return (W - 1) * (W - 1), nil
 	}
+	if batch == 0 || batch >= d.Len() || pool == nil {
+		pool = nil // all samples
+	}
 	s2 := p.Objective.Noise * p.Objective.Noise
-	if batch != 0 && batch != d.Len() {
-		if s2 != 0 {
-			return 0, errors.New("analysis: E[ρ²] of noisy mini-batches is not implemented")
-		}
-		var m, m2 float64
-		count := len(pool)
-		q := func(k int) float64 { x := d.X[k]; return W*x*x - d.Y[k]*x }
-		if pool == nil {
-			count = d.Len()
-			for k := range d.X {
-				v := q(k)
-				m, m2 = m+v, m2+v*v
-			}
-		} else {
-			for _, k := range pool {
-				v := q(k)
-				m, m2 = m+v, m2+v*v
-			}
-		}
-		M := float64(count)
-		b := math.Min(float64(batch), M)
-		m /= M
-		v := m2/M - m*m
-		if M == 1 {
-			return m * m, nil
-		}
-		return m*m + (M-b)/(b*(M-1))*v, nil
+	var sm, sm2, sv float64
+	add := func(k int) {
+		x, y := d.X[k], d.Y[k]
+		m := W*(x*x+s2) - y*x
+		sm, sm2 = sm+m, sm2+m*m
+		sv += W*W*(4*x*x*s2+2*s2*s2) + y*y*s2 - 4*W*x*y*s2
 	}
-	n := float64(d.Len())
-	var xx, xy, varSum float64
-	for k, x := range d.X {
-		y := d.Y[k]
-		xx += x * x
-		xy += x * y
-		varSum += W*W*(4*x*x*s2+2*s2*s2) + y*y*s2 - 4*W*x*y*s2
+	M := d.Len()
+	if pool == nil {
+		for k := range d.X {
+			add(k)
+		}
+	} else {
+		M = len(pool)
+		for _, k := range pool {
+			add(k)
+		}
 	}
-	mean := W*(xx/n+s2) - xy/n
-	return mean*mean + varSum/(n*n), nil
+	fm := float64(M)
+	b := fm
+	if batch != 0 {
+		b = math.Min(float64(batch), fm)
+	}
+	mean := sm / fm
+	out := mean*mean + sv/fm/b
+	if M > 1 {
+		out += (fm - b) / (b * (fm - 1)) * math.Max(sm2/fm-mean*mean, 0)
+	}
+	return out, nil
 }
 
 // StochasticDecay compares the measured decay of an imbalance D_ij under a stochastic method
