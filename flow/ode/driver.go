@@ -307,7 +307,7 @@ func (d *driver) run() {
 		st.Evaluations += ev
 		if !finite(err) || err < 0 {
 			// A non-finite proposal (err NaN or Inf) or unsolved stage equations (err < 0):
-			// retry with the smallest allowed factor.
+			// retry with a smaller step.
 			// NonFinite only when the proposal itself is not finite; a norm that overflows
 			// (tolerances far below the state's size) is a step that cannot be made small enough.
 			failure = StepTooSmall
@@ -318,7 +318,11 @@ func (d *driver) run() {
 				failure = NonFinite
 			}
 			st.Rejected++
-			h *= ctl.Fac1
+			if failure == NoConvergence {
+				h *= 0.5 // as RADAU5 does when Newton's iteration fails
+			} else {
+				h *= ctl.Fac1
+			}
 			reject, last = true, false
 			continue
 		}

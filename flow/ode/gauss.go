@@ -22,7 +22,7 @@ import "math"
 // cubic through the ends with fixed steps (order 3).
 //
 // When the Newton iteration fails, the adaptive integration shrinks the step and the
-// fixed-step one stops with NoConvergence. The zero value is ready to use; MaxIter 0 means 20
+// fixed-step one stops with NoConvergence. The zero value is ready to use; MaxIter 0 means 50
 // Newton iterations.
 type GaussLegendre struct {
 	MaxIter int
@@ -78,7 +78,7 @@ func (m *GaussLegendre) Init(f Func, n int) {
 	}
 	m.piv = make([]int, 2*n)
 	if m.MaxIter == 0 {
-		m.MaxIter = 20
+		m.MaxIter = 50
 	}
 }
 
@@ -206,24 +206,32 @@ func (m *GaussLegendre) solve(dst, cout []float64, t, h float64, y, fy, cin []fl
 			}
 		}
 		m.backsolve(m.dz)
-		var dn float64
+		// The size of the correction relative to the state: ‖ΔZ‖∞ / (‖y‖∞ + ‖Z‖∞). A norm of
+		// the whole state, not per component, so that a component crossing zero does not make
+		// a round-off-sized correction look large.
+		var dz, size float64
 		for s := 0; s < 2; s++ {
 			for i := 0; i < n; i++ {
 				z := m.z[s*n+i] + m.dz[s*n+i]
-				sc := math.Abs(y[i]) + math.Abs(z) + math.SmallestNonzeroFloat64
-				dn = math.Max(dn, math.Abs(m.dz[s*n+i])/sc)
+				dz = math.Max(dz, math.Abs(m.dz[s*n+i]))
+				size = math.Max(size, math.Abs(y[i])+math.Abs(z))
 				m.z[s*n+i] = z
 			}
 		}
+		dn := dz / (size + math.SmallestNonzeroFloat64)
 		if !finite(dn) {
 			return evals, false
 		}
-		// Converged at round-off, or stagnating at round-off level.
-		if dn <= 2*unitRoundoff || (it >= 2 && dn >= prev && dn < 1e-10) {
+		// Simplified Newton converges linearly at the rate θ = dn/prev; the error left in the
+		// iterate is about dn·θ/(1 − θ) (Hairer & Wanner, Solving ODEs II, §IV.8). Converged
+		// when that, or the correction itself, is at round-off, or when the corrections
+		// stagnate at round-off level.
+		theta := dn / prev
+		if dn <= 2*unitRoundoff || (it >= 1 && theta < 1 && dn*theta/(1-theta) <= 2*unitRoundoff) || (it >= 2 && dn >= prev && dn < 1e-10) {
 			converged = true
 			break
 		}
-		if it >= 3 && dn > prev && dn > 1e-6 {
+		if it >= 2 && theta >= 1 && dn > 1e-10 {
 			return evals, false // diverging
 		}
 		prev = dn
