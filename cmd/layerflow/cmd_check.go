@@ -56,6 +56,9 @@ func runCheck(ctx *cli.Context) error {
 			return err
 		}
 	}
+	if s.Rtol < 2.3e-15 {
+		return fmt.Errorf("--rtol %v: below 10·u = 2.3e-15, too small for step control", s.Rtol)
+	}
 	if s.WeightDecay >= 1 && len(w0) == 2 {
 		return fmt.Errorf("--wd %v: the balanced minimum w² = 1 − μ needs μ < 1", s.WeightDecay)
 	}

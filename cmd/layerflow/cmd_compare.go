@@ -36,19 +36,11 @@ func runCompare(ctx *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	lr, err := finiteFlag(ctx, "lr", 0, true)
+	lr, steps, err := lrSteps(ctx, 1)
 	if err != nil {
 		return err
 	}
-	steps := ctx.Int("steps")
-	if steps < 1 {
-		return fmt.Errorf("--steps %d: must be ≥ 1", steps)
-	}
-	rtol, err := finiteFlag(ctx, "rtol", 0, true)
-	if err != nil {
-		return err
-	}
-	atol, err := finiteFlag(ctx, "atol", 0, false)
+	rtol, atol, err := tolerances(ctx)
 	if err != nil {
 		return err
 	}

@@ -54,13 +54,9 @@ func runDiscrete(ctx *cli.Context, sgd bool) error {
 	if err != nil {
 		return err
 	}
-	lr, err := finiteFlag(ctx, "lr", 0, true)
+	lr, steps, err := lrSteps(ctx, 0)
 	if err != nil {
 		return err
-	}
-	steps := ctx.Int("steps")
-	if steps < 0 {
-		return fmt.Errorf("--steps %d: must be ≥ 0", steps)
 	}
 	record := ctx.Int("record")
 	if record < 1 {

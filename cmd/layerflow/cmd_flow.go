@@ -47,11 +47,7 @@ func solverSettings(ctx *cli.Context) (ode.Method, *ode.Settings, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("--method %q: want dopri5, dop853 or gauss", ctx.String("method"))
 	}
-	rtol, err := finiteFlag(ctx, "rtol", 0, true)
-	if err != nil {
-		return nil, nil, err
-	}
-	atol, err := finiteFlag(ctx, "atol", 0, false)
+	rtol, atol, err := tolerances(ctx)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -74,25 +74,14 @@ func parseRange(flag, s string) (lo, hi float64, set bool, err error) {
 }
 
 func runPortrait(ctx *cli.Context) error {
-	d := ctx.Int("depth")
-	if d < 2 {
-		return fmt.Errorf("--depth %d: must be ≥ 2", d)
-	}
-	mu, err := finiteFlag(ctx, "wd", 0, false)
+	obj, err := objective(ctx)
 	if err != nil {
 		return err
 	}
-	sigma, err := finiteFlag(ctx, "noise", 0, false)
+	d, sigma := obj.Depth, obj.Noise
+	lr, steps, err := lrSteps(ctx, 1)
 	if err != nil {
 		return err
-	}
-	lr, err := finiteFlag(ctx, "lr", 0, true)
-	if err != nil {
-		return err
-	}
-	steps := ctx.Int("steps")
-	if steps < 1 {
-		return fmt.Errorf("--steps %d: must be ≥ 1", steps)
 	}
 	out := ctx.String("out")
 	if err := checkExt("out", out); err != nil {
@@ -143,7 +132,6 @@ func runPortrait(ctx *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	obj := flow.Objective{Depth: d, WeightDecay: mu, Noise: sigma}
 	plane := portrait.Plane{Objective: obj, I: int(pl[0]) - 1, J: int(pl[1]) - 1}
 	// Starts.
 	var starts [][]float64

@@ -128,24 +128,61 @@ func parseList(flag, s string) ([]float64, error) {
 	return out, nil
 }
 
-// model reads the model flags: the objective (without the data's loss floor) and the
-// initial weights.
-func model(ctx *cli.Context) (flow.Objective, []float64, error) {
+// objective reads --depth, --wd and --noise: the objective without the data's loss floor.
+func objective(ctx *cli.Context) (flow.Objective, error) {
 	d := ctx.Int("depth")
 	if d < 2 {
-		return flow.Objective{}, nil, fmt.Errorf("--depth %d: must be ≥ 2", d)
+		return flow.Objective{}, fmt.Errorf("--depth %d: must be ≥ 2", d)
 	}
 	if d > 1000 {
-		return flow.Objective{}, nil, fmt.Errorf("--depth %d: at most 1000 layers", d)
+		return flow.Objective{}, fmt.Errorf("--depth %d: at most 1000 layers", d)
 	}
 	mu, err := finiteFlag(ctx, "wd", 0, false)
 	if err != nil {
-		return flow.Objective{}, nil, err
+		return flow.Objective{}, err
 	}
 	sigma, err := finiteFlag(ctx, "noise", 0, false)
 	if err != nil {
+		return flow.Objective{}, err
+	}
+	return flow.Objective{Depth: d, WeightDecay: mu, Noise: sigma}, nil
+}
+
+// lrSteps reads --lr (> 0) and --steps (≥ minSteps).
+func lrSteps(ctx *cli.Context, minSteps int) (float64, int, error) {
+	lr, err := finiteFlag(ctx, "lr", 0, true)
+	if err != nil {
+		return 0, 0, err
+	}
+	steps := ctx.Int("steps")
+	if steps < minSteps {
+		return 0, 0, fmt.Errorf("--steps %d: must be ≥ %d", steps, minSteps)
+	}
+	return lr, steps, nil
+}
+
+// tolerances reads --rtol (≥ 10u, below which no step control is possible) and --atol (≥ 0).
+func tolerances(ctx *cli.Context) (rtol, atol float64, err error) {
+	if rtol, err = finiteFlag(ctx, "rtol", 0, true); err != nil {
+		return 0, 0, err
+	}
+	if rtol < 2.3e-15 {
+		return 0, 0, fmt.Errorf("--rtol %v: below 10·u = 2.3e-15, too small for step control", rtol)
+	}
+	if atol, err = finiteFlag(ctx, "atol", 0, false); err != nil {
+		return 0, 0, err
+	}
+	return rtol, atol, nil
+}
+
+// model reads the model flags: the objective (without the data's loss floor) and the
+// initial weights.
+func model(ctx *cli.Context) (flow.Objective, []float64, error) {
+	obj, err := objective(ctx)
+	if err != nil {
 		return flow.Objective{}, nil, err
 	}
+	d := obj.Depth
 	var w0 []float64
 	if ctx.Bool("init-random") {
 		rng := rand.New(rand.NewPCG(ctx.Uint64("seed"), ctx.Uint64("seed")))
@@ -161,7 +198,7 @@ func model(ctx *cli.Context) (flow.Objective, []float64, error) {
 			return flow.Objective{}, nil, fmt.Errorf("--init %q: %d weights for --depth %d", ctx.String("init"), len(w0), d)
 		}
 	}
-	return flow.Objective{Depth: d, WeightDecay: mu, Noise: sigma}, w0, nil
+	return obj, w0, nil
 }
 
 // dataset reads --data, or generates --samples samples with --seed when gen is true and there
