@@ -6,8 +6,12 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/BurntSushi/toml"
+	"gopkg.in/yaml.v3"
 
 	"github.com/urfave/cli/v2"
 	"github.com/urfave/cli/v2/altsrc"
@@ -87,6 +91,9 @@ func withConfig(c *cli.Command) *cli.Command {
 		}
 		if err != nil {
 			return fmt.Errorf("config %q: %v", path, err)
+		}
+		if err := unknownKeys(path, flags); err != nil {
+			return err
 		}
 		if err := altsrc.ApplyInputSourceValues(ctx, src, flags); err != nil {
 			return fmt.Errorf("config %q: %v", path, err)
@@ -241,4 +248,39 @@ func settingsOf(ctx *cli.Context) map[string]any {
 		m[name] = ctx.Value(name)
 	}
 	return m
+}
+
+// unknownKeys returns an error naming the first key of the configuration file that is not a
+// flag of the command: a misspelt key would otherwise fall back to the default in silence.
+func unknownKeys(path string, flags []cli.Flag) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("config %q: %v", path, err)
+	}
+	var m map[string]any
+	if strings.HasSuffix(strings.ToLower(path), ".toml") {
+		err = toml.Unmarshal(b, &m)
+	} else {
+		err = yaml.Unmarshal(b, &m)
+	}
+	if err != nil {
+		return fmt.Errorf("config %q: %v", path, err)
+	}
+	known := map[string]bool{}
+	for _, f := range flags {
+		for _, n := range f.Names() {
+			known[n] = true
+		}
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if !known[k] {
+			return fmt.Errorf("config %q: unknown key %q (not a flag of this command)", path, k)
+		}
+	}
+	return nil
 }

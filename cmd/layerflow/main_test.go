@@ -211,6 +211,8 @@ func TestBadInput(t *testing.T) {
 		{[]string{"gd", "--lr", "abc"}, `"abc"`},
 		{[]string{"gd", "--no-such-flag"}, "no-such-flag"},
 		{[]string{"gd", "--config", csvFile("c.ini", "a=1")}, "c.ini"},
+		{[]string{"gd", "--config", csvFile("typo.yaml", "stepz: 5\n")}, `"stepz"`},
+		{[]string{"gd", "--config", csvFile("typo.toml", "lrr = 0.1\n")}, `"lrr"`},
 	} {
 		out := filepath.Join(tmp, "out")
 		args := tc.args
