@@ -79,20 +79,8 @@ func withConfig(c *cli.Command) *cli.Command {
 		if path == "" {
 			return nil
 		}
-		var src altsrc.InputSourceContext
-		var err error
-		switch strings.ToLower(filepath.Ext(path)) {
-		case ".yaml", ".yml":
-			src, err = altsrc.NewYamlSourceFromFile(path)
-		case ".toml":
-			src, err = altsrc.NewTomlSourceFromFile(path)
-		default:
-			return fmt.Errorf("config %q: unknown extension (want .yaml, .yml or .toml)", path)
-		}
+		src, err := configSource(path, flags)
 		if err != nil {
-			return fmt.Errorf("config %q: %v", path, err)
-		}
-		if err := unknownKeys(path, flags); err != nil {
 			return err
 		}
 		if err := altsrc.ApplyInputSourceValues(ctx, src, flags); err != nil {
@@ -101,6 +89,103 @@ func withConfig(c *cli.Command) *cli.Command {
 		return nil
 	}
 	return c
+}
+
+// configSource reads a YAML or TOML file into an input source for the flags, with the
+// values in the types the flags want: "lr: 1" or "wd = 0" are numbers for float flags, and
+// "init: [2, 0.25]" is the list "2,0.25". A key that is no flag of the command is an error: a
+// misspelt key would otherwise fall back to the default in silence.
+func configSource(path string, flags []cli.Flag) (altsrc.InputSourceContext, error) {
+	fail := func(err error) (altsrc.InputSourceContext, error) {
+		return nil, fmt.Errorf("config %q: %v", path, err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fail(unwrapPath(err))
+	}
+	var m map[string]any
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".yaml", ".yml":
+		err = yaml.Unmarshal(b, &m)
+	case ".toml":
+		err = toml.Unmarshal(b, &m)
+	default:
+		return nil, fmt.Errorf("config %q: unknown extension (want .yaml, .yml or .toml)", path)
+	}
+	if err != nil {
+		return fail(err)
+	}
+	kinds := map[string]cli.Flag{}
+	for _, f := range flags {
+		for _, n := range f.Names() {
+			kinds[n] = f
+		}
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out := make(map[any]any, len(m))
+	for _, k := range keys {
+		f, ok := kinds[k]
+		if !ok {
+			return fail(fmt.Errorf("unknown key %q (not a flag of this command)", k))
+		}
+		v, err := configValue(f, m[k])
+		if err != nil {
+			return fail(fmt.Errorf("key %q: %v", k, err))
+		}
+		out[k] = v
+	}
+	return altsrc.NewMapInputSource(path, out), nil
+}
+
+// configValue converts a decoded YAML/TOML value to the type of flag f.
+func configValue(f cli.Flag, v any) (any, error) {
+	num := func() (float64, bool) {
+		switch x := v.(type) {
+		case int:
+			return float64(x), true
+		case int64:
+			return float64(x), true
+		case float64:
+			return x, true
+		}
+		return 0, false
+	}
+	switch f.(type) {
+	case *altsrc.Float64Flag:
+		if x, ok := num(); ok {
+			return x, nil
+		}
+		return nil, fmt.Errorf("%v is not a number", v)
+	case *altsrc.IntFlag, *altsrc.Uint64Flag:
+		if x, ok := num(); ok && x == math.Trunc(x) {
+			if _, u := f.(*altsrc.Uint64Flag); u {
+				if x < 0 {
+					return nil, fmt.Errorf("%v is negative", v)
+				}
+				return uint64(x), nil
+			}
+			return int(x), nil
+		}
+		return nil, fmt.Errorf("%v is not an integer", v)
+	case *altsrc.StringFlag:
+		switch x := v.(type) {
+		case string:
+			return x, nil
+		case []any:
+			parts := make([]string, len(x))
+			for i, e := range x {
+				parts[i] = fmt.Sprint(e)
+			}
+			return strings.Join(parts, ","), nil
+		default:
+			return fmt.Sprint(x), nil
+		}
+	}
+	return v, nil
 }
 
 // finiteFlag returns the value of a float flag, or an error naming it when it is NaN or Inf,
@@ -248,39 +333,4 @@ func settingsOf(ctx *cli.Context) map[string]any {
 		m[name] = ctx.Value(name)
 	}
 	return m
-}
-
-// unknownKeys returns an error naming the first key of the configuration file that is not a
-// flag of the command: a misspelt key would otherwise fall back to the default in silence.
-func unknownKeys(path string, flags []cli.Flag) error {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return fmt.Errorf("config %q: %v", path, err)
-	}
-	var m map[string]any
-	if strings.HasSuffix(strings.ToLower(path), ".toml") {
-		err = toml.Unmarshal(b, &m)
-	} else {
-		err = yaml.Unmarshal(b, &m)
-	}
-	if err != nil {
-		return fmt.Errorf("config %q: %v", path, err)
-	}
-	known := map[string]bool{}
-	for _, f := range flags {
-		for _, n := range f.Names() {
-			known[n] = true
-		}
-	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		if !known[k] {
-			return fmt.Errorf("config %q: unknown key %q (not a flag of this command)", path, k)
-		}
-	}
-	return nil
 }

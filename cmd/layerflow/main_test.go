@@ -152,6 +152,9 @@ func TestConfigFile(t *testing.T) {
 	for _, tc := range []struct{ name, text string }{
 		{"c.yaml", "depth: 3\ninit: \"1,1.5,0.5\"\nsteps: 7\n"},
 		{"c.toml", "depth = 3\ninit = \"1,1.5,0.5\"\nsteps = 7\n"},
+		// Integers for float flags and a list for --init, as people write them.
+		{"d.yaml", "depth: 3\ninit: [1, 1.5, 0.5]\nsteps: 7\nlr: 1\nwd: 0\n"},
+		{"d.toml", "depth = 3\ninit = [1, 1.5, 0.5]\nsteps = 7\nlr = 1\nwd = 0\n"},
 	} {
 		cfg := filepath.Join(dir, tc.name)
 		os.WriteFile(cfg, []byte(tc.text), 0o644)
