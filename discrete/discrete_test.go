@@ -678,3 +678,48 @@ func TestStepDoesNotAllocate(t *testing.T) {
 		}
 	}
 }
+
+// Advance must walk the same iterates as Run, stop at the same step when a run diverges,
+// keep the last iterate inside the bound, and not allocate.
+func TestAdvanceMatchesRun(t *testing.T) {
+	data := noisyData(t, 64, 1)
+	for _, tc := range []struct {
+		name  string
+		p     Problem
+		w0    []float64
+		lr    float64
+		batch int
+	}{
+		{"sgd", Problem{Objective: flow.Objective{Depth: 3, Noise: 0.1}, Data: data}, []float64{1.5, 0.5, 1}, 0.05, 5},
+		{"gd diverges", Problem{Objective: flow.Objective{Depth: 2}}, []float64{3, 0.1}, 0.5, 0},
+	} {
+		s := &Settings{LR: tc.lr, Steps: 300, Batch: tc.batch, Seed: 7}
+		tr, res, err := Run(tc.p, tc.w0, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasSuffix(tc.name, "diverges") != (res.Status == Diverged) {
+			t.Fatalf("%s: Run ended %v", tc.name, res.Status)
+		}
+		st, err := NewStepper(tc.p, tc.w0, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		taken := 0
+		diverged := false
+		for taken < s.Steps && !diverged {
+			n, div := st.Advance(min(7, s.Steps-taken), 0)
+			taken += n
+			diverged = div
+		}
+		if taken != res.Steps || diverged != (res.Status == Diverged) {
+			t.Errorf("%s: Advance took %d steps (diverged %v), Run %d (%v)", tc.name, taken, diverged, res.Steps, res.Status)
+		}
+		if !slices.Equal(st.W(), tr.Last()) {
+			t.Errorf("%s: Advance ends at %v, Run at %v", tc.name, st.W(), tr.Last())
+		}
+		if n := testing.AllocsPerRun(100, func() { st.Advance(3, 1e300) }); n != 0 {
+			t.Errorf("%s: %v allocations per Advance", tc.name, n)
+		}
+	}
+}

@@ -21,6 +21,7 @@ const (
 // by several goroutines at once.
 type Stepper struct {
 	w, g     []float64 // the iterate and the partials g_i = ∏_{j≠i} w_j
+	prev     []float64 // the iterate before the last step, for Advance
 	lr, mu   float64
 	decay    float64 // 1 − λμ
 	sigma    float64
@@ -46,6 +47,7 @@ func NewStepper(p Problem, w0 []float64, s *Settings) (*Stepper, error) {
 	st := &Stepper{
 		w:     append(make([]float64, 0, d), w0...),
 		g:     make([]float64, d),
+		prev:  make([]float64, d),
 		lr:    s.LR,
 		mu:    p.Objective.WeightDecay,
 		decay: 1 - s.LR*p.Objective.WeightDecay,
@@ -127,6 +129,26 @@ func (st *Stepper) Step() (rho float64) {
 		w[i] = st.decay*v - lrho*g[i]
 	}
 	return rho
+}
+
+// Advance takes up to n steps and returns how many it took with every weight inside the
+// bound |w_i| ≤ bound (0 means DefaultBound). A step that leaves the bound or makes a weight
+// non-finite is undone: the Stepper then holds the last iterate inside the bound, diverged
+// is true, and stepping on is pointless. Advance does not allocate.
+func (st *Stepper) Advance(n int, bound float64) (taken int, diverged bool) {
+	if bound == 0 {
+		bound = DefaultBound
+	}
+	for taken < n {
+		copy(st.prev, st.w)
+		st.Step()
+		if _, out := outside(st.w, bound); out {
+			copy(st.w, st.prev)
+			return taken, true
+		}
+		taken++
+	}
+	return taken, false
 }
 
 // rho returns ρ at the product W, drawing the batch and the noise it needs. The
