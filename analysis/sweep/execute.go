@@ -1,0 +1,410 @@
+package sweep
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"runtime"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/layerflow/layerflow/analysis"
+	"github.com/layerflow/layerflow/discrete"
+	"github.com/layerflow/layerflow/flow"
+	"github.com/layerflow/layerflow/flow/ode"
+)
+
+// Columns are the columns of a result file, in order. Empty cells are parameters a method
+// does not use, or values that do not exist (no phase boundary, never balanced, non-finite).
+var Columns = []string{
+	"run", "runs", "sweep", "method", "depth", "w0", "lr", "wd", "noise", "batch", "steps", "t_end",
+	"replicate", "seed", "status", "steps_taken", "evals", "t_final", "loss", "W", "imbalance0",
+	"imbalance", "d12", "sharpness", "phase_t", "t_balanced", "seconds",
+}
+
+// ColumnDocs explains every column (the README's table is made from the same text).
+var ColumnDocs = map[string]string{
+	"run":         "the run's index in the run set, 0..runs−1 (its identity, with sweep)",
+	"runs":        "the number of runs of the whole sweep",
+	"sweep":       "the sweep's fingerprint: a hash of its run set and settings",
+	"method":      "flow, modified, gd, noisy-gd or sgd",
+	"depth":       "the depth d",
+	"w0":          "the starting point, weights separated by spaces",
+	"lr":          "the learning rate λ (empty for a flow run to t_end)",
+	"wd":          "the weight decay μ",
+	"noise":       "the input noise σ (empty for gd)",
+	"batch":       "the mini-batch size (sgd only)",
+	"steps":       "steps of a discrete run; for a flow, the horizon in steps of λ",
+	"t_end":       "the end time (steps·λ for discrete runs)",
+	"replicate":   "the repeat of a random run, 0..seeds−1",
+	"seed":        "the run's seed, derived from the sweep seed and the run's parameters",
+	"status":      "success, diverged, or how the integrator ended",
+	"steps_taken": "steps taken inside the divergence bound, or accepted integrator steps",
+	"evals":       "right-hand-side evaluations of a flow run",
+	"t_final":     "the time of the last state",
+	"loss":        "the data loss ½(W − 1)² + C at the last state",
+	"W":           "the product w_1⋯w_d at the last state",
+	"imbalance0":  "‖D‖ = max_ij |D_ij| = max w_i² − min w_i² at the start, D_ij = w_i² − w_j²",
+	"imbalance":   "‖D‖ at the last state",
+	"d12":         "D_12 = w_1² − w_2² at the last state",
+	"sharpness":   "the largest eigenvalue of the loss Hessian at the last state",
+	"phase_t":     "the phase boundary: the start of the final regularization phase (empty if none)",
+	"t_balanced":  "the first kept time with ‖D‖ ≤ balanced·‖D(0)‖ (empty if never)",
+	"seconds":     "wall time of the run (the only column that differs between repeats)",
+}
+
+// Options control the execution of a sweep. A nil *Options means the defaults.
+type Options struct {
+	// Workers is the number of runs done at once; 0 means runtime.NumCPU().
+	Workers int
+	// Shard and Shards select shard Shard of Shards, 0 ≤ Shard < Shards: the runs whose index
+	// i has i mod Shards = Shard. Shards 0 means one shard.
+	Shard, Shards int
+	// Progress, if not nil, is called from one goroutine after rows are written, with the
+	// number of runs of the shard in the file and the shard's size.
+	Progress func(done, total int)
+}
+
+// Report says what Execute did.
+type Report struct {
+	// Runs is the number of runs of the shard; Before the number already in the file when
+	// Execute started; Written the number it wrote.
+	Runs, Before, Written int
+	// Diverged counts the written runs that diverged; Failed those whose integrator did not
+	// reach the end time.
+	Diverged, Failed int
+	// Interrupted is true when the context was cancelled before every run was written.
+	Interrupted bool
+	Elapsed     time.Duration
+}
+
+// Execute runs the runs of the selected shard that path does not yet hold and appends one row
+// per finished run to path (created with its header if missing). Rows are written whole, so
+// that a sweep killed at any moment and started again with the same spec finishes the missing
+// runs and does none twice. When ctx is cancelled, the runs in progress are finished and
+// written, and Execute returns with Report.Interrupted set.
+//
+// A file holding rows of another sweep, of another shard, or a damaged row is an error; an
+// incomplete last line (a write cut short) is removed.
+func Execute(ctx context.Context, s *Spec, path string, o *Options) (*Report, error) {
+	var opt Options
+	if o != nil {
+		opt = *o
+	}
+	if opt.Shards == 0 {
+		opt.Shards = 1
+	}
+	if opt.Shards < 1 || opt.Shard < 0 || opt.Shard >= opt.Shards {
+		return nil, fmt.Errorf("sweep: shard %d/%d: want 0 ≤ i < n", opt.Shard, opt.Shards)
+	}
+	if opt.Workers == 0 {
+		opt.Workers = runtime.NumCPU()
+	}
+	if opt.Workers < 1 {
+		return nil, fmt.Errorf("sweep: %d workers (want ≥ 1)", opt.Workers)
+	}
+	start := time.Now()
+	out, done, err := openResults(path, s, opt.Shard, opt.Shards)
+	if err != nil {
+		return nil, err
+	}
+	defer out.close()
+	rep := &Report{Runs: shardSize(s.Len(), opt.Shard, opt.Shards), Before: done.len()}
+
+	jobs := make(chan int, 4*opt.Workers)
+	rows := make(chan row, 4*opt.Workers)
+	go func() {
+		defer close(jobs)
+		for i := opt.Shard; i < s.Len(); i += opt.Shards {
+			if done.has(i) {
+				continue
+			}
+			select {
+			case jobs <- i:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	for range opt.Workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w := newWorker(s)
+			for i := range jobs {
+				rows <- w.do(i)
+			}
+		}()
+	}
+	go func() { wg.Wait(); close(rows) }()
+
+	var werr error
+	last := time.Now()
+	for r := range rows {
+		if werr != nil {
+			continue // drain
+		}
+		rep.Written++
+		switch r.status {
+		case "success":
+		case "diverged":
+			rep.Diverged++
+		default:
+			rep.Failed++
+		}
+		werr = out.add(r.line)
+		if now := time.Now(); werr == nil && (len(out.buf) >= 1<<16 || now.Sub(last) > 200*time.Millisecond) {
+			werr = out.flush()
+			last = now
+			if opt.Progress != nil && werr == nil {
+				opt.Progress(rep.Before+rep.Written, rep.Runs)
+			}
+		}
+	}
+	if werr == nil {
+		werr = out.flush()
+	}
+	if werr == nil {
+		werr = out.sync()
+	}
+	if werr != nil {
+		return nil, fmt.Errorf("sweep: %s: %v", path, werr)
+	}
+	if opt.Progress != nil {
+		opt.Progress(rep.Before+rep.Written, rep.Runs)
+	}
+	rep.Interrupted = rep.Before+rep.Written < rep.Runs
+	rep.Elapsed = time.Since(start)
+	return rep, nil
+}
+
+// shardSize returns the number of indices i in 0..n−1 with i mod shards = shard.
+func shardSize(n, shard, shards int) int {
+	if shard >= n {
+		return 0
+	}
+	return (n-1-shard)/shards + 1
+}
+
+type row struct {
+	line   []byte
+	status string
+}
+
+// worker does runs one at a time and owns its buffers.
+type worker struct {
+	s    *Spec
+	tr   *flow.Trajectory
+	d    []float64
+	line []byte
+}
+
+func newWorker(s *Spec) *worker {
+	return &worker{s: s}
+}
+
+// outcome is what a run measured.
+type outcome struct {
+	status                                         string
+	steps, evals                                   int
+	tFinal, loss, W, imb0, imb, d12, sharp, phaseT float64
+	tBal                                           float64
+}
+
+func (w *worker) do(i int) row {
+	r := w.s.Run(i)
+	t0 := time.Now()
+	var oc outcome
+	if r.Discrete() {
+		oc = w.discrete(&r)
+	} else {
+		oc = w.flow(&r)
+	}
+	sec := time.Since(t0).Seconds()
+	return row{line: w.format(&r, &oc, sec), status: oc.status}
+}
+
+func (w *worker) objective(r *Run) flow.Objective {
+	obj := flow.Objective{Depth: r.Depth, WeightDecay: r.WD}
+	if !math.IsNaN(r.Noise) {
+		obj.Noise = r.Noise
+	}
+	if w.s.data != nil {
+		obj.C = w.s.data.C()
+	}
+	return obj
+}
+
+// keep returns a trajectory reset for depth d and label.
+func (w *worker) keep(label string, d int) *flow.Trajectory {
+	if w.tr == nil || w.tr.Depth != d {
+		w.tr = flow.NewTrajectory(label, d, w.s.Record+1)
+	}
+	w.tr.Label, w.tr.T, w.tr.W, w.tr.Status = label, w.tr.T[:0], w.tr.W[:0], ""
+	return w.tr
+}
+
+func (w *worker) discrete(r *Run) outcome {
+	obj := w.objective(r)
+	p := discrete.Problem{Objective: obj}
+	if r.Random() {
+		p.Data = w.s.data
+	}
+	st, err := discrete.NewStepper(p, r.W0, &discrete.Settings{LR: r.LR, Steps: r.Steps, Batch: r.Batch, Seed: r.Seed, Bound: w.s.Bound})
+	if err != nil {
+		// The spec was checked as a whole; a run it lets through cannot be refused.
+		panic("sweep: " + err.Error())
+	}
+	tr := w.keep(st.Label(), r.Depth)
+	tr.Append(0, r.W0)
+	every := (r.Steps + w.s.Record - 2) / (w.s.Record - 1) // ≤ Record points in all
+	oc := outcome{status: "success"}
+	for oc.steps < r.Steps {
+		n, diverged := st.Advance(min(every, r.Steps-oc.steps), w.s.Bound)
+		oc.steps += n
+		if n > 0 {
+			tr.Append(float64(oc.steps)*r.LR, st.W())
+		}
+		if diverged {
+			oc.status = "diverged"
+			break
+		}
+	}
+	window := 1
+	if r.Random() {
+		window = max(1, tr.Len()/100) // average out the sampling noise, as the gd command does
+	}
+	w.measure(&oc, tr, obj, window)
+	return oc
+}
+
+func (w *worker) flow(r *Run) outcome {
+	obj := w.objective(r)
+	f, label := obj.Flow(), "flow"
+	if r.Method == "modified" {
+		f, label = obj.ModifiedFlow(r.LR), "modified"
+	}
+	m, _ := ode.NewMethod(w.s.Integrator)
+	tr := w.keep(label, r.Depth)
+	set := &ode.Settings{Rtol: w.s.RTol, Atol: w.s.ATol, Observer: func(t float64, y []float64) bool {
+		tr.Append(t, y)
+		return false
+	}}
+	res, err := ode.Integrate(ode.Problem{Func: f, T0: 0, T1: r.TEnd, Y0: r.W0}, set, m)
+	if err != nil {
+		panic("sweep: " + err.Error())
+	}
+	oc := outcome{status: res.Status.String(), steps: res.Stats.Accepted, evals: res.Stats.Evaluations}
+	if tr.Len() > 2*w.s.Record {
+		thin(tr, w.s.Record)
+	}
+	w.measure(&oc, tr, obj, 1)
+	return oc
+}
+
+// thin keeps about n evenly spread points of tr, the first and the last among them.
+func thin(tr *flow.Trajectory, n int) {
+	d, m := tr.Depth, tr.Len()
+	every := (m + n - 2) / (n - 1)
+	k := 0
+	for j := 0; j < m; j += every {
+		tr.T[k] = tr.T[j]
+		copy(tr.W[k*d:(k+1)*d], tr.W[j*d:(j+1)*d])
+		k++
+	}
+	if (m-1)%every != 0 {
+		tr.T[k] = tr.T[m-1]
+		copy(tr.W[k*d:(k+1)*d], tr.W[(m-1)*d:m*d])
+		k++
+	}
+	tr.T, tr.W = tr.T[:k], tr.W[:k*d]
+}
+
+// measure fills in what is read off the kept trajectory.
+func (w *worker) measure(oc *outcome, tr *flow.Trajectory, obj flow.Objective, window int) {
+	if np := tr.Depth - 1; cap(w.d) < np {
+		w.d = make([]float64, np)
+	} else {
+		w.d = w.d[:np]
+	}
+	last := tr.Last()
+	oc.tFinal = tr.T[tr.Len()-1]
+	oc.loss = obj.Loss(last)
+	oc.W = flow.Product(last)
+	oc.imb0 = flow.Imbalance(w.d, tr.At(0))
+	oc.imb = flow.Imbalance(w.d, last)
+	oc.d12 = flow.Pair(last, 0, 1)
+	oc.sharp = flow.Sharpness(last)
+	oc.phaseT = math.NaN()
+	if ph := analysis.Phases(tr, obj.C, window); ph.Found {
+		oc.phaseT = ph.T
+	}
+	oc.tBal = math.NaN()
+	for k := range tr.Len() {
+		if flow.Imbalance(w.d, tr.At(k)) <= w.s.Balanced*oc.imb0 {
+			oc.tBal = tr.T[k]
+			break
+		}
+	}
+}
+
+// format writes the run's row, ending in a newline.
+func (w *worker) format(r *Run, oc *outcome, sec float64) []byte {
+	b := w.line[:0]
+	num := func(v float64) {
+		if !math.IsNaN(v) && !math.IsInf(v, 0) {
+			b = strconv.AppendFloat(b, v, 'g', -1, 64)
+		}
+		b = append(b, ',')
+	}
+	integer := func(v int, present bool) {
+		if present {
+			b = strconv.AppendInt(b, int64(v), 10)
+		}
+		b = append(b, ',')
+	}
+	integer(r.Index, true)
+	integer(w.s.Len(), true)
+	b = append(b, w.s.print...)
+	b = append(b, ',')
+	b = append(b, r.Method...)
+	b = append(b, ',')
+	integer(r.Depth, true)
+	for k, v := range r.W0 {
+		if k > 0 {
+			b = append(b, ' ')
+		}
+		b = strconv.AppendFloat(b, v, 'g', -1, 64)
+	}
+	b = append(b, ',')
+	num(r.LR)
+	num(r.WD)
+	num(r.Noise)
+	integer(r.Batch, r.Batch > 0)
+	integer(r.Steps, r.Steps > 0)
+	num(r.TEnd)
+	integer(r.Replicate, r.Replicate >= 0)
+	if r.Random() {
+		b = strconv.AppendUint(b, r.Seed, 10)
+	}
+	b = append(b, ',')
+	b = append(b, oc.status...)
+	b = append(b, ',')
+	integer(oc.steps, true)
+	integer(oc.evals, !r.Discrete())
+	num(oc.tFinal)
+	num(oc.loss)
+	num(oc.W)
+	num(oc.imb0)
+	num(oc.imb)
+	num(oc.d12)
+	num(oc.sharp)
+	num(oc.phaseT)
+	num(oc.tBal)
+	b = strconv.AppendFloat(b, sec, 'g', 4, 64)
+	b = append(b, '\n')
+	w.line = b
+	return append([]byte(nil), b...)
+}

@@ -1,0 +1,328 @@
+package sweep
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// ranges is a set of run indices kept as sorted disjoint half-open intervals, so that the
+// memory it takes grows with the number of gaps, not with the number of runs: rows arrive
+// nearly in index order.
+type ranges struct {
+	iv [][2]int
+	n  int
+}
+
+// add inserts i and reports whether it was new.
+func (r *ranges) add(i int) bool {
+	k := sort.Search(len(r.iv), func(k int) bool { return r.iv[k][1] >= i })
+	// r.iv[k] is the first interval ending at or after i.
+	if k < len(r.iv) && r.iv[k][0] <= i && i < r.iv[k][1] {
+		return false
+	}
+	r.n++
+	switch {
+	case k < len(r.iv) && r.iv[k][1] == i: // extend interval k at its end
+		r.iv[k][1]++
+		if k+1 < len(r.iv) && r.iv[k+1][0] == i+1 {
+			r.iv[k][1] = r.iv[k+1][1]
+			r.iv = append(r.iv[:k+1], r.iv[k+2:]...)
+		}
+	case k < len(r.iv) && r.iv[k][0] == i+1: // extend interval k at its start
+		r.iv[k][0]--
+	default:
+		r.iv = append(r.iv, [2]int{})
+		copy(r.iv[k+1:], r.iv[k:])
+		r.iv[k] = [2]int{i, i + 1}
+	}
+	return true
+}
+
+func (r *ranges) has(i int) bool {
+	k := sort.Search(len(r.iv), func(k int) bool { return r.iv[k][1] > i })
+	return k < len(r.iv) && r.iv[k][0] <= i
+}
+
+func (r *ranges) len() int { return r.n }
+
+// missing describes the indices of shard/shards in 0..total−1 not in r: their count and up to
+// max of them written as ranges ("5, 17, 40–49").
+func (r *ranges) missing(total, shard, shards, max int) (int, string) {
+	var parts []string
+	n := 0
+	lo, hi := -1, -1
+	flushRun := func() {
+		if lo < 0 {
+			return
+		}
+		if len(parts) < max {
+			if lo == hi {
+				parts = append(parts, strconv.Itoa(lo))
+			} else {
+				parts = append(parts, fmt.Sprintf("%d–%d", lo, hi))
+			}
+		} else if len(parts) == max {
+			parts = append(parts, "…")
+		}
+		lo = -1
+	}
+	for i := shard; i < total; i += shards {
+		if r.has(i) {
+			flushRun()
+			continue
+		}
+		n++
+		if lo >= 0 && i == hi+shards {
+			hi = i
+			continue
+		}
+		flushRun()
+		lo, hi = i, i
+	}
+	flushRun()
+	return n, strings.Join(parts, ", ")
+}
+
+// header is the first line of a result file.
+func header() string { return strings.Join(Columns, ",") + "\n" }
+
+// results is an open result file that rows are appended to.
+type results struct {
+	f   *os.File
+	buf []byte
+}
+
+func (o *results) add(line []byte) error {
+	o.buf = append(o.buf, line...)
+	return nil
+}
+
+// flush writes the buffered rows with one write, so that only whole rows reach the file
+// unless the write itself is cut short (which openResults repairs).
+func (o *results) flush() error {
+	if len(o.buf) == 0 {
+		return nil
+	}
+	_, err := o.f.Write(o.buf)
+	o.buf = o.buf[:0]
+	return err
+}
+
+func (o *results) sync() error  { return o.f.Sync() }
+func (o *results) close() error { return o.f.Close() }
+
+// openResults opens path for appending rows of sweep s, shard of shards, and returns the set
+// of runs it already holds. A missing file is created with the header (atomically).
+func openResults(path string, s *Spec, shard, shards int) (*results, *ranges, error) {
+	done := &ranges{}
+	st, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) || (err == nil && st.Size() == 0):
+		if err := writeAtomic(path, []byte(header())); err != nil {
+			return nil, nil, err
+		}
+	case err != nil:
+		return nil, nil, fmt.Errorf("sweep: %v", err)
+	case st.IsDir():
+		return nil, nil, fmt.Errorf("sweep: %s is a directory, not a result file", path)
+	default:
+		good, err := scan(path, func(line int, f []string) error {
+			if f[2] != s.Fingerprint() {
+				return fmt.Errorf("holds runs of another sweep (fingerprint %s, this sweep's is %s): write to another --out, or remove it", f[2], s.Fingerprint())
+			}
+			i, err := strconv.Atoi(f[0])
+			if err != nil || i < 0 || i >= s.Len() {
+				return fmt.Errorf("line %d: run %q is not in 0..%d", line, f[0], s.Len()-1)
+			}
+			if i%shards != shard {
+				return fmt.Errorf("line %d: run %d belongs to shard %d/%d, not %d/%d", line, i, i%shards, shards, shard, shards)
+			}
+			if !done.add(i) {
+				return fmt.Errorf("line %d: run %d is there twice", line, i)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, nil, fmt.Errorf("sweep: %s: %v", path, err)
+		}
+		if good < st.Size() {
+			// The last row was cut short: drop it, its run is done again.
+			if err := os.Truncate(path, good); err != nil {
+				return nil, nil, fmt.Errorf("sweep: %v", err)
+			}
+		}
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		return nil, nil, fmt.Errorf("sweep: %v", err)
+	}
+	return &results{f: f}, done, nil
+}
+
+// scan reads a result file, checks its header and passes every complete row, split into its
+// fields, to fn (with its line number). It returns the length of the file up to the end of
+// the last complete line. A complete row with the wrong number of fields is an error.
+func scan(path string, fn func(line int, f []string) error) (int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	br := bufio.NewReaderSize(f, 1<<16)
+	h, err := br.ReadString('\n')
+	if err != nil || h != header() {
+		return 0, fmt.Errorf("not a layerflow sweep result file (its first line is not the header %q)", strings.TrimSpace(header()))
+	}
+	good := int64(len(h))
+	fields := make([]string, 0, len(Columns))
+	for line := 2; ; line++ {
+		s, err := br.ReadString('\n')
+		if err == io.EOF {
+			return good, nil // s, if any, is a row cut short
+		}
+		if err != nil {
+			return 0, err
+		}
+		fields = splitInto(fields[:0], s[:len(s)-1])
+		if len(fields) != len(Columns) {
+			return 0, fmt.Errorf("line %d has %d fields, want %d", line, len(fields), len(Columns))
+		}
+		if err := fn(line, fields); err != nil {
+			return 0, err
+		}
+		good += int64(len(s))
+	}
+}
+
+func splitInto(dst []string, s string) []string {
+	for {
+		i := strings.IndexByte(s, ',')
+		if i < 0 {
+			return append(dst, s)
+		}
+		dst = append(dst, s[:i])
+		s = s[i+1:]
+	}
+}
+
+// writeAtomic writes b to a temporary file beside path and renames it to path.
+func writeAtomic(path string, b []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("sweep: %v", err)
+	}
+	_, err = tmp.Write(b)
+	if err == nil {
+		err = tmp.Chmod(0o644)
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("sweep: %v", err)
+	}
+	return nil
+}
+
+// MergeReport says what Merge found.
+type MergeReport struct {
+	// Runs is the sweep's run count, Rows the rows written, Missing the runs absent from
+	// every input, listed in MissingList (the first few, as ranges).
+	Runs, Rows, Missing int
+	MissingList         string
+	Sweep               string
+}
+
+// Merge joins result files of one sweep (its shards, or pieces of one shard) into out,
+// written atomically. Every input must carry the same sweep fingerprint and no run may
+// appear twice. When runs are missing, Merge returns an error naming them and writes nothing,
+// unless partial is true.
+func Merge(out string, inputs []string, partial bool) (*MergeReport, error) {
+	if len(inputs) == 0 {
+		return nil, fmt.Errorf("sweep: merge: no input files")
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".tmp*")
+	if err != nil {
+		return nil, fmt.Errorf("sweep: %v", err)
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	bw := bufio.NewWriterSize(tmp, 1<<16)
+	bw.WriteString(header())
+	rep := &MergeReport{Runs: -1}
+	done := &ranges{}
+	seenIn := map[string]string{}
+	for _, in := range inputs {
+		if prev, dup := seenIn[in]; dup {
+			return nil, fmt.Errorf("sweep: merge: %s is given twice (%s)", in, prev)
+		}
+		seenIn[in] = in
+		good, err := scan(in, func(line int, f []string) error {
+			runs, err := strconv.Atoi(f[1])
+			if err != nil || runs < 1 {
+				return fmt.Errorf("line %d: run count %q", line, f[1])
+			}
+			if rep.Runs < 0 {
+				rep.Runs, rep.Sweep = runs, f[2]
+			}
+			if f[2] != rep.Sweep || runs != rep.Runs {
+				return fmt.Errorf("line %d: a run of sweep %s (%d runs), not of sweep %s (%d runs) as in the files before", line, f[2], runs, rep.Sweep, rep.Runs)
+			}
+			i, err := strconv.Atoi(f[0])
+			if err != nil || i < 0 || i >= runs {
+				return fmt.Errorf("line %d: run %q is not in 0..%d", line, f[0], runs-1)
+			}
+			if !done.add(i) {
+				return fmt.Errorf("line %d: run %d is already in this or an earlier file", line, i)
+			}
+			bw.WriteString(strings.Join(f, ","))
+			bw.WriteByte('\n')
+			rep.Rows++
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("sweep: merge: %s: %v", in, err)
+		}
+		if st, err := os.Stat(in); err == nil && good < st.Size() {
+			return nil, fmt.Errorf("sweep: merge: %s: its last line is cut short (rerun its sweep command to repair and finish it)", in)
+		}
+	}
+	if rep.Runs < 0 {
+		return nil, fmt.Errorf("sweep: merge: the inputs hold no runs")
+	}
+	rep.Missing, rep.MissingList = done.missing(rep.Runs, 0, 1, 10)
+	if rep.Missing > 0 && !partial {
+		return rep, fmt.Errorf("sweep: merge: %d of %d runs missing: %s", rep.Missing, rep.Runs, rep.MissingList)
+	}
+	if err := bw.Flush(); err != nil {
+		return nil, fmt.Errorf("sweep: %v", err)
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		return nil, fmt.Errorf("sweep: %v", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return nil, fmt.Errorf("sweep: %v", err)
+	}
+	if err := os.Rename(tmp.Name(), out); err != nil {
+		return nil, fmt.Errorf("sweep: %v", err)
+	}
+	ok = true
+	return rep, nil
+}

@@ -1,0 +1,360 @@
+package sweep
+
+import (
+	"context"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// spec parses a YAML sweep given as text.
+func spec(t *testing.T, text string) *Spec {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "s.yaml")
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := ReadFile(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+const small = `
+seed: 3
+method: [gd, noisy-gd, sgd, flow, modified]
+lr: [0.05, 0.4, 1.5]
+wd: [0, 0.1]
+noise: [0, 0.2]
+batch: [4, 16]
+depth: [2, 3]
+steps: [200]
+start:
+  points: [[2, 0.25], [1, 1, 0.5]]
+  grid: {min: -1.5, max: 1.5, num: 2}
+  random: {min: [0, -1, 0.5], max: [2, 1, 1.5], count: 1}
+seeds: 2
+data: {samples: 32}
+`
+
+// rows reads a result file into its rows without the seconds column, sorted.
+func rows(t *testing.T, path string) []string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+	if lines[0]+"\n" != header() {
+		t.Fatalf("%s: header %q", path, lines[0])
+	}
+	var out []string
+	for _, l := range lines[1:] {
+		f := strings.Split(l, ",")
+		if len(f) != len(Columns) {
+			t.Fatalf("%s: row %q has %d fields", path, l, len(f))
+		}
+		out = append(out, strings.Join(f[:len(f)-1], ","))
+	}
+	slices.Sort(out)
+	return out
+}
+
+func execute(t *testing.T, s *Spec, path string, o *Options) *Report {
+	t.Helper()
+	rep, err := Execute(context.Background(), s, path, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+// The run set is the product of the value lists a method uses, each run once.
+func TestRunSet(t *testing.T) {
+	s := spec(t, small)
+	// Starting points: depth 2 has 1 point + 4 grid (the random box has bounds for 3
+	// weights), depth 3 has 1 + 8 + 1.
+	starts := 5 + 10
+	want := starts*3*2 + // gd: lr × wd
+		starts*3*2*2*2 + // noisy-gd: lr × wd × noise × seeds
+		starts*3*2*2*2*2 + // sgd: lr × wd × noise × batch × seeds
+		starts*3*2*2*2 // flow and modified: lr (horizon in steps) × wd × noise
+	if s.Len() != want {
+		t.Fatalf("%d runs, want %d", s.Len(), want)
+	}
+	keys := map[string]int{}
+	for i := range s.Len() {
+		r := s.Run(i)
+		if r.Index != i || len(r.W0) != r.Depth {
+			t.Fatalf("run %d: %+v", i, r)
+		}
+		if j, dup := keys[r.key()]; dup {
+			t.Fatalf("runs %d and %d are the same run %s", j, i, r.key())
+		}
+		keys[r.key()] = i
+		if r.Random() != (r.Seed != 0) || r.Discrete() && r.TEnd != float64(r.Steps)*r.LR {
+			t.Fatalf("run %d: %+v", i, r)
+		}
+		for _, w := range r.W0 {
+			if r.Depth == 3 && r.W0[0] != 1 && (r.W0[1] < -1.5 || r.W0[1] > 1.5) {
+				t.Fatalf("run %d: start %v outside its box", i, r.W0)
+			}
+			_ = w
+		}
+	}
+}
+
+// The numbers do not depend on the worker count or the sharding, and a run's seed depends
+// only on its own parameters and the sweep seed.
+func TestWorkersAndShards(t *testing.T) {
+	s := spec(t, small)
+	dir := t.TempDir()
+	one := filepath.Join(dir, "one.csv")
+	execute(t, s, one, &Options{Workers: 1})
+	want := rows(t, one)
+	if len(want) != s.Len() {
+		t.Fatalf("%d rows for %d runs", len(want), s.Len())
+	}
+	four := filepath.Join(dir, "four.csv")
+	execute(t, s, four, &Options{Workers: 4})
+	if got := rows(t, four); !slices.Equal(got, want) {
+		t.Errorf("4 workers differ from 1")
+	}
+	var shards []string
+	for i := range 3 {
+		p := filepath.Join(dir, "shard-"+strconv.Itoa(i)+".csv")
+		rep := execute(t, s, p, &Options{Workers: 2, Shard: i, Shards: 3})
+		if rep.Written != shardSize(s.Len(), i, 3) {
+			t.Errorf("shard %d wrote %d runs", i, rep.Written)
+		}
+		shards = append(shards, p)
+	}
+	merged := filepath.Join(dir, "merged.csv")
+	mr, err := Merge(merged, shards, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mr.Rows != s.Len() || mr.Missing != 0 {
+		t.Errorf("merge: %+v", mr)
+	}
+	if got := rows(t, merged); !slices.Equal(got, want) {
+		t.Errorf("3 shards merged differ from 1 shard")
+	}
+
+	// Adding a learning rate adds runs but changes no other run's seed.
+	bigger := spec(t, strings.Replace(small, "lr: [0.05, 0.4, 1.5]", "lr: [0.05, 0.4, 0.7, 1.5]", 1))
+	seeds := map[string]uint64{}
+	for i := range s.Len() {
+		r := s.Run(i)
+		seeds[r.key()] = r.Seed
+	}
+	n := 0
+	for i := range bigger.Len() {
+		r := bigger.Run(i)
+		if seed, ok := seeds[r.key()]; ok {
+			n++
+			if seed != r.Seed {
+				t.Fatalf("run %s: seed %d in the bigger sweep, %d before", r.key(), r.Seed, seed)
+			}
+		}
+	}
+	if n != s.Len() {
+		t.Errorf("%d of the %d runs found in the bigger sweep", n, s.Len())
+	}
+}
+
+// A sweep stopped midway, even inside a row, finishes on the next start with every run once.
+func TestResume(t *testing.T) {
+	s := spec(t, small)
+	dir := t.TempDir()
+	full := filepath.Join(dir, "full.csv")
+	execute(t, s, full, &Options{Workers: 2})
+	want := rows(t, full)
+
+	// A kill: the first 100 rows and half of the next.
+	b, _ := os.ReadFile(full)
+	lines := strings.SplitAfter(string(b), "\n")
+	cut := strings.Join(lines[:101], "") + lines[101][:len(lines[101])/2]
+	part := filepath.Join(dir, "part.csv")
+	os.WriteFile(part, []byte(cut), 0o644)
+	rep := execute(t, s, part, &Options{Workers: 3})
+	if rep.Before != 100 || rep.Written != s.Len()-100 || rep.Interrupted {
+		t.Errorf("resume: %+v", rep)
+	}
+	if got := rows(t, part); !slices.Equal(got, want) {
+		t.Errorf("resumed file differs from the uninterrupted one")
+	}
+	// Run again: nothing to do.
+	if rep := execute(t, s, part, nil); rep.Written != 0 || rep.Before != s.Len() {
+		t.Errorf("second resume: %+v", rep)
+	}
+
+	// A cancelled context: the runs in flight are written, the rest left for later.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	stopped := filepath.Join(dir, "stopped.csv")
+	rep, err := Execute(ctx, s, stopped, &Options{Workers: 2})
+	if err != nil || !rep.Interrupted || rep.Written >= s.Len() {
+		t.Fatalf("cancelled: %+v, %v", rep, err)
+	}
+	execute(t, s, stopped, &Options{Workers: 2})
+	if got := rows(t, stopped); !slices.Equal(got, want) {
+		t.Errorf("file finished after a cancel differs from the uninterrupted one")
+	}
+
+	// Another sweep's file and another shard's file are refused.
+	other := spec(t, strings.Replace(small, "seed: 3", "seed: 4", 1))
+	if _, err := Execute(context.Background(), other, part, nil); err == nil || !strings.Contains(err.Error(), "another sweep") {
+		t.Errorf("another sweep: %v", err)
+	}
+	if _, err := Execute(context.Background(), s, part, &Options{Shard: 1, Shards: 2}); err == nil || !strings.Contains(err.Error(), "shard") {
+		t.Errorf("another shard: %v", err)
+	}
+}
+
+func TestMergeErrors(t *testing.T) {
+	s := spec(t, small)
+	dir := t.TempDir()
+	var shards []string
+	for i := range 4 {
+		p := filepath.Join(dir, "s"+strconv.Itoa(i)+".csv")
+		execute(t, s, p, &Options{Shard: i, Shards: 4})
+		shards = append(shards, p)
+	}
+	out := filepath.Join(dir, "all.csv")
+	_, err := Merge(out, shards[:3], false)
+	if err == nil || !strings.Contains(err.Error(), "runs missing: 3, 7, 11") {
+		t.Errorf("missing shard: %v", err)
+	}
+	if _, serr := os.Stat(out); serr == nil {
+		t.Errorf("a failed merge wrote %s", out)
+	}
+	if rep, err := Merge(out, shards[:3], true); err != nil || rep.Missing != shardSize(s.Len(), 3, 4) {
+		t.Errorf("partial merge: %+v, %v", rep, err)
+	}
+	dup := filepath.Join(dir, "dup.csv")
+	b, _ := os.ReadFile(shards[0])
+	os.WriteFile(dup, b, 0o644)
+	if _, err := Merge(out, append(shards, dup), false); err == nil || !strings.Contains(err.Error(), "already") {
+		t.Errorf("duplicate: %v", err)
+	}
+}
+
+// Rows agree with the closed forms of MATH.md: the gradient flow conserves D, weight decay
+// shrinks it as D(0)·exp(−2μt); GD past 2/S cannot settle at a minimum.
+func TestRowsAgreeWithTheory(t *testing.T) {
+	s := spec(t, `
+method: [flow, gd]
+lr: [0.01, 1.2]
+wd: [0, 0.05]
+steps: [300]
+start: {points: [[2, 0.25], [1.5, -0.3]]}
+`)
+	path := filepath.Join(t.TempDir(), "r.csv")
+	execute(t, s, path, nil)
+	b, _ := os.ReadFile(path)
+	col := map[string]int{}
+	for i, c := range Columns {
+		col[c] = i
+	}
+	for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n")[1:] {
+		f := strings.Split(l, ",")
+		num := func(c string) float64 {
+			v, err := strconv.ParseFloat(f[col[c]], 64)
+			if err != nil {
+				t.Fatalf("%s: column %s %q", l, c, f[col[c]])
+			}
+			return v
+		}
+		if f[col["method"]] == "flow" {
+			d0, d := num("imbalance0"), num("imbalance")
+			pred := d0 * math.Exp(-2*num("wd")*num("t_final"))
+			// rtol 1e-8 per step, a few hundred steps: 1e-6 relative is the integrator's promise.
+			if math.Abs(d-pred) > 1e-6*d0 {
+				t.Errorf("flow: ‖D‖ = %v, closed form %v (%s)", d, pred, l)
+			}
+			continue
+		}
+		if f[col["status"]] == "success" && num("wd") == 0 && num("loss") < 1e-12 && num("sharpness") > 2/num("lr")*(1+1e-9) {
+			t.Errorf("gd settled at a minimum of sharpness %v > 2/λ (%s)", num("sharpness"), l)
+		}
+	}
+}
+
+func TestBadSpecs(t *testing.T) {
+	base := "method: [gd]\nlr: [0.1]\nsteps: [10]\nstart: {points: [[1, 2]]}\n"
+	for _, tc := range []struct{ text, want string }{
+		{base + "lrs: [1]\n", `unknown key "lrs"`},
+		{strings.Replace(base, "lr: [0.1]", "lr: []", 1), "lr: empty list"},
+		{strings.Replace(base, "lr: [0.1]", "lr: [-0.1]", 1), "lr: -0.1 must be finite and > 0"},
+		{base + "wd: [-1]\n", "wd: -1 must be finite and ≥ 0"},
+		{strings.Replace(base, "[gd]", "[adam]", 1), `unknown method "adam"`},
+		{base + "depth: [3]\n", "no starting point has 3 weights"},
+		{base + "t_end: [1]\n", "give one horizon"},
+		{strings.Replace(base, "steps: [10]", "", 1), "steps or t_end: missing"},
+		{base + "batch: [0]\n", "batch: 0 must be a whole number ≥ 1"},
+		{base + "lr: [0.2]\n", "already defined"},
+		{strings.Replace(base, "lr: [0.1]", "lr: {from: 0.1, to: 1, num: 2.5}", 1), "num 2.5"},
+		{strings.Replace(base, "lr: [0.1]", "lr: {from: 0, to: 1, num: 3, scale: log}", 1), "log range needs from > 0"},
+		{strings.Replace(base, "{points: [[1, 2]]}", "{grid: {min: 0, max: 1}}", 1), "needs num"},
+		{strings.Replace(base, "{points: [[1, 2]]}", "{random: {min: [0, 0, 0], max: 1, count: 2}}", 1), "one per weight of a swept depth"},
+		{base + "seeds: 0\n", "seeds: 0"},
+		{base + "integrator: rk4\n", `integrator: "rk4"`},
+		{base + "data: {samples: 10, sammples: 3}\n", `unknown key "sammples"`},
+		{strings.Replace(base, "[gd]", "[sgd]", 1) + "batch: [100]\n", "batch: 100 is more than the 64 samples"},
+	} {
+		path := filepath.Join(t.TempDir(), "s.yaml")
+		os.WriteFile(path, []byte(tc.text), 0o644)
+		_, err := ReadFile(path, nil)
+		if tc.want == "" {
+			if err == nil || strings.Contains(err.Error(), "\n") {
+				t.Errorf("%q: error %v, want a one-line error", tc.text, err)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%q:\n got %v\nwant a one-line error containing %q", tc.text, err, tc.want)
+		}
+	}
+	s := spec(t, base)
+	for _, o := range []Options{{Shard: 3, Shards: 3}, {Shard: -1, Shards: 2}, {Workers: -2}} {
+		if _, err := Execute(context.Background(), s, filepath.Join(t.TempDir(), "x.csv"), &o); err == nil {
+			t.Errorf("%+v: no error", o)
+		}
+	}
+}
+
+// TOML and YAML give the same sweep.
+func TestTOML(t *testing.T) {
+	y := spec(t, small)
+	toml := `
+seed = 3
+method = ["gd", "noisy-gd", "sgd", "flow", "modified"]
+lr = [0.05, 0.4, 1.5]
+wd = [0, 0.1]
+noise = [0, 0.2]
+batch = [4, 16]
+depth = [2, 3]
+steps = [200]
+seeds = 2
+data = {samples = 32}
+[start]
+points = [[2, 0.25], [1, 1, 0.5]]
+grid = {min = -1.5, max = 1.5, num = 2}
+random = {min = [0, -1, 0.5], max = [2, 1, 1.5], count = 1}
+`
+	path := filepath.Join(t.TempDir(), "s.toml")
+	os.WriteFile(path, []byte(toml), 0o644)
+	s, err := ReadFile(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Fingerprint() != y.Fingerprint() || s.Len() != y.Len() {
+		t.Errorf("TOML sweep %s (%d runs), YAML %s (%d)", s.Fingerprint(), s.Len(), y.Fingerprint(), y.Len())
+	}
+}
