@@ -34,18 +34,18 @@ const (
 // Spec is a parsed sweep: the value lists whose product is the run set, and the settings
 // shared by every run. Make one with Parse or ReadFile; the zero Spec is not usable.
 type Spec struct {
-	Seed    uint64    `json:"seed"`
-	Method  []string  `json:"method"`
-	LR      []float64 `json:"lr"`
-	WD      []float64 `json:"wd"`
-	Noise   []float64 `json:"noise"`
-	Batch   []int     `json:"batch"`
-	Depth   []int     `json:"depth"`
-	Steps   []int     `json:"steps,omitempty"`
-	TEnd    []float64 `json:"t_end,omitempty"`
-	Start   Starts    `json:"start"`
-	Seeds   int       `json:"seeds"`
-	Data    Data      `json:"data"`
+	Seed   uint64    `json:"seed"`
+	Method []string  `json:"method"`
+	LR     []float64 `json:"lr"`
+	WD     []float64 `json:"wd"`
+	Noise  []float64 `json:"noise"`
+	Batch  []int     `json:"batch"`
+	Depth  []int     `json:"depth"`
+	Steps  []int     `json:"steps,omitempty"`
+	TEnd   []float64 `json:"t_end,omitempty"`
+	Start  Starts    `json:"start"`
+	Seeds  int       `json:"seeds"`
+	Data   Data      `json:"data"`
 	// Integrator settings of the flows.
 	Integrator string  `json:"integrator"`
 	RTol       float64 `json:"rtol"`
