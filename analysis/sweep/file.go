@@ -88,7 +88,48 @@ func (r *ranges) missing(total, shard, shards, max int) (int, string) {
 		lo, hi = i, i
 	}
 	flushRun()
-	return n, strings.Join(parts, ", ")
+	list := strings.Join(parts, ", ")
+	if n > 1 {
+		if k, g, ok := r.wholeShard(total, shard, shards); ok {
+			list = fmt.Sprintf("the runs i with i mod %d = %d, that is shard %d/%d: %s", g*shards, k, k, g*shards, list)
+		}
+	}
+	return n, list
+}
+
+// wholeShard reports whether the missing indices are exactly the runs i ≡ k (mod g·shards)
+// of a finer sharding, as when the result file of one shard was not given to merge.
+func (r *ranges) wholeShard(total, shard, shards int) (k, g int, ok bool) {
+	first, step := -1, 0
+	for i := shard; i < total; i += shards {
+		if r.has(i) {
+			continue
+		}
+		if first < 0 {
+			first = i
+			continue
+		}
+		step = gcd(step, i-first)
+	}
+	if first < 0 || step == 0 {
+		return 0, 0, false
+	}
+	for i := first; i < total; i += step {
+		if r.has(i) {
+			return 0, 0, false
+		}
+	}
+	if first >= step {
+		return 0, 0, false // runs before first with the same residue are present
+	}
+	return first, step / shards, true
+}
+
+func gcd(a, b int) int {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
 }
 
 // header is the first line of a result file.

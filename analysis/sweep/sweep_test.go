@@ -228,7 +228,7 @@ func TestMergeErrors(t *testing.T) {
 	}
 	out := filepath.Join(dir, "all.csv")
 	_, err := Merge(out, shards[:3], false)
-	if err == nil || !strings.Contains(err.Error(), "runs missing: 3, 7, 11") {
+	if err == nil || !strings.Contains(err.Error(), "i mod 4 = 3, that is shard 3/4: 3, 7, 11, ") {
 		t.Errorf("missing shard: %v", err)
 	}
 	if _, serr := os.Stat(out); serr == nil {

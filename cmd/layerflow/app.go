@@ -34,6 +34,8 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			compareCommand(),
 			checkCommand(),
 			portraitCommand(),
+			sweepCommand(),
+			mergeCommand(),
 		},
 	}
 	for _, c := range app.Commands {
@@ -58,7 +60,7 @@ func (e *exitError) Error() string { return e.msg }
 // fails, 2 on bad input or any other error (printed as one line on stderr).
 func run(args []string, stdout, stderr io.Writer) int {
 	app := newApp(stdout, stderr)
-	err := app.Run(args)
+	err := app.Run(flagsFirst(app, args))
 	if err == nil {
 		return 0
 	}
@@ -75,4 +77,47 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// flagsFirst moves the flags of a command that takes arguments (sweep FILE --out x.csv)
+// before its arguments, since urfave/cli/v2 stops reading flags at the first argument.
+// Everything after "--" stays an argument.
+func flagsFirst(app *cli.App, args []string) []string {
+	if len(args) < 3 {
+		return args
+	}
+	c := app.Command(args[1])
+	if c == nil || c.ArgsUsage == "" {
+		return args
+	}
+	takesValue := map[string]bool{}
+	for _, f := range c.Flags {
+		_, isBool := f.(*cli.BoolFlag)
+		for _, n := range f.Names() {
+			takesValue[n] = !isBool
+		}
+	}
+	var flags, rest []string
+	for i := 2; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			rest = append(rest, args[i+1:]...)
+			i = len(args)
+		case len(a) > 1 && a[0] == '-':
+			flags = append(flags, a)
+			name := strings.TrimLeft(a, "-")
+			if takesValue[name] && !strings.Contains(name, "=") && i+1 < len(args) {
+				i++
+				flags = append(flags, args[i])
+			}
+		default:
+			rest = append(rest, a)
+		}
+	}
+	out := append(append([]string{}, args[:2]...), flags...)
+	if len(rest) > 0 {
+		out = append(append(out, "--"), rest...)
+	}
+	return out
 }

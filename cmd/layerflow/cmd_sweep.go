@@ -1,0 +1,254 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/layerflow/layerflow/analysis/sweep"
+)
+
+const catGrid = "Grid (each overrides the sweep file's key; lists \"a,b,c\" or ranges \"from:to:num[:log]\")"
+
+// gridFlags maps a flag to the sweep key it sets.
+var gridFlags = []struct{ flag, key, usage string }{
+	{"method", "method", "methods: flow, modified, gd, noisy-gd, sgd"},
+	{"lr", "lr", "learning rates λ"},
+	{"wd", "wd", "weight decays μ"},
+	{"noise", "noise", "input noise σ"},
+	{"batch", "batch", "mini-batch sizes (sgd)"},
+	{"depth", "depth", "depths d"},
+	{"steps", "steps", "numbers of steps (horizon steps·λ)"},
+	{"t-end", "t_end", "end times (instead of --steps)"},
+	{"seeds", "seeds", "replicates of every random run"},
+	{"seed", "seed", "sweep seed"},
+	{"samples", "", "samples of the generated dataset (noisy-gd, sgd)"},
+	{"label-noise", "", "label noise of the generated dataset"},
+	{"integrator", "integrator", "dopri5, dop853 or gauss (flow, modified)"},
+	{"rtol", "rtol", "relative tolerance of the flows"},
+	{"atol", "atol", "absolute tolerance of the flows"},
+	{"start", "", "starting points \"w1,w2;w1,w2\""},
+	{"start-grid", "", "a grid of starting points MIN:MAX:NUM (per weight)"},
+	{"start-random", "", "random starting points MIN:MAX:COUNT (per weight)"},
+}
+
+func sweepCommand() *cli.Command {
+	flags := []cli.Flag{
+		&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Value: "sweep.csv", Usage: "result CSV: one row per run, appended as runs finish; rerunning the same command finishes an interrupted sweep", Category: catOutput},
+		&cli.IntFlag{Name: "workers", Aliases: []string{"j"}, Usage: "runs at once (0: all cores)", Category: catOutput},
+		&cli.StringFlag{Name: "shard", Usage: "run only shard i of n, 0 ≤ i < n (e.g. --shard $SLURM_ARRAY_TASK_ID/16)", Category: catOutput},
+		&cli.BoolFlag{Name: "no-progress", Usage: "no progress bar even on a terminal", Category: catOutput},
+	}
+	for _, g := range gridFlags {
+		flags = append(flags, &cli.StringFlag{Name: g.flag, Usage: g.usage, Category: catGrid})
+	}
+	return &cli.Command{
+		Name:      "sweep",
+		Usage:     "many runs over a grid of λ, μ, σ, batch, depth, horizon, method, starting point and seed, on all cores",
+		ArgsUsage: "[SWEEP.yaml|SWEEP.toml]",
+		Description: "The run set is the product of the value lists (see the README for the keys, and\n" +
+			"testdata/sweep-example.yaml). Each finished run appends one row to --out. Interrupted and\n" +
+			"started again with the same command, a sweep finishes the runs not yet written, none twice.\n" +
+			"--shard i/n runs every n-th run from i; `layerflow merge` joins the shards.",
+		Flags:  flags,
+		Action: runSweep,
+	}
+}
+
+// sweepOverrides returns the sweep keys set by flags.
+func sweepOverrides(ctx *cli.Context) (map[string]any, error) {
+	m := map[string]any{}
+	for _, g := range gridFlags {
+		if g.key != "" && ctx.IsSet(g.flag) {
+			m[g.key] = ctx.String(g.flag)
+		}
+	}
+	if ctx.IsSet("samples") || ctx.IsSet("label-noise") {
+		d := map[string]any{}
+		if ctx.IsSet("samples") {
+			d["samples"] = ctx.String("samples")
+		}
+		if ctx.IsSet("label-noise") {
+			d["label_noise"] = ctx.String("label-noise")
+		}
+		m["data"] = d
+	}
+	if ctx.IsSet("start") || ctx.IsSet("start-grid") || ctx.IsSet("start-random") {
+		st := map[string]any{}
+		if ctx.IsSet("start") {
+			st["points"] = ctx.String("start")
+		}
+		for _, b := range []struct{ flag, key, n string }{{"start-grid", "grid", "num"}, {"start-random", "random", "count"}} {
+			if !ctx.IsSet(b.flag) {
+				continue
+			}
+			parts := strings.Split(ctx.String(b.flag), ":")
+			if len(parts) != 3 {
+				return nil, fmt.Errorf("--%s %q: want MIN:MAX:%s", b.flag, ctx.String(b.flag), strings.ToUpper(b.n))
+			}
+			st[b.key] = map[string]any{"min": parts[0], "max": parts[1], b.n: parts[2]}
+		}
+		m["start"] = st
+	}
+	return m, nil
+}
+
+// parseShard reads "i/n".
+func parseShard(s string) (int, int, error) {
+	if s == "" {
+		return 0, 1, nil
+	}
+	a, b, ok := strings.Cut(s, "/")
+	i, err1 := strconv.Atoi(strings.TrimSpace(a))
+	n, err2 := strconv.Atoi(strings.TrimSpace(b))
+	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
+		return 0, 0, fmt.Errorf("--shard %q: want i/n with 0 ≤ i < n (e.g. 0/4 … 3/4)", s)
+	}
+	return i, n, nil
+}
+
+func runSweep(ctx *cli.Context) error {
+	if ctx.NArg() > 1 {
+		return fmt.Errorf("sweep: one sweep file, not %d arguments (%s)", ctx.NArg(), strings.Join(ctx.Args().Slice(), " "))
+	}
+	shard, shards, err := parseShard(ctx.String("shard"))
+	if err != nil {
+		return err
+	}
+	workers := ctx.Int("workers")
+	if workers < 0 {
+		return fmt.Errorf("--workers %d: must be ≥ 0 (0: all cores)", workers)
+	}
+	set, err := sweepOverrides(ctx)
+	if err != nil {
+		return err
+	}
+	var s *sweep.Spec
+	if path := ctx.Args().First(); path != "" {
+		// Flags replace whole keys; a partial start or data table from flags replaces the file's.
+		s, err = sweep.ReadFile(path, set)
+	} else {
+		s, err = sweep.FromMap(set, ".")
+	}
+	if err != nil {
+		return err
+	}
+	out := ctx.String("out")
+	if out == "" {
+		return fmt.Errorf("--out: empty file name")
+	}
+	opt := &sweep.Options{Workers: workers, Shard: shard, Shards: shards}
+	var bar *progressBar
+	if !ctx.Bool("no-progress") && isTerminal(ctx.App.Writer) && isTerminal(ctx.App.ErrWriter) {
+		bar = &progressBar{w: ctx.App.ErrWriter, start: time.Now()}
+		opt.Progress = bar.update
+	}
+	sigctx, stop := signal.NotifyContext(ctx.Context, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	rep, err := sweep.Execute(sigctx, s, out, opt)
+	if bar != nil {
+		bar.finish()
+	}
+	if err != nil {
+		return err
+	}
+	where := ""
+	if shards > 1 {
+		where = fmt.Sprintf(", shard %d/%d of %d runs", shard, shards, s.Len())
+	}
+	fmt.Fprintf(ctx.App.Writer, "sweep %s: %d runs%s; %d already in %s, %d written (%d diverged, %d integrations did not reach the end) in %.3g s",
+		s.Fingerprint(), rep.Runs, where, rep.Before, out, rep.Written, rep.Diverged, rep.Failed, rep.Elapsed.Seconds())
+	if rep.Written > 0 {
+		fmt.Fprintf(ctx.App.Writer, " (%.4g runs/s)", float64(rep.Written)/rep.Elapsed.Seconds())
+	}
+	fmt.Fprintln(ctx.App.Writer)
+	if rep.Interrupted {
+		return &exitError{code: 130, msg: fmt.Sprintf("interrupted: %d of %d runs are in %s; run the same command again to finish the rest",
+			rep.Before+rep.Written, rep.Runs, out)}
+	}
+	return nil
+}
+
+func mergeCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "merge",
+		Usage:     "join the result files of a sweep's shards, checking that every run is there once",
+		ArgsUsage: "SHARD.csv...",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Required: true, Usage: "merged CSV (written only when every run is present, unless --partial)", Category: catOutput},
+			&cli.BoolFlag{Name: "partial", Usage: "write the merged file even when runs are missing (still exit 1)", Category: catOutput},
+		},
+		Action: func(ctx *cli.Context) error {
+			if ctx.NArg() == 0 {
+				return fmt.Errorf("merge: no result files given")
+			}
+			rep, err := sweep.Merge(ctx.String("out"), ctx.Args().Slice(), ctx.Bool("partial"))
+			if err != nil && (rep == nil || rep.Missing == 0) {
+				return err
+			}
+			if rep.Missing > 0 {
+				msg := fmt.Sprintf("merge: %d of %d runs of sweep %s missing: %s", rep.Missing, rep.Runs, rep.Sweep, rep.MissingList)
+				if ctx.Bool("partial") {
+					fmt.Fprintf(ctx.App.Writer, "sweep %s: %d rows written to %s\n", rep.Sweep, rep.Rows, ctx.String("out"))
+				}
+				return &exitError{code: 1, msg: msg}
+			}
+			fmt.Fprintf(ctx.App.Writer, "sweep %s: all %d runs, each once, written to %s\n", rep.Sweep, rep.Runs, ctx.String("out"))
+			return nil
+		},
+	}
+}
+
+// progressBar draws "[=====>    ] done/total  pct  rate  ETA" on one terminal line.
+type progressBar struct {
+	w     io.Writer
+	start time.Time
+	first int
+	drawn bool
+}
+
+func (p *progressBar) update(done, total int) {
+	el := time.Since(p.start).Seconds()
+	if !p.drawn {
+		p.first = done
+	}
+	p.drawn = true
+	const width = 30
+	frac := 1.0
+	if total > 0 {
+		frac = float64(done) / float64(total)
+	}
+	n := int(frac * width)
+	bar := strings.Repeat("=", n)
+	if n < width {
+		bar += ">" + strings.Repeat(" ", width-n-1)
+	}
+	rate := float64(done-p.first) / el
+	eta := "--:--"
+	if rate > 0 {
+		eta = clock(float64(total-done) / rate)
+	}
+	fmt.Fprintf(p.w, "\r[%s] %d/%d %5.1f%%  %.4g runs/s  left %s   ", bar, done, total, 100*frac, rate, eta)
+}
+
+func (p *progressBar) finish() {
+	if p.drawn {
+		fmt.Fprintln(p.w)
+	}
+}
+
+func clock(sec float64) string {
+	s := int(sec + 0.5)
+	if s >= 3600 {
+		return fmt.Sprintf("%d:%02d:%02d", s/3600, s/60%60, s%60)
+	}
+	return fmt.Sprintf("%d:%02d", s/60, s%60)
+}
+

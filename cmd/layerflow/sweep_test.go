@@ -1,0 +1,170 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestMain lets the test binary act as the layerflow command (for the kill test).
+func TestMain(m *testing.M) {
+	if a := os.Getenv("LAYERFLOW_TEST_ARGS"); a != "" {
+		var args []string
+		if err := json.Unmarshal([]byte(a), &args); err != nil {
+			panic(err)
+		}
+		os.Exit(run(append([]string{"layerflow"}, args...), os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+// sweepRows reads a result file's rows without the seconds column, sorted.
+func sweepRows(t *testing.T, path string) []string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+	var out []string
+	for _, l := range lines[1:] {
+		out = append(out, l[:strings.LastIndexByte(l, ',')])
+	}
+	slices.Sort(out)
+	return out
+}
+
+func TestSweepExample(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "r.csv")
+	// Flags after the file, as the README writes them.
+	code, stdout, errs := runArgs(t, "sweep", "../../testdata/sweep-example.yaml", "--out", out, "--workers", "2")
+	if code != 0 || !strings.Contains(stdout, "384 runs; 0 already") {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, errs)
+	}
+	if errs != "" {
+		t.Errorf("stderr not empty (no progress bar off a terminal): %q", errs)
+	}
+	rows := sweepRows(t, out)
+	if len(rows) != 384 {
+		t.Fatalf("%d rows", len(rows))
+	}
+	code, stdout, _ = runArgs(t, "sweep", "../../testdata/sweep-example.yaml", "-o", out)
+	if code != 0 || !strings.Contains(stdout, "384 already in") {
+		t.Errorf("second run: exit %d, %q", code, stdout)
+	}
+	// Shards and merge.
+	var shards []string
+	for i, s := range []string{"0/2", "1/2"} {
+		p := filepath.Join(dir, "s"+string(rune('0'+i))+".csv")
+		if code, _, errs := runArgs(t, "sweep", "../../testdata/sweep-example.yaml", "--shard", s, "--out", p); code != 0 {
+			t.Fatalf("shard %s: %s", s, errs)
+		}
+		shards = append(shards, p)
+	}
+	all := filepath.Join(dir, "all.csv")
+	if code, _, errs := runArgs(t, "merge", "--out", all, shards[0]); code != 1 || !strings.Contains(errs, "shard 1/2") {
+		t.Errorf("merge of one shard of two: exit %d, %q", code, errs)
+	}
+	if code, _, errs := runArgs(t, "merge", "--out", all, shards[0], shards[1]); code != 0 {
+		t.Fatalf("merge: %s", errs)
+	}
+	if got := sweepRows(t, all); !slices.Equal(got, rows) {
+		t.Errorf("merged shards differ from the single run")
+	}
+}
+
+func TestSweepBadInput(t *testing.T) {
+	dir := t.TempDir()
+	bad := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, []byte(text), 0o644)
+		return p
+	}
+	ok := "method: [gd]\nlr: [0.1]\nsteps: [10]\nstart: {points: [[1, 2]]}\n"
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"sweep", bad("a.yaml", ok+"learning_rate: 1\n")}, `unknown key "learning_rate"`},
+		{[]string{"sweep", bad("b.yaml", strings.Replace(ok, "[0.1]", "[]", 1))}, "lr: empty list"},
+		{[]string{"sweep", bad("c.yaml", ok+"wd: -0.1\n")}, "wd: -0.1"},
+		{[]string{"sweep", bad("d.toml", "method = [\"gd\"]\nlr = 0.1\nsteps = 10\nstart = [[1, 2]]\nfoo = 1\n")}, `unknown key "foo"`},
+		{[]string{"sweep", bad("e.yaml", ok), "--shard", "4/4"}, `--shard "4/4"`},
+		{[]string{"sweep", bad("f.yaml", ok), "--shard", "x"}, `--shard "x"`},
+		{[]string{"sweep", bad("g.yaml", ok), "--lr", "0.1:1:zero:log"}, `"zero" is not a number`},
+		{[]string{"sweep", bad("h.yaml", ok), "--workers", "-1"}, "--workers -1"},
+		{[]string{"sweep", bad("i.json", ok)}, "unknown extension"},
+		{[]string{"sweep", filepath.Join(dir, "missing.yaml")}, "no such file"},
+		{[]string{"sweep", "--method", "gd", "--lr", "0.1", "--steps", "10"}, "start: missing"},
+		{[]string{"merge", "--out", filepath.Join(dir, "m.csv")}, "no result files"},
+		{[]string{"merge", "--out", filepath.Join(dir, "m.csv"), bad("j.csv", "a,b\n1,2\n")}, "not a layerflow sweep result file"},
+	} {
+		code, _, errs := runArgs(t, tc.args...)
+		if code != 2 || !strings.Contains(errs, tc.want) || strings.Count(errs, "\n") != 1 {
+			t.Errorf("%v: exit %d, stderr %q, want exit 2 and one line containing %q", tc.args, code, errs, tc.want)
+		}
+	}
+}
+
+// A sweep killed (SIGKILL) and interrupted (SIGINT) midway, then run again with the same
+// command, gives the same rows as an uninterrupted one: none lost, none twice.
+func TestSweepKilled(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the command as a process")
+	}
+	dir := t.TempDir()
+	args := []string{"sweep", "--method", "gd,sgd", "--lr", "0.001:0.5:20:log", "--steps", "20000",
+		"--start-grid", "-2:2:5", "--seeds", "2", "--workers", "1"}
+	full := filepath.Join(dir, "full.csv")
+	if code, _, errs := runArgs(t, append(args, "--out", full)...); code != 0 {
+		t.Fatal(errs)
+	}
+	want := sweepRows(t, full)
+	part := filepath.Join(dir, "part.csv")
+	lines := 1 // the header
+	for _, sig := range []syscall.Signal{syscall.SIGKILL, syscall.SIGINT} {
+		a, _ := json.Marshal(append(args, "--out", part))
+		cmd := exec.Command(os.Args[0])
+		cmd.Env = append(os.Environ(), "LAYERFLOW_TEST_ARGS="+string(a))
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		// Wait until more rows are written, then stop the process.
+		deadline := time.Now().Add(20 * time.Second)
+		for time.Now().Before(deadline) {
+			b, _ := os.ReadFile(part)
+			if strings.Count(string(b), "\n") > lines {
+				break
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		cmd.Process.Signal(sig)
+		err := cmd.Wait()
+		b, _ := os.ReadFile(part)
+		lines = strings.Count(string(b), "\n")
+		if lines-1 >= len(want) {
+			t.Fatalf("%v: the sweep finished before it was stopped; make it longer", sig)
+		}
+		if sig == syscall.SIGINT {
+			if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 130 || !strings.Contains(stderr.String(), "run the same command again") {
+				t.Errorf("SIGINT: %v, stderr %q", err, stderr.String())
+			}
+		}
+		t.Logf("%v: %d of %d rows written", sig, lines-1, len(want))
+	}
+	if code, _, errs := runArgs(t, append(args, "--out", part)...); code != 0 {
+		t.Fatal(errs)
+	}
+	if got := sweepRows(t, part); !slices.Equal(got, want) {
+		t.Errorf("the stopped and restarted sweep has %d rows, the uninterrupted one %d, or they differ", len(got), len(want))
+	}
+}
