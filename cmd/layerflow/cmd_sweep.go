@@ -251,4 +251,3 @@ func clock(sec float64) string {
 	}
 	return fmt.Sprintf("%d:%02d", s/60, s%60)
 }
-
