@@ -44,7 +44,10 @@ func Phases(tr *flow.Trajectory, c float64, window int) Phase {
 			continue // at a saddle with g = 0, or not moving: no information
 		}
 		vn2 := dg * dg / gg
-		vt2 := math.Max(dd-vn2, 0)
+		vt2 := dd - vn2
+		if vt2 < 0 { // round-off; not math.Max, which does not inline
+			vt2 = 0
+		}
 		if vt2 >= vn2 {
 			if start < 0 {
 				start = k

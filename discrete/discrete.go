@@ -147,7 +147,7 @@ func Run(p Problem, w0 []float64, s *Settings) (*flow.Trajectory, *Result, error
 // outside returns the first index whose weight is non-finite or has |w_i| > bound.
 func outside(w []float64, bound float64) (int, bool) {
 	for i, v := range w {
-		if !(math.Abs(v) <= bound) { // also catches NaN
+		if !(v <= bound && v >= -bound) { // also catches NaN
 			return i, true
 		}
 	}

@@ -139,11 +139,14 @@ func (st *Stepper) Advance(n int, bound float64) (taken int, diverged bool) {
 	if bound == 0 {
 		bound = DefaultBound
 	}
+	prev := st.prev[:len(st.w)]
 	for taken < n {
-		copy(st.prev, st.w)
+		for i, v := range st.w { // a loop, not copy: for d = 2 the call would cost more
+			prev[i] = v
+		}
 		st.Step()
 		if _, out := outside(st.w, bound); out {
-			copy(st.w, st.prev)
+			copy(st.w, prev)
 			return taken, true
 		}
 		taken++

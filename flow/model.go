@@ -203,13 +203,25 @@ func Imbalance(dst, w []float64) float64 {
 	if len(dst) != len(w)-1 {
 		panic("flow: length mismatch")
 	}
+	// Plain comparisons rather than math.Min and math.Max, which do not inline and made this
+	// the hot spot of sweeps; a NaN weight makes the result NaN all the same.
 	lo, hi := math.Inf(1), math.Inf(-1)
+	nan := false
 	for i, v := range w {
 		s := v * v
-		lo, hi = math.Min(lo, s), math.Max(hi, s)
+		if s < lo {
+			lo = s
+		}
+		if s > hi {
+			hi = s
+		}
+		nan = nan || s != s
 		if i+1 < len(w) {
 			dst[i] = s - w[i+1]*w[i+1]
 		}
+	}
+	if nan {
+		return math.NaN()
 	}
 	return hi - lo
 }

@@ -356,6 +356,12 @@ func TestImbalance(t *testing.T) {
 			}
 		}
 	}
+	for _, w := range [][]float64{{math.NaN(), 1}, {1, 2, math.NaN()}, {math.Inf(1), 1}} {
+		norm := flow.Imbalance(make([]float64, len(w)-1), w)
+		if want := math.Inf(1); !math.IsNaN(norm) && !(math.IsInf(w[0], 0) && norm == want) {
+			t.Errorf("%v: ‖D‖ = %v, want NaN (or +Inf for an infinite weight)", w, norm)
+		}
+	}
 }
 
 // balancedRoot returns the larger root s ∈ (0, 1) of s^{d/2−1}(1 − s^{d/2}) = μ, the balanced
