@@ -78,6 +78,9 @@ func runReproduce(ctx *cli.Context) error {
 	if err := prepareDir(dir); err != nil {
 		return err
 	}
+	if ctx.Uint64("seed") == 0 {
+		return fmt.Errorf("--seed 0: must be ≥ 1 (seed 0 would silently become the default 1)")
+	}
 	set := analysis.ClaimSettings{Quick: ctx.Bool("quick"), Seed: ctx.Uint64("seed")}
 	progress := isTerminal(ctx.App.ErrWriter)
 	var claims []*analysis.Claim
@@ -215,7 +218,7 @@ func writeReport(dir string, claims []*analysis.Claim, files map[int][]string, s
 				if !ch.Pass {
 					v = "**FAIL**"
 				}
-				fmt.Fprintf(w, "| %d | %s | %s | %s | %s | %s | %s | %s |\n", c.Number, md(ch.Claim), md(ch.Experiment), g(ch.Measured), g(ch.Predicted), g(ch.Tolerance), ch.Relation, v)
+				fmt.Fprintf(w, "| %d | %s | %s | %s | %s | %s | %s | %s |\n", c.Number, md(ch.Claim), md(ch.Experiment), g(ch.Measured), g(ch.Predicted), g(ch.Tolerance), md(ch.Relation), v)
 			}
 		}
 		for _, c := range claims {

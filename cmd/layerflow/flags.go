@@ -253,7 +253,9 @@ func lrSteps(ctx *cli.Context, minSteps int) (float64, int, error) {
 	return lr, steps, nil
 }
 
-// tolerances reads --rtol (≥ 10u, below which no step control is possible) and --atol (≥ 0).
+// tolerances reads --rtol (≥ 10u, below which no step control is possible) and --atol (> 0:
+// the integrators read 0 as their default, and a pure relative tolerance fails where a
+// weight passes through 0).
 func tolerances(ctx *cli.Context) (rtol, atol float64, err error) {
 	if rtol, err = finiteFlag(ctx, "rtol", 0, true); err != nil {
 		return 0, 0, err
@@ -261,7 +263,7 @@ func tolerances(ctx *cli.Context) (rtol, atol float64, err error) {
 	if rtol < 2.3e-15 {
 		return 0, 0, fmt.Errorf("--rtol %v: below 10·u = 2.3e-15, too small for step control", rtol)
 	}
-	if atol, err = finiteFlag(ctx, "atol", 0, false); err != nil {
+	if atol, err = finiteFlag(ctx, "atol", 0, true); err != nil {
 		return 0, 0, err
 	}
 	return rtol, atol, nil

@@ -202,6 +202,8 @@ func TestBadInput(t *testing.T) {
 		{[]string{"gd", "--wd", "-1"}, "--wd -1"},
 		{[]string{"flow", "--noise", "-0.5"}, "--noise -0.5"},
 		{[]string{"flow", "--rtol", "0"}, "--rtol 0"},
+		{[]string{"flow", "--atol", "0"}, "--atol 0"},
+		{[]string{"reproduce", "--seed", "0", "--only", "1"}, "--seed 0"},
 		{[]string{"flow", "--method", "rk4"}, `"rk4"`},
 		{[]string{"flow", "--t-end", "Inf"}, "--t-end +Inf"},
 		{[]string{"sgd", "--batch", "0"}, "--batch 0"},
@@ -223,8 +225,8 @@ func TestBadInput(t *testing.T) {
 			args = append(args, "--out", out)
 		}
 		code, stdout, stderr := runArgs(t, args...)
-		if code == 0 {
-			t.Errorf("%v: exit 0", tc.args)
+		if code != 2 {
+			t.Errorf("%v: exit %d, want 2 (bad input)", tc.args, code)
 			continue
 		}
 		lines := strings.Split(strings.TrimSpace(stderr), "\n")
@@ -276,6 +278,23 @@ func TestReproduceQuick(t *testing.T) {
 	}
 	if links < 9 {
 		t.Errorf("report links %d files", links)
+	}
+	// Every row of a Markdown table has as many cells as its header ("|" inside a cell, as in
+	// the relation |m − p| ≤ tol, must be escaped).
+	cells := func(line string) int {
+		return strings.Count(strings.ReplaceAll(line, `\|`, ""), "|") - 1
+	}
+	want := -1
+	for _, line := range strings.Split(string(report), "\n") {
+		if !strings.HasPrefix(line, "|") {
+			want = -1
+			continue
+		}
+		if want < 0 {
+			want = cells(line)
+		} else if got := cells(line); got != want {
+			t.Errorf("report.md: a table row has %d cells, its header %d: %s", got, want, line)
+		}
 	}
 	code, _, errs = runArgs(t, "reproduce", "--quick", "--only", "3,6", "--out", filepath.Join(dir, "only"))
 	if code != 0 {
