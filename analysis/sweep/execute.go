@@ -111,6 +111,9 @@ func Execute(ctx context.Context, s *Spec, path string, o *Options) (*Report, er
 	}
 	defer out.close()
 	rep := &Report{Runs: shardSize(s.Len(), opt.Shard, opt.Shards), Before: done.len()}
+	if opt.Progress != nil {
+		opt.Progress(rep.Before, rep.Runs)
+	}
 
 	jobs := make(chan int, 4*opt.Workers)
 	rows := make(chan row, 4*opt.Workers)

@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -32,7 +31,7 @@ const (
 )
 
 // Spec is a parsed sweep: the value lists whose product is the run set, and the settings
-// shared by every run. Make one with Parse or ReadFile; the zero Spec is not usable.
+// shared by every run. Make one with ReadFile or FromMap; the zero Spec is not usable.
 type Spec struct {
 	Seed   uint64    `json:"seed"`
 	Method []string  `json:"method"`
@@ -752,10 +751,3 @@ func (s *Spec) Len() int { return s.total }
 
 // Dataset returns the dataset of the sampled methods, nil when no method samples.
 func (s *Spec) Dataset() *flow.Dataset { return s.data }
-
-// sortedCopy returns the values in increasing order.
-func sortedCopy(v []float64) []float64 {
-	c := append([]float64(nil), v...)
-	sort.Float64s(c)
-	return c
-}

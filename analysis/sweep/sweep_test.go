@@ -358,3 +358,25 @@ random = {min = [0, -1, 0.5], max = [2, 1, 1.5], count = 1}
 		t.Errorf("TOML sweep %s (%d runs), YAML %s (%d)", s.Fingerprint(), s.Len(), y.Fingerprint(), y.Len())
 	}
 }
+
+// The README documents every key of a sweep file and every column of a result file.
+func TestREADMEDocumentsKeysAndColumns(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(b)
+	for _, k := range Keys {
+		if !strings.Contains(readme, "| `"+k[0]+"` |") {
+			t.Errorf("README has no row for the sweep key %q", k[0])
+		}
+	}
+	for _, c := range Columns {
+		if !strings.Contains(readme, "| `"+c+"` |") {
+			t.Errorf("README has no row for the column %q", c)
+		}
+		if ColumnDocs[c] == "" {
+			t.Errorf("column %q has no documentation", c)
+		}
+	}
+}
