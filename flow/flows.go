@@ -1,6 +1,8 @@
 package flow
 
 import (
+	"math"
+
 	"github.com/layerflow/layerflow/flow/ode"
 )
 
@@ -34,9 +36,19 @@ func (o Objective) ModifiedFlow(lr float64) ode.Func {
 	}
 }
 
+func allFinite(y []float64) bool {
+	for _, v := range y {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return false
+		}
+	}
+	return true
+}
+
 // Solve integrates ẇ = f(w) from w0 at t = 0 to t1 with method m and records the state in a
-// Trajectory labelled label: at the times of s.Output when there are any, otherwise at the
-// start and after every accepted step. The trajectory's Status is the integrator's.
+// Trajectory labelled label: at the times of s.Output when there are any (and where the
+// integration stopped, if it stopped early), otherwise at the start and after every accepted
+// step. The trajectory's Status is the integrator's.
 func Solve(f ode.Func, label string, w0 []float64, t1 float64, s *ode.Settings, m ode.Method) (*Trajectory, *ode.Result, error) {
 	var set ode.Settings
 	if s != nil {
@@ -57,6 +69,11 @@ func Solve(f ode.Func, label string, w0 []float64, t1 float64, s *ode.Settings, 
 	if len(set.Output) != 0 {
 		for k, t := range res.OutputT {
 			tr.Append(t, res.OutputY[k])
+		}
+		// A run that stopped before the last output time ends with the state where it
+		// stopped, so that the trajectory shows how far it got.
+		if n := tr.Len(); res.Status != ode.Success && (n == 0 || tr.T[n-1] != res.T) && allFinite(res.Y) {
+			tr.Append(res.T, res.Y)
 		}
 	}
 	tr.Status = res.Status.String()

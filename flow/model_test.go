@@ -3,6 +3,7 @@ package flow_test
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -11,6 +12,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/layerflow/layerflow/flow"
+	"github.com/layerflow/layerflow/flow/ode"
 )
 
 // u is the unit round-off of float64.
@@ -505,5 +507,29 @@ func TestValidate(t *testing.T) {
 		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
 			t.Errorf("%+v: error %v, want one containing %q", tc.o, err, tc.want)
 		}
+	}
+}
+
+// A flow that stops early (here at its step limit) with output times requested ends its
+// trajectory where it stopped, not at the last output time it reached.
+func TestSolveEndsWhereItStopped(t *testing.T) {
+	obj := flow.Objective{Depth: 2, WeightDecay: 0.1}
+	var out []float64
+	for k := range 101 {
+		out = append(out, 0.4*float64(k))
+	}
+	tr, res, err := flow.Solve(obj.Flow(), "flow", []float64{2, 0.25}, 40, &ode.Settings{Rtol: 1e-10, Output: out, MaxSteps: 20}, &ode.DOPRI5{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != ode.StepLimit || !(res.T < 40) {
+		t.Fatalf("status %v at t = %v, want a step limit before t = 40", res.Status, res.T)
+	}
+	n := tr.Len()
+	if tr.T[n-1] != res.T || !slices.Equal(tr.Last(), res.Y) {
+		t.Errorf("trajectory ends at t = %v, %v; the integration stopped at t = %v, %v", tr.T[n-1], tr.Last(), res.T, res.Y)
+	}
+	if n < 2 || tr.T[n-2] >= res.T {
+		t.Errorf("the output times before the stop are missing or out of order: %v", tr.T)
 	}
 }
