@@ -380,3 +380,53 @@ func TestREADMEDocumentsKeysAndColumns(t *testing.T) {
 		}
 	}
 }
+
+// The heat map of ‖D(end)‖/‖D(0)‖ over (λ, μ) for the gradient flow is exp(−2μ·t_end) in
+// every cell (MATH.md: the flow conserves D, weight decay shrinks it at rate 2μ), and the
+// stability points are the discrete runs.
+func TestHeatAndStabilityData(t *testing.T) {
+	s := spec(t, `
+method: [flow, gd]
+lr: [0.01, 0.1, 1.2]
+wd: [0, 0.01, 0.05]
+steps: [100]
+start: {points: [[2, 0.25], [1.5, -0.3], [0.5, 1.5]]}
+`)
+	path := filepath.Join(t.TempDir(), "r.csv")
+	execute(t, s, path, nil)
+	h, err := HeatData(path, "lr", "wd", "imbalance_ratio", "flow", "median")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(h.X, []float64{0.01, 0.1, 1.2}) || !slices.Equal(h.Y, []float64{0, 0.01, 0.05}) || h.Runs != 27 {
+		t.Fatalf("grid %v × %v from %d runs", h.X, h.Y, h.Runs)
+	}
+	for iy, mu := range h.Y {
+		for ix, lr := range h.X {
+			want := math.Exp(-2 * mu * 100 * lr)
+			if got := h.Z[iy][ix]; math.Abs(got-want) > 1e-6 {
+				t.Errorf("λ %v, μ %v: median ratio %v, want exp(−2μt) = %v", lr, mu, got, want)
+			}
+		}
+	}
+	if _, err := HeatData(path, "lr", "wd", "imbalance", "", "median"); err == nil || !strings.Contains(err.Error(), "flow, gd") {
+		t.Errorf("two methods without --method: %v", err)
+	}
+	for _, bad := range [][4]string{{"lr", "lr", "loss", "median"}, {"lr", "seed", "loss", "median"}, {"lr", "wd", "w0", "median"}, {"lr", "wd", "loss", "mode"}} {
+		if _, err := HeatData(path, bad[0], bad[1], bad[2], "gd", bad[3]); err == nil {
+			t.Errorf("%v: no error", bad)
+		}
+	}
+	pts, err := StabilityPoints(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pts) != 27 {
+		t.Errorf("%d stability points, want the 27 gd runs", len(pts))
+	}
+	for _, p := range pts {
+		if p.Group != "gd" || !slices.Contains(h.X, p.LR) {
+			t.Errorf("point %+v", p)
+		}
+	}
+}

@@ -3,8 +3,10 @@ package main
 import (
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	lfplot "github.com/layerflow/layerflow/analysis/plot"
 	"github.com/layerflow/layerflow/analysis/sweep"
 )
 
@@ -250,4 +253,140 @@ func clock(sec float64) string {
 		return fmt.Sprintf("%d:%02d:%02d", s/3600, s/60%60, s%60)
 	}
 	return fmt.Sprintf("%d:%02d", s/60, s%60)
+}
+
+// axisLabels name the swept parameters and result columns on figures.
+var axisLabels = map[string]string{
+	"lr": "learning rate λ", "wd": "weight decay μ", "noise": "input noise σ", "batch": "batch size",
+	"depth": "depth d", "steps": "steps", "t_end": "end time",
+	"imbalance": "final imbalance ‖D‖", "imbalance_ratio": "‖D(end)‖ / ‖D(0)‖",
+	"t_balanced": "time to balance", "phase_t": "phase boundary t*", "loss": "final loss",
+	"sharpness": "final sharpness", "d12": "final D₁₂", "W": "final W", "steps_taken": "steps taken",
+	"evals": "evaluations", "seconds": "seconds per run",
+}
+
+func sweepPlotCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "sweep-plot",
+		Usage:     "figures of a sweep's results: the stability map and a heat map over two swept parameters",
+		ArgsUsage: "RESULTS.csv",
+		Description: "--stability: final sharpness against λ for the discrete runs, the line S = 2/λ, diverged runs\n" +
+			"as red crosses. --heatmap: the median (--stat) of --z over the grid of --x and --y, one\n" +
+			"method (--method); diverged runs and runs without a value (never balanced, no phase\n" +
+			"boundary) are left out, and cells without any run are grey. The heat map's data is written\n" +
+			"beside it as CSV. Formats by extension: .png, .svg, .pdf.",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "stability", Usage: "stability map FILE.png|svg|pdf", Category: catOutput},
+			&cli.StringFlag{Name: "heatmap", Usage: "heat map FILE.png|svg|pdf (and FILE.csv with its data)", Category: catOutput},
+			&cli.StringFlag{Name: "x", Value: "lr", Usage: "heat map column across: " + strings.Join(sweep.Axes, ", "), Category: catOutput},
+			&cli.StringFlag{Name: "y", Value: "wd", Usage: "heat map column up: " + strings.Join(sweep.Axes, ", "), Category: catOutput},
+			&cli.StringFlag{Name: "z", Value: "imbalance_ratio", Usage: "heat map value: " + strings.Join(sweep.Values, ", "), Category: catOutput},
+			&cli.StringFlag{Name: "method", Usage: "heat map method (needed when the results hold several)", Category: catOutput},
+			&cli.StringFlag{Name: "stat", Value: "median", Usage: "statistic over the runs of a cell: median or mean", Category: catOutput},
+			&cli.StringFlag{Name: "log-z", Value: "auto", Usage: "colour by log10 z: yes, no, or auto (when all values are > 0 and span over two decades)", Category: catOutput},
+		},
+		Action: runSweepPlot,
+	}
+}
+
+func runSweepPlot(ctx *cli.Context) (err error) {
+	if ctx.NArg() != 1 {
+		return fmt.Errorf("sweep-plot: give one result file (have %d arguments)", ctx.NArg())
+	}
+	in := ctx.Args().First()
+	stab, heat := ctx.String("stability"), ctx.String("heatmap")
+	if stab == "" && heat == "" {
+		return fmt.Errorf("sweep-plot: nothing to draw: give --stability FILE and/or --heatmap FILE")
+	}
+	for _, f := range []struct{ flag, path string }{{"stability", stab}, {"heatmap", heat}} {
+		if f.path != "" {
+			if err := checkExt(f.flag, f.path); err != nil {
+				return err
+			}
+		}
+	}
+	logZ := ctx.String("log-z")
+	if logZ != "auto" && logZ != "yes" && logZ != "no" {
+		return fmt.Errorf("--log-z %q: want yes, no or auto", logZ)
+	}
+	// Read and check everything before writing anything.
+	var pts []lfplot.StabilityPoint
+	if stab != "" {
+		if pts, err = sweep.StabilityPoints(in); err != nil {
+			return err
+		}
+	}
+	var h *sweep.Heat
+	x, y, z := ctx.String("x"), ctx.String("y"), ctx.String("z")
+	if heat != "" {
+		if h, err = sweep.HeatData(in, x, y, z, ctx.String("method"), ctx.String("stat")); err != nil {
+			return err
+		}
+	}
+	defer guardPlot(&err)
+	if stab != "" {
+		fig, err := lfplot.StabilityMap(pts, nil)
+		if err != nil {
+			return err
+		}
+		if err := fig.Save(stab); err != nil {
+			return err
+		}
+		div := 0
+		for _, p := range pts {
+			if p.Diverged {
+				div++
+			}
+		}
+		fmt.Fprintf(ctx.App.Writer, "stability map: %d discrete runs (%d diverged) → %s\n", len(pts), div, stab)
+	}
+	if heat != "" {
+		log := logZ == "yes" || logZ == "auto" && spansDecades(h.Z)
+		title := axisLabels[z]
+		if m := ctx.String("method"); m != "" {
+			title = m + ": " + title
+		}
+		zl := ctx.String("stat") + " " + axisLabels[z]
+		if log {
+			zl = "log10 " + zl
+		}
+		fig, err := lfplot.HeatMap(h.X, h.Y, h.Z, &lfplot.HeatMapOptions{Title: title, XLabel: axisLabels[x], YLabel: axisLabels[y], ZLabel: zl, LogZ: log})
+		if err != nil {
+			return err
+		}
+		data := strings.TrimSuffix(heat, filepath.Ext(heat)) + ".csv"
+		var rows [][]float64
+		for iy, yv := range h.Y {
+			for ix, xv := range h.X {
+				rows = append(rows, []float64{xv, yv, h.Z[iy][ix]})
+			}
+		}
+		if err := writeCSV(data, []string{x, y, ctx.String("stat") + "_" + z}, rows); err != nil {
+			return err
+		}
+		if err := fig.Save(heat); err != nil {
+			return err
+		}
+		fmt.Fprintf(ctx.App.Writer, "heat map: %d×%d cells from %d runs (%d diverged and %d without a value left out) → %s, %s\n",
+			len(h.X), len(h.Y), h.Runs, h.Diverged, h.Empty, heat, data)
+	}
+	return nil
+}
+
+// spansDecades reports whether every finite value is > 0 and the largest exceeds the
+// smallest by more than a factor 100.
+func spansDecades(z [][]float64) bool {
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, row := range z {
+		for _, v := range row {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				continue
+			}
+			if v <= 0 {
+				return false
+			}
+			lo, hi = math.Min(lo, v), math.Max(hi, v)
+		}
+	}
+	return hi > 100*lo
 }

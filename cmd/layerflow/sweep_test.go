@@ -78,6 +78,41 @@ func TestSweepExample(t *testing.T) {
 	if got := sweepRows(t, all); !slices.Equal(got, rows) {
 		t.Errorf("merged shards differ from the single run")
 	}
+	// Figures.
+	for _, ext := range []string{".png", ".svg", ".pdf"} {
+		stab, heat := filepath.Join(dir, "stab"+ext), filepath.Join(dir, "heat"+ext)
+		code, stdout, errs := runArgs(t, "sweep-plot", out, "--stability", stab, "--heatmap", heat, "--method", "sgd", "--z", "imbalance")
+		if code != 0 || !strings.Contains(stdout, "stability map: 288 discrete runs") {
+			t.Fatalf("sweep-plot %s: exit %d, %q, %q", ext, code, stdout, errs)
+		}
+		for _, f := range []string{stab, heat, filepath.Join(dir, "heat.csv")} {
+			if st, err := os.Stat(f); err != nil || st.Size() == 0 {
+				t.Errorf("%s: %v", f, err)
+			}
+		}
+	}
+	// 8 learning rates × 3 weight decays.
+	if n := len(readCSV(t, filepath.Join(dir, "heat.csv"))); n != 1+24 {
+		t.Errorf("heat.csv has %d lines, want a header and 24 cells", n)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"sweep-plot", out}, "nothing to draw"},
+		{[]string{"sweep-plot", out, "--heatmap", filepath.Join(dir, "h.gif")}, `unknown extension ".gif"`},
+		{[]string{"sweep-plot", out, "--heatmap", filepath.Join(dir, "h.png"), "--method", "gd", "--z", "speed"}, `value "speed"`},
+		{[]string{"sweep-plot", out, "--heatmap", filepath.Join(dir, "h.png")}, "choose one"},
+		{[]string{"sweep-plot", filepath.Join(dir, "none.csv"), "--stability", filepath.Join(dir, "s.png")}, "no such file"},
+	} {
+		code, _, errs := runArgs(t, tc.args...)
+		if code != 2 || !strings.Contains(errs, tc.want) || strings.Count(errs, "\n") != 1 {
+			t.Errorf("%v: exit %d, %q, want exit 2 and one line with %q", tc.args, code, errs, tc.want)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "h.png")); err == nil {
+			t.Errorf("%v: wrote h.png", tc.args)
+		}
+	}
 }
 
 func TestSweepBadInput(t *testing.T) {
