@@ -22,5 +22,10 @@
 // Edge of Stability (2021; sharpness against the 2/λ line) and Kunin et al., Neural
 // Mechanics (2021; measured quantities in colour, theory dashed black).
 //
+// For parameter sweeps, StabilityMap draws the final sharpness of every run against its
+// learning rate with the bound S = 2/λ and the diverged runs marked, and HeatMap a value
+// over the grid of two swept parameters, cells at their grid index with the parameter
+// values as tick labels, viridis colours, missing cells hatched grey.
+//
 // The package prints nothing.
 package plot
