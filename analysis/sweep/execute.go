@@ -115,6 +115,8 @@ func Execute(ctx context.Context, s *Spec, path string, o *Options) (*Report, er
 		opt.Progress(rep.Before, rep.Runs)
 	}
 
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	jobs := make(chan int, 4*opt.Workers)
 	rows := make(chan row, 4*opt.Workers)
 	go func() {
@@ -137,16 +139,23 @@ func Execute(ctx context.Context, s *Spec, path string, o *Options) (*Report, er
 			defer wg.Done()
 			w := newWorker(s)
 			for i := range jobs {
-				rows <- w.do(i)
+				r := w.do(i)
+				if r.err != nil {
+					cancel()
+				}
+				rows <- r
 			}
 		}()
 	}
 	go func() { wg.Wait(); close(rows) }()
 
-	var werr error
+	var werr, rerr error
 	last := time.Now()
 	for r := range rows {
-		if werr != nil {
+		if rerr == nil && r.err != nil {
+			rerr = r.err
+		}
+		if werr != nil || r.err != nil {
 			continue // drain
 		}
 		rep.Written++
@@ -175,6 +184,9 @@ func Execute(ctx context.Context, s *Spec, path string, o *Options) (*Report, er
 	if werr != nil {
 		return nil, fmt.Errorf("sweep: %s: %v", path, werr)
 	}
+	if rerr != nil {
+		return nil, rerr
+	}
 	if opt.Progress != nil {
 		opt.Progress(rep.Before+rep.Written, rep.Runs)
 	}
@@ -194,6 +206,7 @@ func shardSize(n, shard, shards int) int {
 type row struct {
 	line   []byte
 	status string
+	err    error
 }
 
 // worker does runs one at a time and owns its buffers.
@@ -220,10 +233,16 @@ func (w *worker) do(i int) row {
 	r := w.s.Run(i)
 	t0 := time.Now()
 	var oc outcome
+	var err error
 	if r.Discrete() {
-		oc = w.discrete(&r)
+		oc, err = w.discrete(&r)
 	} else {
-		oc = w.flow(&r)
+		oc, err = w.flow(&r)
+	}
+	if err != nil {
+		// The spec was checked as a whole, so this is not expected; it stops the sweep with
+		// the rows written so far kept.
+		return row{err: fmt.Errorf("sweep: run %d (%s): %v", i, r.key(), err)}
 	}
 	sec := time.Since(t0).Seconds()
 	return row{line: w.format(&r, &oc, sec), status: oc.status}
@@ -249,7 +268,7 @@ func (w *worker) keep(label string, d int) *flow.Trajectory {
 	return w.tr
 }
 
-func (w *worker) discrete(r *Run) outcome {
+func (w *worker) discrete(r *Run) (outcome, error) {
 	obj := w.objective(r)
 	p := discrete.Problem{Objective: obj}
 	if r.Random() {
@@ -257,8 +276,7 @@ func (w *worker) discrete(r *Run) outcome {
 	}
 	st, err := discrete.NewStepper(p, r.W0, &discrete.Settings{LR: r.LR, Steps: r.Steps, Batch: r.Batch, Seed: r.Seed, Bound: w.s.Bound})
 	if err != nil {
-		// The spec was checked as a whole; a run it lets through cannot be refused.
-		panic("sweep: " + err.Error())
+		return outcome{}, err
 	}
 	tr := w.keep(st.Label(), r.Depth)
 	tr.Append(0, r.W0)
@@ -280,10 +298,10 @@ func (w *worker) discrete(r *Run) outcome {
 		window = max(1, tr.Len()/100) // average out the sampling noise, as the gd command does
 	}
 	w.measure(&oc, tr, obj, window)
-	return oc
+	return oc, nil
 }
 
-func (w *worker) flow(r *Run) outcome {
+func (w *worker) flow(r *Run) (outcome, error) {
 	obj := w.objective(r)
 	f, label := obj.Flow(), "flow"
 	if r.Method == "modified" {
@@ -297,14 +315,14 @@ func (w *worker) flow(r *Run) outcome {
 	}}
 	res, err := ode.Integrate(ode.Problem{Func: f, T0: 0, T1: r.TEnd, Y0: r.W0}, set, m)
 	if err != nil {
-		panic("sweep: " + err.Error())
+		return outcome{}, err
 	}
 	oc := outcome{status: res.Status.String(), steps: res.Stats.Accepted, evals: res.Stats.Evaluations}
 	if tr.Len() > 2*w.s.Record {
 		thin(tr, w.s.Record)
 	}
 	w.measure(&oc, tr, obj, 1)
-	return oc
+	return oc, nil
 }
 
 // thin keeps about n evenly spread points of tr, the first and the last among them.
