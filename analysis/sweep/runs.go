@@ -234,7 +234,11 @@ func (s *Spec) start(d, k int) []float64 {
 		k -= g
 	}
 	b := st.Random
-	src := derive(s.Seed, fmt.Sprintf("start|%d|%d", d, k))
+	seed := s.Seed
+	if b.Seed != 0 {
+		seed = b.Seed
+	}
+	src := derive(seed, fmt.Sprintf("start|%d|%d", d, k))
 	rng := rand.New(rand.NewPCG(src, src))
 	for i := range w {
 		lo, hi := at(b.Min, i), at(b.Max, i)

@@ -78,6 +78,8 @@ type Box struct {
 	Max   []float64 `json:"max"`
 	Num   []int     `json:"num,omitempty"`
 	Count int       `json:"count,omitempty"`
+	// Seed draws the random points; 0 means the sweep seed.
+	Seed uint64 `json:"seed,omitempty"`
 }
 
 // Data is the dataset of the sampled methods (noisy GD, SGD): Samples samples with label
@@ -101,7 +103,7 @@ var Keys = [][2]string{
 	{"depth", "depths d ≥ 2 (default 2)"},
 	{"steps", "numbers of steps (the horizon t = steps·λ); or t_end"},
 	{"t_end", "end times > 0 (discrete runs take round(t_end/λ) steps); or steps"},
-	{"start", "starting points: points: [[w1, …], …]; grid: {min, max, num}; random: {min, max, count}"},
+	{"start", "starting points: points: [[w1, …], …]; grid: {min, max, num}; random: {min, max, count, seed} (seed default: the sweep seed)"},
 	{"seeds", "replicates of every random run (noisy-gd, sgd), default 1"},
 	{"data", "dataset of noisy-gd and sgd: {samples: 64, label_noise: 0.5} or {file: data.csv}"},
 	{"integrator", "dopri5, dop853 or gauss, for flow and modified (default dopri5)"},
@@ -575,6 +577,7 @@ func (p *parser) box(key string, random bool) *Box {
 	}
 	if random {
 		b.Count = sub.int("count", 0, 1, MaxValues)
+		b.Seed = uint64(sub.int("seed", 0, 0, math.MaxInt64))
 	} else if nv, ok := sub.get("num"); ok {
 		for _, f := range sub.values(key+".num", nv) {
 			if f != math.Trunc(f) || f < 1 || f > MaxValues {

@@ -430,3 +430,35 @@ start: {points: [[2, 0.25], [1.5, -0.3], [0.5, 1.5]]}
 		}
 	}
 }
+
+// Random starting points are uniform in their box, drawn from their own seed when given: the
+// same seed gives the same points, another seed others.
+func TestRandomStarts(t *testing.T) {
+	text := "method: [flow]\nt_end: [1]\nstart: {random: {min: [-1, 2], max: [0, 5], count: 400, seed: SEED}}\n"
+	points := func(seed string) [][]float64 {
+		s := spec(t, strings.Replace(text, "SEED", seed, 1))
+		var out [][]float64
+		var mean [2]float64
+		for i := range s.Len() {
+			w := s.Run(i).W0
+			if w[0] < -1 || w[0] > 0 || w[1] < 2 || w[1] > 5 {
+				t.Fatalf("point %v outside the box", w)
+			}
+			mean[0] += w[0] / 400
+			mean[1] += w[1] / 400
+			out = append(out, w)
+		}
+		// Uniform: mean within 4 standard errors (σ = width/√12, n = 400).
+		if math.Abs(mean[0]+0.5) > 4/math.Sqrt(12*400) || math.Abs(mean[1]-3.5) > 4*3/math.Sqrt(12*400) {
+			t.Errorf("seed %s: mean %v, want (−0.5, 3.5)", seed, mean)
+		}
+		return out
+	}
+	a, b, c := points("7"), points("7"), points("8")
+	if !slices.EqualFunc(a, b, slices.Equal) {
+		t.Errorf("seed 7 gives different points twice")
+	}
+	if slices.EqualFunc(a, c, slices.Equal) {
+		t.Errorf("seeds 7 and 8 give the same points")
+	}
+}
