@@ -31,11 +31,12 @@ func renderFigure(fig analysis.Figure, path string) (err error) {
 	p.Title.Text = fig.Title
 	p.X.Label.Text = fig.XLabel
 	p.Y.Label.Text = fig.YLabel
+	// One significant digit: labels 1e-09 … 1e-05, not 9.999999999999999e-06.
 	if fig.LogX {
-		p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
+		p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: 1}
 	}
 	if fig.LogY {
-		p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
+		p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: 1}
 	}
 	p.Legend.Top = true
 	p.Add(plotter.NewGrid())
@@ -138,7 +139,23 @@ func renderFigure(fig analysis.Figure, path string) (err error) {
 	if len(fig.Notes) > 0 {
 		p.Title.Text += "\n" + strings.Join(fig.Notes, "; ")
 	}
-	return lfplot.Save(p, path, 7*vg.Inch, 4.5*vg.Inch)
+	return lfplot.Save(legendBeside{p}, path, 8.5*vg.Inch, 4.5*vg.Inch)
+}
+
+// legendBeside draws a plot with its legend to the right of the plot area, where it can
+// hide no data.
+type legendBeside struct{ p *plot.Plot }
+
+func (l legendBeside) Draw(c draw.Canvas) {
+	leg := l.p.Legend
+	w := leg.Rectangle(c).Size().X + vg.Points(12)
+	// Draw the plot without its legend (plot.Plot.Draw always draws it), then the legend.
+	l.p.Legend = plot.NewLegend()
+	l.p.Draw(draw.Crop(c, 0, -w, 0, 0))
+	l.p.Legend = leg
+	leg.Left, leg.Top = true, true
+	leg.XOffs, leg.YOffs = vg.Points(6), -vg.Points(30)
+	leg.Draw(draw.Crop(c, c.Size().X-w, 0, 0, 0))
 }
 
 // vline is a vertical line across the whole plot area.
