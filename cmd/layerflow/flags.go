@@ -162,6 +162,10 @@ func configValue(f cli.Flag, v any) (any, error) {
 		return nil, fmt.Errorf("%v is not a number", v)
 	case *altsrc.IntFlag, *altsrc.Uint64Flag:
 		if x, ok := num(); ok && x == math.Trunc(x) {
+			// 2^53: beyond it a float64 no longer holds every integer, and 2^63 would overflow.
+			if math.Abs(x) > 1<<53 {
+				return nil, fmt.Errorf("%v is too large (at most 2^53)", v)
+			}
 			if _, u := f.(*altsrc.Uint64Flag); u {
 				if x < 0 {
 					return nil, fmt.Errorf("%v is negative", v)
@@ -241,6 +245,9 @@ func objective(ctx *cli.Context) (flow.Objective, error) {
 }
 
 // lrSteps reads --lr (> 0) and --steps (≥ minSteps).
+// maxPoints is the most iterates a command keeps in memory (80 MB per weight).
+const maxPoints = 10_000_000
+
 func lrSteps(ctx *cli.Context, minSteps int) (float64, int, error) {
 	lr, err := finiteFlag(ctx, "lr", 0, true)
 	if err != nil {
@@ -249,6 +256,15 @@ func lrSteps(ctx *cli.Context, minSteps int) (float64, int, error) {
 	steps := ctx.Int("steps")
 	if steps < minSteps {
 		return 0, 0, fmt.Errorf("--steps %d: must be ≥ %d", steps, minSteps)
+	}
+	// Every kept iterate costs memory (and compare keeps all): refuse what cannot fit rather
+	// than die out of memory. Longer runs keep every --record-th iterate, or use sweep.
+	if rec := max(ctx.Int("record"), 1); steps/rec > maxPoints {
+		hint := ""
+		if ctx.Int("record") > 0 {
+			hint = fmt.Sprintf("; keep fewer with --record %d", (steps+maxPoints-1)/maxPoints)
+		}
+		return 0, 0, fmt.Errorf("--steps %d: would keep %d iterates, more than %d%s", steps, steps/rec, maxPoints, hint)
 	}
 	return lr, steps, nil
 }

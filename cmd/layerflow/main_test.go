@@ -214,10 +214,13 @@ func TestBadInput(t *testing.T) {
 		{[]string{"sgd", "--data", filepath.Join(tmp, "missing.csv")}, "missing.csv"},
 		{[]string{"gd", "--out", filepath.Join(blocker, "sub")}, "afile"},
 		{[]string{"gd", "--lr", "abc"}, `"abc"`},
+		{[]string{"gd", "--steps", "2000000000"}, "--record 200"},
+		{[]string{"compare", "--steps", "2000000000"}, "more than 10000000"},
 		{[]string{"gd", "--no-such-flag"}, "no-such-flag"},
 		{[]string{"gd", "--config", csvFile("c.ini", "a=1")}, "c.ini"},
 		{[]string{"gd", "--config", csvFile("typo.yaml", "stepz: 5\n")}, `"stepz"`},
 		{[]string{"gd", "--config", csvFile("typo.toml", "lrr = 0.1\n")}, `"lrr"`},
+		{[]string{"gd", "--config", csvFile("huge.yaml", "steps: 1e30\n")}, "too large"},
 	} {
 		out := filepath.Join(tmp, "out")
 		args := tc.args
