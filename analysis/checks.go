@@ -22,6 +22,9 @@ type Check struct {
 	// Relation says how the three numbers decide: "|m − p| ≤ tol", "m ≤ tol" or "m ≥ p".
 	Relation string `json:"relation"`
 	Pass     bool   `json:"pass"`
+	// Error, when not empty, says why the experiment could not be run (a diverged seed, a
+	// start the method cannot leave): the law was then not tested, neither held nor failed.
+	Error string `json:"error,omitempty"`
 }
 
 func within(c Check, m, p, tol float64) Check {
@@ -46,6 +49,7 @@ func atLeast(c Check, m, p float64) Check {
 func failed(c Check, err error) Check {
 	c.Experiment += " — error: " + err.Error()
 	c.Measured, c.Predicted, c.Tolerance, c.Relation, c.Pass = math.NaN(), math.NaN(), math.NaN(), "error", false
+	c.Error = err.Error()
 	return c
 }
 

@@ -80,8 +80,22 @@ func runCheck(ctx *cli.Context) error {
 	s.Seed = ctx.Uint64("seed")
 	checks := analysis.Laws(s)
 	fails := printChecks(ctx.App.Writer, checks)
+	var untested []string
+	for _, c := range checks {
+		if c.Error != "" {
+			untested = append(untested, c.ID+": "+c.Error)
+		}
+	}
 	if fails > 0 {
-		return &exitError{code: 1, msg: fmt.Sprintf("%d of %d laws failed", fails, len(checks))}
+		msg := fmt.Sprintf("%d of %d laws failed", fails, len(checks))
+		if len(untested) > 0 {
+			msg += fmt.Sprintf(", %d could not be tested", len(untested))
+		}
+		return &exitError{code: 1, msg: msg}
+	}
+	if len(untested) > 0 {
+		// The settings made an experiment impossible: that is bad input, not a failed law.
+		return fmt.Errorf("%d of %d laws could not be tested with these settings (%s)", len(untested), len(checks), strings.Join(untested, "; "))
 	}
 	return nil
 }
@@ -94,7 +108,10 @@ func printChecks(w io.Writer, checks []analysis.Check) int {
 	fails := 0
 	for _, c := range checks {
 		v := "pass"
-		if !c.Pass {
+		switch {
+		case c.Error != "":
+			v = "not tested"
+		case !c.Pass:
 			v = "FAIL"
 			fails++
 		}

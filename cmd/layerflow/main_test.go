@@ -141,6 +141,12 @@ func TestCompareAndCheck(t *testing.T) {
 	if len(recs) != 42 || recs[0][len(recs[0])-1] != "dist_modified" {
 		t.Errorf("compare.csv: %d rows, header %v", len(recs), recs[0])
 	}
+	// A learning rate at which the noisy runs diverge: those laws cannot be tested, which is
+	// bad input (exit 2), not a failed law.
+	if code, out, errs := runArgs(t, "check", "--lr", "3", "--steps", "200", "--seeds", "4"); code != 2 ||
+		!strings.Contains(errs, "could not be tested with these settings (noisy-gd: analysis: seed 1 diverged") || !strings.Contains(out, "not tested") {
+		t.Errorf("check --lr 3: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
 	code, out, _ = runArgs(t, "check", "--steps", "500", "--seeds", "8")
 	if code != 0 || strings.Contains(out, "FAIL") || !strings.Contains(out, "wd-rate-d2") {
 		t.Errorf("check: exit %d\n%s", code, out)
