@@ -141,6 +141,13 @@ type driver struct {
 	nextOut            int
 	outBuf             []float64 // backing store of Result.OutputY, allocated once
 	gPrev              []float64 // event values at the start of the step
+	// Per event: the sign of the last non-zero value of g, and whether g has been exactly
+	// zero since (a root at zeroT, state zeroY, that is a crossing only if g then changes sign).
+	lastSign []int
+	pending  []bool
+	zeroT    []float64
+	zeroY    []float64
+	termY    []float64 // the state at the terminal root of the current step
 	hits               []EventHit
 }
 
@@ -173,7 +180,10 @@ func newDriver(p Problem, s *Settings, m Method) *driver {
 		d.res.OutputY = make([][]float64, 0, k)
 		d.outBuf = make([]float64, k*n)
 	}
-	d.gPrev = make([]float64, len(s.Events))
+	ne := len(s.Events)
+	d.gPrev = make([]float64, ne)
+	d.lastSign, d.pending, d.zeroT, d.zeroY = make([]int, ne), make([]bool, ne), make([]float64, ne), make([]float64, ne*n)
+	d.termY = make([]float64, n)
 	return d
 }
 
@@ -248,6 +258,8 @@ func (d *driver) run() {
 	d.output(t, t, d.y) // outputs at T0
 	for i, e := range s.Events {
 		d.gPrev[i] = e.Func(t, d.y)
+		// A root at the start is not a crossing: only a sign change after it would be.
+		d.lastSign[i] = sign(d.gPrev[i])
 	}
 	// The observer sees the initial state even when the run cannot start.
 	if s.Observer != nil && s.Observer(t, d.y) {
@@ -429,9 +441,9 @@ func (d *driver) stepDone(t, tnew float64) bool {
 	h := tnew - t
 	if len(d.s.Events) > 0 {
 		if tr, ok := d.events(t, tnew); ok {
-			// Terminal event: the run ends at its root.
-			m := d.m
-			m.Interpolate(d.tmp, tr)
+			// Terminal event: the run ends at its root, with the state recorded there (y1
+			// itself when the root is the end of the step).
+			copy(d.tmp, d.termY)
 			d.output(t, tr, d.tmp)
 			copy(d.y, d.tmp)
 			d.stop(EventStop, tr, h)
@@ -478,39 +490,56 @@ func (d *driver) events(t, tnew float64) (float64, bool) {
 	ns := d.s.EventSamples
 	first := len(d.res.Events)
 	termT, term := 0.0, false
+	hit := func(i, dirn int, root float64, y []float64) {
+		e := ev[i]
+		if e.Direction != 0 && e.Direction != dirn {
+			return
+		}
+		if term && (root-termT)*d.dir >= 0 {
+			return
+		}
+		d.res.Events = append(d.res.Events, EventHit{Event: i, T: root, Y: append([]float64(nil), y...), Direction: dirn})
+		if e.Terminal {
+			termT, term = root, true
+			copy(d.termY, y)
+		}
+	}
 	for i, e := range ev {
 		ga, ta := d.gPrev[i], t
+		zy := d.zeroY[i*d.n : (i+1)*d.n]
 		for j := 1; j <= ns+1; j++ {
-			var tb float64
-			var gb float64
-			if j == ns+1 {
-				tb = tnew
-				gb = e.Func(tb, d.y1)
-			} else {
+			tb, yb := tnew, d.y1
+			if j <= ns {
 				tb = t + (tnew-t)*float64(j)/float64(ns+1)
 				d.m.Interpolate(d.tmp, tb)
-				gb = e.Func(tb, d.tmp)
+				yb = d.tmp
 			}
-			if sa, sb := sign(ga), sign(gb); sa != 0 && sa != sb {
-				dirn := -sa
-				if e.Direction == 0 || e.Direction == dirn {
-					root := tb
-					if sb != 0 {
-						root = d.root(e.Func, ta, tb, ga, gb)
-					}
-					if !term || (root-termT)*d.dir < 0 {
-						y := make([]float64, d.n)
-						if root == tnew {
-							copy(y, d.y1)
-						} else {
-							d.m.Interpolate(y, root)
-						}
-						d.res.Events = append(d.res.Events, EventHit{Event: i, T: root, Y: y, Direction: dirn})
-						if e.Terminal {
-							termT, term = root, true
-						}
-					}
+			gb := e.Func(tb, yb)
+			sb := sign(gb)
+			switch {
+			case sb == 0:
+				// g is exactly zero at a sample: a crossing only if the next non-zero
+				// value has the other sign; a touch otherwise.
+				if d.lastSign[i] != 0 && !d.pending[i] {
+					d.pending[i], d.zeroT[i] = true, tb
+					copy(zy, yb)
 				}
+			case d.pending[i]:
+				d.pending[i] = false
+				if sb != d.lastSign[i] {
+					hit(i, sb, d.zeroT[i], zy)
+				}
+			case d.lastSign[i] != 0 && sb != d.lastSign[i]:
+				root := d.root(e.Func, ta, tb, ga, gb)
+				if root == tnew {
+					hit(i, sb, root, d.y1)
+				} else {
+					d.m.Interpolate(d.tmp, root)
+					hit(i, sb, root, d.tmp)
+				}
+			}
+			if sb != 0 {
+				d.lastSign[i] = sb
 			}
 			ga, ta = gb, tb
 			if term && (ta-termT)*d.dir >= 0 {

@@ -288,6 +288,61 @@ func TestEventsTwoCrossingsInOneStep(t *testing.T) {
 	}
 }
 
+// A value of g that is exactly zero at samples is a crossing only when g changes sign across
+// it: g = 1, 0, 1 touches and is no event; g = 1, 0, −1 crosses once, at the first zero. A
+// terminal event at the very end of the step stops with the step's end state.
+func TestEventsExactZero(t *testing.T) {
+	// ẏ = 1, y(0) = 0, steps of 0.25 sampled at eighths: g is exactly 0 at the samples in
+	// [1, 2] (the samples are exact up to the interpolant's rounding).
+	p := ode.Problem{Func: func(dy []float64, _ float64, y []float64) { dy[0] = 1 }, T1: 3, Y0: []float64{0}}
+	plateau := func(after float64) func(float64, []float64) float64 {
+		return func(_ float64, y []float64) float64 {
+			switch {
+			case y[0] < 1:
+				return 1
+			case y[0] <= 2:
+				return 0
+			}
+			return after
+		}
+	}
+	for _, m := range methods {
+		set := func(ev ode.Event) *ode.Settings {
+			return &ode.Settings{InitialStep: 0.25, MaxStep: 0.25, EventSamples: 1, Events: []ode.Event{ev}}
+		}
+		r, err := ode.Integrate(p, set(ode.Event{Func: plateau(1)}), m.new())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(r.Events) != 0 {
+			t.Errorf("%s: g = 1, 0, 1 gave events %+v, want none (a touch)", m.name, r.Events)
+		}
+		for _, dir := range []int{0, -1, +1} {
+			r, err = ode.Integrate(p, set(ode.Event{Func: plateau(-1), Direction: dir}), m.new())
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := 1
+			if dir == +1 {
+				want = 0
+			}
+			// The root is the first sample where g is exactly 0: t = 1, or the next sample
+			// t = 1.125 when the interpolant gives y(1) a rounding below 1.
+			if len(r.Events) != want || want == 1 && (r.Events[0].T < 1 || r.Events[0].T > 1.125 || r.Events[0].Direction != -1) {
+				t.Errorf("%s direction %d: g = 1, 0, −1 gave events %+v, want %d falling in [1, 1.125]", m.name, dir, r.Events, want)
+			}
+		}
+		// A terminal event whose root is the end of a step (y = 1 at t = 1, a step end).
+		r, err = ode.Integrate(p, set(ode.Event{Func: func(_ float64, y []float64) float64 { return y[0] - 1 }, Terminal: true}), m.new())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Status != ode.EventStop || math.Abs(r.T-1) > 1e-15 || math.Abs(r.Y[0]-1) > 1e-15 {
+			t.Errorf("%s: terminal root at a step end: stopped %v at t = %v, y = %v", m.name, r.Status, r.T, r.Y)
+		}
+	}
+}
+
 // Events on a real trajectory: the harmonic oscillator's y1 = cos t crosses zero at π/2 + kπ.
 // A root is located as accurately as the solution is computed: within the solution's error
 // at the end (the oscillator's error grows with t).
