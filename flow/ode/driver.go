@@ -148,7 +148,7 @@ type driver struct {
 	zeroT    []float64
 	zeroY    []float64
 	termY    []float64 // the state at the terminal root of the current step
-	hits               []EventHit
+	hits     []EventHit
 }
 
 func newDriver(p Problem, s *Settings, m Method) *driver {
