@@ -72,6 +72,58 @@ func TestPhases(t *testing.T) {
 	}
 }
 
+// The phase boundary located on the dense output does not depend on the step grid: the same
+// t* at every tolerance, to the tolerance; the indicator |v_t|² − |v_n|² vanishes there,
+// is negative before and non-negative after; the grid boundary is within a step of it.
+func TestFlowPhase(t *testing.T) {
+	w0 := []float64{2, 0.25}
+	T := 30.0
+	solve := func(obj flow.Objective, rtol float64) (Phase, Phase, *flow.Trajectory, ode.Event) {
+		ev := PhaseEvent(obj.Flow(), 2, rtol, rtol/100)
+		tr, r, err := flow.Solve(obj.Flow(), "flow", w0, T, &ode.Settings{Rtol: rtol, Atol: rtol / 100, Events: []ode.Event{ev}}, &ode.DOP853{})
+		if err != nil || r.Err() != nil {
+			t.Fatal(err, r.Err())
+		}
+		return FlowPhase(tr, r, 0, ev, 0), Phases(tr, 0, 1), tr, ev
+	}
+	for _, obj := range []flow.Objective{{Depth: 2}, {Depth: 2, Noise: 0.5}} {
+		if ph, _, _, _ := solve(obj, 1e-8); ph.Found {
+			t.Errorf("%+v: phase boundary at %v, want none", obj, ph.T)
+		}
+	}
+	wd := flow.Objective{Depth: 2, WeightDecay: 0.1}
+	ref, _, _, _ := solve(wd, 1e-12)
+	for _, rtol := range []float64{1e-6, 1e-8, 1e-10} {
+		ph, grid, tr, ev := solve(wd, rtol)
+		if !ph.Found || math.Abs(ph.T-ref.T) > 100*rtol {
+			t.Errorf("rtol %g: t* = %v, at rtol 1e-12 %v", rtol, ph.T, ref.T)
+		}
+		k := ph.Index
+		if k == 0 || tr.T[k-1] >= ph.T || tr.T[k] < ph.T || ev.Func(0, tr.At(k-1)) >= 0 {
+			t.Errorf("rtol %g: t* = %v not between the last normal point and the next (index %d)", rtol, ph.T, k)
+		}
+		for j := k; j < tr.Len(); j++ {
+			if ev.Func(0, tr.At(j)) < 0 {
+				t.Errorf("rtol %g: motion normal again at t = %v after t* = %v", rtol, tr.T[j], ph.T)
+				break
+			}
+		}
+		if !grid.Found || math.Abs(grid.T-ph.T) > tr.T[k]-tr.T[k-1] {
+			t.Errorf("rtol %g: grid boundary %v, dense %v, step %v", rtol, grid.T, ph.T, tr.T[k]-tr.T[k-1])
+		}
+		if math.Abs(ph.RegRate-0.2) > 1e-5 {
+			t.Errorf("rtol %g: regularization rate %v, want 2μ = 0.2", rtol, ph.RegRate)
+		}
+		t.Logf("rtol %g: t* = %.10g (grid %.6g)", rtol, ph.T, grid.T)
+	}
+	// Run on until the state has converged (‖D‖ ≈ e^(−2μt)·‖D(0)‖ below the tolerance): the
+	// integration error left in W must not pass for a last normal motion.
+	T = 400
+	if ph, _, _, _ := solve(wd, 1e-8); !ph.Found || math.Abs(ph.T-ref.T) > 1e-6 {
+		t.Errorf("to t = 400: %+v, want t* = %v", ph, ref.T)
+	}
+}
+
 // GD follows the flow to O(λ) and the modified flow to O(λ²) at fixed time.
 func TestCompareOrders(t *testing.T) {
 	lrs := []float64{0.04, 0.02, 0.01}

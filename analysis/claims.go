@@ -232,7 +232,8 @@ func claimWeightDecay(c *Claim, s ClaimSettings) {
 	w0 := []float64{2, 0.25}
 	c.Checks = append(c.Checks, WeightDecayRate(w0, mu, T, rtol), WeightDecayMinimum(2, mu, rtol), WeightDecayRate(claimStarts[3], mu, T, rtol))
 	obj := flow.Objective{Depth: 2, WeightDecay: mu}
-	tr, r, err := flow.Solve(obj.Flow(), "flow-wd", w0, T, &ode.Settings{Rtol: rtol, Atol: rtol / 100}, &ode.DOP853{})
+	ev := PhaseEvent(obj.Flow(), 2, rtol, rtol/100)
+	tr, r, err := flow.Solve(obj.Flow(), "flow-wd", w0, T, &ode.Settings{Rtol: rtol, Atol: rtol / 100, Events: []ode.Event{ev}}, &ode.DOP853{})
 	if err == nil {
 		err = r.Err()
 	}
@@ -242,7 +243,7 @@ func claimWeightDecay(c *Claim, s ClaimSettings) {
 		c.Checks = append(c.Checks, failed(ch, err))
 		return
 	}
-	ph := Phases(tr, 0, 1)
+	ph := FlowPhase(tr, r, 0, ev, 0)
 	if !ph.Found {
 		c.Checks = append(c.Checks, failed(ch, fmt.Errorf("no phase boundary found")))
 		return

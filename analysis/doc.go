@@ -15,7 +15,9 @@
 // slides along the manifold towards the balanced region. The phase boundary t* is the start of
 // the last stretch of the run in which |v_t| ≥ |v_n| holds throughout. Plain gradient flow of
 // L, and of the expected loss under input noise, move only normally (their right-hand side
-// is a multiple of g): they have no regularization phase, as MATH.md §3 says. Discrete runs use
-// displacements over a window of iterates instead of velocities, to average out the sampling
-// noise of SGD.
+// is a multiple of g): they have no regularization phase, as MATH.md §3 says. For flows the
+// sign of |v_t|² − |v_n|² is an event of the integration (PhaseEvent), so that t* is located
+// on the dense output to the integrator's accuracy and does not move with the step grid
+// (FlowPhase). Discrete runs, and trajectories alone, use displacements between kept points
+// (Phases), over a window of iterates for SGD to average out its sampling noise.
 package analysis

@@ -2,8 +2,10 @@ package analysis
 
 import (
 	"math"
+	"sort"
 
 	"github.com/layerflow/layerflow/flow"
+	"github.com/layerflow/layerflow/flow/ode"
 )
 
 // Phase is the boundary between the optimization and the regularization phase of a run
@@ -57,19 +59,24 @@ func Phases(tr *flow.Trajectory, c float64, window int) Phase {
 		}
 		last = k
 	}
-	ph := Phase{RegRate: math.NaN()}
 	if last < 0 || start < 0 {
-		return ph
+		return Phase{RegRate: math.NaN()}
 	}
+	return phaseAt(tr, c, start, tr.T[start], tr.At(start))
+}
+
+// phaseAt fills in a Phase whose boundary is at time t, state w, with index the first point
+// of tr at or after it, and fits the decay rate of ‖D‖ from there on.
+func phaseAt(tr *flow.Trajectory, c float64, index int, t float64, w []float64) Phase {
+	d, n := tr.Depth, tr.Len()
 	obj := flow.Objective{Depth: d, C: c}
-	w := tr.At(start)
 	D := make([]float64, d-1)
-	ph.Found, ph.T, ph.Index = true, tr.T[start], start
+	ph := Phase{Found: true, T: t, Index: index, RegRate: math.NaN()}
 	ph.Loss = obj.Loss(w)
 	ph.Imbalance = flow.Imbalance(D, w)
 	// Fit ln‖D‖ over the regularization phase.
 	var m, sx, sy, sxx, sxy float64
-	for k := start; k < n; k++ {
+	for k := index; k < n; k++ {
 		nd := flow.Imbalance(D, tr.At(k))
 		if nd <= 1e-12*ph.Imbalance || nd == 0 {
 			continue
@@ -81,4 +88,73 @@ func Phases(tr *flow.Trajectory, c float64, window int) Phase {
 		ph.RegRate = -(m*sxy - sx*sy) / den
 	}
 	return ph
+}
+
+// PhaseEvent returns an event of the flow ẇ = f(w) whose value has the sign of |v_t|² − |v_n|²
+// for the velocity v = f(w): it is (|v_t|² − |v_n|²)/|v|², between −1 (normal motion) and 1
+// (tangential). Integrated with it, a flow's phase boundary is located on the dense output to
+// the integrator's accuracy (FlowPhase), not on its step grid.
+//
+// The value is 0, no information, where g vanishes or where the flow has come to rest to
+// within what the integration resolves: |v| ≤ 100·(1 + |g|²)·(atol + rtol·|w|), a hundred
+// times the change of v = −∇F across a state error of the integrator's tolerance (|g|² is
+// the normal curvature of the loss; the integration error of a long run exceeds one step's
+// tolerance, and 10 times was seen to be too little), or below the rounding errors of ∇F. Without that floor the last direction of a
+// run that has converged would be that of its integration error. rtol and atol are those of
+// the integration (0 for the round-off floor only). The event owns scratch buffers: use it in
+// one integration at a time.
+func PhaseEvent(f ode.Func, d int, rtol, atol float64) ode.Event {
+	v, g := make([]float64, d), make([]float64, d)
+	return ode.Event{Func: func(t float64, w []float64) float64 {
+		f(v, t, w)
+		flow.Partials(g, w)
+		var gg, vg, vv, ww float64
+		for i := range v {
+			gg += g[i] * g[i]
+			vg += v[i] * g[i]
+			vv += v[i] * v[i]
+			ww += w[i] * w[i]
+		}
+		W := flow.Product(w)
+		u := 64 * unitRoundoff
+		tol := 100 * (1 + gg) * (atol + rtol*math.Sqrt(ww))
+		if gg == 0 || !(vv > u*u*(gg*(1+W*W)+ww)) || !(vv > tol*tol) {
+			return 0
+		}
+		vn2 := vg * vg / gg
+		vt2 := vv - vn2
+		return (vt2 - vn2) / vv
+	}}
+}
+
+// FlowPhase returns the phase boundary of a flow integrated with PhaseEvent as its event k:
+// res holds the crossings, tr the trajectory (for the index and the fitted rate). The
+// boundary is the last crossing of the event from normal to tangential motion when the motion
+// is tangential at the end (or t = 0 when it is tangential throughout); otherwise there is
+// no final regularization phase. c is the loss floor.
+func FlowPhase(tr *flow.Trajectory, res *ode.Result, k int, ev ode.Event, c float64) Phase {
+	none := Phase{RegRate: math.NaN()}
+	if tr.Len() == 0 {
+		return none
+	}
+	var last *ode.EventHit
+	for i := range res.Events {
+		if res.Events[i].Event == k {
+			last = &res.Events[i]
+		}
+	}
+	switch {
+	case last == nil:
+		if ev.Func(tr.T[0], tr.At(0)) < 0 || ev.Func(res.T, res.Y) < 0 {
+			return none
+		}
+		return phaseAt(tr, c, 0, tr.T[0], tr.At(0))
+	case last.Direction < 0:
+		return none
+	}
+	index := sort.Search(tr.Len(), func(i int) bool { return (tr.T[i]-last.T)*(res.T-tr.T[0]) >= 0 })
+	if index == tr.Len() {
+		index--
+	}
+	return phaseAt(tr, c, index, last.T, last.Y)
 }

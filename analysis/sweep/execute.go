@@ -49,7 +49,7 @@ var ColumnDocs = map[string]string{
 	"imbalance":   "‖D‖ at the last state",
 	"d12":         "D_12 = w_1² − w_2² at the last state",
 	"sharpness":   "the largest eigenvalue of the loss Hessian at the last state",
-	"phase_t":     "the phase boundary: the start of the final regularization phase (empty if none)",
+	"phase_t":     "the phase boundary: the start of the final regularization phase (empty if none); located on the dense output for flows, between kept points for discrete runs",
 	"t_balanced":  "the first kept time with ‖D‖ ≤ balanced·‖D(0)‖ (empty if never)",
 	"seconds":     "wall time of the run (the only column that differs between repeats)",
 }
@@ -309,7 +309,10 @@ func (w *worker) flow(r *Run) (outcome, error) {
 	}
 	m, _ := ode.NewMethod(w.s.Integrator)
 	tr := w.keep(label, r.Depth)
-	set := &ode.Settings{Rtol: w.s.RTol, Atol: w.s.ATol, Observer: func(t float64, y []float64) bool {
+	// The phase boundary is located on the dense output (analysis.FlowPhase). Its indicator
+	// changes sign slowly, so two samples per step find its crossings.
+	ev := analysis.PhaseEvent(f, r.Depth, w.s.RTol, w.s.ATol)
+	set := &ode.Settings{Rtol: w.s.RTol, Atol: w.s.ATol, Events: []ode.Event{ev}, EventSamples: 2, Observer: func(t float64, y []float64) bool {
 		tr.Append(t, y)
 		return false
 	}}
@@ -318,10 +321,15 @@ func (w *worker) flow(r *Run) (outcome, error) {
 		return outcome{}, err
 	}
 	oc := outcome{status: res.Status.String(), steps: res.Stats.Accepted, evals: res.Stats.Evaluations}
+	ph := analysis.FlowPhase(tr, res, 0, ev, obj.C)
 	if tr.Len() > 2*w.s.Record {
 		thin(tr, w.s.Record)
 	}
-	w.measure(&oc, tr, obj, 1)
+	w.measure(&oc, tr, obj, 0)
+	oc.phaseT = math.NaN()
+	if ph.Found {
+		oc.phaseT = ph.T
+	}
 	return oc, nil
 }
 
@@ -359,8 +367,10 @@ func (w *worker) measure(oc *outcome, tr *flow.Trajectory, obj flow.Objective, w
 	oc.d12 = flow.Pair(last, 0, 1)
 	oc.sharp = flow.Sharpness(last)
 	oc.phaseT = math.NaN()
-	if ph := analysis.Phases(tr, obj.C, window); ph.Found {
-		oc.phaseT = ph.T
+	if window > 0 { // 0: the caller has the boundary already
+		if ph := analysis.Phases(tr, obj.C, window); ph.Found {
+			oc.phaseT = ph.T
+		}
 	}
 	oc.tBal = math.NaN()
 	for k := range tr.Len() {

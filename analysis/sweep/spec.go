@@ -698,7 +698,7 @@ func (s *Spec) finish() error {
 
 // formatVersion changes when the meaning of a row changes, so that old result files are not
 // resumed by a newer layerflow.
-const formatVersion = "layerflow-sweep-1"
+const formatVersion = "layerflow-sweep-2"
 
 func (st *Starts) check(depths []int) error {
 	for _, b := range []*Box{st.Grid, st.Random} {

@@ -278,6 +278,11 @@ start: {points: [[2, 0.25], [1.5, -0.3]]}
 			if math.Abs(d-pred) > 1e-6*d0 {
 				t.Errorf("flow: ‖D‖ = %v, closed form %v (%s)", d, pred, l)
 			}
+			// Plain gradient flow moves only normally to W = const: no regularization phase.
+			// With weight decay from (2, 0.25) there is one, and it starts early.
+			if pt := f[col["phase_t"]]; (num("wd") == 0) != (pt == "") {
+				t.Errorf("flow with μ = %v: phase_t %q", num("wd"), pt)
+			}
 			continue
 		}
 		if f[col["status"]] == "success" && num("wd") == 0 && num("loss") < 1e-12 && num("sharpness") > 2/num("lr")*(1+1e-9) {

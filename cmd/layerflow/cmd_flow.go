@@ -108,11 +108,14 @@ func runFlow(ctx *cli.Context) error {
 	if mlr > 0 {
 		f, label = obj.ModifiedFlow(mlr), "modified"
 	}
+	// The phase boundary is located on the dense output, to the integrator's accuracy.
+	ev := analysis.PhaseEvent(f, obj.Depth, set.Rtol, set.Atol)
+	set.Events = append(set.Events, ev)
 	tr, res, err := flow.Solve(f, label, w0, t1, set, m)
 	if err != nil {
 		return err
 	}
-	ph := analysis.Phases(tr, obj.C, 1)
+	ph := analysis.FlowPhase(tr, res, len(set.Events)-1, ev, obj.C)
 	drift := analysis.MaxRelDrift(tr)
 	summary := map[string]any{
 		"status":   res.Status.String(),
