@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"path/filepath"
 	"strings"
 	"time"
@@ -222,11 +223,16 @@ func runPortrait(ctx *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	// Encode the data before drawing, so that nothing is written when either fails.
+	jsonPath := strings.TrimSuffix(out, filepath.Ext(out)) + ".json"
+	encoded, err := encodeJSON(map[string]any{"settings": settingsOf(ctx), "portrait": pt})
+	if err != nil {
+		return fmt.Errorf("write %s: %v", jsonPath, err)
+	}
 	if err := drawPortrait(pt, trs, &plot.PortraitOptions{Loss: lossStyle}, out); err != nil {
 		return err
 	}
-	jsonPath := strings.TrimSuffix(out, filepath.Ext(out)) + ".json"
-	if err := writeJSON(jsonPath, map[string]any{"settings": settingsOf(ctx), "portrait": pt}); err != nil {
+	if err := writeAtomic(jsonPath, func(w io.Writer) error { _, err := w.Write(encoded); return err }); err != nil {
 		return err
 	}
 	w := ctx.App.Writer

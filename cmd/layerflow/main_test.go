@@ -396,3 +396,29 @@ func TestPortraitAndPlots(t *testing.T) {
 		t.Error("a bad --plot still wrote trajectory.csv")
 	}
 }
+
+// JSON output writes non-finite numbers as null, in structs, slices and maps alike.
+func TestEncodeJSONNonFinite(t *testing.T) {
+	type inner struct {
+		A float64   `json:"a"`
+		B []float64 `json:"b,omitempty"`
+		c float64
+	}
+	v := map[string]any{"x": math.NaN(), "s": inner{A: math.Inf(1), B: []float64{1, math.NaN()}}, "p": &inner{A: 2}}
+	b, err := encodeJSON(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back map[string]any
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	s := back["s"].(map[string]any)
+	p := back["p"].(map[string]any)
+	if back["x"] != nil || s["a"] != nil || s["b"].([]any)[0] != 1.0 || s["b"].([]any)[1] != nil || p["a"] != 2.0 || p["b"] != nil {
+		t.Errorf("got %s", b)
+	}
+	if _, ok := p["b"]; ok {
+		t.Errorf("omitempty field written: %s", b)
+	}
+}

@@ -9,7 +9,9 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
+	"strings"
 
 	"github.com/layerflow/layerflow/analysis"
 	"github.com/layerflow/layerflow/flow"
@@ -140,11 +142,91 @@ func writeCSV(path string, head []string, rows [][]float64) error {
 
 // writeJSON writes v indented; non-finite numbers must have been replaced by num before.
 func writeJSON(path string, v any) error {
+	b, err := encodeJSON(v)
+	if err != nil {
+		return fmt.Errorf("write %s: %v", path, err)
+	}
 	return writeAtomic(path, func(w io.Writer) error {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(v)
+		_, err := w.Write(b)
+		return err
 	})
+}
+
+// encodeJSON encodes v, indented, with every non-finite float (a diverged state, an
+// undefined eigenvalue) written as null, which encoding/json would refuse.
+func encodeJSON(v any) ([]byte, error) {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err == nil {
+		return append(b, '\n'), nil
+	}
+	// Encode through a generic form (JSON with NaN written as null), then decode and encode.
+	var buf []byte
+	if buf, err = json.Marshal(finite(reflect.ValueOf(v))); err != nil {
+		return nil, err
+	}
+	var generic any
+	if err := json.Unmarshal(buf, &generic); err != nil {
+		return nil, err
+	}
+	b, err = json.MarshalIndent(generic, "", "  ")
+	return append(b, '\n'), err
+}
+
+// finite returns v with its non-finite floats replaced by nil, structs turned into maps by
+// their JSON field names (exported fields, "-" skipped, omitempty honoured for empty values).
+func finite(v reflect.Value) any {
+	if !v.IsValid() {
+		return nil
+	}
+	if m, ok := v.Interface().(json.Marshaler); ok && v.Kind() != reflect.Pointer {
+		return m
+	}
+	switch v.Kind() {
+	case reflect.Float32, reflect.Float64:
+		return num(v.Float())
+	case reflect.Pointer, reflect.Interface:
+		if v.IsNil() {
+			return nil
+		}
+		return finite(v.Elem())
+	case reflect.Slice, reflect.Array:
+		if v.Kind() == reflect.Slice && v.IsNil() {
+			return nil
+		}
+		out := make([]any, v.Len())
+		for i := range out {
+			out[i] = finite(v.Index(i))
+		}
+		return out
+	case reflect.Map:
+		out := map[string]any{}
+		for _, k := range v.MapKeys() {
+			out[fmt.Sprint(k.Interface())] = finite(v.MapIndex(k))
+		}
+		return out
+	case reflect.Struct:
+		out := map[string]any{}
+		t := v.Type()
+		for i := range t.NumField() {
+			f := t.Field(i)
+			if !f.IsExported() {
+				continue
+			}
+			name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if name == "-" {
+				continue
+			}
+			if name == "" {
+				name = f.Name
+			}
+			if strings.Contains(opts, "omitempty") && v.Field(i).IsZero() {
+				continue
+			}
+			out[name] = finite(v.Field(i))
+		}
+		return out
+	}
+	return v.Interface()
 }
 
 // num makes a float JSON-safe: NaN and ±Inf become null.
