@@ -298,6 +298,9 @@ type HeatMapOptions struct {
 	XLabel, YLabel, ZLabel string
 	// LogZ colours by log10 z; cells with z ≤ 0 are then drawn as missing, with a note.
 	LogZ bool
+	// Diverged, when not nil (ny rows of nx), marks the cells whose runs all diverged: they
+	// are missing cells with a red cross, told apart from cells without runs, with a note.
+	Diverged [][]bool
 	// Width and Height of the figure. Default 6 × 4.5 inch.
 	Width, Height vg.Length
 }
@@ -363,6 +366,24 @@ func HeatMap(x, y []float64, z [][]float64, o *HeatMapOptions) (*Figure, error) 
 			return nil, fmt.Errorf("plot: heat map row z[%d] has %d values, want len(x) = %d", iy, len(row), nx)
 		}
 	}
+	div := make([]bool, nx*ny)
+	ndiv := 0
+	if opt.Diverged != nil {
+		if len(opt.Diverged) != ny {
+			return nil, fmt.Errorf("plot: heat map Diverged has %d rows, want len(y) = %d", len(opt.Diverged), ny)
+		}
+		for iy, row := range opt.Diverged {
+			if len(row) != nx {
+				return nil, fmt.Errorf("plot: heat map Diverged[%d] has %d values, want len(x) = %d", iy, len(row), nx)
+			}
+			for ix, d := range row {
+				if d && math.IsNaN(z[iy][ix]) {
+					div[iy*nx+ix] = true
+					ndiv++
+				}
+			}
+		}
+	}
 
 	// The colour values, row by row from the bottom; NaN marks a missing cell.
 	v := make([]float64, nx*ny)
@@ -409,7 +430,7 @@ func HeatMap(x, y []float64, z [][]float64, o *HeatMapOptions) (*Figure, error) 
 	p := newPlot()
 	p.Title.Text = opt.Title
 	p.X.Label.Text, p.Y.Label.Text = opt.XLabel, opt.YLabel
-	p.Add(&cells{nx: nx, ny: ny, v: v, cm: cm})
+	p.Add(&cells{nx: nx, ny: ny, v: v, cm: cm, div: div})
 	p.Add(frame{draw.LineStyle{Color: black, Width: vg.Points(0.6)}})
 	p.X.Min, p.X.Max = -0.5, float64(nx)-0.5
 	p.Y.Min, p.Y.Max = -0.5, float64(ny)-0.5
@@ -453,6 +474,9 @@ func HeatMap(x, y []float64, z [][]float64, o *HeatMapOptions) (*Figure, error) 
 		c.FillText(sty, vg.Point{X: box.Max.X + vg.Points(3), Y: top - s/2}, "missing")
 	}
 	var notes []string
+	if ndiv > 0 {
+		notes = append(notes, plural(ndiv, "cell whose runs all diverged is", "cells whose runs all diverged are")+" marked ×")
+	}
 	if inf > 0 {
 		notes = append(notes, plural(inf, "cell with an infinite value is", "cells with an infinite value are")+" drawn as missing")
 	}
@@ -497,6 +521,7 @@ type cells struct {
 	nx, ny int
 	v      []float64
 	cm     *ramp
+	div    []bool // missing cells whose runs all diverged: a red cross
 }
 
 func (g *cells) Plot(c draw.Canvas, plt *gplot.Plot) {
@@ -513,6 +538,12 @@ func (g *cells) Plot(c draw.Canvas, plt *gplot.Plot) {
 			w := g.v[iy*g.nx+ix]
 			if math.IsNaN(w) {
 				missingCell(&c, r)
+				if g.div[iy*g.nx+ix] {
+					in := vg.Points(3)
+					sty := draw.LineStyle{Color: divergedRed, Width: vg.Points(1.5)}
+					c.StrokeLine2(sty, r.Min.X+in, r.Min.Y+in, r.Max.X-in, r.Max.Y-in)
+					c.StrokeLine2(sty, r.Min.X+in, r.Max.Y-in, r.Max.X-in, r.Min.Y+in)
+				}
 				continue
 			}
 			if ix < g.nx-1 {

@@ -36,8 +36,8 @@ var ColumnDocs = map[string]string{
 	"noise":       "the input noise σ (empty for gd)",
 	"batch":       "the mini-batch size (sgd only)",
 	"steps":       "steps of a discrete run; for a flow, the horizon in steps of λ",
-	"t_end":       "the end time (steps·λ for discrete runs)",
-	"replicate":   "the repeat of a random run, 0..seeds−1",
+	"t_end":       "the end time: the swept t_end, or steps·λ when the horizon is given in steps (a discrete run with t_end ends at t_final = round(t_end/λ)·λ)",
+	"replicate":   "the label of a random run's repeat (from seeds)",
 	"seed":        "the run's seed, derived from the sweep seed and the run's parameters",
 	"status":      "success, diverged, or how the integrator ended",
 	"steps_taken": "steps taken inside the divergence bound, or accepted integrator steps",
@@ -83,7 +83,7 @@ type Report struct {
 // per finished run to path (created with its header if missing). Rows are written whole, so
 // that a sweep killed at any moment and started again with the same spec finishes the missing
 // runs and does none twice. When ctx is cancelled, the runs in progress are finished and
-// written, and Execute returns with Report.Interrupted set.
+// written (runs not yet started are left), and Execute returns with Report.Interrupted set.
 //
 // A file holding rows of another sweep, of another shard, or a damaged row is an error; an
 // incomplete last line (a write cut short) is removed.
@@ -122,7 +122,7 @@ func Execute(ctx context.Context, s *Spec, path string, o *Options) (*Report, er
 	go func() {
 		defer close(jobs)
 		for i := opt.Shard; i < s.Len(); i += opt.Shards {
-			if done.has(i) {
+			if done.has(i / opt.Shards) {
 				continue
 			}
 			select {
@@ -139,6 +139,9 @@ func Execute(ctx context.Context, s *Spec, path string, o *Options) (*Report, er
 			defer wg.Done()
 			w := newWorker(s)
 			for i := range jobs {
+				if ctx.Err() != nil {
+					continue // stopped: leave the queued runs for the next start
+				}
 				r := w.do(i)
 				if r.err != nil {
 					cancel()
@@ -259,10 +262,11 @@ func (w *worker) objective(r *Run) flow.Objective {
 	return obj
 }
 
-// keep returns a trajectory reset for depth d and label.
+// keep returns a trajectory reset for depth d and label; it grows as points are kept, so
+// that its memory follows what runs keep, not the Record limit.
 func (w *worker) keep(label string, d int) *flow.Trajectory {
 	if w.tr == nil || w.tr.Depth != d {
-		w.tr = flow.NewTrajectory(label, d, w.s.Record+1)
+		w.tr = flow.NewTrajectory(label, d, 64)
 	}
 	w.tr.Label, w.tr.T, w.tr.W, w.tr.Status = label, w.tr.T[:0], w.tr.W[:0], ""
 	return w.tr
@@ -312,7 +316,7 @@ func (w *worker) flow(r *Run) (outcome, error) {
 	// The phase boundary is located on the dense output (analysis.FlowPhase). Its indicator
 	// changes sign slowly, so two samples per step find its crossings.
 	ev := analysis.PhaseEvent(f, r.Depth, w.s.RTol, w.s.ATol)
-	set := &ode.Settings{Rtol: w.s.RTol, Atol: w.s.ATol, Events: []ode.Event{ev}, EventSamples: 2, Observer: func(t float64, y []float64) bool {
+	set := &ode.Settings{Rtol: w.s.RTol, Atol: w.s.ATol, MaxSteps: w.s.MaxSteps, Events: []ode.Event{ev}, EventSamples: 2, Observer: func(t float64, y []float64) bool {
 		tr.Append(t, y)
 		return false
 	}}

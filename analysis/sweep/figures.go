@@ -75,6 +75,8 @@ var (
 type Heat struct {
 	X, Y []float64
 	Z    [][]float64
+	// AllDiverged marks the cells whose runs all diverged (Z is NaN there).
+	AllDiverged [][]bool
 	// Runs counts the runs used; Diverged those left out because they diverged; Empty the runs
 	// without a value (t_balanced of a run never balanced, phase_t of a run without a phase
 	// boundary), also left out.
@@ -103,6 +105,7 @@ func HeatData(path, x, y, z, method, stat string) (*Heat, error) {
 		cols = []string{x, y, "imbalance", "imbalance0"}
 	}
 	cells := map[[2]float64][]float64{}
+	runs, diverged := map[[2]float64]int{}, map[[2]float64]int{}
 	h := &Heat{}
 	methods := map[string]bool{}
 	err := readColumns(path, cols, func(m, status string, v []float64) {
@@ -117,8 +120,10 @@ func HeatData(path, x, y, z, method, stat string) (*Heat, error) {
 		if _, ok := cells[key]; !ok {
 			cells[key] = nil
 		}
+		runs[key]++
 		if status == "diverged" {
 			h.Diverged++
+			diverged[key]++
 			return
 		}
 		val := v[2]
@@ -152,10 +157,14 @@ func HeatData(path, x, y, z, method, stat string) (*Heat, error) {
 	}
 	h.X, h.Y = sortedKeys(xs), sortedKeys(ys)
 	h.Z = make([][]float64, len(h.Y))
+	h.AllDiverged = make([][]bool, len(h.Y))
 	for iy, yv := range h.Y {
 		h.Z[iy] = make([]float64, len(h.X))
+		h.AllDiverged[iy] = make([]bool, len(h.X))
 		for ix, xv := range h.X {
-			h.Z[iy][ix] = aggregate(cells[[2]float64{xv, yv}], stat)
+			k := [2]float64{xv, yv}
+			h.Z[iy][ix] = aggregate(cells[k], stat)
+			h.AllDiverged[iy][ix] = runs[k] > 0 && diverged[k] == runs[k]
 		}
 	}
 	return h, nil

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -53,9 +52,9 @@ func (r *ranges) has(i int) bool {
 
 func (r *ranges) len() int { return r.n }
 
-// missing describes the indices of shard/shards in 0..total−1 not in r: their count and up to
-// max of them written as ranges ("5, 17, 40–49").
-func (r *ranges) missing(total, shard, shards, max int) (int, string) {
+// missing describes the indices in 0..total−1 for which has is false: their count and up to
+// max of them written as ranges ("5, 17, 40–49"), or as a shard when they are every k-th.
+func missing(has func(int) bool, total, max int) (int, string) {
 	var parts []string
 	n := 0
 	lo, hi := -1, -1
@@ -74,13 +73,19 @@ func (r *ranges) missing(total, shard, shards, max int) (int, string) {
 		}
 		lo = -1
 	}
-	for i := shard; i < total; i += shards {
-		if r.has(i) {
+	first, step := -1, 0
+	for i := 0; i < total; i++ {
+		if has(i) {
 			flushRun()
 			continue
 		}
 		n++
-		if lo >= 0 && i == hi+shards {
+		if first < 0 {
+			first = i
+		} else {
+			step = gcd(step, i-first)
+		}
+		if lo >= 0 && i == hi+1 {
 			hi = i
 			continue
 		}
@@ -89,40 +94,10 @@ func (r *ranges) missing(total, shard, shards, max int) (int, string) {
 	}
 	flushRun()
 	list := strings.Join(parts, ", ")
-	if n > 1 {
-		if k, g, ok := r.wholeShard(total, shard, shards); ok {
-			list = fmt.Sprintf("the runs i with i mod %d = %d, that is shard %d/%d: %s", g*shards, k, k, g*shards, list)
-		}
+	if n > 1 && step > 1 && first < step && n == (total-1-first)/step+1 {
+		list = fmt.Sprintf("the runs i with i mod %d = %d, that is shard %d/%d: %s", step, first, first, step, list)
 	}
 	return n, list
-}
-
-// wholeShard reports whether the missing indices are exactly the runs i ≡ k (mod g·shards)
-// of a finer sharding, as when the result file of one shard was not given to merge.
-func (r *ranges) wholeShard(total, shard, shards int) (k, g int, ok bool) {
-	first, step := -1, 0
-	for i := shard; i < total; i += shards {
-		if r.has(i) {
-			continue
-		}
-		if first < 0 {
-			first = i
-			continue
-		}
-		step = gcd(step, i-first)
-	}
-	if first < 0 || step == 0 {
-		return 0, 0, false
-	}
-	for i := first; i < total; i += step {
-		if r.has(i) {
-			return 0, 0, false
-		}
-	}
-	if first >= step {
-		return 0, 0, false // runs before first with the same residue are present
-	}
-	return first, step / shards, true
 }
 
 func gcd(a, b int) int {
@@ -131,6 +106,22 @@ func gcd(a, b int) int {
 	}
 	return a
 }
+
+// bitset is a set of run indices 0..n−1, one bit each (merge checks every run once).
+type bitset struct{ words []uint64 }
+
+func newBitset(n int) bitset { return bitset{words: make([]uint64, (n+63)/64)} }
+
+func (b *bitset) add(i int) bool {
+	w, m := i/64, uint64(1)<<(i%64)
+	if b.words[w]&m != 0 {
+		return false
+	}
+	b.words[w] |= m
+	return true
+}
+
+func (b *bitset) has(i int) bool { return b.words[i/64]&(1<<(i%64)) != 0 }
 
 // header is the first line of a result file.
 func header() string { return strings.Join(Columns, ",") + "\n" }
@@ -161,49 +152,69 @@ func (o *results) sync() error  { return o.f.Sync() }
 func (o *results) close() error { return o.f.Close() }
 
 // openResults opens path for appending rows of sweep s, shard of shards, and returns the set
-// of runs it already holds. A missing file is created with the header (atomically).
+// of runs it already holds (as shard-local indices i/shards, which run consecutively). A
+// missing or empty file gets the header. The file is locked (flock) while the sweep runs, so
+// that a second sweep on the same file fails at once instead of doing every run twice; the
+// lock goes with the process, so a killed sweep leaves none behind.
 func openResults(path string, s *Spec, shard, shards int) (*results, *ranges, error) {
-	done := &ranges{}
-	st, err := os.Stat(path)
-	switch {
-	case errors.Is(err, fs.ErrNotExist) || (err == nil && st.Size() == 0):
-		if err := writeAtomic(path, []byte(header())); err != nil {
-			return nil, nil, err
-		}
-	case err != nil:
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
 		return nil, nil, fmt.Errorf("sweep: %v", err)
-	case st.IsDir():
-		return nil, nil, fmt.Errorf("sweep: %s is a directory, not a result file", path)
-	default:
-		good, err := scan(path, func(line int, f []string) error {
-			if f[2] != s.Fingerprint() {
-				return fmt.Errorf("holds runs of another sweep (fingerprint %s, this sweep's is %s): write to another --out, or remove it", f[2], s.Fingerprint())
+	}
+	fail := func(err error) (*results, *ranges, error) {
+		f.Close()
+		return nil, nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		return fail(fmt.Errorf("sweep: %v", err))
+	}
+	if !st.Mode().IsRegular() {
+		return fail(fmt.Errorf("sweep: %s is not a regular file (%v)", path, st.Mode().Type()))
+	}
+	if err := lock(f); err != nil {
+		return fail(fmt.Errorf("sweep: %s is being written by another sweep (%v)", path, err))
+	}
+	done := &ranges{}
+	// An empty file, or a header cut short by a kill, gets the header.
+	head := make([]byte, len(header()))
+	n, _ := f.ReadAt(head, 0)
+	if int64(n) == st.Size() && n < len(head) && string(head[:n]) == header()[:n] {
+		if err := f.Truncate(0); err != nil {
+			return fail(fmt.Errorf("sweep: %v", err))
+		}
+		if _, err := f.WriteAt([]byte(header()), 0); err != nil {
+			return fail(fmt.Errorf("sweep: %v", err))
+		}
+	} else {
+		good, err := scan(path, func(line int, fl []string) error {
+			if fl[2] != s.Fingerprint() {
+				return fmt.Errorf("holds runs of another sweep (fingerprint %s, this sweep's is %s): write to another --out, or remove it", fl[2], s.Fingerprint())
 			}
-			i, err := strconv.Atoi(f[0])
+			i, err := strconv.Atoi(fl[0])
 			if err != nil || i < 0 || i >= s.Len() {
-				return fmt.Errorf("line %d: run %q is not in 0..%d", line, f[0], s.Len()-1)
+				return fmt.Errorf("line %d: run %q is not in 0..%d", line, fl[0], s.Len()-1)
 			}
 			if i%shards != shard {
 				return fmt.Errorf("line %d: run %d belongs to shard %d/%d, not %d/%d", line, i, i%shards, shards, shard, shards)
 			}
-			if !done.add(i) {
+			if !done.add(i / shards) {
 				return fmt.Errorf("line %d: run %d is there twice", line, i)
 			}
 			return nil
 		})
 		if err != nil {
-			return nil, nil, fmt.Errorf("sweep: %s: %v", path, err)
+			return fail(fmt.Errorf("sweep: %s: %v", path, err))
 		}
 		if good < st.Size() {
 			// The last row was cut short: drop it, its run is done again.
-			if err := os.Truncate(path, good); err != nil {
-				return nil, nil, fmt.Errorf("sweep: %v", err)
+			if err := f.Truncate(good); err != nil {
+				return fail(fmt.Errorf("sweep: %v", err))
 			}
 		}
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
-	if err != nil {
-		return nil, nil, fmt.Errorf("sweep: %v", err)
+	if _, err := f.Seek(0, io.SeekEnd); err != nil {
+		return fail(fmt.Errorf("sweep: %v", err))
 	}
 	return &results{f: f}, done, nil
 }
@@ -254,27 +265,12 @@ func splitInto(dst []string, s string) []string {
 	}
 }
 
-// writeAtomic writes b to a temporary file beside path and renames it to path.
-func writeAtomic(path string, b []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+func absPath(p string) string {
+	a, err := filepath.Abs(p)
 	if err != nil {
-		return fmt.Errorf("sweep: %v", err)
+		return p
 	}
-	_, err = tmp.Write(b)
-	if err == nil {
-		err = tmp.Chmod(0o644)
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("sweep: %v", err)
-	}
-	return nil
+	return a
 }
 
 // MergeReport says what Merge found.
@@ -294,9 +290,17 @@ func Merge(out string, inputs []string, partial bool) (*MergeReport, error) {
 	if len(inputs) == 0 {
 		return nil, fmt.Errorf("sweep: merge: no input files")
 	}
+	if st, err := os.Stat(out); err == nil && !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("sweep: merge: %s is not a regular file", out)
+	}
+	for _, in := range inputs {
+		if a, b := absPath(in), absPath(out); a == b {
+			return nil, fmt.Errorf("sweep: merge: %s is both an input and the output", in)
+		}
+	}
 	tmp, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".tmp*")
 	if err != nil {
-		return nil, fmt.Errorf("sweep: %v", err)
+		return nil, fmt.Errorf("sweep: merge: cannot write %s: %v", out, errors.Unwrap(err))
 	}
 	ok := false
 	defer func() {
@@ -308,7 +312,7 @@ func Merge(out string, inputs []string, partial bool) (*MergeReport, error) {
 	bw := bufio.NewWriterSize(tmp, 1<<16)
 	bw.WriteString(header())
 	rep := &MergeReport{Runs: -1}
-	done := &ranges{}
+	var done bitset
 	seenIn := map[string]string{}
 	for _, in := range inputs {
 		if prev, dup := seenIn[in]; dup {
@@ -330,6 +334,9 @@ func Merge(out string, inputs []string, partial bool) (*MergeReport, error) {
 			if err != nil || i < 0 || i >= runs {
 				return fmt.Errorf("line %d: run %q is not in 0..%d", line, f[0], runs-1)
 			}
+			if done.words == nil {
+				done = newBitset(runs)
+			}
 			if !done.add(i) {
 				return fmt.Errorf("line %d: run %d is already in this or an earlier file", line, i)
 			}
@@ -348,7 +355,7 @@ func Merge(out string, inputs []string, partial bool) (*MergeReport, error) {
 	if rep.Runs < 0 {
 		return nil, fmt.Errorf("sweep: merge: the inputs hold no runs")
 	}
-	rep.Missing, rep.MissingList = done.missing(rep.Runs, 0, 1, 10)
+	rep.Missing, rep.MissingList = missing(done.has, rep.Runs, 10)
 	if rep.Missing > 0 && !partial {
 		return rep, fmt.Errorf("sweep: merge: %d of %d runs missing: %s", rep.Missing, rep.Runs, rep.MissingList)
 	}

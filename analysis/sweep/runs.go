@@ -29,9 +29,11 @@ type Run struct {
 	// Steps is the number of steps of a discrete run (round(t_end/λ) when the horizon is
 	// t_end), or the horizon steps·λ of a flow when the horizon is steps; 0 otherwise.
 	Steps int
-	// TEnd is the end time: steps·λ for discrete runs.
+	// TEnd is the end time: the swept t_end, or steps·λ when the horizon is given in steps.
+	// A discrete run with a t_end horizon takes round(t_end/λ) steps and ends at steps·λ.
 	TEnd float64
-	// Replicate numbers the repeats of a random run (noisy-gd, sgd), 0..seeds−1; −1 otherwise.
+	// Replicate is the label of a random run's repeat (noisy-gd, sgd), from Spec.Seeds; −1
+	// otherwise.
 	Replicate int
 	// Seed seeds the run's generator (0 for deterministic runs): it derives from the sweep
 	// seed and the run's parameters only.
@@ -84,7 +86,7 @@ func (s *Spec) layout() error {
 			}
 			b.dims[dHorizon] = max(len(s.Steps), len(s.TEnd))
 			if m == "noisy-gd" || m == "sgd" {
-				b.dims[dRep] = s.Seeds
+				b.dims[dRep] = len(s.Seeds)
 			}
 			b.count = 1
 			for _, n := range b.dims {
@@ -163,12 +165,13 @@ func (s *Spec) Run(i int) Run {
 	} else {
 		r.TEnd = s.TEnd[idx[dHorizon]]
 		if r.Discrete() {
+			// The swept t_end stays the run's label; the last iterate sits at steps·λ
+			// (column t_final).
 			r.Steps = max(1, int(math.Round(r.TEnd/r.LR)))
-			r.TEnd = float64(r.Steps) * r.LR
 		}
 	}
 	if r.Random() {
-		r.Replicate = idx[dRep]
+		r.Replicate = s.Seeds[idx[dRep]]
 		r.Seed = derive(s.Seed, r.key())
 	}
 	return r

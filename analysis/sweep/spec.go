@@ -28,6 +28,8 @@ var Methods = []string{"flow", "modified", "gd", "noisy-gd", "sgd"}
 const (
 	MaxValues = 1 << 20
 	MaxRuns   = 1 << 40
+	// MaxDepth bounds the depth: the Hessian of a run costs O(d³).
+	MaxDepth = 256
 )
 
 // Spec is a parsed sweep: the value lists whose product is the run set, and the settings
@@ -43,8 +45,9 @@ type Spec struct {
 	Steps  []int     `json:"steps,omitempty"`
 	TEnd   []float64 `json:"t_end,omitempty"`
 	Start  Starts    `json:"start"`
-	Seeds  int       `json:"seeds"`
-	Data   Data      `json:"data"`
+	// Seeds are the replicate labels of the random runs: seeds: N gives 0..N−1.
+	Seeds []int `json:"seeds"`
+	Data  Data  `json:"data"`
 	// Integrator settings of the flows.
 	Integrator string  `json:"integrator"`
 	RTol       float64 `json:"rtol"`
@@ -56,6 +59,8 @@ type Spec struct {
 	Record int `json:"record"`
 	// Bound is the divergence bound on |w_i| of the discrete methods.
 	Bound float64 `json:"bound"`
+	// MaxSteps bounds the steps of a flow's integration.
+	MaxSteps int `json:"max_steps"`
 
 	data   *flow.Dataset
 	blocks []block
@@ -88,7 +93,7 @@ type Box struct {
 type Data struct {
 	Samples    int     `json:"samples"`
 	LabelNoise float64 `json:"label_noise"`
-	File       string  `json:"file,omitempty"`
+	File       string  `json:"-"` // identified by its SHA256, not by how its path is spelled
 	SHA256     string  `json:"sha256,omitempty"`
 }
 
@@ -104,13 +109,14 @@ var Keys = [][2]string{
 	{"steps", "numbers of steps (the horizon t = steps·λ); or t_end"},
 	{"t_end", "end times > 0 (discrete runs take round(t_end/λ) steps); or steps"},
 	{"start", "starting points: points: [[w1, …], …]; grid: {min, max, num}; random: {min, max, count, seed} (seed default: the sweep seed)"},
-	{"seeds", "replicates of every random run (noisy-gd, sgd), default 1"},
+	{"seeds", "replicates of every random run (noisy-gd, sgd): a count N (labels 0..N−1, default 1) or a list of labels; each run's seed derives from the sweep seed, its label and its parameters"},
 	{"data", "dataset of noisy-gd and sgd: {samples: 64, label_noise: 0.5} or {file: data.csv}"},
 	{"integrator", "dopri5, dop853 or gauss, for flow and modified (default dopri5)"},
 	{"rtol, atol", "tolerances of the integrator (default 1e-8, 1e-10)"},
 	{"balanced", "fraction of ‖D(0)‖ that counts as balanced, for t_balanced (default 0.01)"},
 	{"record", "points kept per run for the phase analysis (default 2000)"},
 	{"bound", "divergence bound on |w_i| of the discrete methods (default 1e8)"},
+	{"max_steps", "most integrator steps of a flow run (default 100000; a flow resting at a minimum still takes steps of about 3/S)"},
 }
 
 // ReadFile reads a sweep file, YAML (.yaml, .yml) or TOML (.toml), and applies set, values
@@ -165,10 +171,10 @@ func decode(b []byte, format string) (map[string]any, error) {
 // FromMap makes a Spec from decoded keys (as YAML or TOML decode them, or strings as flags
 // give them). dir resolves a relative data file name.
 func FromMap(m map[string]any, dir string) (*Spec, error) {
-	s := &Spec{Seed: 1, Seeds: 1, Integrator: "dopri5", RTol: 1e-8, ATol: 1e-10, Balanced: 0.01, Record: 2000, Bound: 1e8,
+	s := &Spec{Seed: 1, Seeds: []int{0}, MaxSteps: 100000, Integrator: "dopri5", RTol: 1e-8, ATol: 1e-10, Balanced: 0.01, Record: 2000, Bound: 1e8,
 		Data: Data{Samples: 64, LabelNoise: 0.5}}
 	p := parser{m: m}
-	s.Seed = uint64(p.int("seed", 1, 0, math.MaxInt64))
+	s.Seed = uint64(p.int("seed", 1, 0, 1<<53))
 	s.Method = p.methods()
 	s.LR = p.floats("lr", nil, 0, false)
 	s.WD = p.floats("wd", []float64{0}, 0, true)
@@ -177,12 +183,13 @@ func FromMap(m map[string]any, dir string) (*Spec, error) {
 	s.Depth = p.ints("depth", []int{2}, 2)
 	s.Steps = p.ints("steps", nil, 0)
 	s.TEnd = p.floats("t_end", nil, 0, false)
-	s.Seeds = p.int("seeds", 1, 1, MaxValues)
+	s.Seeds = p.seeds()
+	s.MaxSteps = p.int("max_steps", 100000, 1, 1<<40)
 	s.Integrator = p.str("integrator", "dopri5")
 	s.RTol = p.float("rtol", 1e-8, 0, false)
 	s.ATol = p.float("atol", 1e-10, 0, false)
 	s.Balanced = p.float("balanced", 0.01, 0, false)
-	s.Record = p.int("record", 2000, 2, 1<<24)
+	s.Record = p.int("record", 2000, 2, 1<<20)
 	s.Bound = p.float("bound", 1e8, 0, false)
 	p.data(&s.Data, dir)
 	p.starts(&s.Start)
@@ -227,8 +234,23 @@ func (p *parser) get(key string) (any, bool) {
 	}
 	p.seen[key] = true
 	v, ok := p.m[key]
-	return v, ok && v != nil
+	if ok && v == nil {
+		if _, unset := p.m[key].(unsetValue); !unset {
+			p.fail("%s: no value (remove the key for its default)", key)
+		}
+		return nil, false
+	}
+	if _, unset := v.(unsetValue); unset {
+		return nil, false
+	}
+	return v, ok
 }
+
+// unsetValue removes a key of the file (a flag that replaces steps removes t_end).
+type unsetValue struct{}
+
+// Unset is the value that removes a key when passed in ReadFile's set.
+var Unset any = unsetValue{}
 
 // number converts a decoded scalar (or a string) to a float64.
 func number(v any) (float64, bool) {
@@ -281,7 +303,13 @@ func (p *parser) values(key string, v any) []float64 {
 			p.fail("%s: a range needs numbers from, to and num", key)
 			return nil
 		}
-		scale, _ := x["scale"].(string)
+		scale := ""
+		if sv, ok := x["scale"]; ok {
+			if scale, ok = sv.(string); !ok {
+				p.fail("%s: range scale %v (want linear or log)", key, sv)
+				return nil
+			}
+		}
 		return p.rng(key, from, to, num, scale)
 	case string:
 		if strings.Contains(x, ":") {
@@ -407,6 +435,34 @@ func (p *parser) int(key string, def, least, most int) int {
 	if !ok {
 		return def
 	}
+	// Integers as decoded, compared exactly (a float64 would round 2^53 + 1).
+	var i int64
+	exact := true
+	switch x := v.(type) {
+	case int:
+		i = int64(x)
+	case int64:
+		i = x
+	case uint64:
+		if x > math.MaxInt64 {
+			p.fail("%s: %v must be a whole number %d..%d", key, v, least, most)
+			return def
+		}
+		i = int64(x)
+	case string:
+		var err error
+		i, err = strconv.ParseInt(strings.TrimSpace(x), 10, 64)
+		exact = err == nil
+	default:
+		exact = false
+	}
+	if exact {
+		if i < int64(least) || i > int64(most) {
+			p.fail("%s: %v must be a whole number %d..%d", key, v, least, most)
+			return def
+		}
+		return int(i)
+	}
 	f, ok := number(v)
 	if !ok || f != math.Trunc(f) || f < float64(least) || f > float64(most) {
 		p.fail("%s: %v must be a whole number %d..%d", key, v, least, most)
@@ -439,6 +495,34 @@ func (p *parser) str(key, def string) string {
 		return def
 	}
 	return s
+}
+
+// seeds reads a replicate count N (labels 0..N−1) or a list of labels.
+func (p *parser) seeds() []int {
+	v, ok := p.get("seeds")
+	if !ok {
+		return []int{0}
+	}
+	if _, list := v.([]any); list || isListString(v) {
+		out := p.ints("seeds", nil, 0)
+		for _, x := range out {
+			if x > 1<<53 {
+				p.fail("seeds: label %d is above 2^53", x)
+			}
+		}
+		return out
+	}
+	n := p.int("seeds", 1, 1, MaxValues)
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i
+	}
+	return out
+}
+
+func isListString(v any) bool {
+	s, ok := v.(string)
+	return ok && strings.ContainsAny(s, ",:")
 }
 
 func (p *parser) methods() []string {
@@ -539,6 +623,9 @@ func (p *parser) starts(st *Starts) {
 			if sub.err != nil {
 				break
 			}
+			if slices.ContainsFunc(st.Points, func(q []float64) bool { return slices.Equal(q, w) }) {
+				continue // the same run twice would only weigh it double in every statistic
+			}
 			st.Points = append(st.Points, w)
 		}
 	}
@@ -577,7 +664,7 @@ func (p *parser) box(key string, random bool) *Box {
 	}
 	if random {
 		b.Count = sub.int("count", 0, 1, MaxValues)
-		b.Seed = uint64(sub.int("seed", 0, 0, math.MaxInt64))
+		b.Seed = uint64(sub.int("seed", 0, 0, 1<<53))
 	} else if nv, ok := sub.get("num"); ok {
 		for _, f := range sub.values(key+".num", nv) {
 			if f != math.Trunc(f) || f < 1 || f > MaxValues {
@@ -600,6 +687,15 @@ func (p *parser) box(key string, random bool) *Box {
 		sub.fail("needs count ≥ 1")
 	case !random && b.Num == nil:
 		sub.fail("needs num")
+	}
+	if sub.err == nil && !random {
+		for i, n := range b.Num {
+			lo, hi := at(b.Min, min(i, len(b.Min)-1)), at(b.Max, min(i, len(b.Max)-1))
+			if n > 1 && lo == hi {
+				sub.fail("min = max = %v with num %d gives the same point %d times", lo, n, n)
+				break
+			}
+		}
 	}
 	if sub.err == nil {
 		for _, f := range append(append([]float64{}, b.Min...), b.Max...) {
@@ -680,12 +776,29 @@ func (s *Spec) finish() error {
 	if err := s.Start.check(s.Depth); err != nil {
 		return fmt.Errorf("start: %v", err)
 	}
-	for _, l := range s.LR {
-		for _, m := range s.WD {
-			if l*m >= 2 && discrete {
-				return fmt.Errorf("lr %v with wd %v: λμ ≥ 2 makes the decay factor 1 − λμ ≤ −1 (want λμ < 2)", l, m)
-			}
+	if discrete && len(s.LR) > 0 {
+		l, m := slices.Max(s.LR), slices.Max(s.WD)
+		if l*m >= 2 {
+			return fmt.Errorf("lr %v with wd %v: λμ ≥ 2 makes the decay factor 1 − λμ ≤ −1 (want λμ < 2)", l, m)
 		}
+	}
+	if discrete && s.TEnd != nil {
+		// round(t_end/λ) steps must be a real horizon: at least one step, and not beyond 2^50.
+		lo, hi := slices.Min(s.TEnd)/slices.Max(s.LR), slices.Max(s.TEnd)/slices.Min(s.LR)
+		if lo < 0.5 {
+			return fmt.Errorf("t_end %v with lr %v: round(t_end/λ) = 0 steps", slices.Min(s.TEnd), slices.Max(s.LR))
+		}
+		if !(hi <= 1<<50) {
+			return fmt.Errorf("t_end %v with lr %v: %.3g steps, more than 2^50", slices.Max(s.TEnd), slices.Min(s.LR), hi)
+		}
+	}
+	if s.Steps != nil && len(s.LR) > 0 {
+		if t := float64(slices.Max(s.Steps)) * slices.Max(s.LR); math.IsInf(t, 0) {
+			return fmt.Errorf("steps %d with lr %v: the horizon steps·λ overflows", slices.Max(s.Steps), slices.Max(s.LR))
+		}
+	}
+	if slices.Max(s.Depth) > MaxDepth {
+		return fmt.Errorf("depth: %d is more than %d", slices.Max(s.Depth), MaxDepth)
 	}
 	if err := s.layout(); err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -465,5 +466,98 @@ func TestRandomStarts(t *testing.T) {
 	}
 	if slices.EqualFunc(a, c, slices.Equal) {
 		t.Errorf("seeds 7 and 8 give the same points")
+	}
+}
+
+// A second sweep on a file being written is refused at once; a non-regular file is refused.
+func TestOutputLockedAndRegular(t *testing.T) {
+	s := spec(t, "method: [gd]\nlr: [0.1]\nsteps: [10]\nstart: {points: [[1, 2]]}\n")
+	path := filepath.Join(t.TempDir(), "r.csv")
+	out, _, err := openResults(path, s, 0, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Execute(context.Background(), s, path, nil); err == nil || !strings.Contains(err.Error(), "being written by another sweep") {
+		t.Errorf("second sweep on a locked file: %v", err)
+	}
+	out.close()
+	if rep, err := Execute(context.Background(), s, path, nil); err != nil || rep.Written != 1 {
+		t.Errorf("after the lock is released: %+v, %v", rep, err)
+	}
+	fifo := filepath.Join(t.TempDir(), "fifo")
+	if err := syscall.Mkfifo(fifo, 0o644); err == nil {
+		if _, err := Execute(context.Background(), s, fifo, nil); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+			t.Errorf("FIFO: %v", err)
+		}
+		if st, _ := os.Lstat(fifo); st.Mode()&os.ModeNamedPipe == 0 {
+			t.Errorf("the FIFO was replaced")
+		}
+	}
+}
+
+// Values and combinations a sweep file can get wrong beyond the types: each one line.
+func TestBadSpecsMore(t *testing.T) {
+	base := "method: [gd]\nlr: [0.1]\nsteps: [10]\nstart: {points: [[1, 2]]}\n"
+	noSteps := strings.Replace(base, "steps: [10]\n", "", 1)
+	for _, tc := range []struct{ text, want string }{
+		{strings.Replace(noSteps, "[0.1]", "[1e-300]", 1) + "t_end: [1e10]\n", "more than 2^50"},
+		{strings.Replace(noSteps, "[0.1]", "[1e-5]", 1) + "t_end: [1e-300]\n", "= 0 steps"},
+		{base + "wd:\n", "wd: no value"},
+		{base + "batch: ~\n", "batch: no value"},
+		{strings.Replace(base, "lr: [0.1]", "lr: {from: 0.1, to: 1, num: 3, scale: 7}", 1), "range scale 7"},
+		{base + "seed: 9007199254740993\n", "seed: 9007199254740993 must be a whole number"},
+		{strings.Replace(base, "{points: [[1, 2]]}", "{grid: {min: 1, max: 1, num: 5}}", 1), "same point 5 times"},
+		{base + "depth: [2, 300]\nstart: {grid: {min: 0, max: 1, num: 2}}\n", "already defined"},
+		{strings.Replace(base, "{points: [[1, 2]]}", "{grid: {min: 0, max: 1, num: 2}}", 1) + "depth: [300]\n", "depth: 300 is more than 256"},
+	} {
+		path := filepath.Join(t.TempDir(), "s.yaml")
+		os.WriteFile(path, []byte(tc.text), 0o644)
+		_, err := ReadFile(path, nil)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%q:\n got %v\nwant a one-line error containing %q", tc.text, err, tc.want)
+		}
+	}
+}
+
+// Seeds as labels, duplicate points dropped, the swept t_end kept as the label of discrete
+// runs, and the fingerprint independent of how the data file's path is spelled.
+func TestSpecDetails(t *testing.T) {
+	s := spec(t, `
+method: [sgd]
+lr: [0.3, 0.7]
+t_end: [10]
+seeds: [5, 9]
+start: [[1, 2], [1, 2], [1.0, 2.0]]
+`)
+	if s.Len() != 4 {
+		t.Fatalf("%d runs, want 2 learning rates × 2 seed labels × 1 point", s.Len())
+	}
+	labels := map[int]bool{}
+	for i := range s.Len() {
+		r := s.Run(i)
+		labels[r.Replicate] = true
+		if r.TEnd != 10 || r.Steps != int(math.Round(10/r.LR)) {
+			t.Errorf("run %d: t_end %v, %d steps", i, r.TEnd, r.Steps)
+		}
+	}
+	if !labels[5] || !labels[9] || len(labels) != 2 {
+		t.Errorf("replicate labels %v, want 5 and 9", labels)
+	}
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "sub"), 0o755)
+	os.WriteFile(filepath.Join(dir, "sub", "d.csv"), []byte("x,y\n1,1.1\n2,1.9\n-1,-1.2\n"), 0o644)
+	text := "method: [sgd]\nlr: [0.1]\nsteps: [10]\nbatch: [2]\nstart: {points: [[1, 2]]}\ndata: {file: d.csv}\n"
+	os.WriteFile(filepath.Join(dir, "sub", "s.yaml"), []byte(text), 0o644)
+	a, err := ReadFile(filepath.Join(dir, "sub", "s.yaml"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := FromMap(map[string]any{"method": "sgd", "lr": "0.1", "steps": "10", "batch": "2",
+		"start": map[string]any{"points": "1,2"}, "data": map[string]any{"file": filepath.Join(dir, "sub", "d.csv")}}, "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Fingerprint() != b.Fingerprint() {
+		t.Errorf("the same sweep with the data path spelled two ways: fingerprints %s and %s", a.Fingerprint(), b.Fingerprint())
 	}
 }

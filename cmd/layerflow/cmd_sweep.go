@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"math"
@@ -40,6 +41,11 @@ var gridFlags = []struct{ flag, key, usage string }{
 	{"start", "", "starting points \"w1,w2;w1,w2\""},
 	{"start-grid", "", "a grid of starting points MIN:MAX:NUM (per weight)"},
 	{"start-random", "", "random starting points MIN:MAX:COUNT (per weight)"},
+	{"data", "", "dataset CSV (columns x, y) of noisy-gd and sgd, instead of a generated one"},
+	{"balanced", "balanced", "fraction of ‖D(0)‖ that counts as balanced (t_balanced)"},
+	{"record", "record", "points kept per run for the phase analysis"},
+	{"bound", "bound", "divergence bound on |w_i| of the discrete methods"},
+	{"max-steps", "max_steps", "most integrator steps of a flow run"},
 }
 
 func sweepCommand() *cli.Command {
@@ -73,8 +79,22 @@ func sweepOverrides(ctx *cli.Context) (map[string]any, error) {
 			m[g.key] = ctx.String(g.flag)
 		}
 	}
-	if ctx.IsSet("samples") || ctx.IsSet("label-noise") {
+	// A horizon given by flag replaces the file's, whichever kind it is.
+	if ctx.IsSet("t-end") && !ctx.IsSet("steps") {
+		m["steps"] = sweep.Unset
+	}
+	if ctx.IsSet("steps") && !ctx.IsSet("t-end") {
+		m["t_end"] = sweep.Unset
+	}
+	if ctx.IsSet("samples") || ctx.IsSet("label-noise") || ctx.IsSet("data") {
 		d := map[string]any{}
+		if ctx.IsSet("data") {
+			abs, err := filepath.Abs(ctx.String("data"))
+			if err != nil {
+				return nil, fmt.Errorf("--data %q: %v", ctx.String("data"), err)
+			}
+			d["file"] = abs
+		}
 		if ctx.IsSet("samples") {
 			d["samples"] = ctx.String("samples")
 		}
@@ -153,9 +173,30 @@ func runSweep(ctx *cli.Context) error {
 		bar = &progressBar{w: ctx.App.ErrWriter, start: time.Now()}
 		opt.Progress = bar.update
 	}
-	sigctx, stop := signal.NotifyContext(ctx.Context, os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	// The first SIGINT or SIGTERM stops the sweep after the runs in flight; a second one
+	// (the default handling restored) ends the process at once.
+	sigctx, cancel := context.WithCancel(ctx.Context)
+	defer cancel()
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	caught := make(chan os.Signal, 1)
+	go func() {
+		select {
+		case sig := <-sigs:
+			signal.Stop(sigs)
+			caught <- sig
+			cancel()
+		case <-sigctx.Done():
+		}
+	}()
 	rep, err := sweep.Execute(sigctx, s, out, opt)
+	cancel()
+	var got os.Signal
+	select {
+	case got = <-caught:
+	default:
+	}
 	if bar != nil {
 		bar.finish()
 	}
@@ -173,7 +214,11 @@ func runSweep(ctx *cli.Context) error {
 	}
 	fmt.Fprintln(ctx.App.Writer)
 	if rep.Interrupted {
-		return &exitError{code: 130, msg: fmt.Sprintf("interrupted: %d of %d runs are in %s; run the same command again to finish the rest",
+		code := 130 // 128 + SIGINT
+		if got == syscall.SIGTERM {
+			code = 143
+		}
+		return &exitError{code: code, msg: fmt.Sprintf("interrupted: %d of %d runs are in %s; run the same command again to finish the rest",
 			rep.Before+rep.Written, rep.Runs, out)}
 	}
 	return nil
@@ -274,10 +319,10 @@ func sweepPlotCommand() *cli.Command {
 			"as red crosses. --heatmap: the median (--stat) of --z over the grid of --x and --y, one\n" +
 			"method (--method); diverged runs and runs without a value (never balanced, no phase\n" +
 			"boundary) are left out, and cells without any run are grey. The heat map's data is written\n" +
-			"beside it as CSV. Formats by extension: .png, .svg, .pdf.",
+			"beside it as FILE-cells.csv. Formats by extension: .png, .svg, .pdf.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "stability", Usage: "stability map FILE.png|svg|pdf", Category: catOutput},
-			&cli.StringFlag{Name: "heatmap", Usage: "heat map FILE.png|svg|pdf (and FILE.csv with its data)", Category: catOutput},
+			&cli.StringFlag{Name: "heatmap", Usage: "heat map FILE.png|svg|pdf (and FILE-cells.csv with its data)", Category: catOutput},
 			&cli.StringFlag{Name: "x", Value: "lr", Usage: "heat map column across: " + strings.Join(sweep.Axes, ", "), Category: catOutput},
 			&cli.StringFlag{Name: "y", Value: "wd", Usage: "heat map column up: " + strings.Join(sweep.Axes, ", "), Category: catOutput},
 			&cli.StringFlag{Name: "z", Value: "imbalance_ratio", Usage: "heat map value: " + strings.Join(sweep.Values, ", "), Category: catOutput},
@@ -324,12 +369,32 @@ func runSweepPlot(ctx *cli.Context) (err error) {
 		}
 	}
 	defer guardPlot(&err)
+	// Make both figures, and check where the heat map's data go, before writing anything.
+	var stabFig, heatFig *lfplot.Figure
 	if stab != "" {
-		fig, err := lfplot.StabilityMap(pts, nil)
+		if stabFig, err = lfplot.StabilityMap(pts, nil); err != nil {
+			return err
+		}
+	}
+	var data string
+	if heat != "" {
+		log := logZ == "yes" || logZ == "auto" && spansDecades(h.Z)
+		title := axisLabels[z]
+		if m := ctx.String("method"); m != "" {
+			title = m + ": " + title
+		}
+		heatFig, err = lfplot.HeatMap(h.X, h.Y, h.Z, &lfplot.HeatMapOptions{Title: title, XLabel: axisLabels[x], YLabel: axisLabels[y],
+			ZLabel: ctx.String("stat") + " " + axisLabels[z], LogZ: log, Diverged: h.AllDiverged})
 		if err != nil {
 			return err
 		}
-		if err := fig.Save(stab); err != nil {
+		data = strings.TrimSuffix(heat, filepath.Ext(heat)) + "-cells.csv"
+		if err := safeDataPath(data, in); err != nil {
+			return err
+		}
+	}
+	if stab != "" {
+		if err := stabFig.Save(stab); err != nil {
 			return err
 		}
 		div := 0
@@ -341,20 +406,6 @@ func runSweepPlot(ctx *cli.Context) (err error) {
 		fmt.Fprintf(ctx.App.Writer, "stability map: %d discrete runs (%d diverged) → %s\n", len(pts), div, stab)
 	}
 	if heat != "" {
-		log := logZ == "yes" || logZ == "auto" && spansDecades(h.Z)
-		title := axisLabels[z]
-		if m := ctx.String("method"); m != "" {
-			title = m + ": " + title
-		}
-		zl := ctx.String("stat") + " " + axisLabels[z]
-		if log {
-			zl = "log10 " + zl
-		}
-		fig, err := lfplot.HeatMap(h.X, h.Y, h.Z, &lfplot.HeatMapOptions{Title: title, XLabel: axisLabels[x], YLabel: axisLabels[y], ZLabel: zl, LogZ: log})
-		if err != nil {
-			return err
-		}
-		data := strings.TrimSuffix(heat, filepath.Ext(heat)) + ".csv"
 		var rows [][]float64
 		for iy, yv := range h.Y {
 			for ix, xv := range h.X {
@@ -364,13 +415,37 @@ func runSweepPlot(ctx *cli.Context) (err error) {
 		if err := writeCSV(data, []string{x, y, ctx.String("stat") + "_" + z}, rows); err != nil {
 			return err
 		}
-		if err := fig.Save(heat); err != nil {
+		if err := heatFig.Save(heat); err != nil {
 			return err
 		}
 		fmt.Fprintf(ctx.App.Writer, "heat map: %d×%d cells from %d runs (%d diverged and %d without a value left out) → %s, %s\n",
 			len(h.X), len(h.Y), h.Runs, h.Diverged, h.Empty, heat, data)
 	}
 	return nil
+}
+
+// safeDataPath refuses to write the heat map's data over the result file it is made from, or
+// over any other sweep result file.
+func safeDataPath(data, in string) error {
+	if a, b := absPath(data), absPath(in); a == b {
+		return fmt.Errorf("--heatmap: its data would go to %s, the result file itself: name the heat map differently", data)
+	}
+	if f, err := os.Open(data); err == nil {
+		defer f.Close()
+		head := make([]byte, 8)
+		n, _ := f.Read(head)
+		if strings.HasPrefix(string(head[:n]), "run,runs") {
+			return fmt.Errorf("--heatmap: its data would overwrite %s, a sweep result file: name the heat map differently", data)
+		}
+	}
+	return nil
+}
+
+func absPath(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
 }
 
 // spansDecades reports whether every finite value is > 0 and the largest exceeds the

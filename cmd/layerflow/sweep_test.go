@@ -85,15 +85,19 @@ func TestSweepExample(t *testing.T) {
 		if code != 0 || !strings.Contains(stdout, "stability map: 288 discrete runs") {
 			t.Fatalf("sweep-plot %s: exit %d, %q, %q", ext, code, stdout, errs)
 		}
-		for _, f := range []string{stab, heat, filepath.Join(dir, "heat.csv")} {
+		for _, f := range []string{stab, heat, filepath.Join(dir, "heat-cells.csv")} {
 			if st, err := os.Stat(f); err != nil || st.Size() == 0 {
 				t.Errorf("%s: %v", f, err)
 			}
 		}
 	}
 	// 8 learning rates × 3 weight decays.
-	if n := len(readCSV(t, filepath.Join(dir, "heat.csv"))); n != 1+24 {
-		t.Errorf("heat.csv has %d lines, want a header and 24 cells", n)
+	if n := len(readCSV(t, filepath.Join(dir, "heat-cells.csv"))); n != 1+24 {
+		t.Errorf("heat-cells.csv has %d lines, want a header and 24 cells", n)
+	}
+	// A result file where a heat map's data would go.
+	if b, err := os.ReadFile(out); err == nil {
+		os.WriteFile(filepath.Join(dir, "res-cells.csv"), b, 0o644)
 	}
 	for _, tc := range []struct {
 		args []string
@@ -104,13 +108,17 @@ func TestSweepExample(t *testing.T) {
 		{[]string{"sweep-plot", out, "--heatmap", filepath.Join(dir, "h.png"), "--method", "gd", "--z", "speed"}, `value "speed"`},
 		{[]string{"sweep-plot", out, "--heatmap", filepath.Join(dir, "h.png")}, "choose one"},
 		{[]string{"sweep-plot", filepath.Join(dir, "none.csv"), "--stability", filepath.Join(dir, "s.png")}, "no such file"},
+		{[]string{"sweep-plot", out, "--stability", filepath.Join(dir, "s.png"), "--heatmap", filepath.Join(dir, "h.png"), "--method", "gd", "--z", "speed"}, `value "speed"`},
+		{[]string{"sweep-plot", out, "--heatmap", filepath.Join(dir, "res.png"), "--method", "gd"}, "would overwrite"},
 	} {
 		code, _, errs := runArgs(t, tc.args...)
 		if code != 2 || !strings.Contains(errs, tc.want) || strings.Count(errs, "\n") != 1 {
 			t.Errorf("%v: exit %d, %q, want exit 2 and one line with %q", tc.args, code, errs, tc.want)
 		}
-		if _, err := os.Stat(filepath.Join(dir, "h.png")); err == nil {
-			t.Errorf("%v: wrote h.png", tc.args)
+		for _, f := range []string{"h.png", "s.png"} {
+			if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
+				t.Errorf("%v: wrote %s", tc.args, f)
+			}
 		}
 	}
 }
