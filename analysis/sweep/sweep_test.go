@@ -561,3 +561,20 @@ start: [[1, 2], [1, 2], [1.0, 2.0]]
 		t.Errorf("the same sweep with the data path spelled two ways: fingerprints %s and %s", a.Fingerprint(), b.Fingerprint())
 	}
 }
+
+// A cell whose runs all diverged is told apart from a cell without runs.
+func TestHeatAllDiverged(t *testing.T) {
+	s := spec(t, "method: [gd]\nlr: [0.05, 3]\nwd: [0, 0.1]\nsteps: [200]\nstart: {points: [[2, 0.25], [1, 1.2]]}\n")
+	path := filepath.Join(t.TempDir(), "r.csv")
+	execute(t, s, path, nil)
+	h, err := HeatData(path, "lr", "wd", "loss", "gd", "median")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// λ = 3 > 2/S at every minimum (S ≥ 2 on W = 1): every run diverges.
+	for iy := range h.Y {
+		if h.AllDiverged[iy][0] || !h.AllDiverged[iy][1] || !math.IsNaN(h.Z[iy][1]) || math.IsNaN(h.Z[iy][0]) {
+			t.Errorf("μ = %v: all diverged %v, values %v", h.Y[iy], h.AllDiverged[iy], h.Z[iy])
+		}
+	}
+}
