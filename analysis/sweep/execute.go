@@ -171,7 +171,9 @@ func Execute(ctx context.Context, s *Spec, path string, o *Options) (*Report, er
 		}
 		werr = out.add(r.line)
 		if now := time.Now(); werr == nil && (len(out.buf) >= 1<<16 || now.Sub(last) > 200*time.Millisecond) {
-			werr = out.flush()
+			if werr = out.flush(); werr != nil {
+				cancel() // a full disk: stop computing rows that cannot be written
+			}
 			last = now
 			if opt.Progress != nil && werr == nil {
 				opt.Progress(rep.Before+rep.Written, rep.Runs)

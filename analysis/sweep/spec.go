@@ -422,7 +422,7 @@ func (p *parser) ints(key string, def []int, least int) []int {
 	out := make([]int, 0, len(fs))
 	for _, f := range fs {
 		if f != math.Trunc(f) || f < float64(least) || f > 1<<50 {
-			p.fail("%s: %v must be a whole number ≥ %d", key, f, least)
+			p.fail("%s: %s must be a whole number %d..2^50", key, strconv.FormatFloat(f, 'f', -1, 64), least)
 			return nil
 		}
 		out = append(out, int(f))
@@ -507,7 +507,7 @@ func (p *parser) seeds() []int {
 		out := p.ints("seeds", nil, 0)
 		for _, x := range out {
 			if x > 1<<53 {
-				p.fail("seeds: label %d is above 2^53", x)
+				p.fail("seeds: label %d is above 2^50", x)
 			}
 		}
 		return out
@@ -688,6 +688,15 @@ func (p *parser) box(key string, random bool) *Box {
 	case !random && b.Num == nil:
 		sub.fail("needs num")
 	}
+	if sub.err == nil && random && b.Count > 1 {
+		flat := true
+		for i := range max(len(b.Min), len(b.Max)) {
+			flat = flat && at(b.Min, min(i, len(b.Min)-1)) == at(b.Max, min(i, len(b.Max)-1))
+		}
+		if flat {
+			sub.fail("min = max: the %d random points would all be the same point", b.Count)
+		}
+	}
 	if sub.err == nil && !random {
 		for i, n := range b.Num {
 			lo, hi := at(b.Min, min(i, len(b.Min)-1)), at(b.Max, min(i, len(b.Max)-1))
@@ -776,6 +785,10 @@ func (s *Spec) finish() error {
 	if err := s.Start.check(s.Depth); err != nil {
 		return fmt.Errorf("start: %v", err)
 	}
+	// A listed point that the grid holds too would be run twice.
+	if g := s.Start.Grid; g != nil {
+		s.Start.Points = slices.DeleteFunc(s.Start.Points, func(p []float64) bool { return g.fits(len(p)) && g.holds(p) })
+	}
 	if discrete && len(s.LR) > 0 {
 		l, m := slices.Max(s.LR), slices.Max(s.WD)
 		if l*m >= 2 {
@@ -842,6 +855,24 @@ func (st *Starts) check(depths []int) error {
 		}
 	}
 	return nil
+}
+
+// holds reports whether the grid of b has the point p exactly (p of a depth b fits).
+func (b *Box) holds(p []float64) bool {
+	for i, v := range p {
+		n, lo, hi := at(b.Num, min(i, len(b.Num)-1)), at(b.Min, min(i, len(b.Min)-1)), at(b.Max, min(i, len(b.Max)-1))
+		if n == 1 {
+			if v != 0.5*(lo+hi) {
+				return false
+			}
+			continue
+		}
+		j := math.Round((v - lo) / (hi - lo) * float64(n-1))
+		if j < 0 || j > float64(n-1) || lo+(hi-lo)*j/float64(n-1) != v {
+			return false
+		}
+	}
+	return true
 }
 
 // fits reports whether the box gives bounds (and grid counts) for depth d: one value for

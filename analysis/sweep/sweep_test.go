@@ -303,7 +303,7 @@ func TestBadSpecs(t *testing.T) {
 		{base + "depth: [3]\n", "no starting point has 3 weights"},
 		{base + "t_end: [1]\n", "give one horizon"},
 		{strings.Replace(base, "steps: [10]", "", 1), "steps or t_end: missing"},
-		{base + "batch: [0]\n", "batch: 0 must be a whole number ≥ 1"},
+		{base + "batch: [0]\n", "batch: 0 must be a whole number 1..2^50"},
 		{base + "lr: [0.2]\n", "already defined"},
 		{strings.Replace(base, "lr: [0.1]", "lr: {from: 0.1, to: 1, num: 2.5}", 1), "num 2.5"},
 		{strings.Replace(base, "lr: [0.1]", "lr: {from: 0, to: 1, num: 3, scale: log}", 1), "log range needs from > 0"},
@@ -507,6 +507,7 @@ func TestBadSpecsMore(t *testing.T) {
 		{strings.Replace(base, "lr: [0.1]", "lr: {from: 0.1, to: 1, num: 3, scale: 7}", 1), "range scale 7"},
 		{base + "seed: 9007199254740993\n", "seed: 9007199254740993 must be a whole number"},
 		{strings.Replace(base, "{points: [[1, 2]]}", "{grid: {min: 1, max: 1, num: 5}}", 1), "same point 5 times"},
+		{strings.Replace(base, "{points: [[1, 2]]}", "{random: {min: [1, 0], max: [1, 0], count: 3}}", 1), "would all be the same point"},
 		{base + "depth: [2, 300]\nstart: {grid: {min: 0, max: 1, num: 2}}\n", "already defined"},
 		{strings.Replace(base, "{points: [[1, 2]]}", "{grid: {min: 0, max: 1, num: 2}}", 1) + "depth: [300]\n", "depth: 300 is more than 256"},
 	} {
@@ -542,6 +543,11 @@ start: [[1, 2], [1, 2], [1.0, 2.0]]
 	}
 	if !labels[5] || !labels[9] || len(labels) != 2 {
 		t.Errorf("replicate labels %v, want 5 and 9", labels)
+	}
+	// A listed point that the grid holds too is run once.
+	g := spec(t, "method: [gd]\nlr: [0.1]\nsteps: [10]\nstart: {points: [[1, 2], [0.5, 0.5]], grid: {min: [1, 0], max: [2, 2], num: [2, 3]}}\n")
+	if g.Len() != 7 {
+		t.Errorf("%d runs, want the 6 grid points and (0.5, 0.5)", g.Len())
 	}
 	dir := t.TempDir()
 	os.MkdirAll(filepath.Join(dir, "sub"), 0o755)

@@ -348,7 +348,13 @@ func runSweepPlot(ctx *cli.Context) (err error) {
 			if err := checkExt(f.flag, f.path); err != nil {
 				return err
 			}
+			if err := writableFile(f.flag, f.path); err != nil {
+				return err
+			}
 		}
+	}
+	if stab != "" && absPath(stab) == absPath(heat) {
+		return fmt.Errorf("--stability and --heatmap are both %s", stab)
 	}
 	logZ := ctx.String("log-z")
 	if logZ != "auto" && logZ != "yes" && logZ != "no" {
@@ -392,6 +398,9 @@ func runSweepPlot(ctx *cli.Context) (err error) {
 		if err := safeDataPath(data, in); err != nil {
 			return err
 		}
+		if err := writableFile("heatmap", data); err != nil {
+			return err
+		}
 	}
 	if stab != "" {
 		if err := stabFig.Save(stab); err != nil {
@@ -424,11 +433,30 @@ func runSweepPlot(ctx *cli.Context) (err error) {
 	return nil
 }
 
+// writableFile checks, before anything is written, that path can be written: its directory
+// exists and is writable, and the path is not a directory, FIFO or device.
+func writableFile(flag, path string) error {
+	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
+		return fmt.Errorf("--%s %s: not a regular file", flag, path)
+	}
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, ".layerflow-check-*")
+	if err != nil {
+		return fmt.Errorf("--%s %s: cannot write in %s: %v", flag, path, dir, unwrapPath(err))
+	}
+	f.Close()
+	os.Remove(f.Name())
+	return nil
+}
+
 // safeDataPath refuses to write the heat map's data over the result file it is made from, or
 // over any other sweep result file.
 func safeDataPath(data, in string) error {
 	if a, b := absPath(data), absPath(in); a == b {
 		return fmt.Errorf("--heatmap: its data would go to %s, the result file itself: name the heat map differently", data)
+	}
+	if st, err := os.Stat(data); err == nil && !st.Mode().IsRegular() {
+		return fmt.Errorf("--heatmap: its data would go to %s, which is not a regular file", data)
 	}
 	if f, err := os.Open(data); err == nil {
 		defer f.Close()

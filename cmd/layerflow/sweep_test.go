@@ -110,6 +110,7 @@ func TestSweepExample(t *testing.T) {
 		{[]string{"sweep-plot", filepath.Join(dir, "none.csv"), "--stability", filepath.Join(dir, "s.png")}, "no such file"},
 		{[]string{"sweep-plot", out, "--stability", filepath.Join(dir, "s.png"), "--heatmap", filepath.Join(dir, "h.png"), "--method", "gd", "--z", "speed"}, `value "speed"`},
 		{[]string{"sweep-plot", out, "--heatmap", filepath.Join(dir, "res.png"), "--method", "gd"}, "would overwrite"},
+		{[]string{"sweep-plot", out, "--stability", filepath.Join(dir, "s.png"), "--heatmap", filepath.Join(dir, "nodir", "h.png"), "--method", "gd"}, "cannot write in"},
 	} {
 		code, _, errs := runArgs(t, tc.args...)
 		if code != 2 || !strings.Contains(errs, tc.want) || strings.Count(errs, "\n") != 1 {
