@@ -256,6 +256,9 @@ func (l lineThumb) Thumbnail(c *draw.Canvas) {
 type logTicks struct{}
 
 func (logTicks) Ticks(min, max float64) []gplot.Tick {
+	if math.IsInf(min, 0) || math.IsInf(max, 0) || math.IsNaN(min) || math.IsNaN(max) {
+		return nil // e++ would never leave −Inf
+	}
 	var ticks []gplot.Tick
 	steps := []float64{1}
 	if max-min < 2 {
@@ -289,6 +292,11 @@ type niceTicks struct{}
 func (niceTicks) Ticks(min, max float64) []gplot.Tick {
 	if !(max > min) || math.IsInf(max-min, 0) {
 		return []gplot.Tick{{Value: min, Label: number(min)}}
+	}
+	if max-min < 1e-9*math.Max(math.Abs(min), math.Abs(max)) {
+		// A range too narrow for its magnitude (a run resting at w = 5·10^7): the tick
+		// index k·step would pass 2^53 and stop advancing. Mark the ends only.
+		return []gplot.Tick{{Value: min, Label: number(min)}, {Value: max, Label: number(max)}}
 	}
 	step := 1.0
 	for _, target := range []float64{5, 4, 6, 3, 7, 8, 9, 10} {

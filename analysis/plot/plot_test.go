@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"gonum.org/v1/plot/cmpimg"
 	"gonum.org/v1/plot/plotter"
@@ -452,4 +453,26 @@ func BenchmarkPortrait(b *testing.B) {
 			}
 		}
 	})
+}
+
+// Tick markers end on any range: one far from 0 and narrower than its magnitude's
+// resolution, or an infinite one.
+func TestTicksTerminate(t *testing.T) {
+	done := make(chan []int)
+	go func() {
+		n := []int{
+			len(niceTicks{}.Ticks(5e7*5e7, 5e7*5e7+2)),
+			len(niceTicks{}.Ticks(1e300, 1e300*(1+1e-15))),
+			len(logTicks{}.Ticks(math.Inf(-1), 3)),
+		}
+		done <- n
+	}()
+	select {
+	case n := <-done:
+		if n[0] != 2 || n[1] != 2 || n[2] != 0 {
+			t.Errorf("ticks %v, want 2, 2, 0", n)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a tick marker did not return")
+	}
 }

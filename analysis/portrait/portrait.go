@@ -189,7 +189,10 @@ func FitRange(p Plane, trs []*flow.Trajectory, margin float64) Range {
 		}
 	}
 	if r.XMax == r.XMin && r.YMax == r.YMin {
-		return Range{r.XMin - 1, r.XMax + 1, r.YMin - 1, r.YMax + 1}
+		// One point: a box around it, wide enough to be resolved in float64 far from 0.
+		px := math.Max(1, 1e-3*math.Abs(r.XMin))
+		py := math.Max(1, 1e-3*math.Abs(r.YMin))
+		return Range{r.XMin - px, r.XMax + px, r.YMin - py, r.YMax + py}
 	}
 	widen(&r.XMin, &r.XMax, 0.75*(r.YMax-r.YMin))
 	widen(&r.YMin, &r.YMax, 0.75*(r.XMax-r.XMin))
