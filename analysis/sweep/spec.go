@@ -571,7 +571,7 @@ func (p *parser) data(d *Data, dir string) {
 		return
 	}
 	sub := parser{m: m}
-	d.Samples = sub.int("samples", 64, 1, 1<<26)
+	d.Samples = sub.int("samples", 64, 1, 1<<22)
 	d.LabelNoise = sub.float("label_noise", 0.5, 0, true)
 	d.File = sub.str("file", "")
 	for k := range m {
@@ -736,6 +736,9 @@ func dedupe[T comparable](vs []T) []T {
 
 // finish checks the combinations, loads the dataset and lays out the run set.
 func (s *Spec) finish() error {
+	if slices.Max(s.Depth) > MaxDepth {
+		return fmt.Errorf("depth: %d is more than %d", slices.Max(s.Depth), MaxDepth)
+	}
 	uses := func(m string) bool { return slices.Contains(s.Method, m) }
 	discrete := uses("gd") || uses("noisy-gd") || uses("sgd")
 	switch {
@@ -810,9 +813,7 @@ func (s *Spec) finish() error {
 			return fmt.Errorf("steps %d with lr %v: the horizon steps·λ overflows", slices.Max(s.Steps), slices.Max(s.LR))
 		}
 	}
-	if slices.Max(s.Depth) > MaxDepth {
-		return fmt.Errorf("depth: %d is more than %d", slices.Max(s.Depth), MaxDepth)
-	}
+
 	if err := s.layout(); err != nil {
 		return err
 	}
