@@ -212,3 +212,24 @@ func TestSweepKilled(t *testing.T) {
 		t.Errorf("the stopped and restarted sweep has %d rows, the uninterrupted one %d, or they differ", len(got), len(want))
 	}
 }
+
+// The progress bar shows done/total, the percentage, the rate since the start and the time
+// left, on one line rewritten with a carriage return.
+func TestProgressBar(t *testing.T) {
+	var b strings.Builder
+	p := &progressBar{w: &b, start: time.Now().Add(-2 * time.Second)}
+	p.update(100, 1000) // 100 were done before this start
+	p.start = time.Now().Add(-2 * time.Second)
+	p.update(500, 1000) // 400 in 2 s: 200 runs/s, 500 left: 2.5 s
+	p.finish()
+	out := b.String()
+	last := out[strings.LastIndex(out, "\r")+1:]
+	for _, want := range []string{"[===============>", "500/1000", "50.0%", "runs/s", "left 0:03"} {
+		if !strings.Contains(last, want) {
+			t.Errorf("progress line %q lacks %q", last, want)
+		}
+	}
+	if !strings.HasSuffix(out, "\n") || strings.Count(out, "\r") != 2 {
+		t.Errorf("progress output %q: want two \\r-rewritten lines and a final newline", out)
+	}
+}
