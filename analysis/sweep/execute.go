@@ -137,7 +137,7 @@ func Execute(ctx context.Context, s *Spec, path string, o *Options) (*Report, er
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			w := newWorker(s)
+			w := &worker{s: s}
 			for i := range jobs {
 				if ctx.Err() != nil {
 					continue // stopped: leave the queued runs for the next start
@@ -169,8 +169,8 @@ func Execute(ctx context.Context, s *Spec, path string, o *Options) (*Report, er
 		default:
 			rep.Failed++
 		}
-		werr = out.add(r.line)
-		if now := time.Now(); werr == nil && (len(out.buf) >= 1<<16 || now.Sub(last) > 200*time.Millisecond) {
+		out.buf = append(out.buf, r.line...)
+		if now := time.Now(); len(out.buf) >= 1<<16 || now.Sub(last) > 200*time.Millisecond {
 			if werr = out.flush(); werr != nil {
 				cancel() // a full disk: stop computing rows that cannot be written
 			}
@@ -220,10 +220,6 @@ type worker struct {
 	tr   *flow.Trajectory
 	d    []float64
 	line []byte
-}
-
-func newWorker(s *Spec) *worker {
-	return &worker{s: s}
 }
 
 // outcome is what a run measured.

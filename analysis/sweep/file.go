@@ -132,11 +132,6 @@ type results struct {
 	buf []byte
 }
 
-func (o *results) add(line []byte) error {
-	o.buf = append(o.buf, line...)
-	return nil
-}
-
 // flush writes the buffered rows with one write, so that only whole rows reach the file
 // unless the write itself is cut short (which openResults repairs).
 func (o *results) flush() error {

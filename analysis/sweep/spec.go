@@ -332,16 +332,13 @@ func (p *parser) values(key string, v any) []float64 {
 			}
 			return p.rng(key, f[0], f[1], f[2], scale)
 		}
-		var out []float64
-		for _, e := range strings.Split(x, ",") {
-			f, ok := number(e)
-			if !ok {
-				p.fail("%s: %q is not a number", key, e)
-				return nil
-			}
-			out = append(out, f)
+		// "a,b,c": the same as the list [a, b, c].
+		parts := strings.Split(x, ",")
+		list := make([]any, len(parts))
+		for i, e := range parts {
+			list[i] = e
 		}
-		return out
+		return p.values(key, list)
 	default:
 		f, ok := number(v)
 		if !ok {
@@ -896,6 +893,3 @@ func (s *Spec) Fingerprint() string { return s.print }
 
 // Len returns the number of runs.
 func (s *Spec) Len() int { return s.total }
-
-// Dataset returns the dataset of the sampled methods, nil when no method samples.
-func (s *Spec) Dataset() *flow.Dataset { return s.data }
