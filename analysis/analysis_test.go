@@ -16,7 +16,7 @@ import (
 func TestLaws(t *testing.T) {
 	for _, w0 := range [][]float64{{2, 0.25}, {1.5, -0.7, 0.4}, {1.2, 0.9, 1.1, 0.8, 1.05}} {
 		for _, c := range Laws(LawSettings{W0: w0, Steps: 1000, Seeds: 10}) {
-			if !c.Pass {
+			if c.Verdict != Pass {
 				t.Errorf("%s: measured %.6g, predicted %.6g, tolerance %.3g (%s)", c.ID, c.Measured, c.Predicted, c.Tolerance, c.Experiment)
 			}
 		}
@@ -30,7 +30,7 @@ func TestAuditVerdicts(t *testing.T) {
 	for _, tc := range []struct {
 		obj  flow.Objective
 		set  AuditSettings
-		want Verdict
+		want Conservation
 	}{
 		{flow.Objective{Depth: 2}, AuditSettings{Method: "dopri5", Rtol: 1e-6}, Conserved},
 		{flow.Objective{Depth: 2}, AuditSettings{Method: "dop853", Rtol: 1e-6}, Conserved},

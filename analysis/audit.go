@@ -8,13 +8,13 @@ import (
 	"github.com/layerflow/layerflow/flow/ode"
 )
 
-// Verdict is the outcome of a check.
-type Verdict string
+// Conservation is the outcome of a conservation audit.
+type Conservation string
 
 const (
-	Conserved    Verdict = "conserved"
-	NotConserved Verdict = "not conserved"
-	Inconclusive Verdict = "inconclusive"
+	Conserved    Conservation = "conserved"
+	NotConserved Conservation = "not conserved"
+	Inconclusive Conservation = "inconclusive"
 )
 
 // AuditSettings chooses the integrator of a conservation audit.
@@ -42,7 +42,7 @@ type Audit struct {
 	Steps, TightSteps       int
 	// RoundOff is the drift that round-off alone explains after Steps steps: 20·u·√(Steps+1).
 	RoundOff float64
-	Verdict  Verdict
+	Verdict  Conservation
 }
 
 const unitRoundoff = 0x1p-52

@@ -82,6 +82,8 @@ type StochasticDecay struct {
 	Predicted float64
 	// StdErr is the standard error of the mean paired difference Measured − Predicted.
 	StdErr float64
+	// MeasuredSE is the standard error of Measured.
+	MeasuredSE float64
 	// MeanFinalRatio is the mean of D_K/D_0 over seeds and FinalRatioSE its standard error.
 	MeanFinalRatio, FinalRatioSE float64
 }
@@ -89,6 +91,12 @@ type StochasticDecay struct {
 // MeasureStochasticDecay runs the method of p from w0 with seeds seed0, seed0+1, … and
 // measures the decay of the pair (0, 1).
 func MeasureStochasticDecay(p discrete.Problem, w0 []float64, lr float64, steps, batch, seeds int, seed0 uint64) (*StochasticDecay, error) {
+	return measureStochasticDecay(nil, p, w0, lr, steps, batch, seeds, seed0)
+}
+
+// measureStochasticDecay is MeasureStochasticDecay with the steps taken by the Lab's stepper
+// and the law computed for p.
+func measureStochasticDecay(l *Lab, p discrete.Problem, w0 []float64, lr float64, steps, batch, seeds int, seed0 uint64) (*StochasticDecay, error) {
 	if seeds < 2 || steps < 1 {
 		return nil, fmt.Errorf("analysis: %d seeds and %d steps: need ≥ 2 and ≥ 1", seeds, steps)
 	}
@@ -99,9 +107,9 @@ func MeasureStochasticDecay(p discrete.Problem, w0 []float64, lr float64, steps,
 	}
 	sd := &StochasticDecay{Seeds: seeds, Steps: steps, Pair: [2]int{i, j}}
 	mu := p.Objective.WeightDecay
-	var sumM, sumP, sumDiff, sumDiff2, sumR, sumR2 float64
+	var sumM, sumM2, sumP, sumDiff, sumDiff2, sumR, sumR2 float64
 	for s := 0; s < seeds; s++ {
-		st, err := discrete.NewStepper(p, w0, &discrete.Settings{LR: lr, Steps: steps, Batch: batch, Seed: seed0 + uint64(s)})
+		st, err := l.stepper(p, w0, &discrete.Settings{LR: lr, Steps: steps, Batch: batch, Seed: seed0 + uint64(s)})
 		if err != nil {
 			return nil, err
 		}
@@ -129,6 +137,7 @@ func MeasureStochasticDecay(p discrete.Problem, w0 []float64, lr float64, steps,
 		meas := -math.Log(math.Abs(ratio)) / float64(steps)
 		pred /= float64(steps)
 		sumM += meas
+		sumM2 += meas * meas
 		sumP += pred
 		sumDiff += meas - pred
 		sumDiff2 += (meas - pred) * (meas - pred)
@@ -137,6 +146,7 @@ func MeasureStochasticDecay(p discrete.Problem, w0 []float64, lr float64, steps,
 	}
 	n := float64(seeds)
 	sd.Measured, sd.Predicted = sumM/n, sumP/n
+	sd.MeasuredSE = math.Sqrt(math.Max(sumM2/n-sd.Measured*sd.Measured, 0) / (n - 1))
 	md := sumDiff / n
 	sd.StdErr = math.Sqrt(math.Max(sumDiff2/n-md*md, 0) / (n - 1))
 	sd.MeanFinalRatio = sumR / n

@@ -79,49 +79,60 @@ func runCheck(ctx *cli.Context) error {
 	}
 	s.Seed = ctx.Uint64("seed")
 	checks := analysis.Laws(s)
-	fails := printChecks(ctx.App.Writer, checks)
-	var untested []string
-	for _, c := range checks {
-		if c.Error != "" {
-			untested = append(untested, c.ID+": "+c.Error)
-		}
-	}
+	fails, untested := printChecks(ctx.App.Writer, checks)
 	if fails > 0 {
 		msg := fmt.Sprintf("%d of %d laws failed", fails, len(checks))
 		if len(untested) > 0 {
-			msg += fmt.Sprintf(", %d could not be tested", len(untested))
+			msg += fmt.Sprintf(", %d not tested", len(untested))
 		}
 		return &exitError{code: 1, msg: msg}
 	}
 	if len(untested) > 0 {
 		// The settings made an experiment impossible: that is bad input, not a failed law.
-		return fmt.Errorf("%d of %d laws could not be tested with these settings (%s)", len(untested), len(checks), strings.Join(untested, "; "))
+		return fmt.Errorf("%d of %d laws not tested with these settings (%s)", len(untested), len(checks), strings.Join(untested, "; "))
 	}
 	return nil
 }
 
-// printChecks prints the table law, measured, predicted, tolerance, verdict and returns the
-// number of failures.
-func printChecks(w io.Writer, checks []analysis.Check) int {
+// printChecks prints the table law, measured, predicted, tolerance, relation, margin,
+// tolerance source and verdict, then each check's statement and experiment; it returns the
+// number of failures and a line for each check not tested.
+func printChecks(w io.Writer, checks []analysis.Check) (fails int, untested []string) {
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "law\tmeasured\tpredicted\ttolerance\trelation\tverdict")
-	fails := 0
+	fmt.Fprintln(tw, "law\tmeasured\tpredicted\ttolerance\trelation\tmargin\ttolerance from\tverdict")
 	for _, c := range checks {
-		v := "pass"
-		switch {
-		case c.Error != "":
-			v = "not tested"
-		case !c.Pass:
-			v = "FAIL"
+		switch c.Verdict {
+		case analysis.Fail:
 			fails++
+		case analysis.NotTested:
+			untested = append(untested, c.ID+": "+c.Reason)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, g(c.Measured), g(c.Predicted), g(c.Tolerance), c.Relation, v)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, g(c.Measured), g(c.Predicted), g(c.Tolerance), c.Relation, margin(c.Margin), c.Source, c.Verdict)
 	}
 	tw.Flush()
 	for _, c := range checks {
-		fmt.Fprintf(w, "  %-18s %s: %s\n", c.ID, c.Claim, c.Experiment)
+		line := fmt.Sprintf("  %-18s %s: %s", c.ID, c.Claim, c.Experiment)
+		if c.Verdict == analysis.NotTested {
+			line += " — not tested: " + c.Reason
+		} else if c.Basis != "" {
+			line += " [tolerance: " + c.Basis + "]"
+		}
+		fmt.Fprintln(w, line)
 	}
-	return fails
+	return fails, untested
+}
+
+// margin writes |m − p|/tol (or its analogue) with three digits.
+func margin(x float64) string {
+	switch {
+	case math.IsNaN(x):
+		return "—"
+	case math.IsInf(x, 1):
+		return "∞"
+	case x < 0:
+		return "0"
+	}
+	return strings.Replace(fmt.Sprintf("%.3g", x), "e-0", "e-", 1)
 }
 
 func g(x float64) string {

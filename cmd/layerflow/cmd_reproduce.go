@@ -25,34 +25,41 @@ func reproduceCommand() *cli.Command {
 	return withConfig(&cli.Command{
 		Name:  "reproduce",
 		Usage: "check every claim of the paper, and the laws beyond it, and write a report with figures",
-		Description: "Runs the nine claims (conservation, flatness, weight decay and its two phases, noise, GD, SGD,\n" +
-			"stability, the modified flow, the stochastic modified equation), prints a table of verdicts and\n" +
-			"writes DIR/report.md, DIR/summary.json, the figures (PNG and SVG) and the data of every figure (CSV).\n" +
-			"Exit status 1 if a claim fails.",
+		Description: "Runs the claims of the table (conservation, flatness, weight decay, the two phases, noise\n" +
+			"augmentation and its likeness to weight decay, GD, SGD against noise, stability, the modified flow,\n" +
+			"the stochastic modified equation), corrects the statistical checks together (Holm, family-wise\n" +
+			"error 0.001), prints a table of verdicts with margins, and writes DIR/report.md, DIR/summary.json,\n" +
+			"the figures (PNG and SVG) and the data of every figure (CSV). Exit status 1 if a claim fails.",
 		Flags: []cli.Flag{
 			altsrc.NewStringFlag(&cli.StringFlag{Name: "out", Value: "layerflow-report", Usage: "report `DIR`", Category: catOutput}),
 			altsrc.NewBoolFlag(&cli.BoolFlag{Name: "quick", Usage: "smaller experiments (for tests)", Category: catSteps}),
 			altsrc.NewStringFlag(&cli.StringFlag{Name: "only", Usage: "run only these claims, e.g. `3,6`", Category: catSteps}),
 			altsrc.NewUint64Flag(&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "first seed of every stochastic experiment", Category: catSteps}),
+			altsrc.NewBoolFlag(&cli.BoolFlag{Name: "figures", Value: true, Usage: "draw the figures (--figures=false writes only report.md, summary.json and the figures' data)", Category: catOutput}),
 		},
 		Action: runReproduce,
 	})
 }
 
 func parseOnly(s string) ([]int, error) {
+	n := analysis.NumClaims()
 	if strings.TrimSpace(s) == "" {
-		return []int{1, 2, 3, 4, 5, 6, 7, 8, 9}, nil
+		out := make([]int, n)
+		for i := range out {
+			out[i] = i + 1
+		}
+		return out, nil
 	}
 	seen := map[int]bool{}
 	var out []int
 	for _, p := range strings.Split(s, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(p))
-		if err != nil || n < 1 || n > 9 {
-			return nil, fmt.Errorf("--only %q: %q is not a claim number 1..9", s, strings.TrimSpace(p))
+		k, err := strconv.Atoi(strings.TrimSpace(p))
+		if err != nil || k < 1 || k > n {
+			return nil, fmt.Errorf("--only %q: %q is not a claim number 1..%d", s, strings.TrimSpace(p), n)
 		}
-		if !seen[n] {
-			seen[n] = true
-			out = append(out, n)
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, k)
 		}
 	}
 	sort.Ints(out)
@@ -82,27 +89,29 @@ func runReproduce(ctx *cli.Context) error {
 		return fmt.Errorf("--seed 0: must be ≥ 1 (seed 0 would silently become the default 1)")
 	}
 	set := analysis.ClaimSettings{Quick: ctx.Bool("quick"), Seed: ctx.Uint64("seed")}
+	draw := ctx.Bool("figures")
 	progress := isTerminal(ctx.App.ErrWriter)
 	var claims []*analysis.Claim
 	files := map[int][]string{}
 	start := time.Now()
 	for _, n := range only {
 		t0 := time.Now()
+		spec := analysis.Claims()[n-1]
 		if progress {
-			fmt.Fprintf(ctx.App.ErrWriter, "claim %d/9: %s …", n, analysis.ClaimTitles[n])
+			fmt.Fprintf(ctx.App.ErrWriter, "claim %d/%d: %s …", n, analysis.NumClaims(), spec.Title)
 		}
 		c, err := analysis.RunClaim(n, set)
 		if err != nil {
 			return err
 		}
 		for _, fig := range c.Figures {
-			names, err := writeFigure(dir, fig)
+			names, err := writeFigure(dir, fig, draw)
 			if err != nil {
 				return err
 			}
 			files[n] = append(files[n], names...)
 		}
-		if n == 3 {
+		if n == 4 && draw {
 			names, err := phasePictures(dir)
 			if err != nil {
 				return err
@@ -111,69 +120,99 @@ func runReproduce(ctx *cli.Context) error {
 		}
 		claims = append(claims, c)
 		if progress {
-			v := "holds"
-			if !c.Pass() {
-				v = "FAILS"
-			}
-			fmt.Fprintf(ctx.App.ErrWriter, " %s (%.1fs)\n", v, time.Since(t0).Seconds())
+			fmt.Fprintf(ctx.App.ErrWriter, " done (%.1fs)\n", time.Since(t0).Seconds())
 		}
 	}
+	family := analysis.CorrectClaims(claims)
 	elapsed := time.Since(start)
-	if err := writeReport(dir, claims, files, set, elapsed); err != nil {
+	if err := writeReport(dir, claims, files, set, family, elapsed); err != nil {
 		return err
 	}
-	if err := writeJSON(filepath.Join(dir, "summary.json"), reproduceSummary(ctx, claims, elapsed)); err != nil {
+	if err := writeJSON(filepath.Join(dir, "summary.json"), reproduceSummary(ctx, claims, family, elapsed)); err != nil {
 		return err
 	}
 	var checks []analysis.Check
-	failedClaims := 0
+	failed, untested := 0, 0
 	for _, c := range claims {
 		checks = append(checks, c.Checks...)
-		if !c.Pass() {
-			failedClaims++
+		switch c.Verdict() {
+		case analysis.Fail:
+			failed++
+		case analysis.NotTested:
+			untested++
 		}
 	}
 	w := ctx.App.Writer
 	printChecks(w, checks)
 	fmt.Fprintln(w)
 	for _, c := range claims {
-		v := "holds"
-		if !c.Pass() {
-			v = "FAILS"
-		}
-		fmt.Fprintf(w, "claim %d: %-76s %s\n", c.Number, c.Title, v)
+		fmt.Fprintf(w, "claim %2d: %-70s %s\n", c.Number, c.Title, claimWord(c.Verdict()))
 	}
-	fmt.Fprintf(w, "%d of %d claims hold (%.1fs); report in %s\n", len(claims)-failedClaims, len(claims), elapsed.Seconds(), filepath.Join(dir, "report.md"))
-	if failedClaims > 0 {
-		return &exitError{code: 1, msg: fmt.Sprintf("%d of %d claims failed", failedClaims, len(claims))}
+	fmt.Fprintf(w, "%d of %d claims hold, %d fail, %d not tested (%d statistical checks, Holm at family-wise α = %g; %.1fs); report in %s\n",
+		len(claims)-failed-untested, len(claims), failed, untested, family, analysis.FamilyAlpha, elapsed.Seconds(), filepath.Join(dir, "report.md"))
+	if failed > 0 {
+		return &exitError{code: 1, msg: fmt.Sprintf("%d of %d claims failed", failed, len(claims))}
+	}
+	if untested > 0 {
+		return &exitError{code: 2, msg: fmt.Sprintf("%d of %d claims not tested", untested, len(claims))}
 	}
 	return nil
 }
 
-func reproduceSummary(ctx *cli.Context, claims []*analysis.Claim, elapsed time.Duration) map[string]any {
+func claimWord(v analysis.Verdict) string {
+	switch v {
+	case analysis.Pass:
+		return "holds"
+	case analysis.Fail:
+		return "FAILS"
+	}
+	return "not tested"
+}
+
+func reproduceSummary(ctx *cli.Context, claims []*analysis.Claim, family int, elapsed time.Duration) map[string]any {
 	var cs []map[string]any
 	status := "all claims hold"
 	for _, c := range claims {
 		var checks []map[string]any
 		for _, ch := range c.Checks {
-			checks = append(checks, map[string]any{
+			m := map[string]any{
 				"id": ch.ID, "claim": ch.Claim, "experiment": ch.Experiment,
 				"measured": num(ch.Measured), "predicted": num(ch.Predicted), "tolerance": num(ch.Tolerance),
-				"relation": ch.Relation, "pass": ch.Pass,
-			})
+				"relation": ch.Relation.String(), "margin": num(ch.Margin), "verdict": verdictText(ch.Verdict),
+				"tolerance_source": ch.Source.String(), "tolerance_basis": ch.Basis,
+			}
+			if ch.Reason != "" {
+				m["reason"] = ch.Reason
+			}
+			checks = append(checks, m)
 		}
-		if !c.Pass() {
+		switch c.Verdict() {
+		case analysis.Fail:
 			status = "some claims fail"
+		case analysis.NotTested:
+			if status == "all claims hold" {
+				status = "some claims not tested"
+			}
 		}
-		cs = append(cs, map[string]any{"number": c.Number, "title": c.Title, "holds": c.Pass(), "checks": checks})
+		cs = append(cs, map[string]any{"number": c.Number, "title": c.Title, "measures": c.Measures, "control": c.Control,
+			"verdict": verdictText(c.Verdict()), "checks": checks})
 	}
-	return map[string]any{"status": status, "settings": settingsOf(ctx), "seconds": elapsed.Seconds(), "claims": cs}
+	return map[string]any{"status": status, "settings": settingsOf(ctx), "seconds": elapsed.Seconds(), "claims": cs,
+		"statistics": map[string]any{"checks": family, "family_wise_alpha": analysis.FamilyAlpha, "correction": "Holm"}}
+}
+
+func verdictText(v analysis.Verdict) string {
+	b, _ := v.MarshalText()
+	return string(b)
 }
 
 // writeFigure writes the figure as PNG and SVG and its data as CSV; it returns the file names.
-func writeFigure(dir string, fig analysis.Figure) ([]string, error) {
+func writeFigure(dir string, fig analysis.Figure, draw bool) ([]string, error) {
 	var names []string
 	for _, ext := range []string{".png", ".svg"} {
+		if !draw {
+			break
+		}
 		name := fig.Name + ext
 		if err := renderFigure(fig, filepath.Join(dir, name)); err != nil {
 			return nil, err
@@ -206,39 +245,57 @@ func writeFigure(dir string, fig analysis.Figure) ([]string, error) {
 	return append(names, name), nil
 }
 
-func writeReport(dir string, claims []*analysis.Claim, files map[int][]string, set analysis.ClaimSettings, elapsed time.Duration) error {
+func writeReport(dir string, claims []*analysis.Claim, files map[int][]string, set analysis.ClaimSettings, family int, elapsed time.Duration) error {
 	return writeAtomic(filepath.Join(dir, "report.md"), func(w io.Writer) error {
 		fmt.Fprintf(w, "# layerflow reproduce\n\n")
 		fmt.Fprintf(w, "The claims of *On regularization of gradient descent, layer imbalance and flat minima* (Ginsburg, 2020)\n")
 		fmt.Fprintf(w, "and the laws beyond it, checked numerically by layerflow %s (seed %d, quick %v, %.1f s).\n\n", version, set.Seed, set.Quick, elapsed.Seconds())
-		fmt.Fprintf(w, "| claim | check | experiment | measured | predicted | tolerance | relation | verdict |\n|---|---|---|---|---|---|---|---|\n")
+		fmt.Fprintf(w, "Each check compares a measurement m with a prediction p under a tolerance and says where the tolerance\n"+
+			"comes from: round-off, the integrator's promised accuracy, standard errors over seeds, or a heuristic\n"+
+			"threshold (a judgment call, marked so). The margin is the share of the tolerance used (|m − p|/tol, m/tol,\n"+
+			"tol/m); a check passes at margin ≤ 1. The %d statistical checks are corrected together by Holm's\n"+
+			"procedure at family-wise error %g: correct code fails any of them with probability at most %g.\n\n", family, analysis.FamilyAlpha, analysis.FamilyAlpha)
+		fmt.Fprintf(w, "| claim | verdict |\n|---|---|\n")
 		for _, c := range claims {
-			for _, ch := range c.Checks {
-				v := "pass"
-				if !ch.Pass {
-					v = "**FAIL**"
-				}
-				fmt.Fprintf(w, "| %d | %s | %s | %s | %s | %s | %s | %s |\n", c.Number, md(ch.Claim), md(ch.Experiment), g(ch.Measured), g(ch.Predicted), g(ch.Tolerance), md(ch.Relation), v)
-			}
+			fmt.Fprintf(w, "| %d. %s | %s |\n", c.Number, md(c.Title), claimWord(c.Verdict()))
 		}
 		for _, c := range claims {
-			v := "holds"
-			if !c.Pass() {
-				v = "**fails**"
+			fmt.Fprintf(w, "\n## Claim %d: %s — %s\n\n", c.Number, c.Title, claimWord(c.Verdict()))
+			fmt.Fprintf(w, "Measured: %s.\n\n", c.Measures)
+			if c.Control != "" {
+				fmt.Fprintf(w, "Control: %s.\n\n", c.Control)
 			}
-			fmt.Fprintf(w, "\n## Claim %d: %s — %s\n\n", c.Number, c.Title, v)
+			fmt.Fprintf(w, "| check | measured | predicted | tolerance | relation | margin | tolerance from | verdict |\n|---|---|---|---|---|---|---|---|\n")
+			for _, ch := range c.Checks {
+				v := ch.Verdict.String()
+				if ch.Verdict == analysis.Fail {
+					v = "**FAIL**"
+				}
+				fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", ch.ID, g(ch.Measured), g(ch.Predicted), g(ch.Tolerance), md(ch.Relation.String()), margin(ch.Margin), ch.Source, v)
+			}
+			fmt.Fprintln(w)
+			for _, ch := range c.Checks {
+				fmt.Fprintf(w, "- **%s**: %s. %s", ch.ID, md(ch.Claim), md(ch.Experiment))
+				if ch.Verdict == analysis.NotTested {
+					fmt.Fprintf(w, " Not tested: %s", md(ch.Reason))
+				} else if ch.Basis != "" {
+					fmt.Fprintf(w, " Tolerance: %s.", md(ch.Basis))
+				}
+				fmt.Fprintln(w)
+			}
+			fmt.Fprintln(w)
 			for _, f := range c.Figures {
 				fmt.Fprintf(w, "![%s](%s.png)\n\n", md(f.Title), f.Name)
 				fmt.Fprintf(w, "Figure: [PNG](%s.png), [SVG](%s.svg), data [CSV](%s.csv).\n\n", f.Name, f.Name, f.Name)
 			}
-			if c.Number == 3 {
+			if c.Number == 4 {
 				for _, f := range []struct{ name, title string }{
-					{"claim3-portrait", "Weight decay μ = 0.1: the flow and GD (λ = 0.05) on the phase plane"},
-					{"claim3-plane", "The two phases as an L in the (‖D‖, loss) plane"},
+					{"claim4-portrait", "Weight decay μ = 0.1: the flow and GD (λ = 0.05) on the phase plane"},
+					{"claim4-plane", "The two phases as an L in the (‖D‖, loss) plane"},
 				} {
 					fmt.Fprintf(w, "![%s](%s.png)\n\nFigure: [PNG](%s.png), [SVG](%s.svg).\n\n", f.title, f.name, f.name, f.name)
 				}
-				fmt.Fprintf(w, "Data: [flow](claim3-flow.csv), [GD](claim3-gd.csv).\n\n")
+				fmt.Fprintf(w, "Data: [flow](claim4-flow.csv), [GD](claim4-gd.csv).\n\n")
 			}
 		}
 		return nil
@@ -247,7 +304,7 @@ func writeReport(dir string, claims []*analysis.Claim, files map[int][]string, s
 
 func md(s string) string { return strings.ReplaceAll(s, "|", "\\|") }
 
-// phasePictures draws the weight-decay flow and GD of claim 3 on the phase plane and in the
+// phasePictures draws the weight-decay flow and GD of claim 4 on the phase plane and in the
 // (‖D‖, loss) plane, with the trajectories' data.
 func phasePictures(dir string) (names []string, err error) {
 	defer guardPlot(&err)
@@ -275,18 +332,18 @@ func phasePictures(dir string) (names []string, err error) {
 		return nil, err
 	}
 	for _, ext := range []string{".png", ".svg"} {
-		if err := pf.Save(filepath.Join(dir, "claim3-portrait"+ext)); err != nil {
+		if err := pf.Save(filepath.Join(dir, "claim4-portrait"+ext)); err != nil {
 			return nil, err
 		}
-		if err := lf.Save(filepath.Join(dir, "claim3-plane"+ext)); err != nil {
+		if err := lf.Save(filepath.Join(dir, "claim4-plane"+ext)); err != nil {
 			return nil, err
 		}
-		names = append(names, "claim3-portrait"+ext, "claim3-plane"+ext)
+		names = append(names, "claim4-portrait"+ext, "claim4-plane"+ext)
 	}
 	for _, tr := range []struct {
 		name string
 		tr   *flow.Trajectory
-	}{{"claim3-flow.csv", fl}, {"claim3-gd.csv", gd}} {
+	}{{"claim4-flow.csv", fl}, {"claim4-gd.csv", gd}} {
 		if err := writeTrajectoryCSV(filepath.Join(dir, tr.name), tr.tr, 0); err != nil {
 			return nil, err
 		}
