@@ -84,8 +84,8 @@ const stepLawTol = 64 * unitRoundoff
 // driftOf integrates ẇ = f(w) from w0 over [0, t1] with the named method and returns the
 // largest change of any D_ij over the accepted steps, relative to pairScale, and the number
 // of accepted steps.
-func driftOf(f ode.Func, w0 []float64, t1 float64, method string, rtol, atol, fixed float64) (float64, int, error) {
-	m, err := ode.NewMethod(method)
+func driftOf(l *Lab, f ode.Func, w0 []float64, t1 float64, method string, rtol, atol, fixed float64) (float64, int, error) {
+	m, err := l.method(method)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -119,25 +119,55 @@ func driftOf(f ode.Func, w0 []float64, t1 float64, method string, rtol, atol, fi
 func oracleD(w []float64, i, j int) float64 { return w[i]*w[i] - w[j]*w[j] }
 
 // conservationSlope checks that the drift of D under the flow of obj is the integrator's:
-// the log–log slope of the largest drift against rtol (atol = rtol/100) is at least 0.8.
-func conservationSlope(l *Lab, c Check, obj flow.Objective, w0 []float64, T float64, method string, rtols []float64) (Check, []float64) {
-	drifts := make([]float64, len(rtols))
+// the log–log slope of the largest drift against rtol (atol = rtol/100) is at least 0.8. It
+// also returns the accepted steps at each rtol.
+func conservationSlope(l *Lab, c Check, obj flow.Objective, w0 []float64, T float64, method string, rtols []float64) (Check, []float64, []float64) {
+	drifts, steps := make([]float64, len(rtols)), make([]float64, len(rtols))
 	for k, rt := range rtols {
-		dr, _, err := driftOf(l.flowOf(obj), w0, T, method, rt, rt/100, 0)
+		dr, n, err := driftOf(l, l.flowOf(obj), w0, T, method, rt, rt/100, 0)
 		if err != nil {
-			return notTested(c, err), nil
+			return notTested(c, err), nil, nil
 		}
-		drifts[k] = dr
+		drifts[k], steps[k] = dr, float64(n)
 	}
 	c.Experiment += fmt.Sprintf(": drifts %.2g … %.2g", drifts[0], drifts[len(drifts)-1])
 	return atLeast(c, logslope(rtols, drifts), 0.8, Heuristic,
-		"an integrator's error falls about in proportion to rtol (slope ≈ 1); a change in the dynamics does not fall (slope ≈ 0); 0.8 is the threshold between"), drifts
+		"an integrator's error falls about in proportion to rtol (slope ≈ 1); a change in the dynamics does not fall (slope ≈ 0); 0.8 is the threshold between"), drifts, steps
+}
+
+// integratorOrder checks the convergence order of the named method (the Lab's): on the
+// harmonic oscillator ẏ1 = y2, ẏ2 = −y1 from (1, 0) over [0, 10], whose solution is
+// (cos t, −sin t), the error at fixed steps h falls as h^p: p = 5 (DOPRI5), 8 (DOP853), 4
+// (Gauss–Legendre). The steps are chosen so that the errors lie between 1e-4 and 1e-11, far
+// above round-off and in the asymptotic range.
+func integratorOrder(l *Lab, c Check, method string) Check {
+	want := map[string]float64{"dopri5": 5, "dop853": 8, "gauss": 4}[method]
+	hs := map[string][]float64{"dopri5": {0.2, 0.1, 0.05}, "dop853": {0.5, 0.25, 0.125}, "gauss": {0.2, 0.1, 0.05}}[method]
+	T := 10.0
+	f := func(dy []float64, _ float64, y []float64) { dy[0], dy[1] = y[1], -y[0] }
+	errs := make([]float64, len(hs))
+	for k, h := range hs {
+		m, err := l.method(method)
+		if err != nil {
+			return notTested(c, err)
+		}
+		r, err := ode.Integrate(ode.Problem{Func: f, T1: T, Y0: []float64{1, 0}}, &ode.Settings{FixedStep: h, MaxSteps: 10_000_000}, m)
+		if err == nil {
+			err = r.Err()
+		}
+		if err != nil {
+			return notTested(c, err)
+		}
+		errs[k] = math.Hypot(r.Y[0]-math.Cos(T), r.Y[1]+math.Sin(T))
+	}
+	c.Experiment = fmt.Sprintf("%s at fixed steps h = %v on the harmonic oscillator over [0, %g]: errors %.2g, %.2g, %.2g against (cos t, −sin t); log–log slope", method, hs, T, errs[0], errs[1], errs[2])
+	return within(c, logslope(hs, errs), want, 0.3, Heuristic, "0.3: the next term of the error expansion at these steps; a method of one order less misses by 1")
 }
 
 // conservationRoundOff checks that Gauss–Legendre at fixed step 0.01 keeps every D_ij of the
 // flow of obj to round-off, 20u√(steps + 1).
 func conservationRoundOff(l *Lab, c Check, obj flow.Objective, w0 []float64, T float64) (Check, float64) {
-	dr, steps, err := driftOf(l.flowOf(obj), w0, T, "gauss", 0, 0, 0.01)
+	dr, steps, err := driftOf(l, l.flowOf(obj), w0, T, "gauss", 0, 0, 0.01)
 	if err != nil {
 		return notTested(c, err), 0
 	}
@@ -343,7 +373,7 @@ func Laws(s LawSettings) []Check {
 	ch, _ := conservationRoundOff(l, Check{ID: fmt.Sprintf("flow-gauss-d%d", d), Claim: "gradient flow conserves D_ij (Gauss–Legendre, to round-off)",
 		Experiment: exp + ", fixed step 0.01, max relative drift"}, flow.Objective{Depth: d}, w0, s.T)
 	out = append(out, ch)
-	ch, _ = conservationSlope(l, Check{ID: fmt.Sprintf("flow-dopri5-d%d", d), Claim: "gradient flow conserves D_ij (DOPRI5 drift is the integrator's: falls with rtol)",
+	ch, _, _ = conservationSlope(l, Check{ID: fmt.Sprintf("flow-dopri5-d%d", d), Claim: "gradient flow conserves D_ij (DOPRI5 drift is the integrator's: falls with rtol)",
 		Experiment: exp + fmt.Sprintf(", DOPRI5 at rtol %.0e…%.0e, log–log slope of the max drift", s.Rtol*1e4, s.Rtol*1e2)}, flow.Objective{Depth: d}, w0, s.T, "dopri5", []float64{s.Rtol * 1e4, s.Rtol * 1e3, s.Rtol * 1e2})
 	if ch.Verdict == Fail && maxAbsD(w0) == 0 {
 		// A balanced start has nothing to drift: the drift is at round-off at every tolerance.
@@ -365,8 +395,8 @@ func Laws(s LawSettings) []Check {
 		out = append(out, stepLaw(l, Check{ID: id, Claim: claim, Experiment: fmt.Sprintf("d=%d from %v, λ=%g, μ=%g, %d steps asked, max deviation relative to max w²", d, w0, s.LR, mu, s.Steps)},
 			discrete.Problem{Objective: flow.Objective{Depth: d, WeightDecay: mu}}, w0, s.LR, s.Steps))
 	}
-	noisyData, err := flow.Generate(s.Samples, 1, 0, s.Seed)
-	sgdData, err2 := flow.Generate(s.Samples, 1, s.LabelNoise, s.Seed)
+	noisyData, err := l.generate(s.Samples, 1, 0, s.Seed)
+	sgdData, err2 := l.generate(s.Samples, 1, s.LabelNoise, s.Seed)
 	if err == nil {
 		err = err2
 	}

@@ -27,6 +27,14 @@ type Lab struct {
 	Sharpness func(w []float64) float64
 	// SME integrates the stochastic modified equation of SGD (default flow.SME.EulerMaruyama).
 	SME func(s flow.SME, w0 []float64, t1, dt float64, seed uint64, every int, record func(t float64, w []float64)) error
+	// Method returns the integrator of a name (default ode.NewMethod).
+	Method func(name string) (ode.Method, error)
+	// Generate draws a normalized dataset (default flow.Generate).
+	Generate func(n int, slope, noise float64, seed uint64) (*flow.Dataset, error)
+	// PhaseEvent and Phases are the phase detectors of flows and of trajectories (default
+	// PhaseEvent and Phases).
+	PhaseEvent func(f ode.Func, d int, rtol, atol float64) ode.Event
+	Phases     func(tr *flow.Trajectory, c float64, window int) Phase
 }
 
 // Stepper is what the expectations over seeds need of a discrete method: one step at a time,
@@ -83,4 +91,32 @@ func (l *Lab) sme(s flow.SME, w0 []float64, t1, dt float64, seed uint64, every i
 		return s.EulerMaruyama(w0, t1, dt, seed, every, record)
 	}
 	return l.SME(s, w0, t1, dt, seed, every, record)
+}
+
+func (l *Lab) phaseEvent(f ode.Func, d int, rtol, atol float64) ode.Event {
+	if l == nil || l.PhaseEvent == nil {
+		return PhaseEvent(f, d, rtol, atol)
+	}
+	return l.PhaseEvent(f, d, rtol, atol)
+}
+
+func (l *Lab) phases(tr *flow.Trajectory, c float64, window int) Phase {
+	if l == nil || l.Phases == nil {
+		return Phases(tr, c, window)
+	}
+	return l.Phases(tr, c, window)
+}
+
+func (l *Lab) generate(n int, slope, noise float64, seed uint64) (*flow.Dataset, error) {
+	if l == nil || l.Generate == nil {
+		return flow.Generate(n, slope, noise, seed)
+	}
+	return l.Generate(n, slope, noise, seed)
+}
+
+func (l *Lab) method(name string) (ode.Method, error) {
+	if l == nil || l.Method == nil {
+		return ode.NewMethod(name)
+	}
+	return l.Method(name)
 }

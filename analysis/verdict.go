@@ -128,21 +128,38 @@ type Check struct {
 // Pass reports whether the check passed.
 func (c Check) Pass() bool { return c.Verdict == Pass }
 
-// decide computes the margin and the verdict.
+// decide computes the verdict from the relation and the margin, the share of the tolerance
+// used (0 when the measurement is on the safe side of a bound, +Inf past a bound of 0). A NaN
+// measurement fails.
 func (c Check) decide() Check {
 	m, p, tol := c.Measured, c.Predicted, c.Tolerance
+	var ok bool
 	switch c.Relation {
 	case Within:
+		ok = math.Abs(m-p) <= tol
 		c.Margin = ratio(math.Abs(m-p), tol)
 	case AtMost:
-		c.Margin = ratio(m, tol)
+		ok = m <= tol
+		c.Margin = ratio(math.Max(m, 0), tol)
 	case AtLeast:
-		c.Margin = ratio(tol, m)
+		ok = m >= tol
+		switch {
+		case m > 0:
+			c.Margin = ratio(math.Max(tol, 0), m)
+		case ok:
+			c.Margin = 0
+		default:
+			c.Margin = math.Inf(1)
+		}
 	case Differs:
+		ok = math.Abs(m-p) > tol
 		c.Margin = ratio(tol, math.Abs(m-p))
 	}
+	if math.IsNaN(m) {
+		ok, c.Margin = false, math.NaN()
+	}
 	c.Verdict = Fail
-	if c.Margin <= 1 {
+	if ok {
 		c.Verdict = Pass
 	}
 	return c
