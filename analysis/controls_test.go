@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"math"
+	"math/rand/v2"
 	"sort"
 	"strings"
 	"testing"
@@ -284,6 +285,33 @@ func controls() []control {
 		{"SME noise variance ×1.1", []int{10}, Lab{SME: func(s flow.SME, w0 []float64, t1, dt float64, seed uint64, every int, rec func(float64, []float64)) error {
 			s.LR *= 1.1
 			return s.EulerMaruyama(w0, t1, dt, seed, every, rec)
+		}}},
+		{"SME noise along w instead of ∇W", []int{10}, Lab{SME: func(s flow.SME, w0 []float64, t1, dt float64, seed uint64, every int, rec func(float64, []float64)) error {
+			// Euler–Maruyama of the SME with its noise along w: a wrong model of SGD's noise.
+			rng := rand.New(rand.NewPCG(seed, seed))
+			w := append([]float64(nil), w0...)
+			N, B := float64(s.Data.Len()), float64(s.Batch)
+			rec(0, w)
+			steps := int(math.Round(t1 / dt))
+			for k := 1; k <= steps; k++ {
+				W := oracleProduct(w)
+				var m, m2 float64
+				for i, x := range s.Data.X {
+					q := W*x*x - s.Data.Y[i]*x
+					m, m2 = m+q, m2+q*q
+				}
+				m /= N
+				v := math.Max(m2/N-m*m, 0) * (N - B) / (B * (N - 1))
+				dB := math.Sqrt(dt) * rng.NormFloat64()
+				g := partialsOracle(w)
+				for i := range w {
+					w[i] += -m*g[i]*dt + math.Sqrt(s.LR*v)*w[i]*dB
+				}
+				if k%every == 0 || k == steps {
+					rec(float64(k)*dt, w)
+				}
+			}
+			return nil
 		}}},
 		{"SME with SGD's fluctuation term added", []int{10}, Lab{SME: func(s flow.SME, w0 []float64, t1, dt float64, seed uint64, every int, rec func(float64, []float64)) error {
 			s.LR *= 1 + s.LR*S0/2

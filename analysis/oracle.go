@@ -150,6 +150,27 @@ func oracleSpeeds(w, dw []float64) (normal, tangential float64) {
 	return math.Sqrt(n2), math.Sqrt(math.Max(dd-n2, 0))
 }
 
+// oracleAcross returns the norm of the part of dw across ∇W at w, computed as the vector
+// dw − (dw·ĝ)ĝ (accurate to a few ulps of |dw|, where |dw|² − (dw·ĝ)² would lose half the
+// digits).
+func oracleAcross(w, dw []float64) float64 {
+	g := partialsOracle(w)
+	var gg, gd float64
+	for i := range g {
+		gg += g[i] * g[i]
+		gd += g[i] * dw[i]
+	}
+	if gg == 0 {
+		return math.Sqrt(sumSquares(dw))
+	}
+	var s float64
+	for i := range g {
+		p := dw[i] - gd/gg*g[i]
+		s += p * p
+	}
+	return math.Sqrt(s)
+}
+
 // oracleImbalance returns ‖D‖ = max w_i² − min w_i².
 func oracleImbalance(w []float64) float64 {
 	lo, hi := math.Inf(1), math.Inf(-1)

@@ -63,7 +63,7 @@ var sourceNames = [...]string{Exact: "exact", RoundOff: "round-off", Integrator:
 
 func (s Source) String() string {
 	if s <= 0 || int(s) >= len(sourceNames) {
-		return "unknown"
+		return "—"
 	}
 	return sourceNames[s]
 }
@@ -89,7 +89,7 @@ var relationNames = [...]string{Within: "|m − p| ≤ tol", AtMost: "m ≤ tol"
 
 func (r Relation) String() string {
 	if r <= 0 || int(r) >= len(relationNames) {
-		return "unknown"
+		return "—"
 	}
 	return relationNames[r]
 }

@@ -279,7 +279,7 @@ func TestReproduceQuick(t *testing.T) {
 		}
 		for _, ch := range m["checks"].([]any) {
 			ck := ch.(map[string]any)
-			if ck["verdict"] != "pass" || ck["tolerance_source"] == "unknown" || ck["margin"] == nil {
+			if ck["verdict"] != "pass" || ck["tolerance_source"] == "—" || ck["margin"] == nil {
 				t.Errorf("check %v: verdict %v, tolerance from %v, margin %v", ck["id"], ck["verdict"], ck["tolerance_source"], ck["margin"])
 			}
 		}

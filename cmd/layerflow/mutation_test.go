@@ -62,7 +62,7 @@ var mutants = []mutant{
 	{"flow/sme.go", "amp := math.Sqrt(s.LR * v)", "amp := math.Sqrt(1.1 * s.LR * v)", "wrong factor", "SME gradient-noise variance ×1.1"},
 	{"flow/sme.go", "cB = (N - B) / (B * (N - 1))", "cB = 1 / B", "wrong sampling", "SME batch variance with replacement"},
 	{"flow/sme.go", "amp*g[i]*dB", "amp*w[i]*dB", "wrong direction", "SME noise along w instead of g"},
-	{"flow/sme.go", "q := W*x*x - s.Data.Y[i]*x", "q := W*x*x - x*x", "wrong residual", "SME residuals without the labels"},
+	{"flow/sme.go", "q := W*x*x - s.Data.Y[i]*x", "q := W*x*x - x*x + 0*s.Data.Y[i]", "wrong residual", "SME residuals without the labels"},
 	// Phase detection and the law of the stochastic decay.
 	{"analysis/phase.go", "		return (vt2 - vn2) / vv\n", "		return (vt2 - 4*vn2) / vv\n", "wrong factor", "phase criterion of flows ×4"},
 	{"analysis/phase.go", "		return (vt2 - vn2) / vv\n", "		return (4*vt2 - vn2) / vv\n", "wrong factor", "phase criterion of flows ×1/4"},
