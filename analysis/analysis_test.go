@@ -9,7 +9,7 @@ import (
 	"github.com/layerflow/layerflow/flow/ode"
 )
 
-// Every law of MATH.md §3–4, at depths 2, 3 and 5: conservation (round-off with
+// Every law of package flow (Gradient flows, Discrete steps), at depths 2, 3 and 5: conservation (round-off with
 // Gauss–Legendre, drift falling with rtol with DOPRI5), decay rate 2μ, the weight-decay and
 // noise minima, the GD per-step factors to round-off, and the decay under noisy GD and SGD in
 // expectation. Each check carries its own tolerance from the integrator or the statistics.

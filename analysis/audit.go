@@ -51,7 +51,7 @@ const unitRoundoff = 0x1p-52
 // settings and at 10× tighter ones, records every D_ij at every accepted step, and decides:
 //
 //   - Conserved: both drifts are at round-off, or the drift falls by ≥ 5× with the tighter
-//     tolerance (it is the integrator's error, MATH.md §6);
+//     tolerance (it is the integrator's error, package analysis, Checked numerically);
 //   - NotConserved: the drift is above round-off and falls by less than 2×: the change is in
 //     the dynamics, not in the integrator;
 //   - Inconclusive otherwise.

@@ -307,7 +307,7 @@ func noiseMinimumCheck(l *Lab, c Check, w0 []float64, sigma, rtol float64) Check
 	return within(c, W, want, float64(r.Stats.Accepted)*rtol*want+1e3*unitRoundoff, Integrator, "accepted steps × rtol·W*, plus round-off")
 }
 
-// stepLaw checks the exact per-step factor of MATH.md §4 along a discrete run of p from w0:
+// stepLaw checks the exact per-step factor of package flow, Discrete steps along a discrete run of p from w0:
 // D_ij(k+1) = D_ij(k)·((1 − λμ)² − λ²ρ_k²P²), with ρ_k recomputed from iterate k and the data
 // (oracleRho), not taken from the stepper. A run that diverges is not tested.
 func stepLaw(l *Lab, c Check, p discrete.Problem, w0 []float64, lr float64, steps int) Check {
@@ -342,7 +342,7 @@ func stepLaw(l *Lab, c Check, p discrete.Problem, w0 []float64, lr float64, step
 	return atMost(c, worst, stepLawTol, RoundOff, "64u relative to max w²: a few roundings in the step and in D")
 }
 
-// stochasticRate checks that a noisy method shrinks D_12 at the rate of MATH.md §4 in
+// stochasticRate checks that a noisy method shrinks D_12 at the rate of package flow, Discrete steps in
 // expectation over seeds: the mean of −ln(D_K/D_0)/K against the mean of the law's rate at
 // the visited iterates (paired, so the standard error is that of the difference).
 func stochasticRate(l *Lab, c Check, p discrete.Problem, w0 []float64, lr float64, steps, batch, seeds int, seed uint64) (Check, *StochasticDecay) {
@@ -361,7 +361,7 @@ func batchName(b int) string {
 	return fmt.Sprintf("batch %d", b)
 }
 
-// Laws runs the laws of MATH.md §3–4 with the settings: the checks of `layerflow check`,
+// Laws runs the laws of package flow (Gradient flows, Discrete steps) with the settings: the checks of `layerflow check`,
 // with the statistical ones corrected together (Correct).
 func Laws(s LawSettings) []Check {
 	s.defaults()

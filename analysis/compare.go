@@ -10,7 +10,7 @@ import (
 )
 
 // Comparison holds the distance between gradient descent and two continuous models of it at
-// equal times t = k·λ: the gradient flow ẇ = −∇F and the modified flow of MATH.md §5.
+// equal times t = k·λ: the gradient flow ẇ = −∇F and the modified flow of package flow, Continuous models of the discrete methods.
 type Comparison struct {
 	LR    float64
 	Steps int
@@ -98,7 +98,7 @@ func distances(a, b *flow.Trajectory) ([]float64, float64) {
 	return d, m
 }
 
-// Stability classifies how a GD run ended with respect to the bound λ < 2/S of MATH.md §4.
+// Stability classifies how a GD run ended with respect to the bound λ < 2/S of package flow, Discrete steps.
 type Stability struct {
 	// Class is "settled" (converged to a minimum that was stable from the start), "escaped"
 	// (started at a point sharper than 2/λ and converged to a flatter minimum), "oscillating"

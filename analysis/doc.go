@@ -1,8 +1,41 @@
-// Package analysis measures what the theory of MATH.md claims about training trajectories:
+// Package analysis measures what the theory claims about training trajectories:
 // layer imbalance, loss and sharpness along a path; conservation audits that know the
 // integrator's own error; decay-rate fits; the exact per-step laws of gradient descent; the
 // boundary between the optimization and the regularization phase; and the distance between
-// discrete iterates and the continuous flows.
+// discrete iterates and the continuous flows; and the claims that `layerflow reproduce` checks.
+//
+// # Checked numerically
+//
+// A conserved quantity computed from an integrator drifts by the integrator's error. "D is
+// conserved" is supported when the drift falls with the tolerance (about in proportion to rtol)
+// and stays at round-off under Gauss–Legendre collocation, which keeps every quadratic
+// invariant exactly. "D decays at 2μ" is supported when the fitted rate matches 2μ within the
+// accuracy the integrator promises (each accepted step moves a state by at most
+// atol + rtol·|y|, carried through the least-squares fit). A discrete law is checked step by
+// step against its closed form, to round-off, with every input recomputed from the iterates
+// and the data rather than taken from the stepper. A law in expectation is checked against the
+// standard error of a mean over seeds.
+//
+// # Checks and verdicts
+//
+// A Check compares a measurement m with a prediction p by a Relation (|m − p| ≤ tol, m ≤ tol,
+// m ≥ tol, or |m − p| > tol for things that must differ) and gives a Verdict: Pass, Fail, or
+// NotTested when the experiment could not run (a diverged run, an end point the flow cannot
+// reach from the start given). Its Source says where the tolerance comes from: Exact,
+// RoundOff, Integrator, StdErr or Heuristic (a judgment call, said so). Its Margin is the
+// share of the tolerance used. The statistical checks of one run are corrected together by
+// Holm's step-down procedure (Correct) at family-wise level FamilyAlpha = 0.001, with
+// Student-t quantiles: correct code fails any of them with probability at most 0.001.
+//
+// # Claims
+//
+// The claims are a table (Claims): each has a number, a statement, what its checks measure and,
+// where the theory says an effect must be absent, a control inside the claim that must be
+// reported as such (the two phases at μ comparable to the curvature; plain GD against noise;
+// SGD against noisy GD on data fitted exactly). Every check compares the science under test —
+// a Lab of flows, steppers, sharpness, the SME, the phase detectors, the integrators and the
+// data generator — with oracles written from the mathematics; the tests feed the claims wrong
+// Labs (negative controls) and see every check fail under one of them.
 //
 // # Phases
 //
@@ -15,7 +48,7 @@
 // slides along the manifold towards the balanced region. The phase boundary t* is the start of
 // the last stretch of the run in which |v_t| ≥ |v_n| holds throughout. Plain gradient flow of
 // L, and of the expected loss under input noise, move only normally (their right-hand side
-// is a multiple of g): they have no regularization phase, as MATH.md §3 says. For flows the
+// is a multiple of g): they have no regularization phase (package flow, Gradient flows). For flows the
 // sign of |v_t|² − |v_n|² is an event of the integration (PhaseEvent), so that t* is located
 // on the dense output to the integrator's accuracy and does not move with the step grid
 // (FlowPhase). Discrete runs, and trajectories alone, use displacements between kept points

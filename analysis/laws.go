@@ -93,7 +93,7 @@ func After(tr *flow.Trajectory, k int) *flow.Trajectory {
 	return &flow.Trajectory{Label: tr.Label, Depth: tr.Depth, T: tr.T[k:], W: tr.W[k*tr.Depth:], Status: tr.Status}
 }
 
-// StepFactor returns the per-step factor of D_ij of one GD or SGD step (MATH.md §4),
+// StepFactor returns the per-step factor of D_ij of one GD or SGD step (package flow, Discrete steps),
 //
 //	D_ij ← D_ij · ((1 − λμ)² − λ² ρ² P²),   P = ∏_{k≠i,j} w_k,
 //
@@ -109,7 +109,7 @@ func StepFactor(w []float64, i, j int, lr, mu, rho float64) float64 {
 	return a*a - lr*lr*rho*rho*p*p
 }
 
-// StepLawDeviation checks the exact per-step law of MATH.md §4 along a discrete run whose
+// StepLawDeviation checks the exact per-step law of package flow, Discrete steps along a discrete run whose
 // every iterate is in tr and whose step k used rho[k]. It returns the largest deviation
 // |D_ij(k+1) − D_ij(k)·factor| over every pair and step, relative to the scale of the weights
 // (max w_i² at step k), which is what float64 round-off allows.

@@ -10,7 +10,7 @@ import (
 )
 
 // ExpectedRho2 returns E[ρ² | w, pool] for the next step of the discrete method of p at w
-// (MATH.md §4), in closed form. The batch of b samples is drawn uniformly without replacement
+// (package flow, Discrete steps), in closed form. The batch of b samples is drawn uniformly without replacement
 // from a pool of M samples (those not yet used in the epoch; all of them for a full batch),
 // and each input gets fresh noise x̃ = x + σε. With, for sample k,
 //
@@ -70,7 +70,7 @@ func ExpectedRho2(p discrete.Problem, w []float64, batch int, pool []int) (float
 }
 
 // StochasticDecay compares the measured decay of an imbalance D_ij under a stochastic method
-// (noisy GD or SGD) with the law of MATH.md §4 in expectation, over many seeds.
+// (noisy GD or SGD) with the law of package flow, Discrete steps in expectation, over many seeds.
 type StochasticDecay struct {
 	Seeds, Steps int
 	Pair         [2]int
@@ -78,7 +78,7 @@ type StochasticDecay struct {
 	Measured float64
 	// Predicted is the mean over seeds of (1/K) Σ_k −ln((1 − λμ)² − λ²P_k²·E[ρ²|past]), from
 	// the closed form of E[ρ² | w_k, pool] (ExpectedRho2) at the visited iterates: the law of
-	// MATH.md §4 in expectation, not the realized ρ.
+	// package flow, Discrete steps in expectation, not the realized ρ.
 	Predicted float64
 	// StdErr is the standard error of the mean paired difference Measured − Predicted.
 	StdErr float64

@@ -38,7 +38,7 @@ func noisyData(t *testing.T, n int, seed uint64) *flow.Dataset {
 	return d
 }
 
-// prodExcept returns ∏_{k∉{i,j}} w_k, P of MATH.md §4.
+// prodExcept returns ∏_{k∉{i,j}} w_k, P of package flow, Discrete steps.
 func prodExcept(w []float64, i, j int) float64 {
 	p := 1.0
 	for k, v := range w {
@@ -71,7 +71,7 @@ func lawTol(w, w1, g []float64, i, j int, lr, mu, rho, a2, b2 float64) float64 {
 		(3*f+(2*d+4)*(a2+b2))*old)
 }
 
-// checkLaw checks D_ij ← D_ij·((1 − λμ)² − λ²ρ²P²) (MATH.md §4) for every step of a run
+// checkLaw checks D_ij ← D_ij·((1 − λμ)² − λ²ρ²P²) (package flow, Discrete steps) for every step of a run
 // recorded at every iterate and every pair i < j, with ρ the recorded one. It returns the
 // largest ratio of |F − 1|·|D| (how much the law moved D in one step) to the tolerance, so
 // a caller can make sure the check was not vacuous.
@@ -218,7 +218,7 @@ func TestRhoMeans(t *testing.T) {
 	}
 
 	// With input noise σ, E[(W x̃ − y)·x̃] = W(x² + σ²) − x·y: the mean of ρ is ∂F/∂W = e + σ²W
-	// of the expected loss (MATH.md §3) on these data. Check the sample mean over M steps
+	// of the expected loss (package flow, Gradient flows) on these data. Check the sample mean over M steps
 	// within 5 standard errors.
 	const sigma, m = 0.4, 20000
 	want := W*(mxx+sigma*sigma) - mxy
@@ -243,7 +243,7 @@ func TestRhoMeans(t *testing.T) {
 }
 
 func TestWeightDecayConverges(t *testing.T) {
-	// d = 2: the balanced minimum w² = 1 − μ (MATH.md §3). Near it the Hessian has
+	// d = 2: the balanced minimum w² = 1 − μ (package flow, Gradient flows). Near it the Hessian has
 	// eigenvalues 2(1 − μ) and 2μ, so GD contracts at worst by 1 − 2λμ per step; it stalls
 	// where λ|∇F| falls below half an ulp of w, i.e. |δw| ≲ u|w|/(2λμ), |δ(w²)| ≲ u/(λμ)
 	// for |w| ≤ 1. A factor 8 covers the round-off of the gradient itself.
@@ -275,7 +275,7 @@ func TestWeightDecayConverges(t *testing.T) {
 }
 
 func TestGDImbalanceStopsAtManifold(t *testing.T) {
-	// Plain GD shrinks D by ∏(1 − λ²e_k²) and stops at W = 1 (MATH.md §4). Once |e| is
+	// Plain GD shrinks D by ∏(1 − λ²e_k²) and stops at W = 1 (package flow, Discrete steps). Once |e| is
 	// small the exact law allows a relative change Σ λ²e_k², and each step adds at most
 	// 8u(w_1² + w_2²) of round-off to D (see lawTol): D is constant to that.
 	for _, w0 := range [][]float64{{2, 0.3}, {0.1, 3}, {-1.5, -0.2}} {
@@ -313,7 +313,7 @@ func TestGDImbalanceStopsAtManifold(t *testing.T) {
 }
 
 func TestStability(t *testing.T) {
-	// MATH.md §4: λ = 1.05·2/16.06 is above 2/S at the minimum (4, 0.25), S = 16.0625.
+	// package flow, Discrete steps: λ = 1.05·2/16.06 is above 2/S at the minimum (4, 0.25), S = 16.0625.
 	lr := 1.05 * 2 / 16.06
 	p := Problem{Objective: flow.Objective{Depth: 2}}
 
@@ -330,9 +330,9 @@ func TestStability(t *testing.T) {
 		if s >= 2/lr {
 			t.Errorf("final sharpness %v ≥ 2/λ = %v", s, 2/lr)
 		}
-		// MATH.md quotes 14.48 to two decimals.
+		// The package documentation quotes 14.48 to two decimals.
 		if !scalar.EqualWithinAbs(s, 14.48, 0.005) {
-			t.Errorf("final sharpness %v, MATH.md §4 gives 14.48", s)
+			t.Errorf("final sharpness %v, the documented value is 14.48", s)
 		}
 		if s0 := flow.Sharpness(tr.At(0)); s0 < 16.06 {
 			t.Errorf("initial sharpness %v, want ≈ 16.07", s0)
@@ -527,7 +527,7 @@ func TestShuffleUniform(t *testing.T) {
 }
 
 func TestSGDFittedDataFreezes(t *testing.T) {
-	// MATH.md §4, "Careful": on data with y = x every batch residual vanishes at W = 1 and
+	// Package flow, Discrete steps: on data with y = x every batch residual vanishes at W = 1 and
 	// the imbalance freezes as under GD. On data that is not fitted exactly it keeps
 	// shrinking.
 	const lr = 0.1

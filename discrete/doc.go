@@ -15,7 +15,7 @@
 // ρ = W·mean(x²) − mean(x·y), with both means computed once, so a GD step costs O(d).
 //
 // Writing D_ij = w_i² − w_j² and P = ∏_{k≠i,j} w_k (P = 1 for d = 2), every such step scales
-// the imbalance exactly by one factor (MATH.md §4):
+// the imbalance exactly by one factor (package flow, Discrete steps):
 //
 //	D_ij ← D_ij · ((1 − λμ)² − λ²ρ²P²).
 //
@@ -33,7 +33,7 @@
 // from one generator, rand.New(rand.NewPCG(Seed, Seed)) of math/rand/v2, so a run is
 // reproducible bit for bit from its seed.
 //
-// Stability (MATH.md §4): GD settles at a minimum only if λ < 2/S there, S the sharpness.
+// Stability (package flow, Discrete steps): GD settles at a minimum only if λ < 2/S there, S the sharpness.
 // Started above that bound GD escapes to a flatter minimum, oscillates or diverges. Run
 // stops a run whose weights leave the bound |w_i| ≤ Settings.Bound or become non-finite
 // and reports it as Diverged, so a trajectory never holds NaN or Inf.

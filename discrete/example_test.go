@@ -9,7 +9,7 @@ import (
 )
 
 // GD with weight decay μ = 0.1 on a two-layer network ends at the balanced minimum
-// w_1² = w_2² = 1 − μ (MATH.md §3), whatever its initial imbalance.
+// w_1² = w_2² = 1 − μ (package flow, Gradient flows), whatever its initial imbalance.
 func ExampleRun() {
 	p := discrete.Problem{Objective: flow.Objective{Depth: 2, WeightDecay: 0.1}}
 	tr, res, err := discrete.Run(p, []float64{2, 0.3}, &discrete.Settings{LR: 0.1, Steps: 4000, Record: 1000})

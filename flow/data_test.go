@@ -16,7 +16,7 @@ import (
 // n·u for every n used here (n ≤ 10⁴: 1.1e-12).
 const normTol = 1e-12
 
-// checkNormalized checks mean(x²) = 1 and mean(x·y) = 1 (MATH.md §1).
+// checkNormalized checks mean(x²) = 1 and mean(x·y) = 1 (package flow, The model).
 func checkNormalized(t *testing.T, name string, d *flow.Dataset) {
 	t.Helper()
 	if len(d.X) != len(d.Y) || len(d.X) == 0 {
@@ -63,7 +63,7 @@ func TestGenerate(t *testing.T) {
 			t.Errorf("%+v: seeds 42 and 43 gave the same inputs", tc)
 		}
 		// With mean x² = mean xy = 1, c = ½(mean y² − 1) = ½ mean (y − x)² ≥ 0: the loss of
-		// the least-squares fit w = 1 (MATH.md §1).
+		// the least-squares fit w = 1 (package flow, The model).
 		var r2 float64
 		for k, x := range a.X {
 			r2 += (a.Y[k] - x) * (a.Y[k] - x)

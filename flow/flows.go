@@ -18,7 +18,7 @@ func (o Objective) Flow() ode.Func {
 }
 
 // ModifiedFlow returns the right-hand side of the modified equation of gradient descent
-// with learning rate lr (MATH.md §5),
+// with learning rate lr (package flow, Continuous models of the discrete methods),
 //
 //	ẇ = −∇(F + (λ/4)‖∇F‖²) = −(∇F + (λ/2)·∇²F·∇F),
 //

@@ -8,7 +8,7 @@ import (
 )
 
 // Objective is the training objective of a scalar deep linear network y = w_1⋯w_d·x on
-// data normalized as in MATH.md §1 (mean x² = 1, mean x·y = 1):
+// data normalized as in the package documentation, The model (mean x² = 1, mean x·y = 1):
 //
 //	L(w) = ½ e² + C                       e = W − 1, W = ∏ w_i
 //	F(w) = L(w) + ½ σ² W² + (μ/2) ‖w‖²     (expected loss under input noise σ, weight decay μ)
@@ -161,7 +161,7 @@ func (o Objective) HessVec(dst, g, w, v []float64) {
 }
 
 // Sharpness returns the largest eigenvalue of the Hessian of the data loss L at w, or NaN
-// when the Hessian overflows. On the manifold of minima it equals Σ_i g_i² (MATH.md §1).
+// when the Hessian overflows. On the manifold of minima it equals Σ_i g_i² (package flow, The model).
 func Sharpness(w []float64) float64 {
 	d := len(w)
 	if d == 2 {

@@ -110,8 +110,8 @@ func TestPanicsOnMismatch(t *testing.T) {
 }
 
 func TestValueAgainstData(t *testing.T) {
-	// On normalized data, mean_k ½(W x_k − y_k)² = ½e² + c (MATH.md §1), and input noise
-	// x → x + ε, ε ~ N(0, σ²), adds exactly E[½(Wε)²] = ½σ²W² (MATH.md §3). Both sides are
+	// On normalized data, mean_k ½(W x_k − y_k)² = ½e² + c (package flow, The model), and input noise
+	// x → x + ε, ε ~ N(0, σ²), adds exactly E[½(Wε)²] = ½σ²W² (package flow, Gradient flows). Both sides are
 	// sums of terms ≤ ½(|W||x| + |y|)², so they agree to a few u times that mean.
 	data, err := flow.Generate(200, 1.3, 0.7, 5)
 	if err != nil {
@@ -280,7 +280,7 @@ func TestSharpnessAtMinima(t *testing.T) {
 		for n, w := range points {
 			var want float64
 			for _, v := range w {
-				want += 1 / (v * v) // S = Σ g_i² = Σ 1/w_i² on the manifold (MATH.md §1)
+				want += 1 / (v * v) // S = Σ g_i² = Σ 1/w_i² on the manifold (package flow, The model)
 			}
 			got := flow.Sharpness(w)
 			if !scalar.EqualWithinRel(got, want, sharpnessTol(d)) {
@@ -290,7 +290,7 @@ func TestSharpnessAtMinima(t *testing.T) {
 				t.Errorf("d=%d: S at the balanced minimum = %v, want d", d, got)
 			}
 			if d == 2 {
-				// MATH.md §2: S = w_1² + w_2² = √(D² + 4).
+				// package flow, Imbalance and flatness: S = w_1² + w_2² = √(D² + 4).
 				D := w[0]*w[0] - w[1]*w[1]
 				if r := math.Sqrt(D*D + 4); !scalar.EqualWithinRel(got, r, sharpnessTol(d)) {
 					t.Errorf("at %v: S = %.17g, √(D² + 4) = %.17g", w, got, r)
@@ -367,7 +367,7 @@ func TestImbalance(t *testing.T) {
 }
 
 // balancedRoot returns the larger root s ∈ (0, 1) of s^{d/2−1}(1 − s^{d/2}) = μ, the balanced
-// minimum under weight decay (MATH.md §3), by bisection on [s*, 1], where the left side falls
+// minimum under weight decay (package flow, Gradient flows), by bisection on [s*, 1], where the left side falls
 // from its maximum at s*^{d/2} = (d/2 − 1)/(d − 1) to 0.
 func balancedRoot(t *testing.T, d int, mu float64) float64 {
 	t.Helper()
@@ -469,7 +469,7 @@ func TestClosedFormMinima(t *testing.T) {
 			t.Errorf("%+v at %v: gradient %.3g after a 1e-9 move is not above the tolerance %.3g", p.o, p.w, norm, worst)
 		}
 		if p.o.WeightDecay > 0 {
-			// MATH.md §3 calls these minima: the Hessian must be positive definite there.
+			// These are minima (package flow, Gradient flows): the Hessian must be positive definite there.
 			h := mat.NewSymDense(d, nil)
 			p.o.Hessian(h, p.w)
 			var es mat.EigenSym

@@ -6,7 +6,7 @@ import (
 	"math/rand/v2"
 )
 
-// SME is the stochastic modified equation of mini-batch SGD (Li, Tai & E 2017; MATH.md §5)
+// SME is the stochastic modified equation of mini-batch SGD (Li, Tai & E 2017; package flow, Continuous models of the discrete methods)
 // for a scalar deep linear network on a dataset,
 //
 //	dw = −(q̄(W)·g + μw) dt + √(λ·v_B(W)) · g dB_t,

@@ -2,7 +2,7 @@
 // gradient flows (from the data of analysis/portrait), time series of the loss, the
 // imbalance and the sharpness, measured imbalance against its closed-form law, and the
 // (|D|, loss) plane in which the two phases of regularized training show as an L
-// (MATH.md, claim 3).
+// (claim 4 of reproduce).
 //
 // Every figure function returns a *Figure, which knows the size it was laid out for;
 // Save writes a Figure or a *plot.Plot of gonum/plot to PNG, SVG, PDF, EPS or JPEG,

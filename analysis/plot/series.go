@@ -20,7 +20,7 @@ type SeriesOptions struct {
 	// regularizers are left out). The zero value is the plain loss.
 	Objective flow.Objective
 	// LearningRate λ > 0 draws the stability bound 2/λ on the sharpness panel
-	// (MATH.md §4). Zero: no line.
+	// (package flow, Discrete steps). Zero: no line.
 	LearningRate float64
 	// PhaseBoundary t* > 0 draws a vertical line at t* on every panel: the end of the
 	// optimization phase. Zero: no line.
@@ -173,7 +173,7 @@ func TimeSeries(trs []*flow.Trajectory, o *SeriesOptions) (*Figure, error) {
 type Law func(d0, t float64) float64
 
 // ExpDecay returns the law D(t) = D(0)·e^{−rate·t}: rate 2μ for the gradient flow with weight
-// decay μ (MATH.md §3), rate 0 for a conserved imbalance.
+// decay μ (package flow, Gradient flows), rate 0 for a conserved imbalance.
 func ExpDecay(rate float64) Law {
 	return func(d0, t float64) float64 { return d0 * math.Exp(-rate*t) }
 }
@@ -327,7 +327,7 @@ type PlaneOptions struct {
 
 // ImbalanceLoss draws every trajectory as a path in the plane of the imbalance
 // ‖D‖ = max_{i,j} |D_ij| (horizontal) and the loss L (vertical), a ring at its start and a
-// dot at its end. Regularized training shows the two phases of MATH.md as an L: the loss
+// dot at its end. Regularized training shows the two phases as an L: the loss
 // falls at nearly constant imbalance (optimization), then the imbalance falls at nearly
 // constant loss (regularization).
 func ImbalanceLoss(trs []*flow.Trajectory, o *PlaneOptions) (*Figure, error) {

@@ -49,7 +49,7 @@ var divergedRed = rgb(0xE31A1C) // ColorBrewer's Set1 red
 //
 //	S = 2/λ,
 //
-// as a dashed line (MATH.md §4; Cohen et al., Edge of Stability, 2021). Converged runs are
+// as a dashed line (package flow, Discrete steps; Cohen et al., Edge of Stability, 2021). Converged runs are
 // filled circles coloured by group; diverged runs are red crosses in a grey band at the top
 // of the panel, at their learning rate, whatever their sharpness (it is often not finite).
 // The sharpness axis holds the converged runs and the line over the whole λ axis, and has

@@ -21,7 +21,7 @@ type Curve struct {
 const curvePoints = 400
 
 // MinimaLevel returns W*, the product of the weights on the manifold of minima of the
-// objective without weight decay (MATH.md §1 and §3): 1 for the plain loss, 1/(1 + σ²) for
+// objective without weight decay (package flow, The model and Gradient flows): 1 for the plain loss, 1/(1 + σ²) for
 // the expected loss under input noise σ. With weight decay μ > 0 the minima of F are
 // isolated points (found by Equilibria); W* is then that of the loss without decay.
 func MinimaLevel(p Plane) float64 {
@@ -71,7 +71,7 @@ func MinimaCurves(p Plane, r Range) ([]Curve, error) {
 }
 
 // ImbalanceCurves returns the pieces inside r of the level sets D = x² − y² = level of the
-// imbalance of the plane's pair of weights (MATH.md §2; conserved by the plain gradient
+// imbalance of the plane's pair of weights (package flow, Imbalance and flatness; conserved by the plain gradient
 // flow, so the flow of L moves along them), for each level: two branches of a hyperbola, or
 // the diagonals y = ±x for D = 0. Labels read "D = 2" for depth 2 and "D13 = 2" for the
 // pair (w1, w3) of a deeper network.

@@ -20,9 +20,9 @@
 // Everything is returned as plain data with JSON tags (see Portrait), ready to be written
 // to a file; the package analysis/plot draws it.
 //
-// Sources: the dynamics and the closed forms are those of MATH.md (§1 the model and the
-// manifold of minima W = 1, §2 the imbalance, §3 the minima under weight decay
-// w² = 1 − μ and under input noise W = 1/(1 + σ²)); the construction of the portrait
+// Sources: the dynamics and the closed forms are those of package flow (The model and the
+// manifold of minima W = 1, Imbalance and flatness, Gradient flows: the minima under weight
+// decay w² = 1 − μ and under input noise W = 1/(1 + σ²)); the construction of the portrait
 // follows pplane (J. Polking) and XPPAUT (B. Ermentrout, Simulating, Analyzing, and
 // Animating Dynamical Systems, SIAM 2002, ch. 3); the classification by trace and
 // determinant is that of Strogatz, Nonlinear Dynamics and Chaos, §5.2.

@@ -18,7 +18,7 @@ func round(x float64) float64 {
 }
 
 // The gradient flow of the loss with weight decay μ = 0.3 (depth 2) has a saddle at the
-// origin and two stable nodes at ±√(1 − μ)(1, 1) (MATH.md §3).
+// origin and two stable nodes at ±√(1 − μ)(1, 1) (package flow, Gradient flows).
 func ExampleEquilibria() {
 	p := portrait.Plane{Objective: flow.Objective{Depth: 2, WeightDecay: 0.3}}
 	eqs, err := portrait.Equilibria(p, portrait.DefaultRange, nil)

@@ -27,7 +27,7 @@ func count(eqs []Equilibrium) map[Type]int {
 	return n
 }
 
-// TestEquilibriaPlain checks MATH.md §1 for d = 2: the origin is a saddle of the flow with
+// TestEquilibriaPlain checks package flow, The model for d = 2: the origin is a saddle of the flow with
 // J = [[0, 1], [1, 0]], eigenvalue +1 along w1 = w2 (unstable) and −1 along w1 = −w2
 // (stable); every other equilibrium lies on w1w2 = 1 and is degenerate.
 func TestEquilibriaPlain(t *testing.T) {
@@ -57,7 +57,7 @@ func TestEquilibriaPlain(t *testing.T) {
 		if math.Abs(e.X*e.Y-1) > 1e-12 {
 			t.Errorf("degenerate point (%g, %g): w1w2 − 1 = %g", e.X, e.Y, e.X*e.Y-1)
 		}
-		// On the manifold J = −g gᵀ: eigenvalues 0 and −S = −(w1² + w2²) (MATH.md §2).
+		// On the manifold J = −g gᵀ: eigenvalues 0 and −S = −(w1² + w2²) (package flow, Imbalance and flatness).
 		s := e.X*e.X + e.Y*e.Y
 		if math.Abs(e.Eigen[0].Re+s) > 1e-12*s || math.Abs(e.Eigen[1].Re) > 1e-12*s {
 			t.Errorf("(%g, %g): eigenvalues %g, %g; want −%g, 0", e.X, e.Y, e.Eigen[0].Re, e.Eigen[1].Re, s)
@@ -68,7 +68,7 @@ func TestEquilibriaPlain(t *testing.T) {
 	}
 }
 
-// TestEquilibriaRegularized checks MATH.md §3: with weight decay μ the minima of d = 2 are
+// TestEquilibriaRegularized checks package flow, Gradient flows: with weight decay μ the minima of d = 2 are
 // the balanced points w1 = w2 = ±√(1 − μ) (w1w2 > 0), stable nodes where H = [[1, 1−2μ],
 // [1−2μ, 1]], so J has the eigenvalues −2μ and −(2 − 2μ); the origin stays a saddle with
 // eigenvalues −μ ± 1. Under input noise σ the degenerate points lie on W = 1/(1 + σ²).
@@ -226,7 +226,7 @@ func TestField(t *testing.T) {
 
 // TestSeparatrices checks the manifolds of the origin for the plain loss (d = 2): the
 // unstable manifold runs along w1 = w2 to the balanced minima ±(1, 1) (D = 0 is conserved,
-// MATH.md §3), the stable manifold along w1 = −w2 out of the range in backward time. With
+// package flow, Gradient flows), the stable manifold along w1 = −w2 out of the range in backward time. With
 // weight decay μ the unstable branches end at the minima ±√(1 − μ)(1, 1).
 func TestSeparatrices(t *testing.T) {
 	for _, mu := range []float64{0, 0.3} {

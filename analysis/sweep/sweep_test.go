@@ -246,7 +246,7 @@ func TestMergeErrors(t *testing.T) {
 	}
 }
 
-// Rows agree with the closed forms of MATH.md: the gradient flow conserves D, weight decay
+// Rows agree with the closed forms of package flow: the gradient flow conserves D, weight decay
 // shrinks it as D(0)·exp(−2μt); GD past 2/S cannot settle at a minimum.
 func TestRowsAgreeWithTheory(t *testing.T) {
 	s := spec(t, `
@@ -388,7 +388,7 @@ func TestREADMEDocumentsKeysAndColumns(t *testing.T) {
 }
 
 // The heat map of ‖D(end)‖/‖D(0)‖ over (λ, μ) for the gradient flow is exp(−2μ·t_end) in
-// every cell (MATH.md: the flow conserves D, weight decay shrinks it at rate 2μ), and the
+// every cell (package flow: the flow conserves D, weight decay shrinks it at rate 2μ), and the
 // stability points are the discrete runs.
 func TestHeatAndStabilityData(t *testing.T) {
 	s := spec(t, `

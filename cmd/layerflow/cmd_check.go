@@ -16,7 +16,7 @@ import (
 func checkCommand() *cli.Command {
 	return withConfig(&cli.Command{
 		Name:  "check",
-		Usage: "check the laws of MATH.md §3–4 numerically and print a table; exit status 1 if a law fails",
+		Usage: "check the laws of package flow (Gradient flows, Discrete steps) numerically and print a table; exit status 1 if a law fails",
 		Description: "Conservation of the layer imbalance under gradient flow (Gauss–Legendre to round-off, DOPRI5\n" +
 			"drift falling with the tolerance), its e^{−2μt} decay under weight decay, the weight-decay and\n" +
 			"noise minima, the exact per-step factors of GD, and the decay of the imbalance under noisy GD\n" +

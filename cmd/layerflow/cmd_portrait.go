@@ -332,7 +332,7 @@ func plotRun(ctx *cli.Context, obj flow.Objective, trs []*flow.Trajectory, lr fl
 		return err
 	}
 	// Measured imbalance against its closed form, for the continuous runs: D(0)e^{−2μt}
-	// (conserved for μ = 0, also under the expected-loss noise flow; MATH.md §3).
+	// (conserved for μ = 0, also under the expected-loss noise flow; package flow, Gradient flows).
 	var cont []*flow.Trajectory
 	for _, tr := range trs {
 		if tr.Label == "flow" {

@@ -101,7 +101,7 @@ func TestRuns(t *testing.T) {
 	}
 }
 
-// The flow from (2, 0.25) ends on w1w2 = 1 with D conserved (MATH.md §3):
+// The flow from (2, 0.25) ends on w1w2 = 1 with D conserved (package flow, Gradient flows):
 // w1² = (D + √(D² + 4))/2.
 func TestFlowEndsAtPredictedMinimum(t *testing.T) {
 	dir := t.TempDir()

@@ -98,7 +98,7 @@ func Arenstorf() Case {
 
 // TwoWeight is the gradient flow of ½(w1w2 − 1)², ẇ1 = −(w1w2 − 1)w2, ẇ2 = −(w1w2 − 1)w1,
 // from w0. It conserves w1² − w2², and ends on the hyperbola w1w2 = 1 at
-// w1² = (D + √(D²+4))/2, w2² = (−D + √(D²+4))/2 (MATH.md §3).
+// w1² = (D + √(D²+4))/2, w2² = (−D + √(D²+4))/2 (package flow, Gradient flows).
 func TwoWeight(w1, w2, t1 float64) Case {
 	return Case{
 		Name: "two-weight",
