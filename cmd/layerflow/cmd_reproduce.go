@@ -247,9 +247,12 @@ func writeFigure(dir string, fig analysis.Figure, draw bool) ([]string, error) {
 
 func writeReport(dir string, claims []*analysis.Claim, files map[int][]string, set analysis.ClaimSettings, family int, elapsed time.Duration) error {
 	return writeAtomic(filepath.Join(dir, "report.md"), func(w io.Writer) error {
+		p := newProvenance()
 		fmt.Fprintf(w, "# layerflow reproduce\n\n")
+		fmt.Fprintf(w, "| | |\n|---|---|\n| date | %s |\n| version | %s |\n| commit | %s |\n| Go | %s |\n| machine | %s |\n| command | `%s` |\n| seed | %d |\n| quick | %v |\n| time | %.1f s |\n\n",
+			p.Date, p.Version, p.Commit, p.Go, md(p.Machine), md(strings.Join(p.Args, " ")), set.Seed, set.Quick, elapsed.Seconds())
 		fmt.Fprintf(w, "The claims of *On regularization of gradient descent, layer imbalance and flat minima* (Ginsburg, 2020)\n")
-		fmt.Fprintf(w, "and the laws beyond it, checked numerically by layerflow %s (seed %d, quick %v, %.1f s).\n\n", version, set.Seed, set.Quick, elapsed.Seconds())
+		fmt.Fprintf(w, "and the laws beyond it, checked numerically.\n\n")
 		fmt.Fprintf(w, "Each check compares a measurement m with a prediction p under a tolerance and says where the tolerance\n"+
 			"comes from: round-off, the integrator's promised accuracy, standard errors over seeds, or a heuristic\n"+
 			"threshold (a judgment call, marked so). The margin is the share of the tolerance used (|m − p|/tol, m/tol,\n"+

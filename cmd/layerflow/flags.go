@@ -342,7 +342,7 @@ func dataset(ctx *cli.Context, gen bool) (*flow.Dataset, error) {
 
 // settingsOf records the value of every flag of the command, for summary.json.
 func settingsOf(ctx *cli.Context) map[string]any {
-	m := map[string]any{"version": version, "command": ctx.Command.Name}
+	m := map[string]any{"version": version, "command": ctx.Command.Name, "provenance": newProvenance()}
 	for _, f := range ctx.Command.Flags {
 		name := f.Names()[0]
 		if name == "help" {
