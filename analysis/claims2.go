@@ -23,11 +23,8 @@ func alike(c *Claim, s ClaimSettings) {
 	// The data are part of the experiment: 4 samples drawn with seed 1 (few samples, so that
 	// full-batch noise is strong); the seed of the run draws the noise.
 	data, err := l.generate(4, 1, 0, 1)
-	ids := []string{"c5-alike-range", "c5-alike-S", "c5-alike-W", "c5-alike-control"}
 	fail := func(err error) {
-		for _, id := range ids {
-			c.Checks = append(c.Checks, notTested(Check{ID: id, Claim: "weight decay and noise augmentation behave alike"}, err))
-		}
+		c.untested(err, "weight decay and noise augmentation behave alike", "c5-alike-range", "c5-alike-S", "c5-alike-W", "c5-alike-control")
 	}
 	if err != nil {
 		fail(err)
@@ -95,6 +92,13 @@ func sharpnessAt(D, W float64) float64 {
 	w1 := math.Sqrt(a)
 	ev, _ := oracleEigen([]float64{w1, W / w1})
 	return ev[len(ev)-1]
+}
+
+// untested adds checks of the given ids, not tested for err.
+func (c *Claim) untested(err error, claim string, ids ...string) {
+	for _, id := range ids {
+		c.Checks = append(c.Checks, notTested(Check{ID: id, Claim: claim}, err))
+	}
 }
 
 // path is a run after its phase boundary: ln‖D‖, S and W at every point, ‖D‖ made
@@ -491,12 +495,7 @@ func claimSME(c *Claim, s ClaimSettings) {
 	lrs := []float64{0.1, 0.05, 0.025}
 	T, batch, seeds := 20.0, 8, 60 // the quick runs keep the seeds: the fit needs them
 	data, err := l.generate(64, 1, 0.5, s.Seed)
-	ids := []string{"c10-limit", "c10-order"}
-	fail := func(err error) {
-		for _, id := range ids {
-			c.Checks = append(c.Checks, notTested(Check{ID: id, Claim: "the SME of SGD"}, err))
-		}
-	}
+	fail := func(err error) { c.untested(err, "the SME of SGD", "c10-direction", "c10-limit", "c10-order") }
 	if err != nil {
 		fail(err)
 		return
