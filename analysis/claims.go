@@ -574,6 +574,6 @@ func claimGD(c *Claim, s ClaimSettings) {
 	for k, p := range ps {
 		t[k], dd[k], flat[k] = p.T, p.Imbalance[0], d0
 	}
-	c.Figures = append(c.Figures, Figure{Name: "claim6-gd", Title: fmt.Sprintf("GD (λ = %g): imbalance against the conserved value of the flow", lrs[len(lrs)-1]), XLabel: "t = kλ", YLabel: "D12", LogX: true,
+	c.Figures = append(c.Figures, Figure{Name: "claim6-gd", Title: fmt.Sprintf("GD (λ = %g): imbalance against the conserved value of the flow", lr), XLabel: "t = kλ", YLabel: "D12", LogX: true,
 		Series: []Curve{{Name: "GD", X: t[1:], Y: dd[1:], Style: "line"}, {Name: "gradient flow: D(0)", X: t[1:], Y: flat[1:], Style: "dashed"}}})
 }

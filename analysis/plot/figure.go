@@ -280,7 +280,8 @@ func (logTicks) Ticks(min, max float64) []gplot.Tick {
 func pow10Label(m, e float64) string {
 	v := m * math.Pow(10, e)
 	if e >= -3 && e <= 3 {
-		return fmt.Sprintf("%g", v)
+		// As many decimals as the exponent asks for, so that 3·10⁻¹ reads 0.3.
+		return strconv.FormatFloat(v, 'f', max(0, -int(e)), 64)
 	}
 	return fmt.Sprintf("%ge%d", m, int(e))
 }
@@ -295,8 +296,9 @@ func (niceTicks) Ticks(min, max float64) []gplot.Tick {
 	}
 	if max-min < 1e-9*math.Max(math.Abs(min), math.Abs(max)) {
 		// A range too narrow for its magnitude (a run resting at w = 5·10^7): the tick
-		// index k·step would pass 2^53 and stop advancing. Mark the ends only.
-		return []gplot.Tick{{Value: min, Label: number(min)}, {Value: max, Label: number(max)}}
+		// index k·step would pass 2^53 and stop advancing. Mark the ends only, with the digits
+		// that tell them apart.
+		return distinctLabels([]gplot.Tick{{Value: min, Label: "x"}, {Value: max, Label: "x"}}, max-min)
 	}
 	step := 1.0
 	for _, target := range []float64{5, 4, 6, 3, 7, 8, 9, 10} {
@@ -324,9 +326,67 @@ func (niceTicks) Ticks(min, max float64) []gplot.Tick {
 		}
 		t := gplot.Tick{Value: v}
 		if r := v / step; math.Abs(r-math.Round(r)) < 1e-6 {
-			t.Label = number(math.Round(r) * step)
+			t.Value = math.Round(r) * step
+			t.Label = "x"
 		}
 		ticks = append(ticks, t)
+	}
+	return distinctLabels(ticks, step)
+}
+
+// distinctLabels writes the label of every labelled tick (Label not empty) with the fewest
+// digits for which the labels are pairwise distinct and each reads back within a hundredth of
+// step of its tick's value: 0.2, not 0.200000; on a nearly constant axis 3.93750, 3.93751,
+// not 3.9375 twice. Values between 10⁻⁴ and 10⁶ are written in decimals, others as 2.5e-6.
+func distinctLabels(ticks []gplot.Tick, step float64) []gplot.Tick {
+	var big float64
+	for _, t := range ticks {
+		if t.Label != "" {
+			big = math.Max(big, math.Abs(t.Value))
+		}
+	}
+	decimals := big < 1e6 && (big >= 1e-4 || big == 0)
+	format := func(v float64, p int) string {
+		if decimals {
+			return strconv.FormatFloat(v, 'f', p, 64)
+		}
+		m, e, _ := strings.Cut(strconv.FormatFloat(v, 'e', p, 64), "e")
+		if strings.Contains(m, ".") {
+			m = strings.TrimRight(strings.TrimRight(m, "0"), ".")
+		}
+		x, _ := strconv.Atoi(e)
+		return m + "e" + strconv.Itoa(x)
+	}
+	for p := 0; p <= 17; p++ {
+		seen := map[string]bool{}
+		ok := true
+		for i, t := range ticks {
+			if t.Label == "" {
+				continue
+			}
+			s := format(t.Value, p)
+			back, _ := strconv.ParseFloat(s, 64)
+			if seen[s] || !(math.Abs(back-t.Value) <= step/100) {
+				ok = false
+				break
+			}
+			seen[s] = true
+			ticks[i].Label = s
+		}
+		if ok {
+			break
+		}
+	}
+	for i, t := range ticks {
+		if decimals && strings.Contains(t.Label, ".") {
+			t.Label = strings.TrimRight(strings.TrimRight(t.Label, "0"), ".")
+		}
+		ticks[i].Label = t.Label
+		if t.Label == "−0" || t.Label == "-0" {
+			ticks[i].Label = "0"
+		} else if t.Label != "" {
+			ticks[i].Label = strings.Replace(t.Label, "-", "−", 1)
+		}
 	}
 	return ticks
 }

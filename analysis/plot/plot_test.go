@@ -6,12 +6,14 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"gonum.org/v1/plot/cmpimg"
 	"gonum.org/v1/plot/plotter"
+	gplot "gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
@@ -363,7 +365,9 @@ func TestTicks(t *testing.T) {
 		{"small", 0.0012, 0.0031, false, []string{"0.0015", "0.002", "0.0025", "0.003"}},
 		{"decades", 1e-3, 10, true, []string{"0.001", "0.01", "0.1", "1", "10"}},
 		{"many decades", 1e-12, 1e4, true, []string{"1e-12", "1e-10", "1e-8", "1e-6", "1e-4", "0.01", "1", "100", "1e4"}},
-		{"within a decade", 0.3, 0.9, true, []string{"0.5"}},
+		{"within a decade", 0.3, 0.9, true, []string{"0.3", "0.4", "0.5", "0.6", "0.7", "0.8", "0.9"}},
+		{"a 1-2-5 decade", 0.15, 1.2, true, []string{"0.2", "0.5", "1"}},
+		{"narrow", 2.01, 2.05, true, []string{"2.01", "2.02", "2.03", "2.04", "2.05"}},
 	} {
 		var ts []tickLike
 		if tc.log {
@@ -474,5 +478,63 @@ func TestTicksTerminate(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("a tick marker did not return")
+	}
+}
+
+// The tick labeller never writes two equal labels, writes at least two, and every label reads
+// back to its tick's value within a hundredth of the tick spacing, over nearly constant, tiny,
+// huge, negative and log-spanning ranges; a log axis labels its lowest decade.
+func TestTickLabelsDistinct(t *testing.T) {
+	linear := [][2]float64{
+		{3.9375 - 1e-6, 3.9375 + 1e-6}, {3.93, 3.94}, {0.26, 0.26000001}, {1e-20, 3e-20},
+		{-3e-20, 1e-20}, {1e200, 5e200}, {5e7, 5e7 + 1e-3}, {-250, 0}, {0, 250}, {-1e-9, 1e-9},
+		{123456.7, 123456.9}, {0.1, 0.3}, {-7, -6.99999}, {1e5, 2e6},
+	}
+	logs := [][2]float64{{1e-31, 1}, {1e-16, 1e-14}, {0.3, 0.9}, {2, 3}, {1e-300, 1e300}, {7e-5, 3e4}, {1, 10}}
+	check := func(kind string, r [2]float64, ticks []gplot.Tick) {
+		seen := map[string]bool{}
+		n := 0
+		for _, tk := range ticks {
+			if tk.Label == "" {
+				continue
+			}
+			n++
+			if seen[tk.Label] {
+				t.Errorf("%s [%g, %g]: label %q twice", kind, r[0], r[1], tk.Label)
+			}
+			seen[tk.Label] = true
+			v, err := strconv.ParseFloat(strings.Replace(tk.Label, "−", "-", 1), 64)
+			if err != nil {
+				t.Errorf("%s [%g, %g]: label %q is not a number", kind, r[0], r[1], tk.Label)
+			}
+			if kind == "linear" && math.Abs(v-tk.Value) > (r[1]-r[0])/100 {
+				t.Errorf("%s [%g, %g]: label %q for a tick at %g", kind, r[0], r[1], tk.Label, tk.Value)
+			}
+			if kind == "log" && math.Abs(v-tk.Value) > 1e-6*tk.Value {
+				t.Errorf("%s [%g, %g]: label %q for a tick at %g", kind, r[0], r[1], tk.Label, tk.Value)
+			}
+		}
+		if n < 2 {
+			t.Errorf("%s [%g, %g]: %d labels", kind, r[0], r[1], n)
+		}
+	}
+	for _, r := range linear {
+		check("linear", r, niceTicks{}.Ticks(r[0], r[1]))
+	}
+	for _, r := range logs {
+		ticks := logAxisTicks{}.Ticks(r[0], r[1])
+		check("log", r, ticks)
+		lowest := math.Ceil(math.Log10(r[0]) - 1e-9)
+		if r[1]/r[0] >= 10 {
+			found := false
+			for _, tk := range ticks {
+				if tk.Label != "" && math.Abs(math.Log10(tk.Value)-lowest) < 1e-9 {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("log [%g, %g]: the lowest decade 1e%v has no label", r[0], r[1], lowest)
+			}
+		}
 	}
 }

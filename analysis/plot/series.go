@@ -610,13 +610,22 @@ func (logAxisTicks) Ticks(min, max float64) []gplot.Tick {
 		return nil
 	}
 	e0, e1 := math.Floor(math.Log10(min)), math.Ceil(math.Log10(max))
+	if math.IsInf(e0, 0) || math.IsInf(e1, 0) {
+		return nil
+	}
 	every := math.Max(1, math.Ceil((e1-e0)/8))
+	// Count the labelled decades from the first one inside the range, so that the lowest
+	// decade shown carries a label.
+	first := e0
+	if math.Pow(10, e0) < min*(1-1e-9) {
+		first = e0 + 1
+	}
 	var ticks []gplot.Tick
 	for e := e0; e <= e1; e++ {
 		v := math.Pow(10, e)
 		if v >= min*(1-1e-9) && v <= max*(1+1e-9) {
 			t := gplot.Tick{Value: v}
-			if math.Mod(e-e0, every) == 0 {
+			if math.Mod(e-first, every) == 0 {
 				t.Label = pow10Label(1, e)
 			}
 			ticks = append(ticks, t)
@@ -630,15 +639,22 @@ func (logAxisTicks) Ticks(min, max float64) []gplot.Tick {
 		}
 	}
 	if n := len(ticks); n == 0 || countLabels(ticks) < 2 {
-		// Less than a decade: label the ends and the 1-2-5 values.
-		ticks = ticks[:0]
-		for e := e0; e <= e1; e++ {
-			for _, m := range []float64{1, 2, 5} {
-				if u := m * math.Pow(10, e); u >= min*(1-1e-9) && u <= max*(1+1e-9) {
-					ticks = append(ticks, gplot.Tick{Value: u, Label: pow10Label(m, e)})
+		// About a decade or less: label the 1-2-5 values, or every m·10^e when fewer than two
+		// of those fall inside; narrower still, linear ticks.
+		for _, ms := range [][]float64{{1, 2, 5}, {1, 2, 3, 4, 5, 6, 7, 8, 9}} {
+			ticks = ticks[:0]
+			for e := e0; e <= e1; e++ {
+				for _, m := range ms {
+					if u := m * math.Pow(10, e); u >= min*(1-1e-9) && u <= max*(1+1e-9) {
+						ticks = append(ticks, gplot.Tick{Value: u, Label: pow10Label(m, e)})
+					}
 				}
 			}
+			if countLabels(ticks) >= 2 {
+				return ticks
+			}
 		}
+		return niceTicks{}.Ticks(min, max)
 	}
 	return ticks
 }

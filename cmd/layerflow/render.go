@@ -31,12 +31,13 @@ func renderFigure(fig analysis.Figure, path string) (err error) {
 	p.Title.Text = fig.Title
 	p.X.Label.Text = fig.XLabel
 	p.Y.Label.Text = fig.YLabel
-	// One significant digit: labels 1e-09 … 1e-05, not 9.999999999999999e-06.
+	// The house tickers: labels with the digits that tell ticks apart, decades labelled.
+	p.X.Tick.Marker, p.Y.Tick.Marker = lfplot.LinearTicks{}, lfplot.LinearTicks{}
 	if fig.LogX {
-		p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: 1}
+		p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, lfplot.LogTicks{}
 	}
 	if fig.LogY {
-		p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: 1}
+		p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, lfplot.LogTicks{}
 	}
 	p.Legend.Top = true
 	p.Add(plotter.NewGrid())
