@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"strings"
 
+	"gonum.org/v1/gonum/mat"
+
 	"github.com/layerflow/layerflow/discrete"
 	"github.com/layerflow/layerflow/flow"
 	"github.com/layerflow/layerflow/flow/ode"
@@ -169,6 +171,10 @@ func claimConservation(c *Claim, s ClaimSettings) {
 	}
 	for _, m := range []string{"dopri5", "dop853", "gauss"} {
 		c.Checks = append(c.Checks, integratorOrder(s.Lab, Check{ID: "c1-" + m + "-order", Claim: "the integrator converges at its order on a problem with a known solution"}, m))
+		c.Checks = append(c.Checks, denseOutput(s.Lab, Check{ID: "c1-" + m + "-dense", Claim: "the dense output is as accurate as the steps"}, m))
+		if m != "gauss" {
+			c.Checks = append(c.Checks, hairerCounts(s.Lab, Check{ID: "c1-" + m + "-hairer", Claim: "the step control is Hairer's: the same steps as his Fortran code"}, m))
+		}
 	}
 	fig := Figure{Name: "claim1-conservation", Title: "Drift of the layer imbalance under gradient flow",
 		XLabel: "rtol", YLabel: "max relative drift of D_ij", LogX: true, LogY: true}
@@ -253,6 +259,34 @@ func claimFlatness(c *Claim, s ClaimSettings) {
 			Experiment: fmt.Sprintf("%d random points of d=%d, |w_i| log-normal (mean |trace − λ_max|/‖H‖ there %.2f): max |S − λ_max|/‖H‖, λ_max from a dense eigen-decomposition of the exact Hessian", n, d, gap)},
 			worst, 64*float64(d)*unitRoundoff, RoundOff, "64·d·u of ‖H‖₂"))
 	}
+	// The model's Hessian with weight decay and input noise, and its imbalance, against the
+	// oracle's, at random points of d = 2, 3, 4.
+	var worstH, worstD float64
+	for k := 0; k < n; k++ {
+		d := 2 + k%3
+		w := make([]float64, d)
+		for i := range w {
+			w[i] = math.Exp(0.5*rng.NormFloat64()) * float64(1-2*rng.IntN(2))
+		}
+		obj := flow.Objective{Depth: d, WeightDecay: 0.1, Noise: 0.5}
+		h := mat.NewSymDense(d, nil)
+		l.hessian(obj, h, w)
+		var diff mat.Dense
+		want := oracleHessian(w, obj.WeightDecay, obj.Noise)
+		diff.Sub(h, want)
+		worstH = math.Max(worstH, mat.Norm(&diff, 2)/mat.Norm(want, 2))
+		D := make([]float64, d-1)
+		var w2 float64
+		for _, v := range w {
+			w2 = math.Max(w2, v*v)
+		}
+		worstD = math.Max(worstD, math.Abs(l.imbalance(D, w)-oracleImbalance(w))/w2)
+	}
+	c.Checks = append(c.Checks,
+		atMost(Check{ID: "c2-hessian", Claim: "the Hessian of the objective with weight decay and input noise is the exact one",
+			Experiment: fmt.Sprintf("%d random points of d = 2, 3, 4, μ = 0.1, σ = 0.5: max ‖H − H_exact‖₂/‖H_exact‖₂", n)}, worstH, 64*4*unitRoundoff, RoundOff, "64·d·u"),
+		atMost(Check{ID: "c2-imbalance", Claim: "‖D‖ = max_ij |w_i² − w_j²|",
+			Experiment: fmt.Sprintf("the same %d points: max |‖D‖ − (max w_i² − min w_i²)| / max w_i²", n)}, worstD, 4*unitRoundoff, RoundOff, "4u: a square and a difference"))
 	for _, d := range []int{3, 4} {
 		minS := math.Inf(1)
 		var worstRel float64
@@ -317,10 +351,30 @@ func claimWeightDecay(c *Claim, s ClaimSettings) {
 		c.Checks = append(c.Checks, wdMinimumCheck(l, Check{ID: fmt.Sprintf("c3-minimum-d%d", d), Claim: "weight decay: the flow ends at the balanced minimum w_i² = s, s^{d/2−1}(1 − s^{d/2}) = μ"}, d, mu, rtol))
 	}
 	obj := flow.Objective{Depth: 2, WeightDecay: mu}
-	tr, r, err := flow.Solve(l.flowOf(obj), "flow-wd", w0, T, &ode.Settings{Rtol: rtol, Atol: rtol / 100}, &ode.DOP853{})
-	if err == nil && r.Err() == nil {
-		c.Figures = append(c.Figures, Series2(tr, mu)...)
+	f := l.flowOf(obj)
+	ev := l.phaseEvent(f, 2, rtol, rtol/100)
+	tr, r, err := flow.Solve(f, "flow-wd", w0, T, &ode.Settings{Rtol: rtol, Atol: rtol / 100, Events: []ode.Event{ev}}, &ode.DOP853{})
+	if err == nil {
+		err = r.Err()
 	}
+	ch := Check{ID: "c3-regularization-rate", Claim: "the rate of ‖D‖ after the phase boundary that a run reports is 2μ",
+		Experiment: fmt.Sprintf("d=2 from %v, μ=%g, DOP853 rtol %g to t=%g: the regularization rate of the phase boundary (fitted by the phase detector over its regularization phase)", w0, mu, rtol, T)}
+	if err != nil {
+		c.Checks = append(c.Checks, notTested(ch, err))
+		return
+	}
+	ph := FlowPhase(tr, r, 0, ev, 0)
+	if !ph.Found {
+		c.Checks = append(c.Checks, atMost(ch, math.Inf(1), 0, Exact, "no phase boundary was found"))
+	} else {
+		fit, err := FitDecay(After(tr, ph.Index), 0, 1, 2*mu, FlowErrorD(tr, r.Stats.Accepted, rtol, rtol/100))
+		if err != nil {
+			c.Checks = append(c.Checks, notTested(ch, err))
+		} else {
+			c.Checks = append(c.Checks, within(ch, ph.RegRate, 2*mu, fit.Bound+64*unitRoundoff, Integrator, "the fitted rate's bound from the integrator's errors in D(t)"))
+		}
+	}
+	c.Figures = append(c.Figures, Series2(tr, mu)...)
 }
 
 // Series2 returns the loss/imbalance time series and the measured-vs-theory figure of a
@@ -350,7 +404,7 @@ func claimPhases(c *Claim, s ClaimSettings) {
 	mu, rtol := 0.1, 1e-10
 	// The quick runs keep every size: claim 4 takes a fraction of a second, and its stochastic
 	// runs need the seeds to average the noise out of the mean trajectory.
-	seeds, steps := 64, 4000
+	seeds, steps := 256, 4000
 	starts := map[int][]float64{2: {2, 0.25}, 3: {2, 0.5, 0.25}}
 	clean, err := l.generate(8, 1, 0, s.Seed)
 	noisy, err2 := l.generate(64, 1, 0.5, s.Seed)

@@ -165,6 +165,27 @@ func wrongPhases(k float64) func(*flow.Trajectory, float64, int) Phase {
 	}
 }
 
+// scaledError reports the error estimate of its method times f: a wrong step control.
+type scaledError struct {
+	ode.Method
+	f float64
+}
+
+func (m scaledError) Step(y1 []float64, t, h float64, y, f0 []float64, sc *ode.Scale) (float64, int) {
+	err, ev := m.Method.Step(y1, t, h, y, f0, sc)
+	return err * m.f, ev
+}
+
+// skewedDense writes its method's dense output times 1 + 10⁻⁶.
+type skewedDense struct{ ode.Method }
+
+func (m skewedDense) Interpolate(dst []float64, t float64) {
+	m.Method.Interpolate(dst, t)
+	for i := range dst {
+		dst[i] *= 1 + 1e-6
+	}
+}
+
 type control struct {
 	name   string
 	claims []int
@@ -191,6 +212,35 @@ func controls() []control {
 				return &ode.DOP853{}, nil
 			}
 			return &ode.DOPRI5{}, nil
+		}}},
+		{"error estimate ×0.5", []int{1}, Lab{Method: func(name string) (ode.Method, error) {
+			m, err := ode.NewMethod(name)
+			return scaledError{m, 0.5}, err
+		}}},
+		{"dense output ×(1 + 10⁻⁶)", []int{1}, Lab{Method: func(name string) (ode.Method, error) {
+			m, err := ode.NewMethod(name)
+			return skewedDense{m}, err
+		}}},
+		{"Hessian with twice the weight decay", []int{2}, Lab{Hessian: func(obj flow.Objective, dst *mat.SymDense, w []float64) {
+			obj.WeightDecay *= 2
+			obj.Hessian(dst, w)
+		}}},
+		{"‖D‖ from the end layers only", []int{2}, Lab{Imbalance: func(dst, w []float64) float64 {
+			flow.Imbalance(dst, w)
+			return math.Abs(w[0]*w[0] - w[len(w)-1]*w[len(w)-1])
+		}}},
+		{"iterate k at (k+1)·λ", []int{9}, Lab{Run: func(p discrete.Problem, w0 []float64, s *discrete.Settings) (*flow.Trajectory, *discrete.Result, error) {
+			tr, res, err := discrete.Run(p, w0, s)
+			if err == nil {
+				for k := range tr.T {
+					tr.T[k] += s.LR
+				}
+			}
+			return tr, res, err
+		}}},
+		{"modified flow without weight decay", []int{9}, Lab{Modified: func(obj flow.Objective, lr float64) ode.Func {
+			obj.WeightDecay = 0
+			return obj.ModifiedFlow(lr)
 		}}},
 		{"weight decay ×1.001", []int{3}, Lab{Flow: flowWith(func(o flow.Objective) flow.Objective { o.WeightDecay *= 1.001; return o })}},
 		{"input noise σ² ×1.01", []int{5}, Lab{Flow: flowWith(func(o flow.Objective) flow.Objective { o.Noise *= math.Sqrt(1.01); return o })}},

@@ -1,6 +1,8 @@
 package analysis
 
 import (
+	"gonum.org/v1/gonum/mat"
+
 	"github.com/layerflow/layerflow/discrete"
 	"github.com/layerflow/layerflow/flow"
 	"github.com/layerflow/layerflow/flow/ode"
@@ -27,6 +29,10 @@ type Lab struct {
 	Sharpness func(w []float64) float64
 	// SME integrates the stochastic modified equation of SGD (default flow.SME.EulerMaruyama).
 	SME func(s flow.SME, w0 []float64, t1, dt float64, seed uint64, every int, record func(t float64, w []float64)) error
+	// Hessian writes the Hessian of the objective (default obj.Hessian) and Imbalance the
+	// adjacent imbalances, returning ‖D‖ (default flow.Imbalance).
+	Hessian   func(obj flow.Objective, dst *mat.SymDense, w []float64)
+	Imbalance func(dst, w []float64) float64
 	// Method returns the integrator of a name (default ode.NewMethod).
 	Method func(name string) (ode.Method, error)
 	// Generate draws a normalized dataset (default flow.Generate).
@@ -119,4 +125,19 @@ func (l *Lab) method(name string) (ode.Method, error) {
 		return ode.NewMethod(name)
 	}
 	return l.Method(name)
+}
+
+func (l *Lab) hessian(obj flow.Objective, dst *mat.SymDense, w []float64) {
+	if l == nil || l.Hessian == nil {
+		obj.Hessian(dst, w)
+		return
+	}
+	l.Hessian(obj, dst, w)
+}
+
+func (l *Lab) imbalance(dst, w []float64) float64 {
+	if l == nil || l.Imbalance == nil {
+		return flow.Imbalance(dst, w)
+	}
+	return l.Imbalance(dst, w)
 }

@@ -206,15 +206,18 @@ func oraclePhaseIndex(tr *flow.Trajectory, window int) (int, bool) {
 }
 
 // oracleFlowTStar recomputes t* of a flow from its definition: the last sign change from
-// normal to tangential motion of the oracle's velocity −∇F, on a grid of n + 1 points of a
-// reference solution (DOP853 at rtol 1e-12 with dense output); it returns the bracketing
-// interval's ends.
-func oracleFlowTStar(obj flow.Objective, f ode.Func, w0 []float64, T float64, n int) (lo, hi float64, err error) {
-	out := make([]float64, n+1)
-	for i := range out {
-		out[i] = T * float64(i) / float64(n)
+// normal to tangential motion of the oracle's velocity −∇F, on a grid of n + 1 points in
+// [a, b] of a reference solution (DOP853 at rtol 1e-12 with dense output); it returns the
+// bracketing interval's ends. With a > 0 only the last change inside [a, b] counts.
+func oracleFlowTStar(obj flow.Objective, f ode.Func, w0 []float64, a, b float64, n int) (lo, hi float64, err error) {
+	out := make([]float64, 0, n+2)
+	if a > 0 {
+		out = append(out, 0)
 	}
-	tr, r, err := flow.Solve(f, "oracle", w0, T, &ode.Settings{Rtol: 1e-12, Atol: 1e-14, Output: out, MaxSteps: 10_000_000}, &ode.DOP853{})
+	for i := 0; i <= n; i++ {
+		out = append(out, a+(b-a)*float64(i)/float64(n))
+	}
+	tr, r, err := flow.Solve(f, "oracle", w0, b, &ode.Settings{Rtol: 1e-12, Atol: 1e-14, Output: out, MaxSteps: 10_000_000}, &ode.DOP853{})
 	if err == nil {
 		err = r.Err()
 	}
@@ -240,7 +243,10 @@ func oracleFlowTStar(obj flow.Objective, f ode.Func, w0 []float64, T float64, n 
 			continue
 		}
 		s := vt*vt - vn*vn
-		if k > 0 && prev < 0 && s >= 0 {
+		if a > 0 && k == 0 {
+			continue // t = 0, only there to start the integration
+		}
+		if k > 0 && prev < 0 && s >= 0 && tr.T[k-1] >= a {
 			lo, hi = tr.T[k-1], tr.T[k]
 		}
 		if s != 0 {
@@ -280,15 +286,21 @@ func flowPhaseRun(l *Lab, id string, obj flow.Objective, w0 []float64, T, rtol f
 	r.riseTol = 2 * gmax * float64(res.Stats.Accepted) * (rtol/100 + rtol*wmax) / (r.loss[0] - minOf(r.loss))
 	r.riseSrc, r.riseBasis = Integrator, "2·|∇L|·accepted steps·(atol + rtol·|w|), relative to the total drop"
 	const grid = 20000
-	lo, hi, err := oracleFlowTStar(obj, f, w0, T, grid)
+	lo, hi, err := oracleFlowTStar(obj, f, w0, 0, T, grid)
+	if err == nil {
+		// A second grid inside the bracket narrows it by another factor 2000.
+		lo, hi, err = oracleFlowTStar(obj, f, w0, lo, hi, 2000)
+	}
 	if err != nil {
 		return r, notTested(tc, err)
 	}
 	if !ph.Found {
 		return r, within(tc, math.NaN(), 0.5*(lo+hi), 0.5*(hi-lo), Exact, "no boundary found")
 	}
-	tc.Experiment += fmt.Sprintf(": t* by the event against the oracle's bracket [%.6g, %.6g] on a grid of %d intervals", lo, hi, grid)
-	return r, within(tc, ph.T, 0.5*(lo+hi), 0.5*(hi-lo), Integrator, "half the oracle's bracketing interval (the root lies inside it)")
+	tc.Experiment += fmt.Sprintf(": t* by the event against the oracle's bracket [%.9g, %.9g] (grids of %d, then 2000 intervals)", lo, hi, grid)
+	// The event is located to the integration's accuracy: rtol of t*, and more.
+	tol := 0.5*(hi-lo) + 1e3*rtol*ph.T
+	return r, within(tc, ph.T, 0.5*(lo+hi), tol, Integrator, "half the oracle's bracket plus 10³·rtol·t* for the integrations' errors in t*")
 }
 
 // discretePhaseRun runs a discrete method over seeds (one run if seeds is 1 and the method
@@ -362,9 +374,8 @@ func discretePhaseRun(l *Lab, id string, p discrete.Problem, w0 []float64, lr fl
 		}
 		return r, notTested(tc, fmt.Errorf("no phase boundary"))
 	}
-	spacing := mean.T[min(k+1, mean.Len()-1)] - mean.T[k]
 	tc.Experiment += ": t* against the oracle's"
-	return r, within(tc, ph.T, mean.T[k], spacing, RoundOff, "one kept interval: the two computations may round a point on the knife edge differently")
+	return r, within(tc, ph.T, mean.T[k], 0, Exact, "the same definition computed twice: the same kept point")
 }
 
 // geometric returns the indices 0, 1, … n−1 thinned so that consecutive ones grow by about

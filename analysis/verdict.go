@@ -133,6 +133,9 @@ func (c Check) Pass() bool { return c.Verdict == Pass }
 // measurement fails.
 func (c Check) decide() Check {
 	m, p, tol := c.Measured, c.Predicted, c.Tolerance
+	if c.Source == StdErr && math.IsNaN(c.StdErr) {
+		m = math.NaN()
+	}
 	var ok bool
 	switch c.Relation {
 	case Within:
@@ -242,7 +245,10 @@ func tQuantile(a float64, dof int) float64 {
 func Correct(checks []*Check) int {
 	var fam []*Check
 	for _, c := range checks {
-		if c.Source == StdErr && (c.Relation == Within || c.Relation == AtMost) && c.Verdict != NotTested {
+		// A NaN measurement or standard error has failed already (decide) and has no
+		// p-value: it stays out of the family, failed.
+		if c.Source == StdErr && (c.Relation == Within || c.Relation == AtMost) && c.Verdict != NotTested &&
+			!math.IsNaN(c.Measured) && !math.IsNaN(c.Predicted) && !math.IsNaN(c.StdErr) {
 			fam = append(fam, c)
 		}
 	}

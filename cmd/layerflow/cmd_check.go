@@ -26,9 +26,9 @@ func checkCommand() *cli.Command {
 			altsrc.NewFloat64Flag(&cli.Float64Flag{Name: "wd", Value: 0.1, Usage: "weight decay μ > 0", Category: catModel}),
 			altsrc.NewFloat64Flag(&cli.Float64Flag{Name: "noise", Value: 0.5, Usage: "input noise σ > 0", Category: catModel}),
 			altsrc.NewFloat64Flag(&cli.Float64Flag{Name: "lr", Value: 0.05, Usage: "learning rate λ of the discrete runs", Category: catSteps}),
-			altsrc.NewIntFlag(&cli.IntFlag{Name: "steps", Value: 2000, Usage: "steps of the discrete runs", Category: catSteps}),
+			altsrc.NewIntFlag(&cli.IntFlag{Name: "steps", Value: 2000, Usage: "steps of the discrete runs (≥ 100)", Category: catSteps}),
 			altsrc.NewIntFlag(&cli.IntFlag{Name: "batch", Value: 8, Usage: "SGD batch size", Category: catSteps}),
-			altsrc.NewIntFlag(&cli.IntFlag{Name: "seeds", Value: 20, Usage: "runs for the expectations over seeds", Category: catSteps}),
+			altsrc.NewIntFlag(&cli.IntFlag{Name: "seeds", Value: 20, Usage: "runs for the expectations over seeds (≥ 8: fewer cannot tell a wrong rate from noise)", Category: catSteps}),
 			altsrc.NewUint64Flag(&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "first seed", Category: catSteps}),
 			altsrc.NewFloat64Flag(&cli.Float64Flag{Name: "t-end", Value: 20, Usage: "time span of the flows", Category: catSolver}),
 			altsrc.NewFloat64Flag(&cli.Float64Flag{Name: "rtol", Value: 1e-10, Usage: "relative tolerance of the reference integrations", Category: catSolver}),
@@ -59,6 +59,9 @@ func runCheck(ctx *cli.Context) error {
 	if s.Rtol < 2.3e-15 {
 		return fmt.Errorf("--rtol %v: below 10·u = 2.3e-15, too small for step control", s.Rtol)
 	}
+	if s.Rtol > 1e-6 {
+		return fmt.Errorf("--rtol %v: the reference integrations need rtol ≤ 1e-6 (the drift audit runs at up to 10⁴ times it)", s.Rtol)
+	}
 	if s.WeightDecay >= 1 && len(w0) == 2 {
 		return fmt.Errorf("--wd %v: the balanced minimum w² = 1 − μ needs μ < 1", s.WeightDecay)
 	}
@@ -66,7 +69,7 @@ func runCheck(ctx *cli.Context) error {
 		name string
 		dst  *int
 		min  int
-	}{{"steps", &s.Steps, 1}, {"batch", &s.Batch, 1}, {"seeds", &s.Seeds, 2}} {
+	}{{"steps", &s.Steps, 100}, {"batch", &s.Batch, 1}, {"seeds", &s.Seeds, 8}} {
 		if *f.dst = ctx.Int(f.name); *f.dst < f.min {
 			return fmt.Errorf("--%s %d: must be ≥ %d", f.name, *f.dst, f.min)
 		}

@@ -146,7 +146,7 @@ func TestCompareAndCheck(t *testing.T) {
 	}
 	// A learning rate at which GD and the noisy runs diverge: those laws cannot be tested,
 	// which is bad input (exit 2), not a failed law, and never a pass.
-	if code, out, errs := runArgs(t, "check", "--lr", "3", "--steps", "200", "--seeds", "4"); code != 2 ||
+	if code, out, errs := runArgs(t, "check", "--lr", "3", "--steps", "200", "--seeds", "8"); code != 2 ||
 		!strings.Contains(errs, "not tested with these settings (gd-factor-d2: GD at λ=3 diverged at step 4 of 200") ||
 		!strings.Contains(errs, "noisy-gd: analysis: seed 1 diverged") || !strings.Contains(out, "not tested") ||
 		regexp.MustCompile(`gd-factor-d2 .* pass`).MatchString(out) {
