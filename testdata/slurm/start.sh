@@ -7,8 +7,9 @@
 #
 # Everything lives in STATE_DIR: a private munge key and socket, slurm.conf, state, spool, logs and
 # the pid of every daemon started (STATE_DIR/pids). Nothing under /etc is changed. The ports are
-# the first free ones from 16817 (SLURM_TEST_PORT sets another start). slurm-wlm and munge are
-# installed with apt-get when missing (this needs root, as do the daemons: jobs run as root).
+# the first free ones from 16817 (SLURM_TEST_PORT sets another start). Slurm (slurmctld, slurmd
+# and slurm-client, the parts of Debian's slurm-wlm needed here) and munge are installed with
+# apt-get when missing (this needs root, as do the daemons; jobs run as root).
 # Exit status: 0 when the node is idle, 3 when Slurm cannot be started here (not root, no
 # apt-get, install failed), 1 on any other failure (the daemons' logs are printed).
 set -euo pipefail
@@ -16,17 +17,17 @@ set -euo pipefail
 state=${1:?usage: start.sh STATE_DIR}
 cannot() { echo "start.sh: cannot start Slurm here: $*" >&2; exit 3; }
 
+PATH=$PATH:/usr/sbin:/sbin
 [ "$(id -u)" = 0 ] || cannot "not root (munged, slurmctld and slurmd run as root)"
 if ! command -v slurmctld >/dev/null || ! command -v slurmd >/dev/null || ! command -v sbatch >/dev/null ||
 	! command -v munged >/dev/null; then
-	command -v apt-get >/dev/null || cannot "slurm-wlm and munge are not installed and there is no apt-get"
-	echo "start.sh: installing slurm-wlm and munge with apt-get" >&2
-	# Another apt-get may hold the lock: wait for it rather than fail.
+	command -v apt-get >/dev/null || cannot "Slurm and munge are not installed and there is no apt-get"
+	echo "start.sh: installing Slurm (slurmctld, slurmd, slurm-client: the daemons and commands of slurm-wlm) and munge with apt-get" >&2
+	# Another apt-get may hold the lock: wait for it (2 minutes at most) rather than fail.
 	export DEBIAN_FRONTEND=noninteractive
-	apt-get -qq -o DPkg::Lock::Timeout=300 update >&2 || cannot "apt-get update failed"
-	apt-get -qq -y -o DPkg::Lock::Timeout=300 install slurm-wlm munge >&2 || cannot "apt-get install slurm-wlm munge failed"
+	apt-get -qq -o DPkg::Lock::Timeout=120 update >&2 || cannot "apt-get update failed"
+	apt-get -qq -y -o DPkg::Lock::Timeout=120 install slurmctld slurmd slurm-client munge >&2 || cannot "apt-get install slurmctld slurmd slurm-client munge failed"
 fi
-PATH=$PATH:/usr/sbin:/sbin
 
 mkdir -p "$state"
 state=$(cd "$state" && pwd -P)
