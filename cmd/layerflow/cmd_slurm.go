@@ -178,8 +178,8 @@ func (j *slurmJob) submit(ctx *cli.Context, sbatch string) error {
 		return err
 	}
 	w := ctx.App.Writer
-	fmt.Fprintf(w, "sweep %s: %d runs in %d shards\n", j.sweep, j.runs, j.shards)
-	fmt.Fprintf(w, "array job %s: tasks 0-%d → %s/shard-{0..%d}.csv, logs %s/logs/shard-k.log\n", array, j.shards-1, j.dir, j.shards-1, j.dir)
+	fmt.Fprintf(w, "sweep %s: %d runs in %d shard%s\n", j.sweep, j.runs, j.shards, plural(j.shards))
+	fmt.Fprintf(w, "array job %s: task k → %s/shard-k.csv (k = %s), log %s/logs/shard-k.log\n", array, j.dir, j.tasks(), j.dir)
 	fmt.Fprintf(w, "merge job %s: after every task has ended → %s, log %s/logs/merge.log\n", merge, j.out, j.dir)
 	return nil
 }
@@ -223,10 +223,10 @@ func (j *slurmJob) arrayScript() string {
 	var b strings.Builder
 	b.WriteString("#!/bin/bash\n")
 	b.WriteString(j.sbatchLines(j.name, "shard-%a.log", j.cpus))
-	fmt.Fprintf(&b, "#SBATCH --array=0-%d\n", j.shards-1)
+	fmt.Fprintf(&b, "#SBATCH --array=%s\n", j.tasks())
 	// Requeue on node failure or preemption; the task resumes its shard file.
 	b.WriteString("#SBATCH --requeue\n")
-	fmt.Fprintf(&b, "#\n# Sweep %s, %d runs in %d shards; made by\n#   %s\n", j.sweep, j.runs, j.shards, j.argv)
+	fmt.Fprintf(&b, "#\n# Sweep %s, %d runs in %d shard%s; made by\n#   %s\n", j.sweep, j.runs, j.shards, plural(j.shards), j.argv)
 	fmt.Fprintf(&b, "# Task k runs shard k/%d into shard-k.csv. Cancelled, preempted or requeued, then run\n"+
 		"# again, it finishes the runs its file does not hold, none twice.\n", j.shards)
 	b.WriteString("set -euo pipefail\n")
@@ -262,7 +262,7 @@ func (j *slurmJob) mergeScript() string {
 func (j *slurmJob) submitScript() string {
 	var b strings.Builder
 	b.WriteString("#!/bin/bash\n")
-	fmt.Fprintf(&b, "# Sweep %s (%d runs) as a Slurm job array of %d shards and a merge job; made by\n#   %s\n", j.sweep, j.runs, j.shards, j.argv)
+	fmt.Fprintf(&b, "# Sweep %s (%d runs) as a Slurm job array of %d shard%s and a merge job; made by\n#   %s\n", j.sweep, j.runs, j.shards, plural(j.shards), j.argv)
 	b.WriteString("# Edit the job scripts below if needed, then run this file with bash (or give --submit).\n")
 	b.WriteString("set -euo pipefail\n")
 	fmt.Fprintf(&b, "mkdir -p %s/logs\n", j.dir)
@@ -274,6 +274,21 @@ func (j *slurmJob) submitScript() string {
 	fmt.Fprintf(&b, "merge=$(sbatch --parsable --dependency=afterany:\"$array\" %s/merge.sbatch) || { scancel \"$array\"; exit 1; }\n", j.dir)
 	b.WriteString(`echo "array job $array, merge job ${merge%%;*}; logs in ` + j.dir + `/logs"` + "\n")
 	return b.String()
+}
+
+// tasks is the array's index range, as sbatch --array takes it.
+func (j *slurmJob) tasks() string {
+	if j.shards == 1 {
+		return "0"
+	}
+	return fmt.Sprintf("0-%d", j.shards-1)
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
 }
 
 // slurmTime reads a time limit HH:MM:SS or D-HH:MM:SS, more than zero, and returns it as
