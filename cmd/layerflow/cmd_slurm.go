@@ -200,9 +200,12 @@ func appendFile(path, text string) error {
 }
 
 // sbatchLines returns the #SBATCH lines that the array and the merge job share.
-func (j *slurmJob) sbatchLines(name, output string, cpus int) string {
+func (j *slurmJob) sbatchLines(name, output string, cpus int, extra ...string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "#SBATCH --job-name=%s\n", name)
+	for _, e := range extra {
+		fmt.Fprintf(&b, "#SBATCH %s\n", e)
+	}
 	fmt.Fprintf(&b, "#SBATCH --ntasks=1\n#SBATCH --cpus-per-task=%d\n#SBATCH --time=%s\n", cpus, j.time)
 	if j.part != "" {
 		fmt.Fprintf(&b, "#SBATCH --partition=%s\n", j.part)
@@ -222,10 +225,8 @@ func logLine(job string) string {
 func (j *slurmJob) arrayScript() string {
 	var b strings.Builder
 	b.WriteString("#!/bin/bash\n")
-	b.WriteString(j.sbatchLines(j.name, "shard-%a.log", j.cpus))
-	fmt.Fprintf(&b, "#SBATCH --array=%s\n", j.tasks())
-	// Requeue on node failure or preemption; the task resumes its shard file.
-	b.WriteString("#SBATCH --requeue\n")
+	// Requeued on node failure or preemption, a task resumes its shard file.
+	b.WriteString(j.sbatchLines(j.name, "shard-%a.log", j.cpus, "--array="+j.tasks(), "--requeue"))
 	fmt.Fprintf(&b, "#\n# Sweep %s, %d runs in %d shard%s; made by\n#   %s\n", j.sweep, j.runs, j.shards, plural(j.shards), j.argv)
 	fmt.Fprintf(&b, "# Task k runs shard k/%d into shard-k.csv. Cancelled, preempted or requeued, then run\n"+
 		"# again, it finishes the runs its file does not hold, none twice.\n", j.shards)

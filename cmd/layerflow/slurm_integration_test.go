@@ -210,6 +210,8 @@ func TestSlurmCluster(t *testing.T) {
 	}
 	if m := logOf("merge.log"); !strings.Contains(m, fmt.Sprintf("%d of 6000 runs of sweep", perShard-killedAt)) || !strings.Contains(m, "missing") {
 		t.Errorf("merge.log does not name the %d missing runs:\n%s", perShard-killedAt, m)
+	} else {
+		t.Logf("merge.log: %s", m[strings.LastIndex(strings.TrimSuffix(m, "\n"), "\n")+1:])
 	}
 	if _, err := os.Stat(filepath.Join(dir, "all.csv")); err == nil {
 		t.Errorf("the failed merge wrote all.csv")
