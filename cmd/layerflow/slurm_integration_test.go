@@ -161,8 +161,13 @@ func TestSlurmCluster(t *testing.T) {
 		return string(b)
 	}
 	diag := func() {
-		q, _ := c.run("squeue", "-a", "-t", "all", "-o", "%i %T %r %M")
-		t.Logf("squeue:\n%s", q)
+		// The test's context may be done: squeue gets 10 s of its own.
+		qctx, qcancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer qcancel()
+		sq := exec.CommandContext(qctx, "squeue", "-a", "-t", "all", "-o", "%i %T %r %M")
+		sq.Env = c.env
+		q, err := sq.CombinedOutput()
+		t.Logf("squeue (%v):\n%s", err, q)
 		logs, _ := filepath.Glob(filepath.Join(dir, "logs", "*.log"))
 		for _, l := range logs {
 			b, _ := os.ReadFile(l)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Stops the daemons that testdata/slurm/start.sh STATE_DIR started (their pids are in
-# STATE_DIR/pids): slurmd and slurmctld, then munged, each waited for (SIGKILL after 10 s).
+# STATE_DIR/pids): cancels the cluster's jobs, stops slurmd and slurmctld, then munged, each
+# waited for (SIGKILL after 10 s).
 # A pid is signalled only while it still belongs to the daemon of that name.
 set -uo pipefail
 state=${1:?usage: stop.sh STATE_DIR}
@@ -31,6 +32,19 @@ stop() {
 		kill -KILL "${p#* }"
 	done
 }
+# Jobs still there (a test that failed halfway) are cancelled first: their processes would
+# outlive slurmd.
+if [ -f "$state/slurm.conf" ] && command -v squeue >/dev/null; then
+	export SLURM_CONF=$state/slurm.conf
+	if [ -n "$(squeue -h -o %i 2>/dev/null)" ]; then
+		scancel --full --signal=KILL $(squeue -h -t running -o %A 2>/dev/null) 2>/dev/null
+		scancel $(squeue -h -o %A 2>/dev/null) 2>/dev/null
+		for _ in $(seq 200); do
+			[ -z "$(squeue -h -o %i 2>/dev/null)" ] && break
+			sleep 0.1
+		done
+	fi
+fi
 stop slurmd slurmctld
 stop munged
 : >"$state/pids"
