@@ -26,7 +26,7 @@ if ! command -v slurmctld >/dev/null || ! command -v slurmd >/dev/null || ! comm
 	# Another apt-get may hold the lock: wait for it (2 minutes at most) rather than fail.
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get -qq -o DPkg::Lock::Timeout=120 update >&2 || cannot "apt-get update failed"
-	apt-get -qq -y -o DPkg::Lock::Timeout=120 install slurmctld slurmd slurm-client munge >&2 || cannot "apt-get install slurmctld slurmd slurm-client munge failed"
+	apt-get -qq -y --no-install-recommends -o DPkg::Lock::Timeout=120 install slurmctld slurmd slurm-client munge >&2 || cannot "apt-get install slurmctld slurmd slurm-client munge failed"
 fi
 
 mkdir -p "$state"
