@@ -49,6 +49,7 @@ type slurmJob struct {
 	name, time, part    string
 	shards, cpus, runs  int
 	sweep               string // fingerprint
+	held                int    // runs already in the shard files
 	argv                string // the layerflow slurm command line, for the record
 }
 
@@ -106,6 +107,20 @@ func runSlurm(ctx *cli.Context) error {
 		return fmt.Errorf("slurm: the path of this layerflow binary: %v", err)
 	}
 	j.argv = strings.Join(append([]string{shQuote(j.bin), "slurm", shQuote(j.spec)}, slurmFlags(j)...), " ")
+	for k := range j.shards {
+		if j.out == j.shardFile(k) {
+			return fmt.Errorf("--out %s: that is shard %d's file", j.out, k)
+		}
+	}
+	// Shard files left by an earlier submission are checked as the tasks will check them: a
+	// file of another sweep, or of another --shards, fails now rather than in the queue.
+	for k := range j.shards {
+		n, err := sweep.Held(j.shardFile(k), s, k, j.shards)
+		if err != nil {
+			return fmt.Errorf("--dir %s: %v", j.dir, err)
+		}
+		j.held += n
+	}
 
 	if !ctx.Bool("submit") {
 		_, err := io.WriteString(ctx.App.Writer, j.submitScript())
@@ -131,6 +146,12 @@ func slurmFlags(j *slurmJob) []string {
 // depending on it. A merge job that cannot be submitted cancels the array, so that the same
 // command can simply be run again.
 func (j *slurmJob) submit(ctx *cli.Context, sbatch string) error {
+	// --out elsewhere than in --dir is checked before --dir is made.
+	if filepath.Dir(j.out) != j.dir {
+		if err := writableFile("out", j.out); err != nil {
+			return err
+		}
+	}
 	if err := os.MkdirAll(filepath.Join(j.dir, "logs"), 0o755); err != nil {
 		return fmt.Errorf("--dir %s: %v", j.dir, unwrapPath(err))
 	}
@@ -178,12 +199,18 @@ func (j *slurmJob) submit(ctx *cli.Context, sbatch string) error {
 		return err
 	}
 	w := ctx.App.Writer
-	fmt.Fprintf(w, "sweep %s: %d runs in %d shard%s\n", j.sweep, j.runs, j.shards, plural(j.shards))
+	fmt.Fprintf(w, "sweep %s: %d runs in %d shard%s, %d of them already in the shard files\n", j.sweep, j.runs, j.shards, plural(j.shards), j.held)
 	fmt.Fprintf(w, "array job %s: task k → %s/shard-k.csv (k = %s), log %s/logs/shard-k.log\n", array, j.dir, j.tasks(), j.dir)
 	fmt.Fprintf(w, "merge job %s: after every task has ended → %s, log %s/logs/merge.log\n", merge, j.out, j.dir)
 	return nil
 }
 
+// shardFile is the result file of shard k.
+func (j *slurmJob) shardFile(k int) string {
+	return filepath.Join(j.dir, "shard-"+strconv.Itoa(k)+".csv")
+}
+
+// appendFile appends text to the file at path, made if missing.
 func appendFile(path, text string) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {

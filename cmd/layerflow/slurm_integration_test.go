@@ -176,12 +176,15 @@ func TestSlurmCluster(t *testing.T) {
 		b, _ := os.ReadFile(filepath.Join(state, "log", "slurmctld.log"))
 		t.Logf("slurmctld.log (end):\n%s", b[max(len(b)-3000, 0):])
 	}
-	submit := func() (string, string) {
+	submit := func(held int) (string, string) {
 		cmd := exec.CommandContext(ctx, bin, "slurm", spec, "--shards", "4", "--cpus", "1", "--time", "00:10:00", "--dir", dir, "--submit")
 		cmd.Env = c.env
 		out, err := cmd.CombinedOutput()
 		if err != nil {
 			t.Fatalf("layerflow slurm --submit: %v\n%s", err, out)
+		}
+		if want := fmt.Sprintf("6000 runs in 4 shards, %d of them already in the shard files", held); !strings.Contains(string(out), want) {
+			t.Errorf("layerflow slurm --submit said %q, not %q", out, want)
 		}
 		return submitted(t, string(out))
 	}
@@ -192,7 +195,7 @@ func TestSlurmCluster(t *testing.T) {
 	const perShard = 1500
 
 	// First submission: stop two tasks of the first wave (one core each) halfway.
-	array, merge := submit()
+	array, merge := submit(0)
 	kill, requeue := array+"_1", array+"_0"
 	c.until("tasks 0 and 1 have written rows", func() bool { return rowsIn(shard(0)) > 20 && rowsIn(shard(1)) > 20 }, diag)
 	if _, err := c.run("scontrol", "requeue", requeue); err != nil {
@@ -233,7 +236,7 @@ func TestSlurmCluster(t *testing.T) {
 	t.Logf("first merge failed as it should, %.1f s", time.Since(begin).Seconds())
 
 	// The same command again: task 1 finishes its shard, the others have nothing to do.
-	array2, merge2 := submit()
+	array2, merge2 := submit(6000 - (perShard - killedAt))
 	c.until("the second merge job has ended", func() bool { return ended(merge2) }, diag)
 	if s, exit, _ := c.job(merge2); s != "COMPLETED" || exit != "0:0" {
 		diag()

@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -196,5 +197,49 @@ func TestSlurmTime(t *testing.T) {
 		if got, err := slurmTime(tc.in); err != nil || got != tc.want {
 			t.Errorf("slurmTime(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
 		}
+	}
+}
+
+// Shard files left in --dir are checked before anything is submitted: those of another sweep
+// or of another --shards are refused, and what they hold is counted.
+func TestSlurmShardFiles(t *testing.T) {
+	tmp := t.TempDir()
+	spec := filepath.Join(tmp, "grid.yaml")
+	os.WriteFile(spec, []byte(slurmSweep), 0o644)
+	other := filepath.Join(tmp, "other.yaml")
+	os.WriteFile(other, []byte(strings.Replace(slurmSweep, "0.3]", "0.4]", 1)), 0o644)
+	calls := fakeSlurm(t, tmp, "never")
+	dir := filepath.Join(tmp, "run")
+	os.MkdirAll(dir, 0o755)
+	shard := func(k int) string { return filepath.Join(dir, "shard-"+strconv.Itoa(k)+".csv") }
+	submit := func(extra ...string) (int, string, string) {
+		return runArgs(t, append([]string{"slurm", spec, "--shards", "2", "--time", "00:05:00", "--dir", dir, "--submit"}, extra...)...)
+	}
+	// Shard 1 of 2 done, shard 0 not begun: 3 of 6 runs held.
+	if code, _, errs := runArgs(t, "sweep", spec, "--shard", "1/2", "--out", shard(1)); code != 0 {
+		t.Fatal(errs)
+	}
+	if code, out, errs := submit(); code != 0 || !strings.Contains(out, "6 runs in 2 shards, 3 of them already in the shard files") {
+		t.Errorf("exit %d, %q, %q", code, out, errs)
+	}
+	os.WriteFile(calls, nil, 0o644)
+	for _, tc := range []struct {
+		setup func()
+		extra []string
+		want  string
+	}{
+		{func() { runArgs(t, "sweep", other, "--shard", "0/2", "--out", shard(0)) }, nil, "shard-0.csv: holds runs of another sweep"},
+		{func() { os.Remove(shard(0)); runArgs(t, "sweep", spec, "--shard", "0/3", "--out", shard(0)) }, nil, "run 3 belongs to shard 1/2, not 0/2"},
+		{func() { os.Remove(shard(0)) }, []string{"--out", shard(1)}, "--out " + shard(1) + ": that is shard 1's file"},
+		{func() {}, []string{"--out", filepath.Join(tmp, "nodir", "all.csv")}, "cannot write in"},
+	} {
+		tc.setup()
+		code, out, errs := submit(tc.extra...)
+		if code != 2 || !strings.Contains(errs, tc.want) || strings.Count(errs, "\n") != 1 || out != "" {
+			t.Errorf("%v: exit %d, %q, %q; want exit 2 and one line with %q", tc.extra, code, out, errs, tc.want)
+		}
+	}
+	if b, _ := os.ReadFile(calls); len(b) > 0 {
+		t.Errorf("refused submissions reached sbatch: %s", b)
 	}
 }
