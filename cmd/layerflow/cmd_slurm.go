@@ -31,7 +31,7 @@ func slurmCommand() *cli.Command {
 			"`layerflow merge`, which refuses incomplete shards, names the missing runs and fails the job;\n" +
 			"the same command again resubmits what is not done. Logs: DIR/logs/shard-k.log, merge.log.",
 		Flags: []cli.Flag{
-			&cli.IntFlag{Name: "shards", Required: true, Usage: "number of shards, one array task each", Category: catSlurm},
+			&cli.IntFlag{Name: "shards", Required: true, DefaultText: "required", Usage: "number of shards, one array task each", Category: catSlurm},
 			&cli.IntFlag{Name: "cpus", Value: 1, Usage: "CPUs per task (the sweep's --workers)", Category: catSlurm},
 			&cli.StringFlag{Name: "time", Required: true, Usage: "time limit of every task and of the merge job, HH:MM:SS or D-HH:MM:SS", Category: catSlurm},
 			&cli.StringFlag{Name: "partition", Usage: "partition to run in (default: the cluster's default)", Category: catSlurm},
