@@ -21,7 +21,7 @@ import (
 )
 
 // The integration test's sweep: 6000 runs (GD, SGD with 4 replicates, the flow), 3.5–4 s
-// a shard of four on one core, long enough to stop a task halfway.
+// a shard of four on one core, long enough to stop a task partway through.
 const clusterSweep = `seed: 7
 method: [gd, sgd, flow]
 lr: {from: 0.001, to: 0.5, num: 20, scale: log}
@@ -99,8 +99,8 @@ func submitted(t *testing.T, out string) (array, merge string) {
 }
 
 // The cluster path on a real one-node Slurm: a sweep of 6000 runs as 4 shards through
-// layerflow slurm --submit; one task killed (SIGKILL) halfway and left cancelled, another
-// requeued halfway (scontrol requeue, as preemption does); the merge job must then fail,
+// layerflow slurm --submit; one task killed (SIGKILL) partway and left cancelled, another
+// requeued partway (scontrol requeue, as preemption does); the merge job must then fail,
 // naming the missing runs; the same command submitted again finishes the killed shard, and
 // the merged rows equal a local run's, bit for bit but the seconds column.
 func TestSlurmCluster(t *testing.T) {
@@ -142,7 +142,11 @@ func TestSlurmCluster(t *testing.T) {
 		}
 		t.Fatalf("start.sh: %v\n%s", err, startErr.String())
 	}
-	t.Logf("Slurm up in %.1f s", time.Since(begin).Seconds())
+	installed := ""
+	if strings.Contains(startErr.String(), "installing") {
+		installed = ", the packages installed first"
+	}
+	t.Logf("Slurm up in %.1f s%s", time.Since(begin).Seconds(), installed)
 	c := &cluster{t: t, ctx: ctx, env: append(os.Environ(), "SLURM_CONF="+filepath.Join(state, "slurm.conf"))}
 
 	work := t.TempDir()
@@ -194,7 +198,7 @@ func TestSlurmCluster(t *testing.T) {
 	}
 	const perShard = 1500
 
-	// First submission: stop two tasks of the first wave (one core each) halfway.
+	// First submission: stop two tasks of the first wave (one core each) partway.
 	array, merge := submit(0)
 	kill, requeue := array+"_1", array+"_0"
 	c.until("tasks 0 and 1 have written rows", func() bool { return rowsIn(shard(0)) > 20 && rowsIn(shard(1)) > 20 }, diag)
