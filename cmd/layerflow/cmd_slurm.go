@@ -38,6 +38,7 @@ func slurmCommand() *cli.Command {
 			&cli.BoolFlag{Name: "submit", Usage: "submit with sbatch instead of printing the script", Category: catSlurm},
 			&cli.StringFlag{Name: "dir", Usage: "directory of the shard files, logs and job scripts (default: SWEEP's name + \"-slurm\" in the working directory)", Category: catOutput},
 			&cli.StringFlag{Name: "out", Usage: "the merged result file (default: DIR/all.csv)", Category: catOutput},
+			&cli.StringFlag{Name: "bin", Usage: "the layerflow binary the jobs run, as the nodes see it (default: this binary)", Category: catSlurm},
 		},
 		Action: runSlurm,
 	}
@@ -51,6 +52,7 @@ type slurmJob struct {
 	sweep               string // fingerprint
 	held                int    // runs already in the shard files
 	argv                string // the layerflow slurm command line, for the record
+	binSet              bool   // bin given by --bin
 }
 
 func runSlurm(ctx *cli.Context) error {
@@ -103,8 +105,12 @@ func runSlurm(ctx *cli.Context) error {
 		j.out = filepath.Join(j.dir, "all.csv")
 	}
 	j.out = absPath(j.out)
-	if j.bin, err = os.Executable(); err != nil {
+	if j.bin = ctx.String("bin"); j.bin != "" {
+		j.bin, j.binSet = absPath(j.bin), true
+	} else if j.bin, err = os.Executable(); err != nil {
 		return fmt.Errorf("slurm: the path of this layerflow binary: %v", err)
+	} else if goRunBinary(j.bin) {
+		return fmt.Errorf("slurm: this layerflow is go run's temporary build (%s), gone when it ends: build it (go build -o layerflow ./cmd/layerflow) and run that, or give --bin", j.bin)
 	}
 	j.argv = strings.Join(append([]string{shQuote(j.bin), "slurm", shQuote(j.spec)}, slurmFlags(j)...), " ")
 	for k := range j.shards {
@@ -133,13 +139,23 @@ func runSlurm(ctx *cli.Context) error {
 	return j.submit(ctx, sbatch)
 }
 
+// goRunBinary reports whether path is a binary that go run built in its temporary
+// directory ($WORK/b001/exe/NAME), which is removed when it ends.
+func goRunBinary(path string) bool {
+	return strings.Contains(path, string(filepath.Separator)+"go-build") && filepath.Base(filepath.Dir(path)) == "exe"
+}
+
 // slurmFlags are the flags that make j, as the record of the command line shows them.
 func slurmFlags(j *slurmJob) []string {
 	f := []string{"--shards", strconv.Itoa(j.shards), "--cpus", strconv.Itoa(j.cpus), "--time", j.time}
 	if j.part != "" {
 		f = append(f, "--partition", j.part)
 	}
-	return append(f, "--dir", j.dir, "--out", shQuote(j.out))
+	f = append(f, "--dir", j.dir, "--out", shQuote(j.out))
+	if j.binSet {
+		f = append(f, "--bin", shQuote(j.bin))
+	}
+	return f
 }
 
 // submit writes the job scripts to j.dir and submits them: the array, then the merge job

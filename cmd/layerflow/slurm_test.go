@@ -189,6 +189,31 @@ func TestSlurmBadInput(t *testing.T) {
 	}
 }
 
+// The binary the jobs run: this one, or --bin; never go run's temporary build.
+func TestSlurmBinary(t *testing.T) {
+	tmp := t.TempDir()
+	spec := filepath.Join(tmp, "grid.yaml")
+	os.WriteFile(spec, []byte(slurmSweep), 0o644)
+	code, out, errs := runArgs(t, "slurm", spec, "--shards", "2", "--time", "00:05:00", "--bin", "/opt/layerflow/bin/layerflow")
+	if code != 0 || !strings.Contains(out, "cmd=(/opt/layerflow/bin/layerflow sweep ") || !strings.Contains(out, "cmd=(/opt/layerflow/bin/layerflow merge ") ||
+		!strings.Contains(out, "--bin /opt/layerflow/bin/layerflow\n") {
+		t.Errorf("--bin: exit %d, %s", code, errs)
+	}
+	for _, tc := range []struct {
+		path string
+		want bool
+	}{
+		{"/tmp/go-build1234/b001/exe/layerflow", true},
+		{"/tmp/go-build1234/b001/layerflow.test", false},
+		{"/home/alice/go/bin/layerflow", false},
+		{"/opt/exe/layerflow", false},
+	} {
+		if got := goRunBinary(tc.path); got != tc.want {
+			t.Errorf("goRunBinary(%q) = %v", tc.path, got)
+		}
+	}
+}
+
 func TestSlurmTime(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"02:00:00", "02:00:00"}, {"2:0:0", "02:00:00"}, {"0:00:01", "00:00:01"}, {"48:00:00", "48:00:00"},
