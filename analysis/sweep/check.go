@@ -32,8 +32,8 @@ func checkRow(s *Spec, shard, shards int, done *ranges) func(line int, fl []stri
 // Held reports how many runs of shard shard/shards of s the result file at path holds (0
 // when there is no file), checking it as Execute checks a file before resuming it: rows of
 // another sweep or another shard, a run twice or a damaged row are an error, and a last row
-// cut short is not counted (Execute drops it). The file is only read, and may be being
-// written.
+// cut short is not counted (Execute drops it). A file that a sweep is writing (it holds the
+// file's lock) is an error too. The file is only read.
 func Held(path string, s *Spec, shard, shards int) (int, error) {
 	if shards < 1 || shard < 0 || shard >= shards {
 		return 0, fmt.Errorf("sweep: shard %d/%d: want 0 ≤ i < n", shard, shards)
@@ -54,6 +54,16 @@ func Held(path string, s *Spec, shard, shards int) (int, error) {
 		if err == nil && string(b) == header()[:len(b)] {
 			return 0, nil
 		}
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, fmt.Errorf("sweep: %v", err)
+	}
+	// Taken and given back at once: a sweep that starts on the file meanwhile would be refused.
+	err = lock(f)
+	f.Close()
+	if err != nil {
+		return 0, fmt.Errorf("sweep: %s is being written by a sweep that is still running (%v)", path, err)
 	}
 	done := &ranges{}
 	if _, err := scan(path, checkRow(s, shard, shards, done)); err != nil {

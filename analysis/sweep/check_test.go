@@ -3,6 +3,7 @@ package sweep
 import (
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -68,5 +69,23 @@ func TestHeld(t *testing.T) {
 	}
 	if _, err := Held(dir, s, 0, 1); err == nil || !strings.Contains(err.Error(), "not a regular file") {
 		t.Errorf("a directory: %v", err)
+	}
+	// A file a sweep is writing (flock, where there is one).
+	if runtime.GOOS == "windows" {
+		return
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := lock(f); err != nil {
+		t.Skipf("no flock here: %v", err)
+	}
+	if _, err := Held(path, s, 1, 3); err == nil || !strings.Contains(err.Error(), "being written by a sweep") {
+		t.Errorf("a locked file: %v", err)
+	}
+	f.Close()
+	if n, err := Held(path, s, 1, 3); n != full || err != nil {
+		t.Errorf("the lock given back: %d, %v", n, err)
 	}
 }

@@ -209,15 +209,17 @@ func (j *slurmJob) submit(ctx *cli.Context, sbatch string) error {
 		if path, lerr := exec.LookPath("scancel"); lerr == nil {
 			exec.Command(path, array).Run()
 		}
+		fmt.Fprintf(&record, "  (the merge job was refused: array job %s cancelled)\n", array)
+		appendFile(filepath.Join(j.dir, "submit.log"), record.String())
 		return fmt.Errorf("%v (array job %s cancelled)", err, array)
-	}
-	if err := appendFile(filepath.Join(j.dir, "submit.log"), record.String()); err != nil {
-		return err
 	}
 	w := ctx.App.Writer
 	fmt.Fprintf(w, "sweep %s: %d runs in %d shard%s, %d of them already in the shard files\n", j.sweep, j.runs, j.shards, plural(j.shards), j.held)
 	fmt.Fprintf(w, "array job %s: task k → %s/shard-k.csv (k = %s), log %s/logs/shard-k.log\n", array, j.dir, j.tasks(), j.dir)
 	fmt.Fprintf(w, "merge job %s: after every task has ended → %s, log %s/logs/merge.log\n", merge, j.out, j.dir)
+	if err := appendFile(filepath.Join(j.dir, "submit.log"), record.String()); err != nil {
+		return fmt.Errorf("submitted (array job %s, merge job %s), but not recorded: %v", array, merge, err)
+	}
 	return nil
 }
 

@@ -110,6 +110,9 @@ func TestSlurmMergeRefused(t *testing.T) {
 	if b, _ := os.ReadFile(calls); !strings.HasSuffix(string(b), "scancel 101\n") {
 		t.Errorf("calls: %s", b)
 	}
+	if b, _ := os.ReadFile(filepath.Join(tmp, "run", "submit.log")); !strings.Contains(string(b), "→ job 101\n  (the merge job was refused: array job 101 cancelled)") {
+		t.Errorf("submit.log: %s", b)
+	}
 }
 
 // Bad input: one line naming the value, exit 2, and nothing written or submitted.
@@ -248,6 +251,12 @@ func TestSlurmShardFiles(t *testing.T) {
 		t.Errorf("exit %d, %q, %q", code, out, errs)
 	}
 	os.WriteFile(calls, nil, 0o644)
+	var locked *os.File
+	defer func() {
+		if locked != nil {
+			locked.Close()
+		}
+	}()
 	for _, tc := range []struct {
 		setup func()
 		extra []string
@@ -257,6 +266,7 @@ func TestSlurmShardFiles(t *testing.T) {
 		{func() { os.Remove(shard(0)); runArgs(t, "sweep", spec, "--shard", "0/3", "--out", shard(0)) }, nil, "run 3 belongs to shard 1/2, not 0/2"},
 		{func() { os.Remove(shard(0)) }, []string{"--out", shard(1)}, "--out " + shard(1) + ": that is shard 1's file"},
 		{func() {}, []string{"--out", filepath.Join(tmp, "nodir", "all.csv")}, "cannot write in"},
+		{func() { locked = lockFile(t, shard(1)) }, nil, "shard-1.csv is being written by a sweep that is still running"},
 	} {
 		tc.setup()
 		code, out, errs := submit(tc.extra...)
