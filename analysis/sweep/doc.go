@@ -14,7 +14,8 @@
 // (Columns), written in whole rows: memory stays flat however large the sweep. Interrupted
 // and started again, it finishes the runs the file does not hold and does none twice. Shards
 // (the runs i with i mod n = k) let a job array spread a sweep over machines; Merge joins the
-// shard files and checks that every run is there exactly once.
+// shard files and checks that every run is there exactly once; Held reads what a shard file
+// already holds, with the checks Execute resumes it with, without changing it.
 //
 // Each run keeps at most Spec.Record evenly spread points of its trajectory, from which the
 // phase boundary (analysis.Phases) and the time to balance are read; the final loss,

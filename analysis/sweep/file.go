@@ -182,22 +182,7 @@ func openResults(path string, s *Spec, shard, shards int) (*results, *ranges, er
 			return fail(fmt.Errorf("sweep: %v", err))
 		}
 	} else {
-		good, err := scan(path, func(line int, fl []string) error {
-			if fl[2] != s.Fingerprint() {
-				return fmt.Errorf("holds runs of another sweep (fingerprint %s, this sweep's is %s): write to another --out, or remove it", fl[2], s.Fingerprint())
-			}
-			i, err := strconv.Atoi(fl[0])
-			if err != nil || i < 0 || i >= s.Len() {
-				return fmt.Errorf("line %d: run %q is not in 0..%d", line, fl[0], s.Len()-1)
-			}
-			if i%shards != shard {
-				return fmt.Errorf("line %d: run %d belongs to shard %d/%d, not %d/%d", line, i, i%shards, shards, shard, shards)
-			}
-			if !done.add(i / shards) {
-				return fmt.Errorf("line %d: run %d is there twice", line, i)
-			}
-			return nil
-		})
+		good, err := scan(path, checkRow(s, shard, shards, done))
 		if err != nil {
 			return fail(fmt.Errorf("sweep: %s: %v", path, err))
 		}

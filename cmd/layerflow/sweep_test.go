@@ -12,8 +12,13 @@ import (
 	"time"
 )
 
-// TestMain lets the test binary act as the layerflow command (for the kill test).
+// TestMain lets the test binary act as the layerflow command: with its arguments in
+// LAYERFLOW_TEST_ARGS (JSON, for the kill test), or with its own arguments when
+// LAYERFLOW_TEST_MAIN=1 (for scripts that call layerflow).
 func TestMain(m *testing.M) {
+	if os.Getenv("LAYERFLOW_TEST_MAIN") == "1" {
+		os.Exit(run(append([]string{"layerflow"}, os.Args[1:]...), os.Stdout, os.Stderr))
+	}
 	if a := os.Getenv("LAYERFLOW_TEST_ARGS"); a != "" {
 		var args []string
 		if err := json.Unmarshal([]byte(a), &args); err != nil {
