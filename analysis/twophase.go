@@ -130,8 +130,8 @@ func phaseChecks(r *phaseRun) []Check {
 		mono = mono.decide()
 	}
 	out := []Check{mono,
-		atMost(mk("band", "phase 2: the loss stays in a band near its floor"), m.Band, 0.15, Heuristic,
-			"15% of the total drop: the regularization phase moves along the level sets, so the loss barely moves (for stochastic runs the noise left in the mean loss takes part of it)"),
+		atMost(mk("band", "phase 2: the loss stays in a band near its floor"), m.Band, 0.25, Heuristic,
+			"25% of the total drop: the regularization phase moves along the level sets, so the loss barely moves (deterministic runs stay below 6%; for stochastic runs the noise left in the mean loss and in t* takes more, up to 18% in 150 seeds)"),
 		atLeast(mk("share", "phase 2: the imbalance decays after t*"), m.Share, 0.8, Heuristic,
 			"at least 80% of the total log-decay of ‖D‖ after t*"),
 		atLeast(mk("separation", "the two phases run on separate time scales"), m.Separation, 5, Heuristic,
