@@ -533,3 +533,27 @@ func TestSolveEndsWhereItStopped(t *testing.T) {
 		t.Errorf("the output times before the stop are missing or out of order: %v", tr.T)
 	}
 }
+
+// Flow computes −∇F with the operations of Gradient: the same bits, zeros and signs included.
+func TestFlowIsMinusGradient(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	for _, d := range []int{2, 3, 5, 8} {
+		for _, o := range []flow.Objective{{Depth: d}, {Depth: d, WeightDecay: 0.1}, {Depth: d, Noise: 0.3, WeightDecay: 0.01}} {
+			f := o.Flow()
+			grad, dw := make([]float64, d), make([]float64, d)
+			for trial := range 200 {
+				w := randomW(rng, d, 0, 3)
+				if trial%5 == 0 {
+					w[rng.IntN(d)] = 0
+				}
+				o.Gradient(grad, w)
+				f(dw, 0, w)
+				for i := range w {
+					if math.Float64bits(dw[i]) != math.Float64bits(-grad[i]) {
+						t.Fatalf("%+v at %v: flow[%d] = %v, −gradient %v", o, w, i, dw[i], -grad[i])
+					}
+				}
+			}
+		}
+	}
+}

@@ -28,22 +28,44 @@ const (
 // Settings that a user can get wrong (negative tolerances, output times out of range, …)
 // give an error. Integrate panics if p.Func or m is nil or the tolerance vectors do not have
 // the length of p.Y0.
+//
+// Integrate allocates its buffers and its Result; Workspace.Integrate reuses them.
 func Integrate(p Problem, s *Settings, m Method) (*Result, error) {
+	return new(Workspace).Integrate(p, s, m)
+}
+
+// Workspace holds the buffers and the Result of an integration, so that many integrations
+// of the same dimension allocate nothing: after the first, Workspace.Integrate with a method
+// value that is reused (its Init keeps its buffers) makes no allocation, event hits and
+// output included once their storage has grown. The zero Workspace is ready to use. It is
+// not safe for use by several goroutines at once.
+type Workspace struct {
+	d   driver
+	res Result
+}
+
+// Integrate is the function Integrate with the workspace's buffers. The Result and every
+// slice in it (Y, OutputT, OutputY, Events and their Y) belong to the workspace: they are
+// valid until its next Integrate.
+func (w *Workspace) Integrate(p Problem, s *Settings, m Method) (*Result, error) {
 	if p.Func == nil || m == nil {
 		panic("ode: nil function or method")
 	}
-	var set Settings
+	d := &w.d
 	if s != nil {
-		set = *s
+		d.set = *s
+	} else {
+		d.set = Settings{}
 	}
 	n := len(p.Y0)
+	set := &d.set
 	if set.RtolVec != nil && len(set.RtolVec) != n || set.AtolVec != nil && len(set.AtolVec) != n {
 		panic("ode: tolerance vector length mismatch")
 	}
-	if err := checkSettings(&set, p); err != nil {
+	if err := checkSettings(set, p); err != nil {
 		return nil, err
 	}
-	d := newDriver(p, &set, m)
+	d.reset(p, &w.res, m)
 	d.run()
 	return d.res, nil
 }
@@ -65,22 +87,53 @@ func checkSettings(s *Settings, p Problem) error {
 	if s.Atol == 0 {
 		s.Atol = defaultAtol
 	}
-	for _, v := range append([]float64{s.Rtol, s.Atol}, append(s.RtolVec, s.AtolVec...)...) {
+	badTol := func(v float64) error {
 		if !(v >= 0) || math.IsInf(v, 0) {
 			return fmt.Errorf("ode: tolerance %v must be finite and ≥ 0", v)
 		}
+		return nil
 	}
-	for name, v := range map[string]float64{"initial step": s.InitialStep, "maximum step": s.MaxStep, "fixed step": s.FixedStep} {
-		if !(v >= 0) || math.IsInf(v, 0) {
-			return fmt.Errorf("ode: %s %v must be finite and ≥ 0", name, v)
+	if err := badTol(s.Rtol); err != nil {
+		return err
+	}
+	if err := badTol(s.Atol); err != nil {
+		return err
+	}
+	for _, v := range s.RtolVec {
+		if err := badTol(v); err != nil {
+			return err
 		}
 	}
-	for i, v := range append([]float64{s.Rtol}, s.RtolVec...) {
-		if v < 10*unitRoundoff && (i > 0 || s.RtolVec == nil) {
+	for _, v := range s.AtolVec {
+		if err := badTol(v); err != nil {
+			return err
+		}
+	}
+	for _, c := range [...]struct {
+		name string
+		v    float64
+	}{{"initial step", s.InitialStep}, {"maximum step", s.MaxStep}, {"fixed step", s.FixedStep}} {
+		if !(c.v >= 0) || math.IsInf(c.v, 0) {
+			return fmt.Errorf("ode: %s %v must be finite and ≥ 0", c.name, c.v)
+		}
+	}
+	rtolSmall := func(v float64) error {
+		if v < 10*unitRoundoff {
 			return fmt.Errorf("ode: rtol %v is below 10·u = %.2g: tolerances too small", v, 10*unitRoundoff)
 		}
+		return nil
 	}
-	for _, c := range []struct {
+	if s.RtolVec == nil {
+		if err := rtolSmall(s.Rtol); err != nil {
+			return err
+		}
+	}
+	for _, v := range s.RtolVec {
+		if err := rtolSmall(v); err != nil {
+			return err
+		}
+	}
+	for _, c := range [...]struct {
 		name   string
 		v      float64
 		lo, hi float64
@@ -127,20 +180,27 @@ func checkSettings(s *Settings, p Problem) error {
 }
 
 type driver struct {
+	set Settings
 	p   Problem
 	s   *Settings
 	m   Method
-	ctl Control
-	sc  Scale
-	res *Result
-	n   int
-	dir float64
+	// lazy is m when its dense output costs evaluations: it is built only when needed.
+	lazy DenseBuilder
+	ctl  Control
+	sc   Scale
+	res  *Result
+	n    int
+	dir  float64
 
+	buf                []float64
 	y, y1, f0, f1, tmp []float64
 	dense              bool
-	nextOut            int
-	outBuf             []float64 // backing store of Result.OutputY, allocated once
-	gPrev              []float64 // event values at the start of the step
+	// built is true when the dense output of the current step is ready (always when the
+	// method's is free).
+	built   bool
+	nextOut int
+	outBuf  []float64 // backing store of Result.OutputY
+	gPrev   []float64 // event values at the start of the step
 	// Per event: the sign of the last non-zero value of g, and whether g has been exactly
 	// zero since (a root at zeroT, state zeroY, that is a crossing only if g then changes sign).
 	lastSign []int
@@ -148,43 +208,65 @@ type driver struct {
 	zeroT    []float64
 	zeroY    []float64
 	termY    []float64 // the state at the terminal root of the current step
-	hits     []EventHit
+	hitY     []float64 // backing store of the states of the event hits
 }
 
-func newDriver(p Problem, s *Settings, m Method) *driver {
+// grow returns b resliced to length n, reallocated if its capacity is less.
+func grow[T any](b []T, n int) []T {
+	if cap(b) < n {
+		return make([]T, n)
+	}
+	return b[:n]
+}
+
+// reset prepares the driver for the problem p with settings d.set (checked) and method m,
+// reusing its buffers and res.
+func (d *driver) reset(p Problem, res *Result, m Method) {
+	s := &d.set
 	n := len(p.Y0)
-	d := &driver{p: p, s: s, m: m, n: n, dir: 1}
+	d.p, d.s, d.m, d.n, d.dir = p, s, m, n, 1
 	if p.T1 < p.T0 {
 		d.dir = -1
 	}
 	d.sc = Scale{rtol: s.Rtol, atol: s.Atol, rtolVec: s.RtolVec, atolVec: s.AtolVec}
 	d.ctl = m.Control()
-	for _, c := range []struct {
-		dst *float64
-		v   float64
-	}{{&d.ctl.Safety, s.Safety}, {&d.ctl.Fac1, s.Fac1}, {&d.ctl.Fac2, s.Fac2}, {&d.ctl.Beta, s.Beta}} {
-		if c.v != 0 {
-			*c.dst = c.v
-		}
+	if s.Safety != 0 {
+		d.ctl.Safety = s.Safety
+	}
+	if s.Fac1 != 0 {
+		d.ctl.Fac1 = s.Fac1
+	}
+	if s.Fac2 != 0 {
+		d.ctl.Fac2 = s.Fac2
+	}
+	if s.Beta != 0 {
+		d.ctl.Beta = s.Beta
 	}
 	if d.ctl.Beta < 0 {
 		d.ctl.Beta = 0
 	}
-	buf := make([]float64, 5*n)
-	d.y, d.y1, d.f0, d.f1, d.tmp = buf[:n:n], buf[n:2*n:2*n], buf[2*n:3*n:3*n], buf[3*n:4*n:4*n], buf[4*n:]
+	d.buf = grow(d.buf, 5*n)
+	buf := d.buf
+	d.y, d.y1, d.f0, d.f1, d.tmp = buf[:n:n], buf[n:2*n:2*n], buf[2*n:3*n:3*n], buf[3*n:4*n:4*n], buf[4*n:5*n:5*n]
 	copy(d.y, p.Y0)
 	d.dense = len(s.Output) > 0 || len(s.Events) > 0
-	d.res = &Result{T: p.T0, StiffAt: math.NaN(), Y: make([]float64, n)}
+	d.lazy, _ = m.(DenseBuilder)
+	d.nextOut = 0
+	*res = Result{T: p.T0, StiffAt: math.NaN(), Y: grow(res.Y, n), OutputT: res.OutputT[:0], OutputY: res.OutputY[:0], Events: res.Events[:0]}
+	d.res = res
 	if k := len(s.Output); k > 0 {
-		d.res.OutputT = make([]float64, 0, k)
-		d.res.OutputY = make([][]float64, 0, k)
-		d.outBuf = make([]float64, k*n)
+		d.outBuf = grow(d.outBuf, k*n)
+		if cap(res.OutputT) < k {
+			res.OutputT = make([]float64, 0, k)
+			res.OutputY = make([][]float64, 0, k)
+		}
 	}
 	ne := len(s.Events)
-	d.gPrev = make([]float64, ne)
-	d.lastSign, d.pending, d.zeroT, d.zeroY = make([]int, ne), make([]bool, ne), make([]float64, ne), make([]float64, ne*n)
-	d.termY = make([]float64, n)
-	return d
+	d.gPrev, d.lastSign, d.pending, d.zeroT = grow(d.gPrev, ne), grow(d.lastSign, ne), grow(d.pending, ne), grow(d.zeroT, ne)
+	clear(d.pending)
+	d.zeroY = grow(d.zeroY, ne*n)
+	d.termY = grow(d.termY, n)
+	d.hitY = d.hitY[:0]
 }
 
 func (d *driver) eval(dst []float64, t float64, y []float64) {
@@ -296,7 +378,9 @@ func (d *driver) run() {
 	// facoldBeta = facold^β, with facold the error of the last accepted step (1e-4 at the
 	// start), updated at each acceptance. Powers are taken as exp(log): math.Pow costs as
 	// much as a whole step of a small system, and the controller needs no more than a few ulps.
-	facoldBeta := math.Exp(ctl.Beta * math.Log(1e-4))
+	// One log serves both powers of a step: log(max(err, 1e-4)) is max(log err, log 1e-4).
+	logMin := math.Log(1e-4)
+	facoldBeta := math.Exp(ctl.Beta * logMin)
 	reject, last := false, false
 	failure := StepTooSmall // the status when the step size underflows
 	iasti, nonsti := 0, 0
@@ -339,7 +423,8 @@ func (d *driver) run() {
 			continue
 		}
 		failure = StepTooSmall
-		fac11 := math.Exp(expo1 * math.Log(err))
+		logErr := math.Log(err)
+		fac11 := math.Exp(expo1 * logErr)
 		fac := fac11 / facoldBeta
 		fac = math.Max(facc2, math.Min(facc1, fac/ctl.Safety))
 		hnew := h / fac
@@ -352,10 +437,13 @@ func (d *driver) run() {
 		}
 		// Accepted.
 		if ctl.Beta != 0 {
-			facoldBeta = math.Exp(ctl.Beta * math.Log(math.Max(err, 1e-4)))
+			if err < 1e-4 {
+				logErr = logMin
+			}
+			facoldBeta = math.Exp(ctl.Beta * logErr)
 		}
 		st.Accepted++
-		st.Evaluations += m.Accept(d.f1, d.dense)
+		st.Evaluations += d.accept()
 		tnew := t + h
 		if last {
 			tnew = p.T1
@@ -418,7 +506,7 @@ func (d *driver) runFixed(span float64) {
 			return
 		}
 		st.Accepted++
-		st.Evaluations += m.Accept(d.f1, d.dense)
+		st.Evaluations += d.accept()
 		if !allFinite(d.y1) || !allFinite(d.f1) {
 			d.stop(NonFinite, t, h)
 			return
@@ -435,11 +523,27 @@ func (d *driver) runFixed(span float64) {
 	d.stop(Success, t, h)
 }
 
+// accept accepts the last step, with its dense output when it is free and needed, and
+// returns the evaluations made.
+func (d *driver) accept() int {
+	d.built = d.dense && d.lazy == nil
+	return d.m.Accept(d.f1, d.built)
+}
+
+// needDense builds the dense output of the current step if it is not built yet.
+func (d *driver) needDense() {
+	if !d.built {
+		d.res.Stats.Evaluations += d.lazy.Dense()
+		d.built = true
+	}
+}
+
 // stepDone handles an accepted step from t to tnew whose end state is in y1: events,
 // output, the observer; then it moves y1 into y. It returns true when the run stops.
 func (d *driver) stepDone(t, tnew float64) bool {
 	h := tnew - t
-	if len(d.s.Events) > 0 {
+	if len(d.s.Events) > 0 && (d.built || d.mayCross(t, tnew)) {
+		d.needDense()
 		if tr, ok := d.events(t, tnew); ok {
 			// Terminal event: the run ends at its root, with the state recorded there (y1
 			// itself when the root is the end of the step).
@@ -451,8 +555,9 @@ func (d *driver) stepDone(t, tnew float64) bool {
 		}
 	}
 	d.output(t, tnew, d.y1)
-	copy(d.y, d.y1)
-	copy(d.f0, d.f1)
+	// The new state and derivative become the start of the next step: swapped, not copied.
+	d.y, d.y1 = d.y1, d.y
+	d.f0, d.f1 = d.f1, d.f0
 	if d.s.Observer != nil && d.s.Observer(tnew, d.y) {
 		d.stop(ObserverStop, tnew, h)
 		return true
@@ -474,12 +579,53 @@ func (d *driver) output(t, tend float64, yend []float64) {
 		if to == tend {
 			copy(y, yend)
 		} else {
+			d.needDense()
 			d.m.Interpolate(y, to)
 		}
 		d.res.OutputT = append(d.res.OutputT, to)
 		d.res.OutputY = append(d.res.OutputY, y)
 		d.nextOut++
 	}
+}
+
+// mayCross is the first look at the events of a step whose dense output costs evaluations:
+// it samples every event function at the points of events, on the cubic Hermite interpolant
+// of the step's ends (values and derivatives, free), and at the end of the step exactly. When
+// every sample has the sign of the event's last non-zero value, and no zero is pending, the
+// step holds no crossing (up to the Hermite's error, O(h⁴) where the dense output's is O(h⁸)):
+// mayCross then records the end values, as events would, and returns false. Otherwise it
+// returns true and changes nothing, and events looks again on the dense output.
+func (d *driver) mayCross(t, tnew float64) bool {
+	ev := d.s.Events
+	ns := d.s.EventSamples
+	for i := range ev {
+		if d.pending[i] || d.lastSign[i] == 0 {
+			return true
+		}
+	}
+	h := tnew - t
+	y0, y1, f0, f1, tmp := d.y, d.y1[:len(d.y)], d.f0[:len(d.y)], d.f1[:len(d.y)], d.tmp[:len(d.y)]
+	for i, e := range ev {
+		if sign(e.Func(tnew, d.y1)) != d.lastSign[i] {
+			return true
+		}
+		for j := 1; j <= ns; j++ {
+			tb := t + (tnew-t)*float64(j)/float64(ns+1)
+			th := (tb - t) / h
+			th1 := th - 1
+			for k := range tmp {
+				dy := y1[k] - y0[k]
+				tmp[k] = y0[k] + th*dy + th*th1*((1-2*th)*dy+th1*h*f0[k]+th*h*f1[k])
+			}
+			if sign(e.Func(tb, tmp)) != d.lastSign[i] {
+				return true
+			}
+		}
+	}
+	for i, e := range ev {
+		d.gPrev[i] = e.Func(tnew, d.y1)
+	}
+	return false
 }
 
 // events samples every event function at EventSamples interior points of the step
@@ -498,7 +644,9 @@ func (d *driver) events(t, tnew float64) (float64, bool) {
 		if term && (root-termT)*d.dir >= 0 {
 			return
 		}
-		d.res.Events = append(d.res.Events, EventHit{Event: i, T: root, Y: append([]float64(nil), y...), Direction: dirn})
+		k := len(d.hitY)
+		d.hitY = append(d.hitY, y...)
+		d.res.Events = append(d.res.Events, EventHit{Event: i, T: root, Y: d.hitY[k:len(d.hitY):len(d.hitY)], Direction: dirn})
 		if e.Terminal {
 			termT, term = root, true
 			copy(d.termY, y)
