@@ -209,6 +209,10 @@ type driver struct {
 	zeroY    []float64
 	termY    []float64 // the state at the terminal root of the current step
 	hitY     []float64 // backing store of the states of the event hits
+	// Scratch of mayCross: signs, pending zeros and end values per event.
+	lsTmp []int
+	pdTmp []bool
+	gTmp  []float64
 }
 
 // grow returns b resliced to length n, reallocated if its capacity is less.
@@ -264,6 +268,7 @@ func (d *driver) reset(p Problem, res *Result, m Method) {
 	ne := len(s.Events)
 	d.gPrev, d.lastSign, d.pending, d.zeroT = grow(d.gPrev, ne), grow(d.lastSign, ne), grow(d.pending, ne), grow(d.zeroT, ne)
 	clear(d.pending)
+	d.lsTmp, d.pdTmp, d.gTmp = grow(d.lsTmp, ne), grow(d.pdTmp, ne), grow(d.gTmp, ne)
 	d.zeroY = grow(d.zeroY, ne*n)
 	d.termY = grow(d.termY, n)
 	d.hitY = d.hitY[:0]
@@ -588,43 +593,62 @@ func (d *driver) output(t, tend float64, yend []float64) {
 	}
 }
 
-// mayCross is the first look at the events of a step whose dense output costs evaluations:
-// it samples every event function at the points of events, on the cubic Hermite interpolant
-// of the step's ends (values and derivatives, free), and at the end of the step exactly. When
-// every sample has the sign of the event's last non-zero value, and no zero is pending, the
-// step holds no crossing (up to the Hermite's error, O(h⁴) where the dense output's is O(h⁸)):
-// mayCross then records the end values, as events would, and returns false. Otherwise it
-// returns true and changes nothing, and events looks again on the dense output.
+// mayCross is the first look at the events of a step whose dense output costs evaluations.
+// It runs the bookkeeping of events on samples of the cubic Hermite interpolant of the step's
+// ends (values and derivatives, free) at the same times, and on the exact end state. When no
+// sample would make a hit, and none would record a state at a new zero, it keeps the result
+// (the signs, the pending zeros and the end values, as events would have left them) and
+// returns false: the step holds no crossing, up to the Hermite's error (O(h⁴), where the
+// dense output's is O(h⁸)). Otherwise it changes nothing and returns true, and events looks
+// again on the dense output.
 func (d *driver) mayCross(t, tnew float64) bool {
 	ev := d.s.Events
 	ns := d.s.EventSamples
-	for i := range ev {
-		if d.pending[i] || d.lastSign[i] == 0 {
-			return true
-		}
-	}
+	n := len(d.y)
 	h := tnew - t
-	y0, y1, f0, f1, tmp := d.y, d.y1[:len(d.y)], d.f0[:len(d.y)], d.f1[:len(d.y)], d.tmp[:len(d.y)]
-	for i, e := range ev {
-		if sign(e.Func(tnew, d.y1)) != d.lastSign[i] {
-			return true
-		}
-		for j := 1; j <= ns; j++ {
-			tb := t + (tnew-t)*float64(j)/float64(ns+1)
+	y0, y1, f0, f1, tmp := d.y, d.y1[:n], d.f0[:n], d.f1[:n], d.tmp[:n]
+	ls, pd := d.lsTmp[:len(ev)], d.pdTmp[:len(ev)]
+	copy(ls, d.lastSign)
+	copy(pd, d.pending)
+	for j := 1; j <= ns+1; j++ {
+		tb, yb := tnew, y1
+		if j <= ns {
+			tb = t + (tnew-t)*float64(j)/float64(ns+1)
 			th := (tb - t) / h
 			th1 := th - 1
 			for k := range tmp {
 				dy := y1[k] - y0[k]
 				tmp[k] = y0[k] + th*dy + th*th1*((1-2*th)*dy+th1*h*f0[k]+th*h*f1[k])
 			}
-			if sign(e.Func(tb, tmp)) != d.lastSign[i] {
+			yb = tmp
+		}
+		for i, e := range ev {
+			gb := e.Func(tb, yb)
+			sb := sign(gb)
+			switch {
+			case sb == 0:
+				if ls[i] != 0 && !pd[i] {
+					return true // a new zero: its state must come from the dense output
+				}
+			case pd[i]:
+				pd[i] = false
+				if sb != ls[i] {
+					return true
+				}
+			case ls[i] != 0 && sb != ls[i]:
 				return true
+			}
+			if sb != 0 {
+				ls[i] = sb
+			}
+			if j == ns+1 {
+				d.gTmp[i] = gb
 			}
 		}
 	}
-	for i, e := range ev {
-		d.gPrev[i] = e.Func(tnew, d.y1)
-	}
+	copy(d.lastSign, ls)
+	copy(d.pending, pd)
+	copy(d.gPrev, d.gTmp[:len(ev)])
 	return false
 }
 
