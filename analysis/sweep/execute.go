@@ -117,18 +117,32 @@ func Execute(ctx context.Context, s *Spec, path string, o *Options) (*Report, er
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	jobs := make(chan int, 4*opt.Workers)
+	// Jobs are chunks of up to chunkRuns runs, so that a worker can step runs of the same
+	// kind together and send their rows at once.
+	jobs := make(chan []int, 4*opt.Workers)
 	rows := make(chan row, 4*opt.Workers)
 	go func() {
 		defer close(jobs)
+		var chunk []int
 		for i := opt.Shard; i < s.Len(); i += opt.Shards {
 			if done.has(i / opt.Shards) {
 				continue
 			}
+			chunk = append(chunk, i)
+			if len(chunk) < chunkRuns && i+opt.Shards < s.Len() {
+				continue
+			}
 			select {
-			case jobs <- i:
+			case jobs <- chunk:
+				chunk = nil
 			case <-ctx.Done():
 				return
+			}
+		}
+		if len(chunk) > 0 {
+			select {
+			case jobs <- chunk:
+			case <-ctx.Done():
 			}
 		}
 	}()
@@ -138,11 +152,11 @@ func Execute(ctx context.Context, s *Spec, path string, o *Options) (*Report, er
 		go func() {
 			defer wg.Done()
 			w := &worker{s: s}
-			for i := range jobs {
+			for c := range jobs {
 				if ctx.Err() != nil {
 					continue // stopped: leave the queued runs for the next start
 				}
-				r := w.do(i)
+				r := w.chunk(c)
 				if r.err != nil {
 					cancel()
 				}
@@ -161,14 +175,9 @@ func Execute(ctx context.Context, s *Spec, path string, o *Options) (*Report, er
 		if werr != nil || r.err != nil {
 			continue // drain
 		}
-		rep.Written++
-		switch r.status {
-		case "success":
-		case "diverged":
-			rep.Diverged++
-		default:
-			rep.Failed++
-		}
+		rep.Written += r.runs
+		rep.Diverged += r.diverged
+		rep.Failed += r.failed
 		out.buf = append(out.buf, r.line...)
 		if now := time.Now(); len(out.buf) >= 1<<16 || now.Sub(last) > 200*time.Millisecond {
 			if werr = out.flush(); werr != nil {
@@ -208,18 +217,29 @@ func shardSize(n, shard, shards int) int {
 	return (n-1-shard)/shards + 1
 }
 
+// chunkRuns is the largest number of runs of a job.
+const chunkRuns = 256
+
+// row holds the rows of a chunk of runs, how many there are, and how many of them diverged or
+// failed; or the error that stopped the chunk (its earlier rows are dropped with it).
 type row struct {
-	line   []byte
-	status string
-	err    error
+	line                   []byte
+	runs, diverged, failed int
+	err                    error
 }
 
 // worker does runs one at a time and owns its buffers.
 type worker struct {
-	s    *Spec
-	tr   *flow.Trajectory
-	d    []float64
-	line []byte
+	s     *Spec
+	tr    *flow.Trajectory
+	d     []float64
+	acc   online
+	lanes gd2
+	// The runs of the current chunk, their outcomes and seconds, and lists of their places.
+	runs        []Run
+	outs        []outcome
+	secs        []float64
+	todo, batch []int
 }
 
 // outcome is what a run measured.
@@ -230,23 +250,81 @@ type outcome struct {
 	tBal                                           float64
 }
 
-func (w *worker) do(i int) row {
-	r := w.s.Run(i)
-	t0 := time.Now()
-	var oc outcome
-	var err error
-	if r.Discrete() {
-		oc, err = w.discrete(&r)
-	} else {
-		oc, err = w.flow(&r)
+// chunk does the runs of the run indices c and returns their rows, in the order of c. GD runs
+// of depth 2 that keep every iterate and take the same number of steps are stepped together
+// (gd2); their seconds are the time of the batch shared equally.
+func (w *worker) chunk(c []int) row {
+	w.runs, w.outs, w.secs = w.runs[:0], w.outs[:0], w.secs[:0]
+	for _, i := range c {
+		w.runs = append(w.runs, w.s.Run(i))
 	}
-	if err != nil {
-		// The spec was checked as a whole, so this is not expected; it stops the sweep with
-		// the rows written so far kept.
-		return row{err: fmt.Errorf("sweep: run %d (%s): %v", i, r.key(), err)}
+	w.outs = append(w.outs, make([]outcome, len(c))...)
+	w.secs = append(w.secs, make([]float64, len(c))...)
+	w.todo = w.todo[:0]
+	for k := range w.runs {
+		r := &w.runs[k]
+		if w.batched(r) {
+			w.todo = append(w.todo, k)
+			continue
+		}
+		t0 := time.Now()
+		oc, err := w.do(r)
+		if err != nil {
+			// The spec was checked as a whole, so this is not expected; it stops the sweep
+			// with the rows written so far kept.
+			return row{err: fmt.Errorf("sweep: run %d (%s): %v", r.Index, r.key(), err)}
+		}
+		w.outs[k], w.secs[k] = oc, time.Since(t0).Seconds()
 	}
-	sec := time.Since(t0).Seconds()
-	return row{line: w.format(&r, &oc, sec), status: oc.status}
+	for len(w.todo) > 0 {
+		// One batch: the runs left with the steps of the first of them.
+		t0 := time.Now()
+		steps := w.runs[w.todo[0]].Steps
+		g := &w.lanes
+		g.reset(steps, w.bound())
+		batch, rest := w.batch[:0], w.todo[:0]
+		for _, k := range w.todo {
+			r := &w.runs[k]
+			if r.Steps != steps {
+				rest = append(rest, k)
+				continue
+			}
+			batch = append(batch, k)
+			g.add(r.W0[0], r.W0[1], r.LR, r.WD, w.s.Balanced*flow.Imbalance(w.scratch(2), r.W0))
+		}
+		g.run()
+		for j, k := range batch {
+			w.outs[k] = w.gdOutcome(&w.runs[k], g, j)
+		}
+		sec := time.Since(t0).Seconds() / float64(len(batch))
+		for _, k := range batch {
+			w.secs[k] = sec
+		}
+		w.batch, w.todo = batch, rest
+	}
+	out := row{runs: len(c)}
+	for k := range w.runs {
+		switch w.outs[k].status {
+		case "success":
+		case "diverged":
+			out.diverged++
+		default:
+			out.failed++
+		}
+		out.line = w.format(out.line, &w.runs[k], &w.outs[k], w.secs[k])
+	}
+	return out
+}
+
+// do does the run r alone.
+func (w *worker) do(r *Run) (outcome, error) {
+	switch {
+	case r.Method == "gd":
+		return w.gdOnline(r)
+	case r.Discrete():
+		return w.discrete(r)
+	}
+	return w.flow(r)
 }
 
 func (w *worker) objective(r *Run) flow.Objective {
@@ -383,9 +461,8 @@ func (w *worker) measure(oc *outcome, tr *flow.Trajectory, obj flow.Objective, w
 	}
 }
 
-// format writes the run's row, ending in a newline.
-func (w *worker) format(r *Run, oc *outcome, sec float64) []byte {
-	b := w.line[:0]
+// format appends the run's row, ending in a newline, to b.
+func (w *worker) format(b []byte, r *Run, oc *outcome, sec float64) []byte {
 	num := func(v float64) {
 		if !math.IsNaN(v) && !math.IsInf(v, 0) {
 			b = strconv.AppendFloat(b, v, 'g', -1, 64)
@@ -437,7 +514,5 @@ func (w *worker) format(r *Run, oc *outcome, sec float64) []byte {
 	num(oc.phaseT)
 	num(oc.tBal)
 	b = strconv.AppendFloat(b, sec, 'g', 4, 64)
-	b = append(b, '\n')
-	w.line = b
-	return append([]byte(nil), b...)
+	return append(b, '\n')
 }

@@ -1,0 +1,101 @@
+package sweep
+
+import (
+	"math"
+	"testing"
+)
+
+// sameOutcome reports whether two outcomes are equal to the bit (NaN equal to NaN).
+func sameOutcome(a, b outcome) bool {
+	fa := []float64{a.tFinal, a.loss, a.W, a.imb0, a.imb, a.d12, a.sharp, a.phaseT, a.tBal}
+	fb := []float64{b.tFinal, b.loss, b.W, b.imb0, b.imb, b.d12, b.sharp, b.phaseT, b.tBal}
+	for i := range fa {
+		if math.Float64bits(fa[i]) != math.Float64bits(fb[i]) && !(math.IsNaN(fa[i]) && math.IsNaN(fb[i])) {
+			return false
+		}
+	}
+	return a.status == b.status && a.steps == b.steps && a.evals == b.evals
+}
+
+// The columns of a GD run computed while it steps (alone, or as a lane of a batch of any size)
+// are those of the recorded trajectory and the post-hoc analysis, to the bit: every depth,
+// learning rates from slow to diverging, weight decay, starts at saddles and on the balanced
+// lines, and record intervals of 1 and more.
+func TestOnlineMatchesRecorded(t *testing.T) {
+	for _, text := range []string{`
+method: [gd]
+lr: {from: 0.001, to: 1.5, num: 9, scale: log}
+wd: [0, 0.05]
+depth: [2, 3]
+steps: [1000, 2999]
+start:
+  points: [[2, 0.25], [0, 0], [1, 1, 0.5], [0.5, -0.5], [1, 1], [0, 1.5], [2, 0, 1]]
+  grid: {min: -2, max: 2, num: 4}
+`, `
+method: [gd]
+lr: [0.01, 0.3, 1.2]
+depth: [2, 4]
+steps: [700]
+record: 50
+start:
+  grid: {min: -1.5, max: 1.5, num: 3}
+`} {
+		s := spec(t, text)
+		w := &worker{s: s}
+		var all []int
+		for i := range s.Len() {
+			r := s.Run(i)
+			want, err := w.discrete(&r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := w.gdOnline(&r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !sameOutcome(got, want) {
+				t.Fatalf("run %d (%s): online %+v, recorded %+v", i, r.key(), got, want)
+			}
+			all = append(all, i)
+		}
+		// In chunks of several sizes, the rows are the same as alone (up to the seconds).
+		var alone []byte
+		for _, size := range []int{1, 7, 64, len(all)} {
+			var rows []byte
+			for lo := 0; lo < len(all); lo += size {
+				r := w.chunk(all[lo:min(lo+size, len(all))])
+				if r.err != nil {
+					t.Fatal(r.err)
+				}
+				rows = append(rows, r.line...)
+			}
+			if size == 1 {
+				alone = rows
+				continue
+			}
+			if stripSeconds(rows) != stripSeconds(alone) {
+				t.Errorf("chunks of %d: rows differ from runs done alone", size)
+			}
+		}
+	}
+}
+
+// stripSeconds drops the last column of every row.
+func stripSeconds(b []byte) string {
+	var out []byte
+	for len(b) > 0 {
+		end := 0
+		for b[end] != '\n' {
+			end++
+		}
+		line := b[:end]
+		cut := len(line)
+		for cut > 0 && line[cut-1] != ',' {
+			cut--
+		}
+		out = append(out, line[:cut]...)
+		out = append(out, '\n')
+		b = b[end+1:]
+	}
+	return string(out)
+}
