@@ -235,6 +235,9 @@ type worker struct {
 	d     []float64
 	acc   online
 	lanes gd2
+	// The integrator of the flow runs and its buffers, kept from run to run.
+	meth ode.Method
+	ws   ode.Workspace
 	// The runs of the current chunk, their outcomes and seconds, and lists of their places.
 	runs        []Run
 	outs        []outcome
@@ -387,7 +390,9 @@ func (w *worker) flow(r *Run) (outcome, error) {
 	if r.Method == "modified" {
 		f, label = obj.ModifiedFlow(r.LR), "modified"
 	}
-	m, _ := ode.NewMethod(w.s.Integrator)
+	if w.meth == nil {
+		w.meth, _ = ode.NewMethod(w.s.Integrator)
+	}
 	tr := w.keep(label, r.Depth)
 	// The phase boundary is located on the dense output (analysis.FlowPhase). Its indicator
 	// changes sign slowly, so two samples per step find its crossings.
@@ -396,7 +401,7 @@ func (w *worker) flow(r *Run) (outcome, error) {
 		tr.Append(t, y)
 		return false
 	}}
-	res, err := ode.Integrate(ode.Problem{Func: f, T0: 0, T1: r.TEnd, Y0: r.W0}, set, m)
+	res, err := w.ws.Integrate(ode.Problem{Func: f, T0: 0, T1: r.TEnd, Y0: r.W0}, set, w.meth)
 	if err != nil {
 		return outcome{}, err
 	}
