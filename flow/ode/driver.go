@@ -3,6 +3,7 @@ package ode
 import (
 	"fmt"
 	"math"
+	"sync"
 )
 
 // Default settings; see the Settings field comments.
@@ -29,9 +30,57 @@ const (
 // give an error. Integrate panics if p.Func or m is nil or the tolerance vectors do not have
 // the length of p.Y0.
 //
-// Integrate allocates its buffers and its Result; Workspace.Integrate reuses them.
+// Integrate takes its buffers from a pool of workspaces and allocates only the Result it
+// returns; Workspace.Integrate allocates nothing.
 func Integrate(p Problem, s *Settings, m Method) (*Result, error) {
-	return new(Workspace).Integrate(p, s, m)
+	ws := workspaces.Get().(*Workspace)
+	defer func() {
+		ws.d.release()
+		workspaces.Put(ws)
+	}()
+	r, err := ws.Integrate(p, s, m)
+	if err != nil {
+		return nil, err
+	}
+	return r.clone(), nil
+}
+
+var workspaces = sync.Pool{New: func() any { return new(Workspace) }}
+
+// clone returns a copy of r that shares no memory with it: one allocation for the numbers,
+// and one for each of the output and event lists that are not empty.
+func (r *Result) clone() *Result {
+	c := new(Result)
+	*c = *r
+	n := len(r.Y)
+	size := n + len(r.OutputT) + len(r.OutputY)*n + len(r.Events)*n
+	buf := make([]float64, size)
+	next := func(k int) []float64 {
+		s := buf[:k:k]
+		buf = buf[k:]
+		return s
+	}
+	c.Y = next(n)
+	copy(c.Y, r.Y)
+	c.OutputT, c.OutputY, c.Events = nil, nil, nil
+	if len(r.OutputT) > 0 {
+		c.OutputT = next(len(r.OutputT))
+		copy(c.OutputT, r.OutputT)
+		c.OutputY = make([][]float64, len(r.OutputY))
+		for k, y := range r.OutputY {
+			c.OutputY[k] = next(n)
+			copy(c.OutputY[k], y)
+		}
+	}
+	if len(r.Events) > 0 {
+		c.Events = make([]EventHit, len(r.Events))
+		for k, e := range r.Events {
+			c.Events[k] = e
+			c.Events[k].Y = next(n)
+			copy(c.Events[k].Y, e.Y)
+		}
+	}
+	return c
 }
 
 // Workspace holds the buffers and the Result of an integration, so that many integrations
@@ -213,6 +262,12 @@ type driver struct {
 	lsTmp []int
 	pdTmp []bool
 	gTmp  []float64
+}
+
+// release drops the references to the caller's problem, settings and method, so that a pooled
+// workspace keeps nothing alive.
+func (d *driver) release() {
+	d.set, d.p, d.s, d.m, d.lazy, d.res = Settings{}, Problem{}, nil, nil, nil, nil
 }
 
 // grow returns b resliced to length n, reallocated if its capacity is less.
