@@ -174,6 +174,9 @@ type gd2 struct {
 	steps int
 	bound float64
 	lanes []lane2
+	v     gd2v // the lanes as arrays, for the AVX2 step
+	// scalar forces the scalar step (for the tests that compare the two).
+	scalar bool
 }
 
 // lane2 is one run of gd2.
@@ -209,6 +212,10 @@ func (g *gd2) reset(steps int, bound float64) {
 // is the same, with no information for the phase and no change of ‖D‖, so the lane is done
 // (all its steps taken); it leaves the active lanes, as does a lane that diverged.
 func (g *gd2) run() {
+	if haveAVX2 && !g.scalar && len(g.lanes) >= 8 {
+		g.runVec()
+		return
+	}
 	lanes := g.lanes
 	for j := range lanes {
 		lanes[j].id = j

@@ -2,6 +2,7 @@ package sweep
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -98,4 +99,49 @@ func stripSeconds(b []byte) string {
 		b = b[end+1:]
 	}
 	return string(out)
+}
+
+// The AVX2 step gives every lane the numbers of the scalar step, to the bit: lanes that
+// diverge early or late, reach a fixed point (at a saddle, on the manifold of minima) or run
+// to the end, in batches whose live lanes are moved together as others leave.
+func TestGD2Vector(t *testing.T) {
+	if !haveAVX2 {
+		t.Skip("no AVX2")
+	}
+	rng := rand.New(rand.NewPCG(1, 1))
+	for _, size := range []int{8, 9, 61, 256} {
+		var vec, sca gd2
+		for _, g := range []*gd2{&vec, &sca} {
+			g.reset(1500, 1e8)
+		}
+		sca.scalar = true
+		for range size {
+			a, b := -2.5+5*rng.Float64(), -2.5+5*rng.Float64()
+			switch rng.IntN(6) {
+			case 0:
+				a, b = 0, 0 // the saddle: a fixed point at once
+			case 1:
+				b = a // balanced
+			case 2:
+				b = 1 / a // on the manifold of minima
+			}
+			lr := math.Pow(10, -3+3.3*rng.Float64()) // up to 2: many diverge
+			wd := []float64{0, 0.01, 0.3}[rng.IntN(3)]
+			thr := 0.01 * math.Abs(a*a-b*b)
+			vec.add(a, b, lr, wd, thr)
+			sca.add(a, b, lr, wd, thr)
+		}
+		vec.run()
+		sca.run()
+		for j := range size {
+			tv, pv, bv, lv := vec.result(j)
+			ts, ps, bs, ls := sca.result(j)
+			same := func(x, y float64) bool {
+				return math.Float64bits(x) == math.Float64bits(y) || math.IsNaN(x) && math.IsNaN(y)
+			}
+			if tv != ts || !same(pv, ps) || !same(bv, bs) || !same(lv[0], ls[0]) || !same(lv[1], ls[1]) {
+				t.Fatalf("size %d, lane %d: vector %v %v %v %v, scalar %v %v %v %v", size, j, tv, pv, bv, lv, ts, ps, bs, ls)
+			}
+		}
+	}
 }
