@@ -235,6 +235,7 @@ type worker struct {
 	d     []float64
 	acc   online
 	lanes gd2
+	fmt   formats
 	// The integrator of the flow runs and its buffers, kept from run to run.
 	meth ode.Method
 	ws   ode.Workspace
@@ -466,14 +467,12 @@ func (w *worker) measure(oc *outcome, tr *flow.Trajectory, obj flow.Objective, w
 	}
 }
 
-// format appends the run's row, ending in a newline, to b.
+// format appends the run's row, ending in a newline, to b. The parameters and the numbers
+// that runs share (a start's weights and ‖D(0)‖, λ, the end times, a batch's seconds) are
+// formatted once and kept in small caches: converting a float64 to its shortest decimal is
+// most of the cost of a row.
 func (w *worker) format(b []byte, r *Run, oc *outcome, sec float64) []byte {
-	num := func(v float64) {
-		if !math.IsNaN(v) && !math.IsInf(v, 0) {
-			b = strconv.AppendFloat(b, v, 'g', -1, 64)
-		}
-		b = append(b, ',')
-	}
+	c := &w.fmt
 	integer := func(v int, present bool) {
 		if present {
 			b = strconv.AppendInt(b, int64(v), 10)
@@ -487,19 +486,14 @@ func (w *worker) format(b []byte, r *Run, oc *outcome, sec float64) []byte {
 	b = append(b, r.Method...)
 	b = append(b, ',')
 	integer(r.Depth, true)
-	for k, v := range r.W0 {
-		if k > 0 {
-			b = append(b, ' ')
-		}
-		b = strconv.AppendFloat(b, v, 'g', -1, 64)
-	}
+	b = c.w0.append(b, r.W0)
 	b = append(b, ',')
-	num(r.LR)
-	num(r.WD)
-	num(r.Noise)
+	b = c.params.num(b, r.LR)
+	b = c.params.num(b, r.WD)
+	b = c.params.num(b, r.Noise)
 	integer(r.Batch, r.Batch > 0)
 	integer(r.Steps, r.Steps > 0)
-	num(r.TEnd)
+	b = c.params.num(b, r.TEnd)
 	integer(r.Replicate, r.Replicate >= 0)
 	if r.Random() {
 		b = strconv.AppendUint(b, r.Seed, 10)
@@ -509,15 +503,90 @@ func (w *worker) format(b []byte, r *Run, oc *outcome, sec float64) []byte {
 	b = append(b, ',')
 	integer(oc.steps, true)
 	integer(oc.evals, !r.Discrete())
-	num(oc.tFinal)
-	num(oc.loss)
-	num(oc.W)
-	num(oc.imb0)
-	num(oc.imb)
-	num(oc.d12)
-	num(oc.sharp)
-	num(oc.phaseT)
-	num(oc.tBal)
-	b = strconv.AppendFloat(b, sec, 'g', 4, 64)
+	b = c.params.num(b, oc.tFinal)
+	b = num(b, oc.loss)
+	b = num(b, oc.W)
+	b = c.imb0.num(b, oc.imb0)
+	if r.Depth == 2 && oc.imb == math.Abs(oc.d12) && !math.IsNaN(oc.imb) && !math.IsInf(oc.imb, 0) {
+		// ‖D‖ is |D_12| at depth 2: D_12's digits are ‖D‖'s with D_12's sign.
+		at := len(b)
+		b = num(b, oc.imb)
+		end := len(b) - 1 // ‖D‖'s digits are b[at:end]
+		if math.Signbit(oc.d12) {
+			b = append(b, '-')
+		}
+		b = append(b, b[at:end]...)
+		b = append(b, ',')
+	} else {
+		b = num(b, oc.imb)
+		b = num(b, oc.d12)
+	}
+	b = num(b, oc.sharp)
+	b = num(b, oc.phaseT)
+	b = num(b, oc.tBal)
+	if !c.secOK || math.Float64bits(sec) != c.secBits {
+		c.sec = strconv.AppendFloat(c.sec[:0], sec, 'g', 4, 64)
+		c.secBits, c.secOK = math.Float64bits(sec), true
+	}
+	b = append(b, c.sec...)
 	return append(b, '\n')
+}
+
+// num appends the shortest decimal of v (nothing if v is not finite) and a comma.
+func num(b []byte, v float64) []byte {
+	if !math.IsNaN(v) && !math.IsInf(v, 0) {
+		b = strconv.AppendFloat(b, v, 'g', -1, 64)
+	}
+	return append(b, ',')
+}
+
+// formats are the caches of format.
+type formats struct {
+	params, imb0 numCache
+	w0           pointCache
+	sec          []byte
+	secBits      uint64
+	secOK        bool
+}
+
+// numCache keeps the formatted cells (num) of the last 64 numbers seen, by their bits.
+type numCache struct {
+	bits [64]uint64
+	cell [64][]byte
+	ok   [64]bool
+}
+
+func (c *numCache) num(b []byte, v float64) []byte {
+	x := math.Float64bits(v)
+	i := (x * 0x9e3779b97f4a7c15) >> 58
+	if !c.ok[i] || c.bits[i] != x {
+		c.cell[i] = num(c.cell[i][:0], v)
+		c.bits[i], c.ok[i] = x, true
+	}
+	return append(b, c.cell[i]...)
+}
+
+// pointCache keeps the formatted weights of the last starting point.
+type pointCache struct {
+	w    []float64
+	cell []byte
+	ok   bool
+}
+
+func (c *pointCache) append(b []byte, w []float64) []byte {
+	same := c.ok && len(w) == len(c.w)
+	for i := 0; same && i < len(w); i++ {
+		same = math.Float64bits(w[i]) == math.Float64bits(c.w[i])
+	}
+	if !same {
+		c.cell = c.cell[:0]
+		for k, v := range w {
+			if k > 0 {
+				c.cell = append(c.cell, ' ')
+			}
+			c.cell = strconv.AppendFloat(c.cell, v, 'g', -1, 64)
+		}
+		c.w, c.ok = append(c.w[:0], w...), true
+	}
+	return append(b, c.cell...)
 }
