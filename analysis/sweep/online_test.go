@@ -3,6 +3,7 @@ package sweep
 import (
 	"math"
 	"math/rand/v2"
+	"strconv"
 	"testing"
 )
 
@@ -142,6 +143,78 @@ func TestGD2Vector(t *testing.T) {
 			if tv != ts || !same(pv, ps) || !same(bv, bs) || !same(lv[0], ls[0]) || !same(lv[1], ls[1]) {
 				t.Fatalf("size %d, lane %d: vector %v %v %v %v, scalar %v %v %v %v", size, j, tv, pv, bv, lv, ts, ps, bs, ls)
 			}
+		}
+	}
+}
+
+// formatPlain is format without caches: every number converted where it is written.
+func formatPlain(w *worker, r *Run, oc *outcome, sec float64) string {
+	var b []byte
+	integer := func(v int, present bool) {
+		if present {
+			b = strconv.AppendInt(b, int64(v), 10)
+		}
+		b = append(b, ',')
+	}
+	integer(r.Index, true)
+	integer(w.s.Len(), true)
+	b = append(b, w.s.print...)
+	b = append(b, ',')
+	b = append(b, r.Method...)
+	b = append(b, ',')
+	integer(r.Depth, true)
+	for k, v := range r.W0 {
+		if k > 0 {
+			b = append(b, ' ')
+		}
+		b = strconv.AppendFloat(b, v, 'g', -1, 64)
+	}
+	b = append(b, ',')
+	for _, v := range []float64{r.LR, r.WD, r.Noise} {
+		b = num(b, v)
+	}
+	integer(r.Batch, r.Batch > 0)
+	integer(r.Steps, r.Steps > 0)
+	b = num(b, r.TEnd)
+	integer(r.Replicate, r.Replicate >= 0)
+	if r.Random() {
+		b = strconv.AppendUint(b, r.Seed, 10)
+	}
+	b = append(b, ',')
+	b = append(b, oc.status...)
+	b = append(b, ',')
+	integer(oc.steps, true)
+	integer(oc.evals, !r.Discrete())
+	for _, v := range []float64{oc.tFinal, oc.loss, oc.W, oc.imb0, oc.imb, oc.d12, oc.sharp, oc.phaseT, oc.tBal} {
+		b = num(b, v)
+	}
+	b = strconv.AppendFloat(b, sec, 'g', 4, 64)
+	return string(append(b, '\n'))
+}
+
+// The caches of format change no byte: rows of every method, depths 2 and 3, negative,
+// zero and missing numbers, the same seconds many times.
+func TestFormatCaches(t *testing.T) {
+	s := spec(t, small)
+	w := &worker{s: s}
+	for i := range s.Len() {
+		r := s.Run(i)
+		oc, err := w.do(&r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, sec := range []float64{1.25e-5, 1.25e-5, 0.5} {
+			if got, want := string(w.format(nil, &r, &oc, sec)), formatPlain(w, &r, &oc, sec); got != want {
+				t.Fatalf("run %d: row\n%s, want\n%s", i, got, want)
+			}
+		}
+	}
+	// D_12 = −0, 0 and negative with ‖D‖ = |D_12|.
+	r := s.Run(0)
+	for _, d12 := range []float64{math.Copysign(0, -1), 0, -2.5, 3} {
+		oc := outcome{status: "success", d12: d12, imb: math.Abs(d12), phaseT: math.NaN()}
+		if got, want := string(w.format(nil, &r, &oc, 1)), formatPlain(w, &r, &oc, 1); got != want {
+			t.Errorf("D_12 = %v: row\n%s, want\n%s", d12, got, want)
 		}
 	}
 }
