@@ -376,6 +376,30 @@ func (d *driver) hinit(t, hmax float64) float64 {
 	return d.dir * h
 }
 
+// minPos and maxPos are math.Min and math.Max for the controller's factors and step sizes,
+// which are never −0 there: comparisons give the same value, NaN and infinities included (an
+// infinity wins over NaN, as in math), without the call
+// (math.Min and math.Max are not inlined on amd64).
+func minPos(a, b float64) float64 {
+	if math.IsInf(a, -1) || math.IsInf(b, -1) {
+		return math.Inf(-1)
+	}
+	if b < a || b != b {
+		return b
+	}
+	return a
+}
+
+func maxPos(a, b float64) float64 {
+	if math.IsInf(a, 1) || math.IsInf(b, 1) {
+		return math.Inf(1)
+	}
+	if b > a || b != b {
+		return b
+	}
+	return a
+}
+
 func allFinite(v []float64) bool {
 	for _, x := range v {
 		if !finite(x) {
@@ -486,10 +510,10 @@ func (d *driver) run() {
 		logErr := math.Log(err)
 		fac11 := math.Exp(expo1 * logErr)
 		fac := fac11 / facoldBeta
-		fac = math.Max(facc2, math.Min(facc1, fac/ctl.Safety))
+		fac = maxPos(facc2, minPos(facc1, fac/ctl.Safety))
 		hnew := h / fac
 		if err > 1 {
-			hnew = h / math.Min(facc1, fac11/ctl.Safety)
+			hnew = h / minPos(facc1, fac11/ctl.Safety)
 			reject, last = true, false
 			st.Rejected++
 			h = hnew
@@ -538,7 +562,7 @@ func (d *driver) run() {
 			hnew = d.dir * hmax
 		}
 		if reject {
-			hnew = d.dir * math.Min(math.Abs(hnew), math.Abs(h))
+			hnew = d.dir * minPos(math.Abs(hnew), math.Abs(h))
 		}
 		reject = false
 		h = hnew
