@@ -381,20 +381,20 @@ func (d *driver) hinit(t, hmax float64) float64 {
 // infinity wins over NaN, as in math), without the call
 // (math.Min and math.Max are not inlined on amd64).
 func minPos(a, b float64) float64 {
-	if math.IsInf(a, -1) || math.IsInf(b, -1) {
+	switch {
+	case a < -math.MaxFloat64 || b < -math.MaxFloat64:
 		return math.Inf(-1)
-	}
-	if b < a || b != b {
+	case b < a || b != b:
 		return b
 	}
 	return a
 }
 
 func maxPos(a, b float64) float64 {
-	if math.IsInf(a, 1) || math.IsInf(b, 1) {
+	switch {
+	case a > math.MaxFloat64 || b > math.MaxFloat64:
 		return math.Inf(1)
-	}
-	if b > a || b != b {
+	case b > a || b != b:
 		return b
 	}
 	return a
