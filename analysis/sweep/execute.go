@@ -179,6 +179,7 @@ func Execute(ctx context.Context, s *Spec, path string, o *Options) (*Report, er
 		rep.Diverged += r.diverged
 		rep.Failed += r.failed
 		out.buf = append(out.buf, r.line...)
+		lineBufs.Put(&r.line)
 		if now := time.Now(); len(out.buf) >= 1<<16 || now.Sub(last) > 200*time.Millisecond {
 			if werr = out.flush(); werr != nil {
 				cancel() // a full disk: stop computing rows that cannot be written
@@ -219,6 +220,9 @@ func shardSize(n, shard, shards int) int {
 
 // chunkRuns is the largest number of runs of a job.
 const chunkRuns = 256
+
+// lineBufs holds the buffers of the rows of chunks, handed back by the writer.
+var lineBufs = sync.Pool{New: func() any { b := make([]byte, 0, chunkRuns*256); return &b }}
 
 // row holds the rows of a chunk of runs, how many there are, and how many of them diverged or
 // failed; or the error that stopped the chunk (its earlier rows are dropped with it).
@@ -306,7 +310,7 @@ func (w *worker) chunk(c []int) row {
 		}
 		w.batch, w.todo = batch, rest
 	}
-	out := row{runs: len(c)}
+	out := row{runs: len(c), line: (*lineBufs.Get().(*[]byte))[:0]}
 	for k := range w.runs {
 		switch w.outs[k].status {
 		case "success":
