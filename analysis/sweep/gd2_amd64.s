@@ -1,6 +1,6 @@
 #include "textflag.h"
 
-// The step of gd2 on four lanes per instruction, AVX2 without FMA: every operation is the
+// The steps of gd2 on four lanes per instruction, AVX2 without FMA: every operation is the
 // IEEE operation of gd2.run on the same operands, so each lane's numbers are the same to the
 // bit (TestGD2Vector).
 
@@ -32,134 +32,163 @@ no:
 	RET
 
 DATA gd2one<>+0(SB)/8, $1.0
-GLOBL gd2one<>(SB), RODATA, $8
+DATA gd2one<>+8(SB)/8, $1.0
+DATA gd2one<>+16(SB)/8, $1.0
+DATA gd2one<>+24(SB)/8, $1.0
+GLOBL gd2one<>(SB), RODATA, $32
 DATA gd2minus1<>+0(SB)/8, $-1.0
-GLOBL gd2minus1<>(SB), RODATA, $8
+DATA gd2minus1<>+8(SB)/8, $-1.0
+DATA gd2minus1<>+16(SB)/8, $-1.0
+DATA gd2minus1<>+24(SB)/8, $-1.0
+GLOBL gd2minus1<>(SB), RODATA, $32
 DATA gd2abs<>+0(SB)/8, $0x7fffffffffffffff
-GLOBL gd2abs<>(SB), RODATA, $8
+DATA gd2abs<>+8(SB)/8, $0x7fffffffffffffff
+DATA gd2abs<>+16(SB)/8, $0x7fffffffffffffff
+DATA gd2abs<>+24(SB)/8, $0x7fffffffffffffff
+GLOBL gd2abs<>(SB), RODATA, $32
+DATA gd2zero<>+0(SB)/8, $0
+DATA gd2zero<>+8(SB)/8, $0
+DATA gd2zero<>+16(SB)/8, $0
+DATA gd2zero<>+24(SB)/8, $0
+GLOBL gd2zero<>(SB), RODATA, $32
 
-// func gd2StepAVX2(a *gd2args) (exits uint64)
+// func gd2GroupAVX2(a *gd2args, j, k0 int) (k int, exits uint64)
 //
-// gd2args: w0, w1, s0, s1, lr, decay, thr, start, bal, inf, alive, exit *float64 at 0..88;
-// n int at 96, k at 104, km1 at 112, bound at 120 (float64).
-TEXT ·gd2StepAVX2(SB), NOSPLIT, $0-16
+// Steps k0, k0+1, … a.steps of the four lanes j..j+3, their state in registers. It returns
+// after the first step k at which an alive lane leaves (diverged, or a fixed point), with the
+// lanes' bits in exits; the other lanes have taken step k. Finished, it returns a.steps + 1.
+//
+// gd2args: w0, w1, s0, s1, lr, decay, thr, start, bal, inf, alive *float64 at 0..80;
+// bound [4]float64 at 88; steps int at 120.
+//
+// Registers: Y0 w0, Y1 w1, Y2 s0, Y3 s1, Y4 start, Y5 bal, Y6 inf, Y7 k (all lanes), Y8..Y15
+// scratch; lr, decay, thr and alive are read from memory (alive may change between calls).
+TEXT ·gd2GroupAVX2(SB), NOSPLIT, $0-40
 	MOVQ a+0(FP), DI
-	MOVQ 96(DI), R12          // n
-	VBROADCASTSD gd2one<>(SB), Y8
-	VBROADCASTSD gd2abs<>(SB), Y9
-	VBROADCASTSD 120(DI), Y10 // bound
-	VBROADCASTSD 104(DI), Y11 // k
-	VBROADCASTSD 112(DI), Y12 // k − 1
-	VBROADCASTSD gd2minus1<>(SB), Y13
-	VXORPD Y14, Y14, Y14      // 0
-	VXORPD Y15, Y15, Y15      // the exits, or-ed
-	MOVQ 0(DI), R8            // w0
-	MOVQ 8(DI), R9            // w1
-	MOVQ 16(DI), R10          // s0
-	MOVQ 24(DI), R11          // s1
-	XORQ CX, CX
+	MOVQ j+8(FP), R11
+	SHLQ $3, R11              // byte offset of lane j
+	MOVQ k0+16(FP), DX
+	MOVQ 120(DI), CX          // steps
+	MOVQ 32(DI), R8
+	ADDQ R11, R8              // lr
+	MOVQ 40(DI), R9
+	ADDQ R11, R9              // decay
+	MOVQ 48(DI), R10
+	ADDQ R11, R10             // thr
+	MOVQ 80(DI), SI
+	ADDQ R11, SI              // alive
+	MOVQ 0(DI), BX
+	VMOVUPD (BX)(R11*1), Y0
+	MOVQ 8(DI), BX
+	VMOVUPD (BX)(R11*1), Y1
+	MOVQ 16(DI), BX
+	VMOVUPD (BX)(R11*1), Y2
+	MOVQ 24(DI), BX
+	VMOVUPD (BX)(R11*1), Y3
+	MOVQ 56(DI), BX
+	VMOVUPD (BX)(R11*1), Y4
+	MOVQ 64(DI), BX
+	VMOVUPD (BX)(R11*1), Y5
+	MOVQ 72(DI), BX
+	VMOVUPD (BX)(R11*1), Y6
+	CVTSQ2SD DX, X7
+	VBROADCASTSD X7, Y7       // k in every lane
+	XORQ AX, AX
 
-loop:
-	CMPQ CX, R12
-	JGE  done
-	MOVQ 32(DI), AX           // lr
-	MOVQ 40(DI), BX           // decay
-	VMOVUPD (R8)(CX*8), Y0    // w0
-	VMOVUPD (R9)(CX*8), Y1    // w1
-	// lrho = lr·(w0·w1 − 1)
-	VMULPD  Y1, Y0, Y2
-	VSUBPD  Y8, Y2, Y2
-	VMOVUPD (AX)(CX*8), Y3
-	VMULPD  Y2, Y3, Y2
-	// n0 = decay·w0 − lrho·w1, n1 = decay·w1 − lrho·w0
-	VMOVUPD (BX)(CX*8), Y3
-	VMULPD  Y0, Y3, Y4
-	VMULPD  Y1, Y2, Y5
-	VSUBPD  Y5, Y4, Y4        // n0
-	VMULPD  Y1, Y3, Y5
-	VMULPD  Y0, Y2, Y6
-	VSUBPD  Y6, Y5, Y5        // n1
-	// ok = |n0| ≤ bound and |n1| ≤ bound (false for NaN); fixed = n0 = w0 and n1 = w1
-	VANDPD  Y9, Y4, Y6
-	VCMPPD  $2, Y10, Y6, Y6   // |n0| <= bound
-	VANDPD  Y9, Y5, Y7
-	VCMPPD  $2, Y10, Y7, Y7   // |n1| <= bound
-	VANDPD  Y7, Y6, Y6        // ok
-	VCMPPD  $0, Y0, Y4, Y7    // n0 == w0
-	VCMPPD  $0, Y1, Y5, Y3    // n1 == w1
-	VANDPD  Y3, Y7, Y7        // fixed
-	VANDNPD Y6, Y7, Y6        // go = ok and not fixed
-	MOVQ    80(DI), AX        // alive
-	VMOVUPD (AX)(CX*8), Y7
-	VANDNPD Y7, Y6, Y3        // exit = alive and not go
-	VANDPD  Y7, Y6, Y6        // upd = alive and go
-	MOVQ    88(DI), AX
-	VMOVUPD Y3, (AX)(CX*8)
-	VORPD   Y3, Y15, Y15
-	// The pair of analysis.Phases: d = n − w, gg = s1 + s0, dg = d0·w1 + d1·w0,
-	// dd = d0² + d1², vn2 = dg²/gg; tangential when dd − vn2 ≥ vn2.
-	VSUBPD  Y0, Y4, Y2        // d0
-	VSUBPD  Y1, Y5, Y3        // d1
-	VMULPD  Y2, Y1, Y1        // d0·w1 (w1 no longer needed)
-	VMULPD  Y3, Y0, Y0        // d1·w0 (w0 no longer needed)
-	VADDPD  Y0, Y1, Y1        // dg
-	VMULPD  Y2, Y2, Y2
-	VMULPD  Y3, Y3, Y3
-	VADDPD  Y3, Y2, Y2        // dd
-	VMOVUPD (R11)(CX*8), Y0
-	VADDPD  (R10)(CX*8), Y0, Y0 // gg = s1 + s0
-	VMULPD  Y1, Y1, Y1
-	VDIVPD  Y0, Y1, Y1        // vn2
-	VSUBPD  Y1, Y2, Y3        // dd − vn2
-	VCMPPD  $0x1d, Y1, Y3, Y3 // tang: dd − vn2 >= vn2 (false for NaN)
-	VCMPPD  $0x0c, Y14, Y0, Y0 // gg != 0
-	VCMPPD  $0x0c, Y14, Y2, Y2 // dd != 0
-	VANDPD  Y2, Y0, Y0        // informative
-	VANDPD  Y6, Y0, Y0        // informative and updated
-	// start: cand = start < 0 ? k−1 : start; cand = tang ? cand : −1; start = inf&upd ? cand : start
-	MOVQ    56(DI), AX
-	VMOVUPD (AX)(CX*8), Y1    // start
-	VCMPPD  $1, Y14, Y1, Y2   // start < 0
-	VBLENDVPD Y2, Y12, Y1, Y2 // cand
-	VBLENDVPD Y3, Y2, Y13, Y2 // tang ? cand : −1
-	VBLENDVPD Y0, Y2, Y1, Y1
-	VMOVUPD Y1, (AX)(CX*8)
-	MOVQ    72(DI), AX
-	VORPD   (AX)(CX*8), Y0, Y0
-	VMOVUPD Y0, (AX)(CX*8)    // inf |= informative
+step:
+	CMPQ DX, CX
+	JGT  finished
+	// lrho = lr·(w0·w1 − 1); n0 = decay·w0 − lrho·w1; n1 = decay·w1 − lrho·w0
+	VMULPD  Y1, Y0, Y8
+	VSUBPD  gd2one<>(SB), Y8, Y8
+	VMULPD  (R8), Y8, Y8
+	VMULPD  (R9), Y0, Y9
+	VMULPD  Y1, Y8, Y10
+	VSUBPD  Y10, Y9, Y9       // n0
+	VMULPD  (R9), Y1, Y10
+	VMULPD  Y0, Y8, Y11
+	VSUBPD  Y11, Y10, Y10     // n1
+	// ok = |n0| ≤ bound and |n1| ≤ bound (false for NaN)
+	VANDPD  gd2abs<>(SB), Y9, Y8
+	VCMPPD  $2, 88(DI), Y8, Y8
+	VANDPD  gd2abs<>(SB), Y10, Y11
+	VCMPPD  $2, 88(DI), Y11, Y11
+	VANDPD  Y11, Y8, Y8       // ok
+	VSUBPD  Y0, Y9, Y11       // d0 = n0 − w0
+	VSUBPD  Y1, Y10, Y12      // d1 = n1 − w1
+	// fixed = n0 = w0 and n1 = w1, which is d = 0 where ok (finite values)
+	VCMPPD  $0, gd2zero<>(SB), Y11, Y13
+	VCMPPD  $0, gd2zero<>(SB), Y12, Y14
+	VANDPD  Y14, Y13, Y13     // fixed
+	VANDNPD Y8, Y13, Y8       // go = ok and not fixed
+	VMOVUPD (SI), Y13         // alive
+	VANDNPD Y13, Y8, Y14      // exit = alive and not go
+	VANDPD  Y13, Y8, Y8       // upd = alive and go
+	VMOVMSKPD Y14, AX         // the exits
+	// The pair of analysis.Phases: gg = s1 + s0, dg = d0·w1 + d1·w0, dd = d0² + d1²,
+	// vn2 = dg²/gg; tangential when dd − vn2 ≥ vn2.
+	VMULPD  Y1, Y11, Y13
+	VMULPD  Y0, Y12, Y14
+	VADDPD  Y14, Y13, Y13     // dg
+	VMULPD  Y11, Y11, Y11
+	VMULPD  Y12, Y12, Y12
+	VADDPD  Y12, Y11, Y11     // dd
+	VADDPD  Y2, Y3, Y12       // gg
+	VMULPD  Y13, Y13, Y13
+	VDIVPD  Y12, Y13, Y13     // vn2
+	VSUBPD  Y13, Y11, Y14
+	VCMPPD  $0x1d, Y13, Y14, Y14           // tang
+	VCMPPD  $0x0c, gd2zero<>(SB), Y12, Y12 // gg != 0
+	VCMPPD  $0x0c, gd2zero<>(SB), Y11, Y11 // dd != 0
+	VANDPD  Y11, Y12, Y12
+	VANDPD  Y8, Y12, Y12      // informative and updated
+	// start: cand = start < 0 ? k−1 : start; cand = tang ? cand : −1; start = Y12 ? cand : start
+	VCMPPD  $1, gd2zero<>(SB), Y4, Y11
+	VSUBPD  gd2one<>(SB), Y7, Y13
+	VBLENDVPD Y11, Y13, Y4, Y13
+	VMOVUPD gd2minus1<>(SB), Y11
+	VBLENDVPD Y14, Y13, Y11, Y13
+	VBLENDVPD Y12, Y13, Y4, Y4
+	VORPD   Y12, Y6, Y6       // inf
 	// The new state where updated.
-	VMOVUPD (R8)(CX*8), Y0
-	VBLENDVPD Y6, Y4, Y0, Y0
-	VMOVUPD Y0, (R8)(CX*8)
-	VMOVUPD (R9)(CX*8), Y1
-	VBLENDVPD Y6, Y5, Y1, Y1
-	VMOVUPD Y1, (R9)(CX*8)
-	VMULPD  Y4, Y4, Y4        // n0²
-	VMULPD  Y5, Y5, Y5        // n1²
-	VMOVUPD (R10)(CX*8), Y0
-	VBLENDVPD Y6, Y4, Y0, Y0
-	VMOVUPD Y0, (R10)(CX*8)
-	VMOVUPD (R11)(CX*8), Y1
-	VBLENDVPD Y6, Y5, Y1, Y1
-	VMOVUPD Y1, (R11)(CX*8)
-	// bal = |n0² − n1²| ≤ thr and bal < 0 ? k : bal, where updated.
-	VSUBPD  Y5, Y4, Y4
-	VANDPD  Y9, Y4, Y4
-	MOVQ    48(DI), AX
-	VMOVUPD (AX)(CX*8), Y5
-	VCMPPD  $2, Y5, Y4, Y4    // |…| <= thr
-	MOVQ    64(DI), AX
-	VMOVUPD (AX)(CX*8), Y1    // bal
-	VCMPPD  $1, Y14, Y1, Y2   // bal < 0
-	VANDPD  Y2, Y4, Y4
-	VANDPD  Y6, Y4, Y4
-	VBLENDVPD Y4, Y11, Y1, Y1
-	VMOVUPD Y1, (AX)(CX*8)
-	ADDQ    $4, CX
-	JMP     loop
+	VBLENDVPD Y8, Y9, Y0, Y0
+	VBLENDVPD Y8, Y10, Y1, Y1
+	VMULPD  Y9, Y9, Y9        // n0²
+	VMULPD  Y10, Y10, Y10     // n1²
+	VBLENDVPD Y8, Y9, Y2, Y2
+	VBLENDVPD Y8, Y10, Y3, Y3
+	// bal = |n0² − n1²| ≤ thr and bal < 0 ? k : bal, where updated
+	VSUBPD  Y10, Y9, Y9
+	VANDPD  gd2abs<>(SB), Y9, Y9
+	VCMPPD  $2, (R10), Y9, Y9
+	VCMPPD  $1, gd2zero<>(SB), Y5, Y10
+	VANDPD  Y10, Y9, Y9
+	VANDPD  Y8, Y9, Y9
+	VBLENDVPD Y9, Y7, Y5, Y5
+	TESTQ   AX, AX
+	JNZ     left
+	VADDPD  gd2one<>(SB), Y7, Y7
+	INCQ    DX
+	JMP     step
 
-done:
-	VMOVMSKPD Y15, AX
+finished:
+	XORQ AX, AX
+left:
+	MOVQ 0(DI), BX
+	VMOVUPD Y0, (BX)(R11*1)
+	MOVQ 8(DI), BX
+	VMOVUPD Y1, (BX)(R11*1)
+	MOVQ 16(DI), BX
+	VMOVUPD Y2, (BX)(R11*1)
+	MOVQ 24(DI), BX
+	VMOVUPD Y3, (BX)(R11*1)
+	MOVQ 56(DI), BX
+	VMOVUPD Y4, (BX)(R11*1)
+	MOVQ 64(DI), BX
+	VMOVUPD Y5, (BX)(R11*1)
+	MOVQ 72(DI), BX
+	VMOVUPD Y6, (BX)(R11*1)
 	VZEROUPPER
-	MOVQ AX, exits+8(FP)
+	MOVQ DX, k+24(FP)
+	MOVQ AX, exits+32(FP)
 	RET
