@@ -52,18 +52,86 @@ DATA gd2zero<>+16(SB)/8, $0
 DATA gd2zero<>+24(SB)/8, $0
 GLOBL gd2zero<>(SB), RODATA, $32
 
-// func gd2GroupAVX2(a *gd2args, j, k0 int) (k int, exits uint64)
+// STEP takes step k (Y15 = k and 128(DI) = k − 1 in every lane) of the four lanes at byte
+// offset OFF of the arrays, whose w0, w1, s0, s1 are in W0, W1, S0, S1; start, bal and inf are
+// read and written in memory. It leaves the lanes' exit bits in EX. Y8..Y14 are scratch.
+// (VBLENDVPD M, A, B, D is D = M ? A : B; VCMPPD $p, A, B, D is D = B p A; predicates 0 =,
+// 1 <, 2 ≤, 0x0c ≠, 0x19 not ≥, all false for NaN but 0x19.)
+#define STEP(W0, W1, S0, S1, OFF, EX) \
+	VMULPD  W1, W0, Y8; \
+	VSUBPD  gd2one<>(SB), Y8, Y8; \
+	VMULPD  OFF(R8), Y8, Y8; \
+	VMULPD  OFF(R9), W0, Y9; \
+	VMULPD  W1, Y8, Y10; \
+	VSUBPD  Y10, Y9, Y9; \
+	VMULPD  OFF(R9), W1, Y10; \
+	VMULPD  W0, Y8, Y11; \
+	VSUBPD  Y11, Y10, Y10; \
+	VANDPD  gd2abs<>(SB), Y9, Y8; \
+	VCMPPD  $2, 88(DI), Y8, Y8; \
+	VANDPD  gd2abs<>(SB), Y10, Y11; \
+	VCMPPD  $2, 88(DI), Y11, Y11; \
+	VANDPD  Y11, Y8, Y8; \
+	VSUBPD  W0, Y9, Y11; \
+	VSUBPD  W1, Y10, Y12; \
+	VCMPPD  $0, gd2zero<>(SB), Y11, Y13; \
+	VCMPPD  $0, gd2zero<>(SB), Y12, Y14; \
+	VANDPD  Y14, Y13, Y13; \
+	VANDNPD Y8, Y13, Y8; \
+	VMOVUPD OFF(SI), Y13; \
+	VANDNPD Y13, Y8, Y14; \
+	VANDPD  Y13, Y8, Y8; \
+	VMOVMSKPD Y14, EX; \
+	VMULPD  W1, Y11, Y13; \
+	VMULPD  W0, Y12, Y14; \
+	VADDPD  Y14, Y13, Y13; \
+	VMULPD  Y11, Y11, Y11; \
+	VMULPD  Y12, Y12, Y12; \
+	VADDPD  Y12, Y11, Y11; \
+	VADDPD  S0, S1, Y12; \
+	VMULPD  Y13, Y13, Y13; \
+	VDIVPD  Y12, Y13, Y13; \
+	VSUBPD  Y13, Y11, Y14; \
+	VCMPPD  $0x19, Y13, Y14, Y14; \
+	VCMPPD  $0x0c, gd2zero<>(SB), Y12, Y12; \
+	VCMPPD  $0x0c, gd2zero<>(SB), Y11, Y11; \
+	VANDPD  Y11, Y12, Y12; \
+	VANDPD  Y8, Y12, Y12; \
+	VMOVUPD OFF(R12), Y11; \
+	VCMPPD  $1, gd2zero<>(SB), Y11, Y13; \
+	VBLENDVPD Y13, 128(DI), Y11, Y13; \
+	VBLENDVPD Y14, gd2minus1<>(SB), Y13, Y13; \
+	VBLENDVPD Y12, Y13, Y11, Y11; \
+	VMOVUPD Y11, OFF(R12); \
+	VORPD   OFF(R14), Y12, Y12; \
+	VMOVUPD Y12, OFF(R14); \
+	VBLENDVPD Y8, Y9, W0, W0; \
+	VBLENDVPD Y8, Y10, W1, W1; \
+	VMULPD  Y9, Y9, Y9; \
+	VMULPD  Y10, Y10, Y10; \
+	VBLENDVPD Y8, Y9, S0, S0; \
+	VBLENDVPD Y8, Y10, S1, S1; \
+	VSUBPD  Y10, Y9, Y9; \
+	VANDPD  gd2abs<>(SB), Y9, Y9; \
+	VCMPPD  $2, OFF(R10), Y9, Y9; \
+	VMOVUPD OFF(R13), Y10; \
+	VCMPPD  $1, gd2zero<>(SB), Y10, Y11; \
+	VANDPD  Y11, Y9, Y9; \
+	VANDPD  Y8, Y9, Y9; \
+	VBLENDVPD Y9, Y15, Y10, Y10; \
+	VMOVUPD Y10, OFF(R13)
+
+// func gd2Group8AVX2(a *gd2args, j, k0 int) (k int, exits uint64)
 //
-// Steps k0, k0+1, … a.steps of the four lanes j..j+3, their state in registers. It returns
-// after the first step k at which an alive lane leaves (diverged, or a fixed point), with the
-// lanes' bits in exits; the other lanes have taken step k. Finished, it returns a.steps + 1.
+// Steps k0, k0+1, … a.steps of the eight lanes j..j+7, two groups of four whose steps the CPU
+// overlaps, their iterates and squares in registers (start, bal and inf in memory; lr, decay,
+// thr and alive are read from memory, alive may change between calls). It returns after the first step k at which
+// an alive lane leaves (diverged, or a fixed point), with the lanes' bits in exits; the other
+// lanes have taken step k. Finished, it returns a.steps + 1.
 //
 // gd2args: w0, w1, s0, s1, lr, decay, thr, start, bal, inf, alive *float64 at 0..80;
-// bound [4]float64 at 88; steps int at 120.
-//
-// Registers: Y0 w0, Y1 w1, Y2 s0, Y3 s1, Y4 start, Y5 bal, Y6 inf, Y7 k (all lanes), Y8..Y15
-// scratch; lr, decay, thr and alive are read from memory (alive may change between calls).
-TEXT ·gd2GroupAVX2(SB), NOSPLIT, $0-40
+// bound [4]float64 at 88; steps int at 120; k − 1 [4]float64 at 128 (scratch).
+TEXT ·gd2Group8AVX2(SB), NOSPLIT, $0-40
 	MOVQ a+0(FP), DI
 	MOVQ j+8(FP), R11
 	SHLQ $3, R11              // byte offset of lane j
@@ -77,117 +145,58 @@ TEXT ·gd2GroupAVX2(SB), NOSPLIT, $0-40
 	ADDQ R11, R10             // thr
 	MOVQ 80(DI), SI
 	ADDQ R11, SI              // alive
+	MOVQ 56(DI), R12
+	ADDQ R11, R12             // start
+	MOVQ 64(DI), R13
+	ADDQ R11, R13             // bal
+	MOVQ 72(DI), R14
+	ADDQ R11, R14             // inf
 	MOVQ 0(DI), BX
 	VMOVUPD (BX)(R11*1), Y0
+	VMOVUPD 32(BX)(R11*1), Y4
 	MOVQ 8(DI), BX
 	VMOVUPD (BX)(R11*1), Y1
+	VMOVUPD 32(BX)(R11*1), Y5
 	MOVQ 16(DI), BX
 	VMOVUPD (BX)(R11*1), Y2
+	VMOVUPD 32(BX)(R11*1), Y6
 	MOVQ 24(DI), BX
 	VMOVUPD (BX)(R11*1), Y3
-	MOVQ 56(DI), BX
-	VMOVUPD (BX)(R11*1), Y4
-	MOVQ 64(DI), BX
-	VMOVUPD (BX)(R11*1), Y5
-	MOVQ 72(DI), BX
-	VMOVUPD (BX)(R11*1), Y6
-	CVTSQ2SD DX, X7
-	VBROADCASTSD X7, Y7       // k in every lane
+	VMOVUPD 32(BX)(R11*1), Y7
+	CVTSQ2SD DX, X15
+	VBROADCASTSD X15, Y15     // k in every lane
 	XORQ AX, AX
 
-step:
+step8:
 	CMPQ DX, CX
-	JGT  finished
-	// lrho = lr·(w0·w1 − 1); n0 = decay·w0 − lrho·w1; n1 = decay·w1 − lrho·w0
-	VMULPD  Y1, Y0, Y8
-	VSUBPD  gd2one<>(SB), Y8, Y8
-	VMULPD  (R8), Y8, Y8
-	VMULPD  (R9), Y0, Y9
-	VMULPD  Y1, Y8, Y10
-	VSUBPD  Y10, Y9, Y9       // n0
-	VMULPD  (R9), Y1, Y10
-	VMULPD  Y0, Y8, Y11
-	VSUBPD  Y11, Y10, Y10     // n1
-	// ok = |n0| ≤ bound and |n1| ≤ bound (false for NaN)
-	VANDPD  gd2abs<>(SB), Y9, Y8
-	VCMPPD  $2, 88(DI), Y8, Y8
-	VANDPD  gd2abs<>(SB), Y10, Y11
-	VCMPPD  $2, 88(DI), Y11, Y11
-	VANDPD  Y11, Y8, Y8       // ok
-	VSUBPD  Y0, Y9, Y11       // d0 = n0 − w0
-	VSUBPD  Y1, Y10, Y12      // d1 = n1 − w1
-	// fixed = n0 = w0 and n1 = w1, which is d = 0 where ok (finite values)
-	VCMPPD  $0, gd2zero<>(SB), Y11, Y13
-	VCMPPD  $0, gd2zero<>(SB), Y12, Y14
-	VANDPD  Y14, Y13, Y13     // fixed
-	VANDNPD Y8, Y13, Y8       // go = ok and not fixed
-	VMOVUPD (SI), Y13         // alive
-	VANDNPD Y13, Y8, Y14      // exit = alive and not go
-	VANDPD  Y13, Y8, Y8       // upd = alive and go
-	VMOVMSKPD Y14, AX         // the exits
-	// The pair of analysis.Phases: gg = s1 + s0, dg = d0·w1 + d1·w0, dd = d0² + d1²,
-	// vn2 = dg²/gg; tangential when dd − vn2 ≥ vn2.
-	VMULPD  Y1, Y11, Y13
-	VMULPD  Y0, Y12, Y14
-	VADDPD  Y14, Y13, Y13     // dg
-	VMULPD  Y11, Y11, Y11
-	VMULPD  Y12, Y12, Y12
-	VADDPD  Y12, Y11, Y11     // dd
-	VADDPD  Y2, Y3, Y12       // gg
-	VMULPD  Y13, Y13, Y13
-	VDIVPD  Y12, Y13, Y13     // vn2
-	VSUBPD  Y13, Y11, Y14
-	VCMPPD  $0x1d, Y13, Y14, Y14           // tang
-	VCMPPD  $0x0c, gd2zero<>(SB), Y12, Y12 // gg != 0
-	VCMPPD  $0x0c, gd2zero<>(SB), Y11, Y11 // dd != 0
-	VANDPD  Y11, Y12, Y12
-	VANDPD  Y8, Y12, Y12      // informative and updated
-	// start: cand = start < 0 ? k−1 : start; cand = tang ? cand : −1; start = Y12 ? cand : start
-	VCMPPD  $1, gd2zero<>(SB), Y4, Y11
-	VSUBPD  gd2one<>(SB), Y7, Y13
-	VBLENDVPD Y11, Y13, Y4, Y13
-	VMOVUPD gd2minus1<>(SB), Y11
-	VBLENDVPD Y14, Y13, Y11, Y13
-	VBLENDVPD Y12, Y13, Y4, Y4
-	VORPD   Y12, Y6, Y6       // inf
-	// The new state where updated.
-	VBLENDVPD Y8, Y9, Y0, Y0
-	VBLENDVPD Y8, Y10, Y1, Y1
-	VMULPD  Y9, Y9, Y9        // n0²
-	VMULPD  Y10, Y10, Y10     // n1²
-	VBLENDVPD Y8, Y9, Y2, Y2
-	VBLENDVPD Y8, Y10, Y3, Y3
-	// bal = |n0² − n1²| ≤ thr and bal < 0 ? k : bal, where updated
-	VSUBPD  Y10, Y9, Y9
-	VANDPD  gd2abs<>(SB), Y9, Y9
-	VCMPPD  $2, (R10), Y9, Y9
-	VCMPPD  $1, gd2zero<>(SB), Y5, Y10
-	VANDPD  Y10, Y9, Y9
-	VANDPD  Y8, Y9, Y9
-	VBLENDVPD Y9, Y7, Y5, Y5
-	TESTQ   AX, AX
-	JNZ     left
-	VADDPD  gd2one<>(SB), Y7, Y7
-	INCQ    DX
-	JMP     step
+	JGT  finished8
+	VSUBPD  gd2one<>(SB), Y15, Y8
+	VMOVUPD Y8, 128(DI)       // k − 1
+	STEP(Y0, Y1, Y2, Y3, 0, AX)
+	STEP(Y4, Y5, Y6, Y7, 32, BX)
+	SHLQ $4, BX
+	ORQ  BX, AX
+	TESTQ AX, AX
+	JNZ  left8
+	VADDPD gd2one<>(SB), Y15, Y15
+	INCQ DX
+	JMP  step8
 
-finished:
+finished8:
 	XORQ AX, AX
-left:
+left8:
 	MOVQ 0(DI), BX
 	VMOVUPD Y0, (BX)(R11*1)
+	VMOVUPD Y4, 32(BX)(R11*1)
 	MOVQ 8(DI), BX
 	VMOVUPD Y1, (BX)(R11*1)
+	VMOVUPD Y5, 32(BX)(R11*1)
 	MOVQ 16(DI), BX
 	VMOVUPD Y2, (BX)(R11*1)
+	VMOVUPD Y6, 32(BX)(R11*1)
 	MOVQ 24(DI), BX
 	VMOVUPD Y3, (BX)(R11*1)
-	MOVQ 56(DI), BX
-	VMOVUPD Y4, (BX)(R11*1)
-	MOVQ 64(DI), BX
-	VMOVUPD Y5, (BX)(R11*1)
-	MOVQ 72(DI), BX
-	VMOVUPD Y6, (BX)(R11*1)
+	VMOVUPD Y7, 32(BX)(R11*1)
 	VZEROUPPER
 	MOVQ DX, k+24(FP)
 	MOVQ AX, exits+32(FP)

@@ -2,7 +2,7 @@ package sweep
 
 import "math"
 
-// gd2v holds the lanes of gd2 as arrays, for the AVX2 steps (gd2GroupAVX2): the integers
+// gd2v holds the lanes of gd2 as arrays, for the AVX2 steps (gd2Group8AVX2): the integers
 // start and bal as float64 (exact), the flags inf and alive as masks (all bits set or none).
 // Lanes past the last are padding, never alive.
 type gd2v struct {
@@ -61,13 +61,13 @@ func (v *gd2v) store(j int, l *lane2) {
 	}
 }
 
-// runVec is run with four lanes to an instruction, a group of four at a time with its state
+// runVec is run with four lanes to an instruction, eight lanes at a time with their state
 // in registers. A lane that leaves (diverged, or at a fixed point) is stored back and is no
 // longer alive; its group goes on with the others.
 func (g *gd2) runVec() {
 	lanes := g.lanes
 	v := &g.v
-	n := (len(lanes) + 3) &^ 3
+	n := (len(lanes) + 7) &^ 7
 	v.resize(n)
 	for j := range lanes {
 		v.load(j, &lanes[j])
@@ -80,12 +80,12 @@ func (g *gd2) runVec() {
 	v.point()
 	v.args.bound = [4]float64{g.bound, g.bound, g.bound, g.bound}
 	v.args.steps = g.steps
-	for j := 0; j < n; j += 4 {
-		live := min(4, len(lanes)-j)
+	for j := 0; j < n; j += 8 {
+		live := min(8, len(lanes)-j)
 		for k := 1; k <= g.steps && live > 0; k++ {
 			var exits uint64
-			k, exits = gd2GroupAVX2(&v.args, j, k)
-			for b := range 4 {
+			k, exits = gd2Group8AVX2(&v.args, j, k)
+			for b := range 8 {
 				if exits&(1<<b) == 0 {
 					continue
 				}
@@ -104,7 +104,7 @@ func (g *gd2) runVec() {
 				live--
 			}
 		}
-		for b := range min(4, len(lanes)-j) {
+		for b := range min(8, len(lanes)-j) {
 			if math.Float64bits(v.alive[j+b]) != 0 {
 				l := &lanes[j+b]
 				v.store(j+b, l)
