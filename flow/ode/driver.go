@@ -468,6 +468,7 @@ func (d *driver) run() {
 	reject, last := false, false
 	failure := StepTooSmall // the status when the step size underflows
 	iasti, nonsti := 0, 0
+	nextStiff := s.StiffnessCheck // the next Accepted count at which the stiffness test is due
 	st := &d.res.Stats
 	for {
 		if st.Steps >= s.MaxSteps {
@@ -536,7 +537,13 @@ func (d *driver) run() {
 			d.stop(NonFinite, t, h)
 			return
 		}
-		if s.StiffnessCheck > 0 && (st.Accepted%s.StiffnessCheck == 0 || iasti > 0) {
+		// The test runs when Accepted is a multiple of StiffnessCheck (counted, not divided:
+		// an integer division costs more than the rest of the test) or after a positive one.
+		due := st.Accepted == nextStiff
+		if due {
+			nextStiff += s.StiffnessCheck
+		}
+		if s.StiffnessCheck > 0 && (due || iasti > 0) {
 			if hl := m.Stiffness(); hl > ctl.StiffLimit {
 				nonsti = 0
 				iasti++
@@ -638,7 +645,9 @@ func (d *driver) stepDone(t, tnew float64) bool {
 			return true
 		}
 	}
-	d.output(t, tnew, d.y1)
+	if d.nextOut < len(d.s.Output) {
+		d.output(t, tnew, d.y1)
+	}
 	// The new state and derivative become the start of the next step: swapped, not copied.
 	d.y, d.y1 = d.y1, d.y
 	d.f0, d.f1 = d.f1, d.f0
