@@ -592,11 +592,17 @@ func (m *DOP853) Step(y1 []float64, t, h float64, y, f0 []float64, sc *Scale) (e
 		return 0, 11
 	}
 	var err5, err3 float64
+	scalar := sc.scalar()
 	for i := range y1 {
 		bk := d8b1*k1[i] + d8b6*k6[i] + d8b7*k7[i] + d8b8*k8[i] + d8b9*k9[i] + d8b10*k10[i] + d8b11*k11[i] + d8b12*k12[i]
 		yi := y[i] + h*bk
 		y1[i] = yi
-		sk := sc.at(i, y[i], yi)
+		var sk float64
+		if scalar {
+			sk = sc.sk(y[i], yi)
+		} else {
+			sk = sc.At(i, y[i], yi)
+		}
 		e3 := bk - (d8bhh1*k1[i] + d8bhh9*k9[i] + d8bhh12*k12[i])
 		err3 += (e3 / sk) * (e3 / sk)
 		e5 := d8e1*k1[i] + d8e6*k6[i] + d8e7*k7[i] + d8e8*k8[i] + d8e9*k9[i] + d8e10*k10[i] + d8e11*k11[i] + d8e12*k12[i]

@@ -130,10 +130,18 @@ func (m *DOPRI5) Step(y1 []float64, t, h float64, y, f0 []float64, sc *Scale) (f
 		return 0, 6
 	}
 	var err float64
-	for i := range y1 {
-		e := h * (dp5e1*k1[i] + dp5e3*k3[i] + dp5e4*k4[i] + dp5e5*k5[i] + dp5e6*k6[i] + dp5e7*k7[i])
-		r := e / sc.at(i, y[i], y1[i])
-		err += r * r
+	if sc.scalar() {
+		for i := range y1 {
+			e := h * (dp5e1*k1[i] + dp5e3*k3[i] + dp5e4*k4[i] + dp5e5*k5[i] + dp5e6*k6[i] + dp5e7*k7[i])
+			r := e / sc.sk(y[i], y1[i])
+			err += r * r
+		}
+	} else {
+		for i := range y1 {
+			e := h * (dp5e1*k1[i] + dp5e3*k3[i] + dp5e4*k4[i] + dp5e5*k5[i] + dp5e6*k6[i] + dp5e7*k7[i])
+			r := e / sc.At(i, y[i], y1[i])
+			err += r * r
+		}
 	}
 	return math.Sqrt(err / float64(n)), 6
 }

@@ -184,13 +184,13 @@ func (s *Scale) At(i int, a, b float64) float64 {
 	return at + rt*math.Max(math.Abs(a), math.Abs(b))
 }
 
-// at is At for the methods' inner loops: with scalar tolerances it takes the larger of |a| and
-// |b| by comparisons (math.Max is a call on amd64), which gives math.Max's value for
-// non-negative arguments, NaN included.
-func (s *Scale) at(i int, a, b float64) float64 {
-	if s.rtolVec != nil || s.atolVec != nil {
-		return s.At(i, a, b)
-	}
+// scalar reports whether the tolerances are scalars (no vectors).
+func (s *Scale) scalar() bool { return s.rtolVec == nil && s.atolVec == nil }
+
+// sk is At for scalar tolerances, for the methods' inner loops: the larger of |a| and |b| by
+// comparisons (math.Max is a call on amd64), which is math.Max's value for non-negative
+// arguments unless one is +Inf and the other NaN (a is the accepted state, always finite).
+func (s *Scale) sk(a, b float64) float64 {
 	a, b = math.Abs(a), math.Abs(b)
 	if b > a || b != b {
 		a = b
