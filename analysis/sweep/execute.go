@@ -232,7 +232,7 @@ type row struct {
 	err                    error
 }
 
-// worker does runs one at a time and owns its buffers.
+// worker does the runs of chunks and owns its buffers.
 type worker struct {
 	s     *Spec
 	tr    *flow.Trajectory
@@ -262,12 +262,12 @@ type outcome struct {
 // of depth 2 that keep every iterate and take the same number of steps are stepped together
 // (gd2); their seconds are the time of the batch shared equally.
 func (w *worker) chunk(c []int) row {
-	w.runs, w.outs, w.secs = w.runs[:0], w.outs[:0], w.secs[:0]
+	w.runs = w.runs[:0]
 	for _, i := range c {
 		w.runs = append(w.runs, w.s.Run(i))
 	}
-	w.outs = append(w.outs, make([]outcome, len(c))...)
-	w.secs = append(w.secs, make([]float64, len(c))...)
+	w.outs, w.secs = grow(w.outs, len(c)), grow(w.secs, len(c))
+	clear(w.outs)
 	w.todo = w.todo[:0]
 	for k := range w.runs {
 		r := &w.runs[k]
