@@ -47,8 +47,8 @@ func Integrate(p Problem, s *Settings, m Method) (*Result, error) {
 
 var workspaces = sync.Pool{New: func() any { return new(Workspace) }}
 
-// clone returns a copy of r that shares no memory with it: one allocation for the numbers,
-// and one for each of the output and event lists that are not empty.
+// clone returns a copy of r that shares no memory with it, nil lists nil: one allocation for
+// the numbers, and one for each of the output and event lists.
 func (r *Result) clone() *Result {
 	c := new(Result)
 	*c = *r
@@ -63,7 +63,7 @@ func (r *Result) clone() *Result {
 	c.Y = next(n)
 	copy(c.Y, r.Y)
 	c.OutputT, c.OutputY, c.Events = nil, nil, nil
-	if len(r.OutputT) > 0 {
+	if r.OutputT != nil {
 		c.OutputT = next(len(r.OutputT))
 		copy(c.OutputT, r.OutputT)
 		c.OutputY = make([][]float64, len(r.OutputY))
@@ -72,7 +72,7 @@ func (r *Result) clone() *Result {
 			copy(c.OutputY[k], y)
 		}
 	}
-	if len(r.Events) > 0 {
+	if r.Events != nil {
 		c.Events = make([]EventHit, len(r.Events))
 		for k, e := range r.Events {
 			c.Events[k] = e
@@ -249,7 +249,11 @@ type driver struct {
 	built   bool
 	nextOut int
 	outBuf  []float64 // backing store of Result.OutputY
-	gPrev   []float64 // event values at the start of the step
+	// Storage of the Result's lists, kept from one integration to the next.
+	outT  []float64
+	outY  [][]float64
+	hits  []EventHit
+	gPrev []float64 // event values at the start of the step
 	// Per event: the sign of the last non-zero value of g, and whether g has been exactly
 	// zero since (a root at zeroT, state zeroY, that is a crossing only if g then changes sign).
 	lastSign []int
@@ -311,14 +315,22 @@ func (d *driver) reset(p Problem, res *Result, m Method) {
 	d.dense = len(s.Output) > 0 || len(s.Events) > 0
 	d.lazy, _ = m.(DenseBuilder)
 	d.nextOut = 0
-	*res = Result{T: p.T0, StiffAt: math.NaN(), Y: grow(res.Y, n), OutputT: res.OutputT[:0], OutputY: res.OutputY[:0], Events: res.Events[:0]}
+	// Keep the storage the last Result grew, then start a Result as Integrate always has:
+	// output lists only when output times are asked for, no event list before the first hit.
+	if cap(res.OutputT) > cap(d.outT) {
+		d.outT, d.outY = res.OutputT[:0], res.OutputY[:0]
+	}
+	if cap(res.Events) > cap(d.hits) {
+		d.hits = res.Events[:0]
+	}
+	*res = Result{T: p.T0, StiffAt: math.NaN(), Y: grow(res.Y, n)}
 	d.res = res
 	if k := len(s.Output); k > 0 {
 		d.outBuf = grow(d.outBuf, k*n)
-		if cap(res.OutputT) < k {
-			res.OutputT = make([]float64, 0, k)
-			res.OutputY = make([][]float64, 0, k)
+		if cap(d.outT) < k {
+			d.outT, d.outY = make([]float64, 0, k), make([][]float64, 0, k)
 		}
+		res.OutputT, res.OutputY = d.outT[:0], d.outY[:0]
 	}
 	ne := len(s.Events)
 	d.gPrev, d.lastSign, d.pending, d.zeroT = grow(d.gPrev, ne), grow(d.lastSign, ne), grow(d.pending, ne), grow(d.zeroT, ne)
@@ -758,6 +770,9 @@ func (d *driver) events(t, tnew float64) (float64, bool) {
 		}
 		k := len(d.hitY)
 		d.hitY = append(d.hitY, y...)
+		if d.res.Events == nil {
+			d.res.Events = d.hits[:0]
+		}
 		d.res.Events = append(d.res.Events, EventHit{Event: i, T: root, Y: d.hitY[k:len(d.hitY):len(d.hitY)], Direction: dirn})
 		if e.Terminal {
 			termT, term = root, true
