@@ -15,7 +15,9 @@ import "math"
 // builds it (Dense) only for steps that hold an output time or an event's sign change.
 //
 // The stages are written out with the coefficients of the tables below as constants; the
-// sums are taken in the order of the tables, so the numbers are those of the tables' sums.
+// sums are taken in the order of the tables and from 0, as the tables' sums are, so the numbers
+// are theirs to the bit, zeros' signs included (in builds that round every operation, the
+// default; with GOAMD64=v3 the compiler may fuse multiply-adds at other places).
 //
 // The zero value is ready for Init. All buffers are allocated in Init (and reused by a
 // later Init of no larger dimension): Step, Accept, Dense and Interpolate do not allocate.
@@ -540,53 +542,53 @@ func (m *DOP853) Step(y1 []float64, t, h float64, y, f0 []float64, sc *Scale) (e
 	}
 	k7, k8, k9, k10, k11, k12 := k[6][:n], k[7][:n], k[8][:n], k[9][:n], k[10][:n], k[11][:n]
 	for i := range ys {
-		ys[i] = y[i] + h*(d8a2_1*k1[i])
+		ys[i] = y[i] + h*(0+d8a2_1*k1[i])
 	}
 	m.f(k2, t+d8c2*h, ys)
 	for i := range ys {
-		ys[i] = y[i] + h*(d8a3_1*k1[i]+d8a3_2*k2[i])
+		ys[i] = y[i] + h*(0+d8a3_1*k1[i]+d8a3_2*k2[i])
 	}
 	m.f(k3, t+d8c3*h, ys)
 	for i := range ys {
-		ys[i] = y[i] + h*(d8a4_1*k1[i]+d8a4_3*k3[i])
+		ys[i] = y[i] + h*(0+d8a4_1*k1[i]+d8a4_3*k3[i])
 	}
 	m.f(k4, t+d8c4*h, ys)
 	for i := range ys {
-		ys[i] = y[i] + h*(d8a5_1*k1[i]+d8a5_3*k3[i]+d8a5_4*k4[i])
+		ys[i] = y[i] + h*(0+d8a5_1*k1[i]+d8a5_3*k3[i]+d8a5_4*k4[i])
 	}
 	m.f(k5, t+d8c5*h, ys)
 	for i := range ys {
-		ys[i] = y[i] + h*(d8a6_1*k1[i]+d8a6_4*k4[i]+d8a6_5*k5[i])
+		ys[i] = y[i] + h*(0+d8a6_1*k1[i]+d8a6_4*k4[i]+d8a6_5*k5[i])
 	}
 	m.f(k6, t+d8c6*h, ys)
 	for i := range ys {
-		ys[i] = y[i] + h*(d8a7_1*k1[i]+d8a7_4*k4[i]+d8a7_5*k5[i]+d8a7_6*k6[i])
+		ys[i] = y[i] + h*(0+d8a7_1*k1[i]+d8a7_4*k4[i]+d8a7_5*k5[i]+d8a7_6*k6[i])
 	}
 	m.f(k7, t+d8c7*h, ys)
 	for i := range ys {
-		ys[i] = y[i] + h*(d8a8_1*k1[i]+d8a8_4*k4[i]+d8a8_5*k5[i]+d8a8_6*k6[i]+d8a8_7*k7[i])
+		ys[i] = y[i] + h*(0+d8a8_1*k1[i]+d8a8_4*k4[i]+d8a8_5*k5[i]+d8a8_6*k6[i]+d8a8_7*k7[i])
 	}
 	m.f(k8, t+d8c8*h, ys)
 	for i := range ys {
-		ys[i] = y[i] + h*(d8a9_1*k1[i]+d8a9_4*k4[i]+d8a9_5*k5[i]+d8a9_6*k6[i]+d8a9_7*k7[i]+d8a9_8*k8[i])
+		ys[i] = y[i] + h*(0+d8a9_1*k1[i]+d8a9_4*k4[i]+d8a9_5*k5[i]+d8a9_6*k6[i]+d8a9_7*k7[i]+d8a9_8*k8[i])
 	}
 	m.f(k9, t+d8c9*h, ys)
 	for i := range ys {
-		ys[i] = y[i] + h*(d8a10_1*k1[i]+d8a10_4*k4[i]+d8a10_5*k5[i]+d8a10_6*k6[i]+d8a10_7*k7[i]+d8a10_8*k8[i]+d8a10_9*k9[i])
+		ys[i] = y[i] + h*(0+d8a10_1*k1[i]+d8a10_4*k4[i]+d8a10_5*k5[i]+d8a10_6*k6[i]+d8a10_7*k7[i]+d8a10_8*k8[i]+d8a10_9*k9[i])
 	}
 	m.f(k10, t+d8c10*h, ys)
 	for i := range ys {
-		ys[i] = y[i] + h*(d8a11_1*k1[i]+d8a11_4*k4[i]+d8a11_5*k5[i]+d8a11_6*k6[i]+d8a11_7*k7[i]+d8a11_8*k8[i]+d8a11_9*k9[i]+d8a11_10*k10[i])
+		ys[i] = y[i] + h*(0+d8a11_1*k1[i]+d8a11_4*k4[i]+d8a11_5*k5[i]+d8a11_6*k6[i]+d8a11_7*k7[i]+d8a11_8*k8[i]+d8a11_9*k9[i]+d8a11_10*k10[i])
 	}
 	m.f(k11, t+d8c11*h, ys)
 	for i := range ys {
-		ys[i] = y[i] + h*(d8a12_1*k1[i]+d8a12_4*k4[i]+d8a12_5*k5[i]+d8a12_6*k6[i]+d8a12_7*k7[i]+d8a12_8*k8[i]+d8a12_9*k9[i]+d8a12_10*k10[i]+d8a12_11*k11[i])
+		ys[i] = y[i] + h*(0+d8a12_1*k1[i]+d8a12_4*k4[i]+d8a12_5*k5[i]+d8a12_6*k6[i]+d8a12_7*k7[i]+d8a12_8*k8[i]+d8a12_9*k9[i]+d8a12_10*k10[i]+d8a12_11*k11[i])
 	}
 	m.f(k12, t+d8c12*h, ys)
 	// ys is now the argument of stage 12, kept for the stiffness test.
 	if sc == nil {
 		for i := range y1 {
-			bk := d8b1*k1[i] + d8b6*k6[i] + d8b7*k7[i] + d8b8*k8[i] + d8b9*k9[i] + d8b10*k10[i] + d8b11*k11[i] + d8b12*k12[i]
+			bk := 0 + d8b1*k1[i] + d8b6*k6[i] + d8b7*k7[i] + d8b8*k8[i] + d8b9*k9[i] + d8b10*k10[i] + d8b11*k11[i] + d8b12*k12[i]
 			y1[i] = y[i] + h*bk
 		}
 		return 0, 11
@@ -594,7 +596,7 @@ func (m *DOP853) Step(y1 []float64, t, h float64, y, f0 []float64, sc *Scale) (e
 	var err5, err3 float64
 	scalar := sc.scalar()
 	for i := range y1 {
-		bk := d8b1*k1[i] + d8b6*k6[i] + d8b7*k7[i] + d8b8*k8[i] + d8b9*k9[i] + d8b10*k10[i] + d8b11*k11[i] + d8b12*k12[i]
+		bk := 0 + d8b1*k1[i] + d8b6*k6[i] + d8b7*k7[i] + d8b8*k8[i] + d8b9*k9[i] + d8b10*k10[i] + d8b11*k11[i] + d8b12*k12[i]
 		yi := y[i] + h*bk
 		y1[i] = yi
 		var sk float64
@@ -603,9 +605,9 @@ func (m *DOP853) Step(y1 []float64, t, h float64, y, f0 []float64, sc *Scale) (e
 		} else {
 			sk = sc.At(i, y[i], yi)
 		}
-		e3 := bk - (d8bhh1*k1[i] + d8bhh9*k9[i] + d8bhh12*k12[i])
+		e3 := bk - (0 + d8bhh1*k1[i] + d8bhh9*k9[i] + d8bhh12*k12[i])
 		err3 += (e3 / sk) * (e3 / sk)
-		e5 := d8e1*k1[i] + d8e6*k6[i] + d8e7*k7[i] + d8e8*k8[i] + d8e9*k9[i] + d8e10*k10[i] + d8e11*k11[i] + d8e12*k12[i]
+		e5 := 0 + d8e1*k1[i] + d8e6*k6[i] + d8e7*k7[i] + d8e8*k8[i] + d8e9*k9[i] + d8e10*k10[i] + d8e11*k11[i] + d8e12*k12[i]
 		err5 += (e5 / sk) * (e5 / sk)
 	}
 	if n == 0 {
@@ -649,15 +651,15 @@ func (m *DOP853) Dense() (evals int) {
 	k1, k6, k7, k8, k9, k10 := k[0][:n], k[5][:n], k[6][:n], k[7][:n], k[8][:n], k[9][:n]
 	k11, k12, k13, k14, k15, k16 := k[10][:n], k[11][:n], k[12][:n], k[13][:n], k[14][:n], k[15][:n]
 	for i := range ys {
-		ys[i] = y[i] + h*(d8a14_1*k1[i]+d8a14_7*k7[i]+d8a14_8*k8[i]+d8a14_9*k9[i]+d8a14_10*k10[i]+d8a14_11*k11[i]+d8a14_12*k12[i]+d8a14_13*k13[i])
+		ys[i] = y[i] + h*(0+d8a14_1*k1[i]+d8a14_7*k7[i]+d8a14_8*k8[i]+d8a14_9*k9[i]+d8a14_10*k10[i]+d8a14_11*k11[i]+d8a14_12*k12[i]+d8a14_13*k13[i])
 	}
 	m.f(k14, t+d8c14*h, ys)
 	for i := range ys {
-		ys[i] = y[i] + h*(d8a15_1*k1[i]+d8a15_6*k6[i]+d8a15_7*k7[i]+d8a15_8*k8[i]+d8a15_11*k11[i]+d8a15_12*k12[i]+d8a15_13*k13[i]+d8a15_14*k14[i])
+		ys[i] = y[i] + h*(0+d8a15_1*k1[i]+d8a15_6*k6[i]+d8a15_7*k7[i]+d8a15_8*k8[i]+d8a15_11*k11[i]+d8a15_12*k12[i]+d8a15_13*k13[i]+d8a15_14*k14[i])
 	}
 	m.f(k15, t+d8c15*h, ys)
 	for i := range ys {
-		ys[i] = y[i] + h*(d8a16_1*k1[i]+d8a16_6*k6[i]+d8a16_7*k7[i]+d8a16_8*k8[i]+d8a16_9*k9[i]+d8a16_13*k13[i]+d8a16_14*k14[i]+d8a16_15*k15[i])
+		ys[i] = y[i] + h*(0+d8a16_1*k1[i]+d8a16_6*k6[i]+d8a16_7*k7[i]+d8a16_8*k8[i]+d8a16_9*k9[i]+d8a16_13*k13[i]+d8a16_14*k14[i]+d8a16_15*k15[i])
 	}
 	m.f(k16, t+d8c16*h, ys)
 	c := &m.cont
@@ -669,10 +671,10 @@ func (m *DOP853) Dense() (evals int) {
 		c1[i] = ydiff
 		c2[i] = bspl
 		c3[i] = ydiff - h*k13[i] - bspl
-		c4[i] = h * (d8d4_1*k1[i] + d8d4_6*k6[i] + d8d4_7*k7[i] + d8d4_8*k8[i] + d8d4_9*k9[i] + d8d4_10*k10[i] + d8d4_11*k11[i] + d8d4_12*k12[i] + d8d4_13*k13[i] + d8d4_14*k14[i] + d8d4_15*k15[i] + d8d4_16*k16[i])
-		c5[i] = h * (d8d5_1*k1[i] + d8d5_6*k6[i] + d8d5_7*k7[i] + d8d5_8*k8[i] + d8d5_9*k9[i] + d8d5_10*k10[i] + d8d5_11*k11[i] + d8d5_12*k12[i] + d8d5_13*k13[i] + d8d5_14*k14[i] + d8d5_15*k15[i] + d8d5_16*k16[i])
-		c6[i] = h * (d8d6_1*k1[i] + d8d6_6*k6[i] + d8d6_7*k7[i] + d8d6_8*k8[i] + d8d6_9*k9[i] + d8d6_10*k10[i] + d8d6_11*k11[i] + d8d6_12*k12[i] + d8d6_13*k13[i] + d8d6_14*k14[i] + d8d6_15*k15[i] + d8d6_16*k16[i])
-		c7[i] = h * (d8d7_1*k1[i] + d8d7_6*k6[i] + d8d7_7*k7[i] + d8d7_8*k8[i] + d8d7_9*k9[i] + d8d7_10*k10[i] + d8d7_11*k11[i] + d8d7_12*k12[i] + d8d7_13*k13[i] + d8d7_14*k14[i] + d8d7_15*k15[i] + d8d7_16*k16[i])
+		c4[i] = h * (0 + d8d4_1*k1[i] + d8d4_6*k6[i] + d8d4_7*k7[i] + d8d4_8*k8[i] + d8d4_9*k9[i] + d8d4_10*k10[i] + d8d4_11*k11[i] + d8d4_12*k12[i] + d8d4_13*k13[i] + d8d4_14*k14[i] + d8d4_15*k15[i] + d8d4_16*k16[i])
+		c5[i] = h * (0 + d8d5_1*k1[i] + d8d5_6*k6[i] + d8d5_7*k7[i] + d8d5_8*k8[i] + d8d5_9*k9[i] + d8d5_10*k10[i] + d8d5_11*k11[i] + d8d5_12*k12[i] + d8d5_13*k13[i] + d8d5_14*k14[i] + d8d5_15*k15[i] + d8d5_16*k16[i])
+		c6[i] = h * (0 + d8d6_1*k1[i] + d8d6_6*k6[i] + d8d6_7*k7[i] + d8d6_8*k8[i] + d8d6_9*k9[i] + d8d6_10*k10[i] + d8d6_11*k11[i] + d8d6_12*k12[i] + d8d6_13*k13[i] + d8d6_14*k14[i] + d8d6_15*k15[i] + d8d6_16*k16[i])
+		c7[i] = h * (0 + d8d7_1*k1[i] + d8d7_6*k6[i] + d8d7_7*k7[i] + d8d7_8*k8[i] + d8d7_9*k9[i] + d8d7_10*k10[i] + d8d7_11*k11[i] + d8d7_12*k12[i] + d8d7_13*k13[i] + d8d7_14*k14[i] + d8d7_15*k15[i] + d8d7_16*k16[i])
 	}
 	m.tOld, m.hOld = t, h
 	m.dense = true

@@ -491,7 +491,9 @@ func dop853RefStep(f Func, t, h float64, y, f0 []float64, sc *Scale) (y1 []float
 	return y1, err, f1, cont
 }
 
-// The written-out stages, weights and dense coefficients are those of the tables, to the bit.
+// The written-out stages, weights and dense coefficients are those of the tables, to the bit
+// (in builds that round every operation; with GOAMD64=v3 the compiler may fuse multiply-adds
+// of the two at different places).
 func TestDOP853Unrolled(t *testing.T) {
 	f := func(dy []float64, _ float64, y []float64) {
 		dy[0] = y[1] * y[2]
