@@ -5,8 +5,11 @@
 [−2, 2]², all stepped at once as arrays (one core: numpy's elementwise operations use one
 thread). Per run: the final loss, W, ‖D‖ = |w1² − w2²|, sharpness, and the first time
 k·λ with ‖D‖ ≤ 0.01·‖D(0)‖; a step that leaves |w_i| ≤ 1e8 freezes its run, as layerflow's
-divergence bound does. The step is computed as layerflow computes it, so the numbers are the
-same: W = w1·w2, ρ = W − 1, w_i ← w_i − (λρ)·w_j.
+divergence bound does. The learning rates are those of layerflow's range 0.01:0.1:10:log (as
+it prints them), the starts are computed as layerflow computes its grid, and the step as
+layerflow takes it (W = w1·w2, ρ = W − 1, w_i ← w_i − (λρ)·w_j), so the final W, loss, ‖D‖
+and balanced times are those of layerflow's rows to the bit (the sharpness to an ulp: numpy's
+hypot is not Go's).
 
 usage: python3 sweep.py [SECONDS]    prints: runs/s runs/cpu-s runs sum(W)
 (runs per second of wall time and of the process's CPU time)
@@ -21,8 +24,10 @@ BOUND = 1e8
 
 
 def sweep():
-    lr = np.logspace(-2, -1, 10)
-    g = np.linspace(-2, 2, 32)
+    lr = np.array([0.01, 0.012915496650148843, 0.016681005372000592, 0.021544346900318832,
+                   0.027825594022071246, 0.035938136638046264, 0.04641588833612777,
+                   0.05994842503189409, 0.07742636826811271, 0.1])
+    g = -2 + 4.0 * np.arange(32) / 31  # lo + (hi − lo)·j/(n − 1), as layerflow's grid
     a, b = np.meshgrid(g, g, indexing="ij")
     # Run order as in layerflow's run set: the start varies slowest, λ fastest.
     w1 = np.repeat(a.ravel(), lr.size)
