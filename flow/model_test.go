@@ -557,3 +557,27 @@ func TestFlowIsMinusGradient(t *testing.T) {
 		}
 	}
 }
+
+// Partials and Product at depth 2 are the general products' numbers, signed zeros,
+// infinities and NaN included.
+func TestPartialsProductDepth2(t *testing.T) {
+	vals := []float64{0, math.Copysign(0, -1), 1.5, -2.25, 1e300, math.Inf(1), math.Inf(-1), math.NaN()}
+	for _, a := range vals {
+		for _, b := range vals {
+			w := []float64{a, b}
+			g := make([]float64, 2)
+			flow.Partials(g, w)
+			// The general loop: prefix products, then suffix products, from 1.
+			want := []float64{1 * b, a * 1}
+			W := 1 * a * b
+			for i := range g {
+				if math.Float64bits(g[i]) != math.Float64bits(want[i]) && !(math.IsNaN(g[i]) && math.IsNaN(want[i])) {
+					t.Errorf("Partials(%v, %v)[%d] = %v, want %v", a, b, i, g[i], want[i])
+				}
+			}
+			if p := flow.Product(w); math.Float64bits(p) != math.Float64bits(W) && !(math.IsNaN(p) && math.IsNaN(W)) {
+				t.Errorf("Product(%v, %v) = %v, want %v", a, b, p, W)
+			}
+		}
+	}
+}
