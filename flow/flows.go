@@ -8,13 +8,48 @@ import (
 
 // Flow returns the right-hand side of the gradient flow ẇ = −∇F(w). The function keeps
 // no state and may be shared.
+//
+// It computes what Gradient computes, operation for operation (so the numbers are the same
+// to the last bit), without calls: the partial products are taken into dw directly, and
+// depth 2 has its own two lines.
 func (o Objective) Flow() ode.Func {
-	return func(dw []float64, _ float64, w []float64) {
-		o.Gradient(dw, w)
-		for i := range dw {
-			dw[i] = -dw[i]
+	mu, s2 := o.WeightDecay, o.Noise*o.Noise
+	general := func(dw []float64, _ float64, w []float64) {
+		if len(dw) != len(w) {
+			panic("flow: length mismatch")
+		}
+		dw = dw[:len(w)]
+		// Partials and Product: prefix products, then suffix products.
+		p := 1.0
+		for i, v := range w {
+			dw[i] = p
+			p *= v
+		}
+		a := p - 1 + s2*p
+		p = 1.0
+		for i := len(w) - 1; i >= 0; i-- {
+			dw[i] *= p
+			p *= w[i]
+		}
+		for i, v := range w {
+			dw[i] = -(a*dw[i] + mu*v)
 		}
 	}
+	if o.Depth == 2 {
+		return func(dw []float64, t float64, w []float64) {
+			if len(w) != 2 || len(dw) != 2 {
+				general(dw, t, w)
+				return
+			}
+			w0, w1 := w[0], w[1]
+			W := w0 * w1 // = Product(w): 1·w0 is exact
+			a := W - 1 + s2*W
+			// Partials(g, w) = (1·w1, w0·1) = (w1, w0) exactly.
+			dw[0] = -(a*w1 + mu*w0)
+			dw[1] = -(a*w0 + mu*w1)
+		}
+	}
+	return general
 }
 
 // ModifiedFlow returns the right-hand side of the modified equation of gradient descent

@@ -43,6 +43,9 @@ func (o Objective) Validate() error {
 
 // Product returns W = ∏ w_i.
 func Product(w []float64) float64 {
+	if len(w) == 2 {
+		return w[0] * w[1] // (1·w0)·w1, 1·w0 being exact
+	}
 	p := 1.0
 	for _, v := range w {
 		p *= v
@@ -55,6 +58,11 @@ func Product(w []float64) float64 {
 func Partials(g, w []float64) {
 	if len(g) != len(w) {
 		panic("flow: length mismatch")
+	}
+	if len(w) == 2 {
+		// The products below for d = 2: (1·w1, w0·1), exactly (w1, w0).
+		g[0], g[1] = w[1], w[0]
+		return
 	}
 	p := 1.0
 	for i, v := range w {

@@ -533,3 +533,51 @@ func TestSolveEndsWhereItStopped(t *testing.T) {
 		t.Errorf("the output times before the stop are missing or out of order: %v", tr.T)
 	}
 }
+
+// Flow computes −∇F with the operations of Gradient: the same bits, zeros and signs included.
+func TestFlowIsMinusGradient(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	for _, d := range []int{2, 3, 5, 8} {
+		for _, o := range []flow.Objective{{Depth: d}, {Depth: d, WeightDecay: 0.1}, {Depth: d, Noise: 0.3, WeightDecay: 0.01}} {
+			f := o.Flow()
+			grad, dw := make([]float64, d), make([]float64, d)
+			for trial := range 200 {
+				w := randomW(rng, d, 0, 3)
+				if trial%5 == 0 {
+					w[rng.IntN(d)] = 0
+				}
+				o.Gradient(grad, w)
+				f(dw, 0, w)
+				for i := range w {
+					if math.Float64bits(dw[i]) != math.Float64bits(-grad[i]) {
+						t.Fatalf("%+v at %v: flow[%d] = %v, −gradient %v", o, w, i, dw[i], -grad[i])
+					}
+				}
+			}
+		}
+	}
+}
+
+// Partials and Product at depth 2 are the general products' numbers, signed zeros,
+// infinities and NaN included.
+func TestPartialsProductDepth2(t *testing.T) {
+	vals := []float64{0, math.Copysign(0, -1), 1.5, -2.25, 1e300, math.Inf(1), math.Inf(-1), math.NaN()}
+	for _, a := range vals {
+		for _, b := range vals {
+			w := []float64{a, b}
+			g := make([]float64, 2)
+			flow.Partials(g, w)
+			// The general loop: prefix products, then suffix products, from 1.
+			want := []float64{1 * b, a * 1}
+			W := 1 * a * b
+			for i := range g {
+				if math.Float64bits(g[i]) != math.Float64bits(want[i]) && !(math.IsNaN(g[i]) && math.IsNaN(want[i])) {
+					t.Errorf("Partials(%v, %v)[%d] = %v, want %v", a, b, i, g[i], want[i])
+				}
+			}
+			if p := flow.Product(w); math.Float64bits(p) != math.Float64bits(W) && !(math.IsNaN(p) && math.IsNaN(W)) {
+				t.Errorf("Product(%v, %v) = %v, want %v", a, b, p, W)
+			}
+		}
+	}
+}

@@ -20,4 +20,12 @@
 // Each run keeps at most Spec.Record evenly spread points of its trajectory, from which the
 // phase boundary (analysis.Phases) and the time to balance are read; the final loss,
 // imbalance and sharpness come from its last state.
+//
+// GD runs keep no trajectory: the phase boundary and the time to balance are computed while
+// they step, over the points a recorded run would keep, with the arithmetic of the post-hoc
+// analysis, so their rows are the same to the last bit. Depth-2 GD runs that keep every
+// iterate are stepped together, the runs of a chunk of jobs as the lanes of arrays (eight at
+// a time with AVX2 on amd64, four lanes to an instruction, without FMA: each lane computes
+// exactly what the scalar step computes). A run's numbers do not depend on the lanes beside
+// it, the worker count or the shard.
 package sweep

@@ -117,18 +117,32 @@ func Execute(ctx context.Context, s *Spec, path string, o *Options) (*Report, er
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	jobs := make(chan int, 4*opt.Workers)
+	// Jobs are chunks of up to chunkRuns runs, so that a worker can step runs of the same
+	// kind together and send their rows at once.
+	jobs := make(chan []int, 4*opt.Workers)
 	rows := make(chan row, 4*opt.Workers)
 	go func() {
 		defer close(jobs)
+		var chunk []int
 		for i := opt.Shard; i < s.Len(); i += opt.Shards {
 			if done.has(i / opt.Shards) {
 				continue
 			}
+			chunk = append(chunk, i)
+			if len(chunk) < chunkRuns && i+opt.Shards < s.Len() {
+				continue
+			}
 			select {
-			case jobs <- i:
+			case jobs <- chunk:
+				chunk = nil
 			case <-ctx.Done():
 				return
+			}
+		}
+		if len(chunk) > 0 {
+			select {
+			case jobs <- chunk:
+			case <-ctx.Done():
 			}
 		}
 	}()
@@ -138,11 +152,11 @@ func Execute(ctx context.Context, s *Spec, path string, o *Options) (*Report, er
 		go func() {
 			defer wg.Done()
 			w := &worker{s: s}
-			for i := range jobs {
+			for c := range jobs {
 				if ctx.Err() != nil {
 					continue // stopped: leave the queued runs for the next start
 				}
-				r := w.do(i)
+				r := w.chunk(c)
 				if r.err != nil {
 					cancel()
 				}
@@ -161,15 +175,11 @@ func Execute(ctx context.Context, s *Spec, path string, o *Options) (*Report, er
 		if werr != nil || r.err != nil {
 			continue // drain
 		}
-		rep.Written++
-		switch r.status {
-		case "success":
-		case "diverged":
-			rep.Diverged++
-		default:
-			rep.Failed++
-		}
+		rep.Written += r.runs
+		rep.Diverged += r.diverged
+		rep.Failed += r.failed
 		out.buf = append(out.buf, r.line...)
+		lineBufs.Put(&r.line)
 		if now := time.Now(); len(out.buf) >= 1<<16 || now.Sub(last) > 200*time.Millisecond {
 			if werr = out.flush(); werr != nil {
 				cancel() // a full disk: stop computing rows that cannot be written
@@ -208,18 +218,36 @@ func shardSize(n, shard, shards int) int {
 	return (n-1-shard)/shards + 1
 }
 
+// chunkRuns is the largest number of runs of a job.
+const chunkRuns = 256
+
+// lineBufs holds the buffers of the rows of chunks, handed back by the writer.
+var lineBufs = sync.Pool{New: func() any { b := make([]byte, 0, chunkRuns*256); return &b }}
+
+// row holds the rows of a chunk of runs, how many there are, and how many of them diverged or
+// failed; or the error that stopped the chunk (its earlier rows are dropped with it).
 type row struct {
-	line   []byte
-	status string
-	err    error
+	line                   []byte
+	runs, diverged, failed int
+	err                    error
 }
 
-// worker does runs one at a time and owns its buffers.
+// worker does the runs of chunks and owns its buffers.
 type worker struct {
-	s    *Spec
-	tr   *flow.Trajectory
-	d    []float64
-	line []byte
+	s     *Spec
+	tr    *flow.Trajectory
+	d     []float64
+	acc   online
+	lanes gd2
+	fmt   formats
+	// The integrator of the flow runs and its buffers, kept from run to run.
+	meth ode.Method
+	ws   ode.Workspace
+	// The runs of the current chunk, their outcomes and seconds, and lists of their places.
+	runs        []Run
+	outs        []outcome
+	secs        []float64
+	todo, batch []int
 }
 
 // outcome is what a run measured.
@@ -230,23 +258,81 @@ type outcome struct {
 	tBal                                           float64
 }
 
-func (w *worker) do(i int) row {
-	r := w.s.Run(i)
-	t0 := time.Now()
-	var oc outcome
-	var err error
-	if r.Discrete() {
-		oc, err = w.discrete(&r)
-	} else {
-		oc, err = w.flow(&r)
+// chunk does the runs of the run indices c and returns their rows, in the order of c. GD runs
+// of depth 2 that keep every iterate and take the same number of steps are stepped together
+// (gd2); their seconds are the time of the batch shared equally.
+func (w *worker) chunk(c []int) row {
+	w.runs = w.runs[:0]
+	for _, i := range c {
+		w.runs = append(w.runs, w.s.Run(i))
 	}
-	if err != nil {
-		// The spec was checked as a whole, so this is not expected; it stops the sweep with
-		// the rows written so far kept.
-		return row{err: fmt.Errorf("sweep: run %d (%s): %v", i, r.key(), err)}
+	w.outs, w.secs = grow(w.outs, len(c)), grow(w.secs, len(c))
+	clear(w.outs)
+	w.todo = w.todo[:0]
+	for k := range w.runs {
+		r := &w.runs[k]
+		if w.batched(r) {
+			w.todo = append(w.todo, k)
+			continue
+		}
+		t0 := time.Now()
+		oc, err := w.do(r)
+		if err != nil {
+			// The spec was checked as a whole, so this is not expected; it stops the sweep
+			// with the rows written so far kept.
+			return row{err: fmt.Errorf("sweep: run %d (%s): %v", r.Index, r.key(), err)}
+		}
+		w.outs[k], w.secs[k] = oc, time.Since(t0).Seconds()
 	}
-	sec := time.Since(t0).Seconds()
-	return row{line: w.format(&r, &oc, sec), status: oc.status}
+	for len(w.todo) > 0 {
+		// One batch: the runs left with the steps of the first of them.
+		t0 := time.Now()
+		steps := w.runs[w.todo[0]].Steps
+		g := &w.lanes
+		g.reset(steps, w.bound())
+		batch, rest := w.batch[:0], w.todo[:0]
+		for _, k := range w.todo {
+			r := &w.runs[k]
+			if r.Steps != steps {
+				rest = append(rest, k)
+				continue
+			}
+			batch = append(batch, k)
+			g.add(r.W0[0], r.W0[1], r.LR, r.WD, w.s.Balanced*flow.Imbalance(w.scratch(2), r.W0))
+		}
+		g.run()
+		for j, k := range batch {
+			w.outs[k] = w.gdOutcome(&w.runs[k], g, j)
+		}
+		sec := time.Since(t0).Seconds() / float64(len(batch))
+		for _, k := range batch {
+			w.secs[k] = sec
+		}
+		w.batch, w.todo = batch, rest
+	}
+	out := row{runs: len(c), line: (*lineBufs.Get().(*[]byte))[:0]}
+	for k := range w.runs {
+		switch w.outs[k].status {
+		case "success":
+		case "diverged":
+			out.diverged++
+		default:
+			out.failed++
+		}
+		out.line = w.format(out.line, &w.runs[k], &w.outs[k], w.secs[k])
+	}
+	return out
+}
+
+// do does the run r alone.
+func (w *worker) do(r *Run) (outcome, error) {
+	switch {
+	case r.Method == "gd":
+		return w.gdOnline(r)
+	case r.Discrete():
+		return w.discrete(r)
+	}
+	return w.flow(r)
 }
 
 func (w *worker) objective(r *Run) flow.Objective {
@@ -309,7 +395,9 @@ func (w *worker) flow(r *Run) (outcome, error) {
 	if r.Method == "modified" {
 		f, label = obj.ModifiedFlow(r.LR), "modified"
 	}
-	m, _ := ode.NewMethod(w.s.Integrator)
+	if w.meth == nil {
+		w.meth, _ = ode.NewMethod(w.s.Integrator)
+	}
 	tr := w.keep(label, r.Depth)
 	// The phase boundary is located on the dense output (analysis.FlowPhase). Its indicator
 	// changes sign slowly, so two samples per step find its crossings.
@@ -318,7 +406,7 @@ func (w *worker) flow(r *Run) (outcome, error) {
 		tr.Append(t, y)
 		return false
 	}}
-	res, err := ode.Integrate(ode.Problem{Func: f, T0: 0, T1: r.TEnd, Y0: r.W0}, set, m)
+	res, err := w.ws.Integrate(ode.Problem{Func: f, T0: 0, T1: r.TEnd, Y0: r.W0}, set, w.meth)
 	if err != nil {
 		return outcome{}, err
 	}
@@ -383,15 +471,12 @@ func (w *worker) measure(oc *outcome, tr *flow.Trajectory, obj flow.Objective, w
 	}
 }
 
-// format writes the run's row, ending in a newline.
-func (w *worker) format(r *Run, oc *outcome, sec float64) []byte {
-	b := w.line[:0]
-	num := func(v float64) {
-		if !math.IsNaN(v) && !math.IsInf(v, 0) {
-			b = strconv.AppendFloat(b, v, 'g', -1, 64)
-		}
-		b = append(b, ',')
-	}
+// format appends the run's row, ending in a newline, to b. The parameters and the numbers
+// that runs share (a start's weights and ‖D(0)‖, λ, the end times, a batch's seconds) are
+// formatted once and kept in small caches: converting a float64 to its shortest decimal is
+// most of the cost of a row.
+func (w *worker) format(b []byte, r *Run, oc *outcome, sec float64) []byte {
+	c := &w.fmt
 	integer := func(v int, present bool) {
 		if present {
 			b = strconv.AppendInt(b, int64(v), 10)
@@ -405,19 +490,14 @@ func (w *worker) format(r *Run, oc *outcome, sec float64) []byte {
 	b = append(b, r.Method...)
 	b = append(b, ',')
 	integer(r.Depth, true)
-	for k, v := range r.W0 {
-		if k > 0 {
-			b = append(b, ' ')
-		}
-		b = strconv.AppendFloat(b, v, 'g', -1, 64)
-	}
+	b = c.w0.append(b, r.W0)
 	b = append(b, ',')
-	num(r.LR)
-	num(r.WD)
-	num(r.Noise)
+	b = c.params.num(b, r.LR)
+	b = c.params.num(b, r.WD)
+	b = c.params.num(b, r.Noise)
 	integer(r.Batch, r.Batch > 0)
 	integer(r.Steps, r.Steps > 0)
-	num(r.TEnd)
+	b = c.params.num(b, r.TEnd)
 	integer(r.Replicate, r.Replicate >= 0)
 	if r.Random() {
 		b = strconv.AppendUint(b, r.Seed, 10)
@@ -427,17 +507,90 @@ func (w *worker) format(r *Run, oc *outcome, sec float64) []byte {
 	b = append(b, ',')
 	integer(oc.steps, true)
 	integer(oc.evals, !r.Discrete())
-	num(oc.tFinal)
-	num(oc.loss)
-	num(oc.W)
-	num(oc.imb0)
-	num(oc.imb)
-	num(oc.d12)
-	num(oc.sharp)
-	num(oc.phaseT)
-	num(oc.tBal)
-	b = strconv.AppendFloat(b, sec, 'g', 4, 64)
-	b = append(b, '\n')
-	w.line = b
-	return append([]byte(nil), b...)
+	b = c.params.num(b, oc.tFinal)
+	b = num(b, oc.loss)
+	b = num(b, oc.W)
+	b = c.imb0.num(b, oc.imb0)
+	if r.Depth == 2 && oc.imb == math.Abs(oc.d12) && !math.IsNaN(oc.imb) && !math.IsInf(oc.imb, 0) {
+		// ‖D‖ is |D_12| at depth 2: D_12's digits are ‖D‖'s with D_12's sign.
+		at := len(b)
+		b = num(b, oc.imb)
+		end := len(b) - 1 // ‖D‖'s digits are b[at:end]
+		if math.Signbit(oc.d12) {
+			b = append(b, '-')
+		}
+		b = append(b, b[at:end]...)
+		b = append(b, ',')
+	} else {
+		b = num(b, oc.imb)
+		b = num(b, oc.d12)
+	}
+	b = num(b, oc.sharp)
+	b = num(b, oc.phaseT)
+	b = num(b, oc.tBal)
+	if !c.secOK || math.Float64bits(sec) != c.secBits {
+		c.sec = strconv.AppendFloat(c.sec[:0], sec, 'g', 4, 64)
+		c.secBits, c.secOK = math.Float64bits(sec), true
+	}
+	b = append(b, c.sec...)
+	return append(b, '\n')
+}
+
+// num appends the shortest decimal of v (nothing if v is not finite) and a comma.
+func num(b []byte, v float64) []byte {
+	if !math.IsNaN(v) && !math.IsInf(v, 0) {
+		b = strconv.AppendFloat(b, v, 'g', -1, 64)
+	}
+	return append(b, ',')
+}
+
+// formats are the caches of format.
+type formats struct {
+	params, imb0 numCache
+	w0           pointCache
+	sec          []byte
+	secBits      uint64
+	secOK        bool
+}
+
+// numCache keeps the formatted cells (num) of the last 64 numbers seen, by their bits.
+type numCache struct {
+	bits [64]uint64
+	cell [64][]byte
+	ok   [64]bool
+}
+
+func (c *numCache) num(b []byte, v float64) []byte {
+	x := math.Float64bits(v)
+	i := (x * 0x9e3779b97f4a7c15) >> 58
+	if !c.ok[i] || c.bits[i] != x {
+		c.cell[i] = num(c.cell[i][:0], v)
+		c.bits[i], c.ok[i] = x, true
+	}
+	return append(b, c.cell[i]...)
+}
+
+// pointCache keeps the formatted weights of the last starting point.
+type pointCache struct {
+	w    []float64
+	cell []byte
+	ok   bool
+}
+
+func (c *pointCache) append(b []byte, w []float64) []byte {
+	same := c.ok && len(w) == len(c.w)
+	for i := 0; same && i < len(w); i++ {
+		same = math.Float64bits(w[i]) == math.Float64bits(c.w[i])
+	}
+	if !same {
+		c.cell = c.cell[:0]
+		for k, v := range w {
+			if k > 0 {
+				c.cell = append(c.cell, ' ')
+			}
+			c.cell = strconv.AppendFloat(c.cell, v, 'g', -1, 64)
+		}
+		c.w, c.ok = append(c.w[:0], w...), true
+	}
+	return append(b, c.cell...)
 }

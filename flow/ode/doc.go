@@ -9,7 +9,7 @@
 //   - DOPRI5: Dormand & Prince (1980), order 5(4), first-same-as-last, Shampine's free
 //     4th-order dense output (Hairer's DOPRI5);
 //   - DOP853: Dormand & Prince 8(5,3) (Prince & Dormand 1981; Hairer's DOP853), with the
-//     7th-order dense output at three extra evaluations per step, made only when asked;
+//     7th-order dense output at three extra evaluations per step, made only where needed;
 //   - GaussLegendre: 2-stage Gauss–Legendre collocation (order 4), implicit, which conserves
 //     quadratic invariants to round-off: the reference for conservation checks.
 //
@@ -27,6 +27,12 @@
 // dense output at Settings.EventSamples points inside every step, so that two sign changes
 // in one step are both found, then by the Illinois method on the interpolant.
 //
+// DOP853's 7th-order dense output costs three evaluations, so Integrate builds it only for
+// the steps that hold an output time or where an event function, sampled on the free cubic
+// Hermite interpolant of the step, may change sign: a run without either makes Hairer's
+// evaluation count.
+//
 // Nothing here allocates per step: the buffers, the output storage included, are sized once
-// per integration; only the record of each event hit is allocated when it is found.
+// per integration, and a Workspace keeps them from one integration to the next, so that
+// repeated solves allocate nothing at all.
 package ode

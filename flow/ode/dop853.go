@@ -11,29 +11,38 @@ import "math"
 // A step takes 12 stages, the first of which is the derivative at the start of the step
 // (supplied by the driver), so it costs 11 evaluations. The 13th stage, f(t+h, y1), is
 // evaluated on acceptance and reused as the first stage of the next step. Dense output
-// costs 3 more evaluations (stages 14, 15 and 16) per accepted step.
+// costs 3 more evaluations (stages 14, 15 and 16) per accepted step that needs it: Integrate
+// builds it (Dense) only for steps that hold an output time or an event's sign change.
 //
-// The zero value is ready for Init. All buffers are allocated in Init: Step, Accept and
-// Interpolate do not allocate.
+// The stages are written out with the coefficients of the tables below as constants; the
+// sums are taken in the order of the tables and from 0, as the tables' sums are, so the numbers
+// are theirs to the bit, zeros' signs included (in builds that round every operation, the
+// default; with GOAMD64=v3 the compiler may fuse multiply-adds at other places).
+//
+// The zero value is ready for Init. All buffers are allocated in Init (and reused by a
+// later Init of no larger dimension): Step, Accept, Dense and Interpolate do not allocate.
 type DOP853 struct {
-	f Func
-	n int
+	f   Func
+	n   int
+	buf []float64
 
-	// k[s] is the derivative of stage s+1.
+	// k[s] is the derivative of stage s+1 (k[0] a copy of the f0 of the last step, since the
+	// caller may pass the same slice as f1 to Accept).
 	k [16][]float64
-	// y0 and y1 are the states at the start and the end of the last step; ys is the
-	// argument of the last stage evaluated.
-	y0, y1, ys []float64
-	t, h       float64
+	// y0 and y1 are the states at the start and the end of the last step (the caller's
+	// slices); ys is the argument of the stages 2..12 (that of stage 12 after a step, for the
+	// stiffness test) and yd that of the dense-output stages 14..16.
+	y0, y1, ys, yd []float64
+	t, h           float64
 
-	// cont holds Hairer's rcont1..rcont8 of the last accepted step, which started at
-	// tOld and had size hOld.
+	// cont holds Hairer's rcont1..rcont8 of the step that started at tOld and had size hOld,
+	// when dense is true.
 	cont       [8][]float64
 	tOld, hOld float64
 	dense      bool
-
-	// hlamb is the stiffness estimate |h·λ| of the last accepted step.
-	hlamb float64
+	// accepted is true from Accept to the next Step: the last step's stages are still there,
+	// for Dense and Stiffness.
+	accepted bool
 }
 
 var _ Method = (*DOP853)(nil)
@@ -305,11 +314,180 @@ var dop853D = [4]dop853Row{
 	},
 }
 
-// Init allocates the buffers for a system of dimension n with right-hand side f.
+// Coefficients of the tables above as constants (the shortest decimal of each float64, the
+// same number): d8c<s> is the node and d8a<s>_<j> the coefficient of k<j> in stage s;
+// d8b, d8e and d8bhh the weights of dop853B, dop853E5 and dop853BHH; d8d<q>_<j> those of
+// dop853D[q−4]. TestDOP853Unrolled checks them against the tables.
+const (
+	d8c2     = 0.05260015195876773
+	d8a2_1   = 0.05260015195876773
+	d8c3     = 0.0789002279381516
+	d8a3_1   = 0.0197250569845379
+	d8a3_2   = 0.0591751709536137
+	d8c4     = 0.1183503419072274
+	d8a4_1   = 0.02958758547680685
+	d8a4_3   = 0.08876275643042054
+	d8c5     = 0.2816496580927726
+	d8a5_1   = 0.2413651341592667
+	d8a5_3   = -0.8845494793282861
+	d8a5_4   = 0.924834003261792
+	d8c6     = 0.3333333333333333
+	d8a6_1   = 0.037037037037037035
+	d8a6_4   = 0.17082860872947386
+	d8a6_5   = 0.12546768756682242
+	d8c7     = 0.25
+	d8a7_1   = 0.037109375
+	d8a7_4   = 0.17025221101954405
+	d8a7_5   = 0.06021653898045596
+	d8a7_6   = -0.017578125
+	d8c8     = 0.3076923076923077
+	d8a8_1   = 0.03709200011850479
+	d8a8_4   = 0.17038392571223998
+	d8a8_5   = 0.10726203044637328
+	d8a8_6   = -0.015319437748624402
+	d8a8_7   = 0.008273789163814023
+	d8c9     = 0.6512820512820513
+	d8a9_1   = 0.6241109587160757
+	d8a9_4   = -3.3608926294469414
+	d8a9_5   = -0.868219346841726
+	d8a9_6   = 27.59209969944671
+	d8a9_7   = 20.154067550477894
+	d8a9_8   = -43.48988418106996
+	d8c10    = 0.6
+	d8a10_1  = 0.47766253643826434
+	d8a10_4  = -2.4881146199716677
+	d8a10_5  = -0.590290826836843
+	d8a10_6  = 21.230051448181193
+	d8a10_7  = 15.279233632882423
+	d8a10_8  = -33.28821096898486
+	d8a10_9  = -0.020331201708508627
+	d8c11    = 0.8571428571428571
+	d8a11_1  = -0.9371424300859873
+	d8a11_4  = 5.186372428844064
+	d8a11_5  = 1.0914373489967295
+	d8a11_6  = -8.149787010746927
+	d8a11_7  = -18.52006565999696
+	d8a11_8  = 22.739487099350505
+	d8a11_9  = 2.4936055526796523
+	d8a11_10 = -3.0467644718982196
+	d8c12    = 1
+	d8a12_1  = 2.273310147516538
+	d8a12_4  = -10.53449546673725
+	d8a12_5  = -2.0008720582248625
+	d8a12_6  = -17.9589318631188
+	d8a12_7  = 27.94888452941996
+	d8a12_8  = -2.8589982771350235
+	d8a12_9  = -8.87285693353063
+	d8a12_10 = 12.360567175794303
+	d8a12_11 = 0.6433927460157636
+	d8c14    = 0.1
+	d8a14_1  = 0.056167502283047954
+	d8a14_7  = 0.25350021021662483
+	d8a14_8  = -0.2462390374708025
+	d8a14_9  = -0.12419142326381637
+	d8a14_10 = 0.15329179827876568
+	d8a14_11 = 0.00820105229563469
+	d8a14_12 = 0.007567897660545699
+	d8a14_13 = -0.008298
+	d8c15    = 0.2
+	d8a15_1  = 0.03183464816350214
+	d8a15_6  = 0.028300909672366776
+	d8a15_7  = 0.053541988307438566
+	d8a15_8  = -0.05492374857139099
+	d8a15_11 = -0.00010834732869724932
+	d8a15_12 = 0.0003825710908356584
+	d8a15_13 = -0.00034046500868740456
+	d8a15_14 = 0.1413124436746325
+	d8c16    = 0.7777777777777778
+	d8a16_1  = -0.42889630158379194
+	d8a16_6  = -4.697621415361164
+	d8a16_7  = 7.683421196062599
+	d8a16_8  = 4.06898981839711
+	d8a16_9  = 0.3567271874552811
+	d8a16_13 = -0.0013990241651590145
+	d8a16_14 = 2.9475147891527724
+	d8a16_15 = -9.15095847217987
+	d8b1     = 0.054293734116568765
+	d8b6     = 4.450312892752409
+	d8b7     = 1.8915178993145003
+	d8b8     = -5.801203960010585
+	d8b9     = 0.3111643669578199
+	d8b10    = -0.1521609496625161
+	d8b11    = 0.20136540080403034
+	d8b12    = 0.04471061572777259
+	d8e1     = 0.01312004499419488
+	d8e6     = -1.2251564463762044
+	d8e7     = -0.4957589496572502
+	d8e8     = 1.6643771824549864
+	d8e9     = -0.35032884874997366
+	d8e10    = 0.3341791187130175
+	d8e11    = 0.08192320648511571
+	d8e12    = -0.022355307863886294
+	d8bhh1   = 0.2440944881889764
+	d8bhh9   = 0.7338466882816118
+	d8bhh12  = 0.022058823529411766
+	d8d4_1   = -8.428938276109013
+	d8d4_6   = 0.5667149535193777
+	d8d4_7   = -3.0689499459498917
+	d8d4_8   = 2.38466765651207
+	d8d4_9   = 2.117034582445028
+	d8d4_10  = -0.871391583777973
+	d8d4_11  = 2.2404374302607883
+	d8d4_12  = 0.6315787787694688
+	d8d4_13  = -0.08899033645133331
+	d8d4_14  = 18.148505520854727
+	d8d4_15  = -9.194632392478356
+	d8d4_16  = -4.436036387594894
+	d8d5_1   = 10.427508642579134
+	d8d5_6   = 242.28349177525817
+	d8d5_7   = 165.20045171727028
+	d8d5_8   = -374.5467547226902
+	d8d5_9   = -22.113666853125306
+	d8d5_10  = 7.733432668472264
+	d8d5_11  = -30.674084731089398
+	d8d5_12  = -9.332130526430229
+	d8d5_13  = 15.697238121770845
+	d8d5_14  = -31.139403219565178
+	d8d5_15  = -9.35292435884448
+	d8d5_16  = 35.81684148639408
+	d8d6_1   = 19.985053242002433
+	d8d6_6   = -387.0373087493518
+	d8d6_7   = -189.17813819516758
+	d8d6_8   = 527.8081592054236
+	d8d6_9   = -11.57390253995963
+	d8d6_10  = 6.8812326946963
+	d8d6_11  = -1.0006050966910838
+	d8d6_12  = 0.7777137798053443
+	d8d6_13  = -2.778205752353508
+	d8d6_14  = -60.19669523126412
+	d8d6_15  = 84.32040550667716
+	d8d6_16  = 11.99229113618279
+	d8d7_1   = -25.69393346270375
+	d8d7_6   = -154.18974869023643
+	d8d7_7   = -231.5293791760455
+	d8d7_8   = 357.6391179106141
+	d8d7_9   = 93.40532418362432
+	d8d7_10  = -37.45832313645163
+	d8d7_11  = 104.0996495089623
+	d8d7_12  = 29.8402934266605
+	d8d7_13  = -43.53345659001114
+	d8d7_14  = 96.32455395918828
+	d8d7_15  = -39.17726167561544
+	d8d7_16  = -149.72683625798564
+)
+
+var _ DenseBuilder = (*DOP853)(nil)
+
+// Init allocates the buffers for a system of dimension n with right-hand side f, reusing
+// those of an earlier Init when they are large enough.
 func (m *DOP853) Init(f Func, n int) {
 	m.f = f
 	m.n = n
-	buf := make([]float64, (len(m.k)+3+len(m.cont))*n)
+	size := (len(m.k) + 2 + len(m.cont)) * n
+	if cap(m.buf) < size {
+		m.buf = make([]float64, size)
+	}
+	buf := m.buf[:size]
 	next := func() []float64 {
 		s := buf[:n:n]
 		buf = buf[n:]
@@ -318,14 +496,14 @@ func (m *DOP853) Init(f Func, n int) {
 	for i := range m.k {
 		m.k[i] = next()
 	}
-	m.y0, m.y1, m.ys = next(), next(), next()
+	m.ys, m.yd = next(), next()
 	for i := range m.cont {
 		m.cont[i] = next()
 	}
+	m.y0, m.y1 = nil, nil
 	m.t, m.h = 0, 0
 	m.tOld, m.hOld = 0, 0
-	m.dense = false
-	m.hlamb = math.NaN()
+	m.dense, m.accepted = false, false
 }
 
 // Control returns the defaults of dop853.f: order 8, β weight 0.2, safety 0.9,
@@ -342,133 +520,203 @@ func (m *DOP853) Control() Control {
 	}
 }
 
-// sum returns Σ_q r.a[q]·k[r.j[q]][i].
-func (m *DOP853) sum(r *dop853Row, i int) float64 {
-	var s float64
-	for q, j := range r.j {
-		s += r.a[q] * m.k[j][i]
-	}
-	return s
-}
-
-// stage evaluates stage s+1 of the step from (m.t, m.y0) of size m.h into m.k[s].
-func (m *DOP853) stage(s int) {
-	st := &dop853Stages[s]
-	h, y0, ys := m.h, m.y0, m.ys
-	for i := range ys {
-		ys[i] = y0[i] + h*m.sum(&st.dop853Row, i)
-	}
-	m.f(m.k[s], m.t+st.c*h, ys)
-}
-
 // Step computes the 8th-order solution y1 of the step of size h from (t, y), f0 = f(t, y),
 // and the error norm of dop853.f, which combines the 5th- and 3rd-order estimators:
 //
 //	err = |h| · err5 / sqrt(n · (err5 + 0.01·err3))
 //
 // where err5 and err3 are the sums of the squared scaled estimates. A nil sc skips the
-// error estimate and returns 0. Step makes 11 evaluations.
+// error estimate and returns 0. Step makes 11 evaluations. y and y1 must stay unchanged until
+// the step is accepted and its dense output built.
 func (m *DOP853) Step(y1 []float64, t, h float64, y, f0 []float64, sc *Scale) (err float64, evals int) {
-	m.t, m.h = t, h
-	copy(m.y0, y)
-	copy(m.k[0], f0)
-	for s := 1; s <= 11; s++ {
-		m.stage(s)
+	n := m.n
+	if len(y) != n || len(y1) != n || len(f0) != n {
+		panic("ode: DOP853.Step: length mismatch")
 	}
-	// m.ys is now the argument of stage 12, kept for the stiffness test.
-	var err5, err3 float64
-	for i := range m.y1 {
-		bk := m.sum(&dop853B, i)
-		yi := m.y0[i] + h*bk
-		m.y1[i] = yi
-		if sc == nil {
-			continue
+	m.t, m.h, m.y0, m.y1, m.accepted = t, h, y, y1, false
+	k := &m.k
+	ys := m.ys[:n]
+	k1, k2, k3, k4, k5, k6 := k[0][:n], k[1][:n], k[2][:n], k[3][:n], k[4][:n], k[5][:n]
+	for i, v := range f0 {
+		k1[i] = v
+	}
+	k7, k8, k9, k10, k11, k12 := k[6][:n], k[7][:n], k[8][:n], k[9][:n], k[10][:n], k[11][:n]
+	for i := range ys {
+		ys[i] = y[i] + h*(0+d8a2_1*k1[i])
+	}
+	m.f(k2, t+d8c2*h, ys)
+	for i := range ys {
+		ys[i] = y[i] + h*(0+d8a3_1*k1[i]+d8a3_2*k2[i])
+	}
+	m.f(k3, t+d8c3*h, ys)
+	for i := range ys {
+		ys[i] = y[i] + h*(0+d8a4_1*k1[i]+d8a4_3*k3[i])
+	}
+	m.f(k4, t+d8c4*h, ys)
+	for i := range ys {
+		ys[i] = y[i] + h*(0+d8a5_1*k1[i]+d8a5_3*k3[i]+d8a5_4*k4[i])
+	}
+	m.f(k5, t+d8c5*h, ys)
+	for i := range ys {
+		ys[i] = y[i] + h*(0+d8a6_1*k1[i]+d8a6_4*k4[i]+d8a6_5*k5[i])
+	}
+	m.f(k6, t+d8c6*h, ys)
+	for i := range ys {
+		ys[i] = y[i] + h*(0+d8a7_1*k1[i]+d8a7_4*k4[i]+d8a7_5*k5[i]+d8a7_6*k6[i])
+	}
+	m.f(k7, t+d8c7*h, ys)
+	for i := range ys {
+		ys[i] = y[i] + h*(0+d8a8_1*k1[i]+d8a8_4*k4[i]+d8a8_5*k5[i]+d8a8_6*k6[i]+d8a8_7*k7[i])
+	}
+	m.f(k8, t+d8c8*h, ys)
+	for i := range ys {
+		ys[i] = y[i] + h*(0+d8a9_1*k1[i]+d8a9_4*k4[i]+d8a9_5*k5[i]+d8a9_6*k6[i]+d8a9_7*k7[i]+d8a9_8*k8[i])
+	}
+	m.f(k9, t+d8c9*h, ys)
+	for i := range ys {
+		ys[i] = y[i] + h*(0+d8a10_1*k1[i]+d8a10_4*k4[i]+d8a10_5*k5[i]+d8a10_6*k6[i]+d8a10_7*k7[i]+d8a10_8*k8[i]+d8a10_9*k9[i])
+	}
+	m.f(k10, t+d8c10*h, ys)
+	for i := range ys {
+		ys[i] = y[i] + h*(0+d8a11_1*k1[i]+d8a11_4*k4[i]+d8a11_5*k5[i]+d8a11_6*k6[i]+d8a11_7*k7[i]+d8a11_8*k8[i]+d8a11_9*k9[i]+d8a11_10*k10[i])
+	}
+	m.f(k11, t+d8c11*h, ys)
+	for i := range ys {
+		ys[i] = y[i] + h*(0+d8a12_1*k1[i]+d8a12_4*k4[i]+d8a12_5*k5[i]+d8a12_6*k6[i]+d8a12_7*k7[i]+d8a12_8*k8[i]+d8a12_9*k9[i]+d8a12_10*k10[i]+d8a12_11*k11[i])
+	}
+	m.f(k12, t+d8c12*h, ys)
+	// ys is now the argument of stage 12, kept for the stiffness test.
+	if sc == nil {
+		for i := range y1 {
+			bk := 0 + d8b1*k1[i] + d8b6*k6[i] + d8b7*k7[i] + d8b8*k8[i] + d8b9*k9[i] + d8b10*k10[i] + d8b11*k11[i] + d8b12*k12[i]
+			y1[i] = y[i] + h*bk
 		}
-		sk := sc.At(i, m.y0[i], yi)
-		e3 := bk - m.sum(&dop853BHH, i)
+		return 0, 11
+	}
+	var err5, err3 float64
+	scalar := sc.scalar()
+	for i := range y1 {
+		bk := 0 + d8b1*k1[i] + d8b6*k6[i] + d8b7*k7[i] + d8b8*k8[i] + d8b9*k9[i] + d8b10*k10[i] + d8b11*k11[i] + d8b12*k12[i]
+		yi := y[i] + h*bk
+		y1[i] = yi
+		var sk float64
+		if scalar {
+			sk = sc.sk(y[i], yi)
+		} else {
+			sk = sc.At(i, y[i], yi)
+		}
+		e3 := bk - (0 + d8bhh1*k1[i] + d8bhh9*k9[i] + d8bhh12*k12[i])
 		err3 += (e3 / sk) * (e3 / sk)
-		e5 := m.sum(&dop853E5, i)
+		e5 := 0 + d8e1*k1[i] + d8e6*k6[i] + d8e7*k7[i] + d8e8*k8[i] + d8e9*k9[i] + d8e10*k10[i] + d8e11*k11[i] + d8e12*k12[i]
 		err5 += (e5 / sk) * (e5 / sk)
 	}
-	copy(y1, m.y1)
-	if sc == nil || m.n == 0 {
+	if n == 0 {
 		return 0, 11
 	}
 	deno := err5 + 0.01*err3
 	if deno <= 0 {
 		deno = 1
 	}
-	return math.Abs(h) * err5 * math.Sqrt(1/(float64(m.n)*deno)), 11
+	return math.Abs(h) * err5 * math.Sqrt(1/(float64(n)*deno)), 11
 }
 
-// Accept evaluates f(t+h, y1) of the last step into f1 and computes the stiffness estimate.
-// When dense is true it evaluates the stages 14, 15 and 16 and builds the coefficients of
-// the 7th-order interpolant of dop853.f. It makes 1 evaluation, or 4 with dense output.
+// Accept evaluates f(t+h, y1) of the last step into f1. When dense is true it also builds the
+// 7th-order dense output (Dense). It makes 1 evaluation, or 4 with dense output.
 func (m *DOP853) Accept(f1 []float64, dense bool) (evals int) {
-	h := m.h
 	m.dense = false
 	k13 := m.k[12]
-	m.f(k13, m.t+h, m.y1)
+	m.f(k13, m.t+m.h, m.y1)
 	copy(f1, k13)
-	evals = 1
+	m.accepted = true
+	if dense {
+		return 1 + m.Dense()
+	}
+	return 1
+}
 
-	// Stiffness test of dop853.f: the 12th and 13th stages are both at t+h.
-	var num, den float64
-	k12 := m.k[11]
-	for i := range k13 {
-		d := k13[i] - k12[i]
-		num += d * d
-		d = m.y1[i] - m.ys[i]
-		den += d * d
+// Dense builds the 7th-order interpolant of the last accepted step, evaluating the stages 14,
+// 15 and 16 and the coefficients rcont1..rcont8 of dop853.f, and returns the evaluations it
+// made: 3, or 0 when it is built already. It must be called after Accept and before the next
+// Step, while the step's y, f0 and y1 are unchanged.
+func (m *DOP853) Dense() (evals int) {
+	if m.dense {
+		return 0
 	}
-	m.hlamb = math.NaN()
-	if den > 0 {
-		m.hlamb = math.Abs(h) * math.Sqrt(num/den)
+	if !m.accepted {
+		panic("ode: DOP853.Dense called without an accepted step")
 	}
-
-	if !dense {
-		return evals
+	n, h, t := m.n, m.h, m.t
+	k := &m.k
+	y, y1, ys := m.y0[:n], m.y1[:n], m.yd[:n]
+	k1, k6, k7, k8, k9, k10 := k[0][:n], k[5][:n], k[6][:n], k[7][:n], k[8][:n], k[9][:n]
+	k11, k12, k13, k14, k15, k16 := k[10][:n], k[11][:n], k[12][:n], k[13][:n], k[14][:n], k[15][:n]
+	for i := range ys {
+		ys[i] = y[i] + h*(0+d8a14_1*k1[i]+d8a14_7*k7[i]+d8a14_8*k8[i]+d8a14_9*k9[i]+d8a14_10*k10[i]+d8a14_11*k11[i]+d8a14_12*k12[i]+d8a14_13*k13[i])
 	}
-	for s := 13; s <= 15; s++ {
-		m.stage(s)
+	m.f(k14, t+d8c14*h, ys)
+	for i := range ys {
+		ys[i] = y[i] + h*(0+d8a15_1*k1[i]+d8a15_6*k6[i]+d8a15_7*k7[i]+d8a15_8*k8[i]+d8a15_11*k11[i]+d8a15_12*k12[i]+d8a15_13*k13[i]+d8a15_14*k14[i])
 	}
-	evals += 3
-	k1 := m.k[0]
+	m.f(k15, t+d8c15*h, ys)
+	for i := range ys {
+		ys[i] = y[i] + h*(0+d8a16_1*k1[i]+d8a16_6*k6[i]+d8a16_7*k7[i]+d8a16_8*k8[i]+d8a16_9*k9[i]+d8a16_13*k13[i]+d8a16_14*k14[i]+d8a16_15*k15[i])
+	}
+	m.f(k16, t+d8c16*h, ys)
 	c := &m.cont
-	for i := range m.y0 {
-		ydiff := m.y1[i] - m.y0[i]
+	c0, c1, c2, c3, c4, c5, c6, c7 := c[0][:n], c[1][:n], c[2][:n], c[3][:n], c[4][:n], c[5][:n], c[6][:n], c[7][:n]
+	for i := range c0 {
+		ydiff := y1[i] - y[i]
 		bspl := h*k1[i] - ydiff
-		c[0][i] = m.y0[i]
-		c[1][i] = ydiff
-		c[2][i] = bspl
-		c[3][i] = ydiff - h*k13[i] - bspl
-		for q := range dop853D {
-			c[4+q][i] = h * m.sum(&dop853D[q], i)
-		}
+		c0[i] = y[i]
+		c1[i] = ydiff
+		c2[i] = bspl
+		c3[i] = ydiff - h*k13[i] - bspl
+		c4[i] = h * (0 + d8d4_1*k1[i] + d8d4_6*k6[i] + d8d4_7*k7[i] + d8d4_8*k8[i] + d8d4_9*k9[i] + d8d4_10*k10[i] + d8d4_11*k11[i] + d8d4_12*k12[i] + d8d4_13*k13[i] + d8d4_14*k14[i] + d8d4_15*k15[i] + d8d4_16*k16[i])
+		c5[i] = h * (0 + d8d5_1*k1[i] + d8d5_6*k6[i] + d8d5_7*k7[i] + d8d5_8*k8[i] + d8d5_9*k9[i] + d8d5_10*k10[i] + d8d5_11*k11[i] + d8d5_12*k12[i] + d8d5_13*k13[i] + d8d5_14*k14[i] + d8d5_15*k15[i] + d8d5_16*k16[i])
+		c6[i] = h * (0 + d8d6_1*k1[i] + d8d6_6*k6[i] + d8d6_7*k7[i] + d8d6_8*k8[i] + d8d6_9*k9[i] + d8d6_10*k10[i] + d8d6_11*k11[i] + d8d6_12*k12[i] + d8d6_13*k13[i] + d8d6_14*k14[i] + d8d6_15*k15[i] + d8d6_16*k16[i])
+		c7[i] = h * (0 + d8d7_1*k1[i] + d8d7_6*k6[i] + d8d7_7*k7[i] + d8d7_8*k8[i] + d8d7_9*k9[i] + d8d7_10*k10[i] + d8d7_11*k11[i] + d8d7_12*k12[i] + d8d7_13*k13[i] + d8d7_14*k14[i] + d8d7_15*k15[i] + d8d7_16*k16[i])
 	}
-	m.tOld, m.hOld = m.t, h
+	m.tOld, m.hOld = t, h
 	m.dense = true
-	return evals
+	return 3
 }
 
 // Interpolate writes the 7th-order dense output of the last accepted step at time t into
-// dst (CONTD8 of dop853.f). It panics unless that step was accepted with dense output.
+// dst (CONTD8 of dop853.f). It panics unless that step's dense output was built.
 func (m *DOP853) Interpolate(dst []float64, t float64) {
 	if !m.dense {
 		panic("ode: DOP853.Interpolate called before a step accepted with dense output")
 	}
 	s := (t - m.tOld) / m.hOld
 	s1 := 1 - s
+	n := m.n
 	c := &m.cont
+	c0, c1, c2, c3, c4, c5, c6, c7 := c[0][:n], c[1][:n], c[2][:n], c[3][:n], c[4][:n], c[5][:n], c[6][:n], c[7][:n]
+	dst = dst[:n]
 	for i := range dst {
-		conpar := c[4][i] + s*(c[5][i]+s1*(c[6][i]+s*c[7][i]))
-		dst[i] = c[0][i] + s*(c[1][i]+s1*(c[2][i]+s*(c[3][i]+s1*conpar)))
+		conpar := c4[i] + s*(c5[i]+s1*(c6[i]+s*c7[i]))
+		dst[i] = c0[i] + s*(c1[i]+s1*(c2[i]+s*(c3[i]+s1*conpar)))
 	}
 }
 
 // Stiffness returns the estimate |h·λ| ≈ |h|·‖f(t+h, y1) − k12‖ / ‖y1 − Y12‖ of dop853.f for
 // the last accepted step, where Y12 and k12 are the argument and the derivative of the
-// 12th stage (both at t+h). It is NaN when y1 = Y12 or before the first accepted step.
+// 12th stage (both at t+h). It is NaN when y1 = Y12, or when no step has been accepted since
+// the last Step. It is computed when asked, so call it before the next Step.
 func (m *DOP853) Stiffness() float64 {
-	return m.hlamb
+	if !m.accepted {
+		return math.NaN()
+	}
+	var num, den float64
+	k12, k13 := m.k[11], m.k[12]
+	for i := range k13 {
+		d := k13[i] - k12[i]
+		num += d * d
+		d = m.y1[i] - m.ys[i]
+		den += d * d
+	}
+	if den > 0 {
+		return math.Abs(m.h) * math.Sqrt(num/den)
+	}
+	return math.NaN()
 }

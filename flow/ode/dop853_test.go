@@ -427,3 +427,104 @@ func TestDOP853Allocs(t *testing.T) {
 		t.Errorf("Step+Accept+Interpolate allocate %v times per step, want 0", allocs)
 	}
 }
+
+// dop853RefStep is the step of DOP853 computed from the tables (dop853Stages, dop853B,
+// dop853E5, dop853BHH, dop853D), as sums in table order: the written-out code must give the
+// same bits. It returns y1, the error norm, f(t+h, y1) and the dense coefficients.
+func dop853RefStep(f Func, t, h float64, y, f0 []float64, sc *Scale) (y1 []float64, err float64, f1 []float64, cont [8][]float64) {
+	n := len(y)
+	var k [16][]float64
+	for i := range k {
+		k[i] = make([]float64, n)
+	}
+	copy(k[0], f0)
+	sum := func(r *dop853Row, i int) float64 {
+		var s float64
+		for q, j := range r.j {
+			s += r.a[q] * k[j][i]
+		}
+		return s
+	}
+	ys := make([]float64, n)
+	stage := func(s int) {
+		st := &dop853Stages[s]
+		for i := range ys {
+			ys[i] = y[i] + h*sum(&st.dop853Row, i)
+		}
+		f(k[s], t+st.c*h, ys)
+	}
+	for s := 1; s <= 11; s++ {
+		stage(s)
+	}
+	y1 = make([]float64, n)
+	var err5, err3 float64
+	for i := range y1 {
+		bk := sum(&dop853B, i)
+		y1[i] = y[i] + h*bk
+		sk := sc.At(i, y[i], y1[i])
+		e3 := bk - sum(&dop853BHH, i)
+		err3 += (e3 / sk) * (e3 / sk)
+		e5 := sum(&dop853E5, i)
+		err5 += (e5 / sk) * (e5 / sk)
+	}
+	deno := err5 + 0.01*err3
+	if deno <= 0 {
+		deno = 1
+	}
+	err = math.Abs(h) * err5 * math.Sqrt(1/(float64(n)*deno))
+	f(k[12], t+h, y1)
+	f1 = append([]float64(nil), k[12]...)
+	for s := 13; s <= 15; s++ {
+		stage(s)
+	}
+	for q := range cont {
+		cont[q] = make([]float64, n)
+	}
+	for i := range y {
+		ydiff := y1[i] - y[i]
+		bspl := h*k[0][i] - ydiff
+		cont[0][i], cont[1][i], cont[2][i], cont[3][i] = y[i], ydiff, bspl, ydiff-h*k[12][i]-bspl
+		for q := range dop853D {
+			cont[4+q][i] = h * sum(&dop853D[q], i)
+		}
+	}
+	return y1, err, f1, cont
+}
+
+// The written-out stages, weights and dense coefficients are those of the tables, to the bit
+// (in builds that round every operation; with GOAMD64=v3 the compiler may fuse multiply-adds
+// of the two at different places).
+func TestDOP853Unrolled(t *testing.T) {
+	f := func(dy []float64, _ float64, y []float64) {
+		dy[0] = y[1] * y[2]
+		dy[1] = -math.Sin(y[0]) + 0.1*y[2]
+		dy[2] = -(y[0]*y[1] - 1) * y[0]
+	}
+	y, f0 := []float64{0.3, -1.2, 2.5}, make([]float64, 3)
+	f(f0, 0.7, y)
+	sc := &Scale{rtol: 1e-7, atol: 1e-9}
+	for _, h := range []float64{0.01, 0.3, -0.2} {
+		wantY1, wantErr, wantF1, wantCont := dop853RefStep(f, 0.7, h, y, f0, sc)
+		var m DOP853
+		m.Init(f, 3)
+		y1, f1 := make([]float64, 3), make([]float64, 3)
+		err, _ := m.Step(y1, 0.7, h, y, f0, sc)
+		m.Accept(f1, true)
+		same := func(a, b []float64) bool {
+			for i := range a {
+				if math.Float64bits(a[i]) != math.Float64bits(b[i]) {
+					return false
+				}
+			}
+			return true
+		}
+		if !same(y1, wantY1) || math.Float64bits(err) != math.Float64bits(wantErr) || !same(f1, wantF1) {
+			t.Errorf("h=%v: y1 %v err %v f1 %v, tables give %v %v %v", h, y1, err, f1, wantY1, wantErr, wantF1)
+		}
+		for q := range wantCont {
+			if !same(m.cont[q], wantCont[q]) {
+				t.Errorf("h=%v: rcont%d = %v, tables give %v", h, q+1, m.cont[q], wantCont[q])
+			}
+		}
+	}
+}

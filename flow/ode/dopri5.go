@@ -7,16 +7,20 @@ import "math"
 // output, as in Hairer's code DOPRI5 (Hairer, Nørsett & Wanner, Solving ODEs I, §II.5).
 // The zero value is ready to use.
 type DOPRI5 struct {
-	f Func
-	n int
-	// Stage derivatives k1..k7 (k7 = f(t+h, y1)) and the stage argument ys.
-	k       [7][]float64
-	ys      []float64
-	y0, y1  []float64 // the ends of the last step, aliased to the driver's buffers
-	t, h    float64
-	td, hd  float64 // the step of the dense output
-	rcont   [5][]float64
-	hLambda float64
+	f   Func
+	n   int
+	buf []float64
+	// Stage derivatives k1..k7 (k1 is the f0 of the last step, k7 = f(t+h, y1)) and the
+	// stage argument ys.
+	k      [7][]float64
+	ys     []float64
+	y0, y1 []float64 // the ends of the last step, aliased to the driver's buffers
+	t, h   float64
+	td, hd float64 // the step of the dense output
+	rcont  [5][]float64
+	// accepted is true from Accept to the next Step, while the stages of the step are there
+	// for Stiffness.
+	accepted bool
 }
 
 var _ Method = (*DOPRI5)(nil)
@@ -63,18 +67,22 @@ const (
 	dp5d7 = 69997945.0 / 29380423
 )
 
-// Init implements Method.
+// Init implements Method. It reuses the buffers of an earlier Init of no larger dimension.
 func (m *DOPRI5) Init(f Func, n int) {
 	m.f, m.n = f, n
-	buf := make([]float64, 13*n)
-	for i := range m.k {
+	if cap(m.buf) < 12*n {
+		m.buf = make([]float64, 12*n)
+	}
+	buf := m.buf[:12*n]
+	for i := 1; i < len(m.k); i++ {
 		m.k[i], buf = buf[:n:n], buf[n:]
 	}
 	for i := range m.rcont {
 		m.rcont[i], buf = buf[:n:n], buf[n:]
 	}
 	m.ys = buf[:n:n]
-	m.hLambda = math.NaN()
+	m.k[0], m.y0, m.y1 = nil, nil, nil
+	m.accepted = false
 }
 
 // Control implements Method with Hairer's DOPRI5 defaults.
@@ -83,10 +91,16 @@ func (*DOPRI5) Control() Control {
 }
 
 // Step implements Method: six new evaluations (k2..k7), k7 being f at the proposed state.
+// y, f0 and y1 are kept (not copied) until the next Step.
 func (m *DOPRI5) Step(y1 []float64, t, h float64, y, f0 []float64, sc *Scale) (float64, int) {
-	k1, k2, k3, k4, k5, k6, k7 := f0, m.k[1], m.k[2], m.k[3], m.k[4], m.k[5], m.k[6]
-	copy(m.k[0], f0)
-	ys := m.ys
+	n := m.n
+	if len(y) != n || len(y1) != n || len(f0) != n {
+		panic("ode: DOPRI5.Step: length mismatch")
+	}
+	m.k[0] = f0
+	m.y0, m.y1, m.t, m.h, m.accepted = y, y1, t, h, false
+	k1, k2, k3, k4, k5, k6, k7 := f0[:n], m.k[1][:n], m.k[2][:n], m.k[3][:n], m.k[4][:n], m.k[5][:n], m.k[6][:n]
+	ys := m.ys[:n]
 	for i := range ys {
 		ys[i] = y[i] + h*dp5a21*k1[i]
 	}
@@ -112,48 +126,51 @@ func (m *DOPRI5) Step(y1 []float64, t, h float64, y, f0 []float64, sc *Scale) (f
 		y1[i] = y[i] + h*(dp5a71*k1[i]+dp5a73*k3[i]+dp5a74*k4[i]+dp5a75*k5[i]+dp5a76*k6[i])
 	}
 	m.f(k7, tph, y1)
-	m.y0, m.y1, m.t, m.h = y, y1, t, h
 	if sc == nil {
 		return 0, 6
 	}
 	var err float64
-	for i := range y1 {
-		e := h * (dp5e1*k1[i] + dp5e3*k3[i] + dp5e4*k4[i] + dp5e5*k5[i] + dp5e6*k6[i] + dp5e7*k7[i])
-		r := e / sc.At(i, y[i], y1[i])
-		err += r * r
+	if sc.scalar() {
+		for i := range y1 {
+			e := h * (dp5e1*k1[i] + dp5e3*k3[i] + dp5e4*k4[i] + dp5e5*k5[i] + dp5e6*k6[i] + dp5e7*k7[i])
+			r := e / sc.sk(y[i], y1[i])
+			err += r * r
+		}
+	} else {
+		for i := range y1 {
+			e := h * (dp5e1*k1[i] + dp5e3*k3[i] + dp5e4*k4[i] + dp5e5*k5[i] + dp5e6*k6[i] + dp5e7*k7[i])
+			r := e / sc.At(i, y[i], y1[i])
+			err += r * r
+		}
 	}
-	return math.Sqrt(err / float64(m.n)), 6
+	return math.Sqrt(err / float64(n)), 6
 }
 
 // Accept implements Method: f(t+h, y1) is k7 (first same as last), and the dense output is free.
 func (m *DOPRI5) Accept(f1 []float64, dense bool) int {
-	k1, k3, k4, k5, k6, k7 := m.k[0], m.k[2], m.k[3], m.k[4], m.k[5], m.k[6]
-	copy(f1, k7)
-	// Stiffness estimate h·λ ≈ |h|·‖k7 − k6‖/‖y1 − ys‖ (ys is the 6th stage argument).
-	var num, den float64
-	for i := range k7 {
-		a, b := k7[i]-k6[i], m.y1[i]-m.ys[i]
-		num += a * a
-		den += b * b
-	}
-	m.hLambda = math.NaN()
-	if den > 0 {
-		m.hLambda = math.Abs(m.h) * math.Sqrt(num/den)
-	}
+	n := m.n
+	k1, k3, k4, k5, k6, k7 := m.k[0][:n], m.k[2][:n], m.k[3][:n], m.k[4][:n], m.k[5][:n], m.k[6][:n]
 	if dense {
+		// Before f1 is written: the caller may pass f0 (k1) as f1.
 		h := m.h
 		m.td, m.hd = m.t, h
-		r := m.rcont
-		for i := range f1 {
-			ydiff := m.y1[i] - m.y0[i]
+		y0, y1 := m.y0[:n], m.y1[:n]
+		r0, r1, r2, r3, r4 := m.rcont[0][:n], m.rcont[1][:n], m.rcont[2][:n], m.rcont[3][:n], m.rcont[4][:n]
+		for i := range r0 {
+			ydiff := y1[i] - y0[i]
 			bspl := h*k1[i] - ydiff
-			r[0][i] = m.y0[i]
-			r[1][i] = ydiff
-			r[2][i] = bspl
-			r[3][i] = ydiff - h*k7[i] - bspl
-			r[4][i] = h * (dp5d1*k1[i] + dp5d3*k3[i] + dp5d4*k4[i] + dp5d5*k5[i] + dp5d6*k6[i] + dp5d7*k7[i])
+			r0[i] = y0[i]
+			r1[i] = ydiff
+			r2[i] = bspl
+			r3[i] = ydiff - h*k7[i] - bspl
+			r4[i] = h * (dp5d1*k1[i] + dp5d3*k3[i] + dp5d4*k4[i] + dp5d5*k5[i] + dp5d6*k6[i] + dp5d7*k7[i])
 		}
 	}
+	f1 = f1[:n]
+	for i, v := range k7 {
+		f1[i] = v
+	}
+	m.accepted = true
 	return 0
 }
 
@@ -161,11 +178,29 @@ func (m *DOPRI5) Accept(f1 []float64, dense bool) int {
 func (m *DOPRI5) Interpolate(dst []float64, t float64) {
 	th := (t - m.td) / m.hd
 	th1 := 1 - th
-	r := m.rcont
+	n := m.n
+	r0, r1, r2, r3, r4 := m.rcont[0][:n], m.rcont[1][:n], m.rcont[2][:n], m.rcont[3][:n], m.rcont[4][:n]
+	dst = dst[:n]
 	for i := range dst {
-		dst[i] = r[0][i] + th*(r[1][i]+th1*(r[2][i]+th*(r[3][i]+th1*r[4][i])))
+		dst[i] = r0[i] + th*(r1[i]+th1*(r2[i]+th*(r3[i]+th1*r4[i])))
 	}
 }
 
-// Stiffness implements Method.
-func (m *DOPRI5) Stiffness() float64 { return m.hLambda }
+// Stiffness implements Method: h·λ ≈ |h|·‖k7 − k6‖/‖y1 − ys‖ (ys is the 6th stage argument),
+// computed when asked.
+func (m *DOPRI5) Stiffness() float64 {
+	if !m.accepted {
+		return math.NaN()
+	}
+	var num, den float64
+	k6, k7 := m.k[5], m.k[6]
+	for i := range k7 {
+		a, b := k7[i]-k6[i], m.y1[i]-m.ys[i]
+		num += a * a
+		den += b * b
+	}
+	if den > 0 {
+		return math.Abs(m.h) * math.Sqrt(num/den)
+	}
+	return math.NaN()
+}

@@ -3,6 +3,7 @@ package ode
 import (
 	"fmt"
 	"math"
+	"sync"
 )
 
 // Default settings; see the Settings field comments.
@@ -28,22 +29,92 @@ const (
 // Settings that a user can get wrong (negative tolerances, output times out of range, …)
 // give an error. Integrate panics if p.Func or m is nil or the tolerance vectors do not have
 // the length of p.Y0.
+//
+// Integrate takes its buffers from a pool of workspaces and allocates only the Result it
+// returns; Workspace.Integrate allocates nothing.
 func Integrate(p Problem, s *Settings, m Method) (*Result, error) {
+	ws := workspaces.Get().(*Workspace)
+	defer func() {
+		ws.d.release()
+		workspaces.Put(ws)
+	}()
+	r, err := ws.Integrate(p, s, m)
+	if err != nil {
+		return nil, err
+	}
+	return r.clone(), nil
+}
+
+var workspaces = sync.Pool{New: func() any { return new(Workspace) }}
+
+// clone returns a copy of r that shares no memory with it, nil lists nil: one allocation for
+// the numbers, and one for each of the output and event lists.
+func (r *Result) clone() *Result {
+	c := new(Result)
+	*c = *r
+	n := len(r.Y)
+	size := n + len(r.OutputT) + len(r.OutputY)*n + len(r.Events)*n
+	buf := make([]float64, size)
+	next := func(k int) []float64 {
+		s := buf[:k:k]
+		buf = buf[k:]
+		return s
+	}
+	c.Y = next(n)
+	copy(c.Y, r.Y)
+	c.OutputT, c.OutputY, c.Events = nil, nil, nil
+	if r.OutputT != nil {
+		c.OutputT = next(len(r.OutputT))
+		copy(c.OutputT, r.OutputT)
+		c.OutputY = make([][]float64, len(r.OutputY))
+		for k, y := range r.OutputY {
+			c.OutputY[k] = next(n)
+			copy(c.OutputY[k], y)
+		}
+	}
+	if r.Events != nil {
+		c.Events = make([]EventHit, len(r.Events))
+		for k, e := range r.Events {
+			c.Events[k] = e
+			c.Events[k].Y = next(n)
+			copy(c.Events[k].Y, e.Y)
+		}
+	}
+	return c
+}
+
+// Workspace holds the buffers and the Result of an integration, so that many integrations
+// of the same dimension allocate nothing: after the first, Workspace.Integrate with a method
+// value that is reused (its Init keeps its buffers) makes no allocation, event hits and
+// output included once their storage has grown. The zero Workspace is ready to use. It is
+// not safe for use by several goroutines at once.
+type Workspace struct {
+	d   driver
+	res Result
+}
+
+// Integrate is the function Integrate with the workspace's buffers. The Result and every
+// slice in it (Y, OutputT, OutputY, Events and their Y) belong to the workspace: they are
+// valid until its next Integrate.
+func (w *Workspace) Integrate(p Problem, s *Settings, m Method) (*Result, error) {
 	if p.Func == nil || m == nil {
 		panic("ode: nil function or method")
 	}
-	var set Settings
+	d := &w.d
 	if s != nil {
-		set = *s
+		d.set = *s
+	} else {
+		d.set = Settings{}
 	}
 	n := len(p.Y0)
+	set := &d.set
 	if set.RtolVec != nil && len(set.RtolVec) != n || set.AtolVec != nil && len(set.AtolVec) != n {
 		panic("ode: tolerance vector length mismatch")
 	}
-	if err := checkSettings(&set, p); err != nil {
+	if err := checkSettings(set, p); err != nil {
 		return nil, err
 	}
-	d := newDriver(p, &set, m)
+	d.reset(p, &w.res, m)
 	d.run()
 	return d.res, nil
 }
@@ -65,22 +136,53 @@ func checkSettings(s *Settings, p Problem) error {
 	if s.Atol == 0 {
 		s.Atol = defaultAtol
 	}
-	for _, v := range append([]float64{s.Rtol, s.Atol}, append(s.RtolVec, s.AtolVec...)...) {
+	badTol := func(v float64) error {
 		if !(v >= 0) || math.IsInf(v, 0) {
 			return fmt.Errorf("ode: tolerance %v must be finite and ≥ 0", v)
 		}
+		return nil
 	}
-	for name, v := range map[string]float64{"initial step": s.InitialStep, "maximum step": s.MaxStep, "fixed step": s.FixedStep} {
-		if !(v >= 0) || math.IsInf(v, 0) {
-			return fmt.Errorf("ode: %s %v must be finite and ≥ 0", name, v)
+	if err := badTol(s.Rtol); err != nil {
+		return err
+	}
+	if err := badTol(s.Atol); err != nil {
+		return err
+	}
+	for _, v := range s.RtolVec {
+		if err := badTol(v); err != nil {
+			return err
 		}
 	}
-	for i, v := range append([]float64{s.Rtol}, s.RtolVec...) {
-		if v < 10*unitRoundoff && (i > 0 || s.RtolVec == nil) {
+	for _, v := range s.AtolVec {
+		if err := badTol(v); err != nil {
+			return err
+		}
+	}
+	for _, c := range [...]struct {
+		name string
+		v    float64
+	}{{"initial step", s.InitialStep}, {"maximum step", s.MaxStep}, {"fixed step", s.FixedStep}} {
+		if !(c.v >= 0) || math.IsInf(c.v, 0) {
+			return fmt.Errorf("ode: %s %v must be finite and ≥ 0", c.name, c.v)
+		}
+	}
+	rtolSmall := func(v float64) error {
+		if v < 10*unitRoundoff {
 			return fmt.Errorf("ode: rtol %v is below 10·u = %.2g: tolerances too small", v, 10*unitRoundoff)
 		}
+		return nil
 	}
-	for _, c := range []struct {
+	if s.RtolVec == nil {
+		if err := rtolSmall(s.Rtol); err != nil {
+			return err
+		}
+	}
+	for _, v := range s.RtolVec {
+		if err := rtolSmall(v); err != nil {
+			return err
+		}
+	}
+	for _, c := range [...]struct {
 		name   string
 		v      float64
 		lo, hi float64
@@ -127,20 +229,31 @@ func checkSettings(s *Settings, p Problem) error {
 }
 
 type driver struct {
+	set Settings
 	p   Problem
 	s   *Settings
 	m   Method
-	ctl Control
-	sc  Scale
-	res *Result
-	n   int
-	dir float64
+	// lazy is m when its dense output costs evaluations: it is built only when needed.
+	lazy DenseBuilder
+	ctl  Control
+	sc   Scale
+	res  *Result
+	n    int
+	dir  float64
 
+	buf                []float64
 	y, y1, f0, f1, tmp []float64
 	dense              bool
-	nextOut            int
-	outBuf             []float64 // backing store of Result.OutputY, allocated once
-	gPrev              []float64 // event values at the start of the step
+	// built is true when the dense output of the current step is ready (always when the
+	// method's is free).
+	built   bool
+	nextOut int
+	outBuf  []float64 // backing store of Result.OutputY
+	// Storage of the Result's lists, kept from one integration to the next.
+	outT  []float64
+	outY  [][]float64
+	hits  []EventHit
+	gPrev []float64 // event values at the start of the step
 	// Per event: the sign of the last non-zero value of g, and whether g has been exactly
 	// zero since (a root at zeroT, state zeroY, that is a crossing only if g then changes sign).
 	lastSign []int
@@ -148,43 +261,84 @@ type driver struct {
 	zeroT    []float64
 	zeroY    []float64
 	termY    []float64 // the state at the terminal root of the current step
-	hits     []EventHit
+	hitY     []float64 // backing store of the states of the event hits
+	// Scratch of mayCross: signs, pending zeros and end values per event.
+	lsTmp []int
+	pdTmp []bool
+	gTmp  []float64
 }
 
-func newDriver(p Problem, s *Settings, m Method) *driver {
+// release drops the references to the caller's problem, settings and method, so that a pooled
+// workspace keeps nothing alive.
+func (d *driver) release() {
+	d.set, d.p, d.s, d.m, d.lazy, d.res = Settings{}, Problem{}, nil, nil, nil, nil
+}
+
+// grow returns b resliced to length n, reallocated if its capacity is less.
+func grow[T any](b []T, n int) []T {
+	if cap(b) < n {
+		return make([]T, n)
+	}
+	return b[:n]
+}
+
+// reset prepares the driver for the problem p with settings d.set (checked) and method m,
+// reusing its buffers and res.
+func (d *driver) reset(p Problem, res *Result, m Method) {
+	s := &d.set
 	n := len(p.Y0)
-	d := &driver{p: p, s: s, m: m, n: n, dir: 1}
+	d.p, d.s, d.m, d.n, d.dir = p, s, m, n, 1
 	if p.T1 < p.T0 {
 		d.dir = -1
 	}
 	d.sc = Scale{rtol: s.Rtol, atol: s.Atol, rtolVec: s.RtolVec, atolVec: s.AtolVec}
 	d.ctl = m.Control()
-	for _, c := range []struct {
-		dst *float64
-		v   float64
-	}{{&d.ctl.Safety, s.Safety}, {&d.ctl.Fac1, s.Fac1}, {&d.ctl.Fac2, s.Fac2}, {&d.ctl.Beta, s.Beta}} {
-		if c.v != 0 {
-			*c.dst = c.v
-		}
+	if s.Safety != 0 {
+		d.ctl.Safety = s.Safety
+	}
+	if s.Fac1 != 0 {
+		d.ctl.Fac1 = s.Fac1
+	}
+	if s.Fac2 != 0 {
+		d.ctl.Fac2 = s.Fac2
+	}
+	if s.Beta != 0 {
+		d.ctl.Beta = s.Beta
 	}
 	if d.ctl.Beta < 0 {
 		d.ctl.Beta = 0
 	}
-	buf := make([]float64, 5*n)
-	d.y, d.y1, d.f0, d.f1, d.tmp = buf[:n:n], buf[n:2*n:2*n], buf[2*n:3*n:3*n], buf[3*n:4*n:4*n], buf[4*n:]
+	d.buf = grow(d.buf, 5*n)
+	buf := d.buf
+	d.y, d.y1, d.f0, d.f1, d.tmp = buf[:n:n], buf[n:2*n:2*n], buf[2*n:3*n:3*n], buf[3*n:4*n:4*n], buf[4*n:5*n:5*n]
 	copy(d.y, p.Y0)
 	d.dense = len(s.Output) > 0 || len(s.Events) > 0
-	d.res = &Result{T: p.T0, StiffAt: math.NaN(), Y: make([]float64, n)}
+	d.lazy, _ = m.(DenseBuilder)
+	d.nextOut = 0
+	// Keep the storage the last Result grew, then start a Result as Integrate always has:
+	// output lists only when output times are asked for, no event list before the first hit.
+	if cap(res.OutputT) > cap(d.outT) {
+		d.outT, d.outY = res.OutputT[:0], res.OutputY[:0]
+	}
+	if cap(res.Events) > cap(d.hits) {
+		d.hits = res.Events[:0]
+	}
+	*res = Result{T: p.T0, StiffAt: math.NaN(), Y: grow(res.Y, n)}
+	d.res = res
 	if k := len(s.Output); k > 0 {
-		d.res.OutputT = make([]float64, 0, k)
-		d.res.OutputY = make([][]float64, 0, k)
-		d.outBuf = make([]float64, k*n)
+		d.outBuf = grow(d.outBuf, k*n)
+		if cap(d.outT) < k {
+			d.outT, d.outY = make([]float64, 0, k), make([][]float64, 0, k)
+		}
+		res.OutputT, res.OutputY = d.outT[:0], d.outY[:0]
 	}
 	ne := len(s.Events)
-	d.gPrev = make([]float64, ne)
-	d.lastSign, d.pending, d.zeroT, d.zeroY = make([]int, ne), make([]bool, ne), make([]float64, ne), make([]float64, ne*n)
-	d.termY = make([]float64, n)
-	return d
+	d.gPrev, d.lastSign, d.pending, d.zeroT = grow(d.gPrev, ne), grow(d.lastSign, ne), grow(d.pending, ne), grow(d.zeroT, ne)
+	clear(d.pending)
+	d.lsTmp, d.pdTmp, d.gTmp = grow(d.lsTmp, ne), grow(d.pdTmp, ne), grow(d.gTmp, ne)
+	d.zeroY = grow(d.zeroY, ne*n)
+	d.termY = grow(d.termY, n)
+	d.hitY = d.hitY[:0]
 }
 
 func (d *driver) eval(dst []float64, t float64, y []float64) {
@@ -232,6 +386,30 @@ func (d *driver) hinit(t, hmax float64) float64 {
 		h = 1e-6
 	}
 	return d.dir * h
+}
+
+// minPos and maxPos are math.Min and math.Max for the controller's factors and step sizes,
+// which are never −0 there: comparisons give the same value, NaN and infinities included (an
+// infinity wins over NaN, as in math), without the call
+// (math.Min and math.Max are not inlined on amd64).
+func minPos(a, b float64) float64 {
+	switch {
+	case a < -math.MaxFloat64 || b < -math.MaxFloat64:
+		return math.Inf(-1)
+	case b < a || b != b:
+		return b
+	}
+	return a
+}
+
+func maxPos(a, b float64) float64 {
+	switch {
+	case a > math.MaxFloat64 || b > math.MaxFloat64:
+		return math.Inf(1)
+	case b > a || b != b:
+		return b
+	}
+	return a
 }
 
 func allFinite(v []float64) bool {
@@ -296,10 +474,13 @@ func (d *driver) run() {
 	// facoldBeta = facold^β, with facold the error of the last accepted step (1e-4 at the
 	// start), updated at each acceptance. Powers are taken as exp(log): math.Pow costs as
 	// much as a whole step of a small system, and the controller needs no more than a few ulps.
-	facoldBeta := math.Exp(ctl.Beta * math.Log(1e-4))
+	// One log serves both powers of a step: log(max(err, 1e-4)) is max(log err, log 1e-4).
+	logMin := math.Log(1e-4)
+	facoldBeta := math.Exp(ctl.Beta * logMin)
 	reject, last := false, false
 	failure := StepTooSmall // the status when the step size underflows
 	iasti, nonsti := 0, 0
+	nextStiff := s.StiffnessCheck // the next Accepted count at which the stiffness test is due
 	st := &d.res.Stats
 	for {
 		if st.Steps >= s.MaxSteps {
@@ -339,12 +520,13 @@ func (d *driver) run() {
 			continue
 		}
 		failure = StepTooSmall
-		fac11 := math.Exp(expo1 * math.Log(err))
+		logErr := math.Log(err)
+		fac11 := math.Exp(expo1 * logErr)
 		fac := fac11 / facoldBeta
-		fac = math.Max(facc2, math.Min(facc1, fac/ctl.Safety))
+		fac = maxPos(facc2, minPos(facc1, fac/ctl.Safety))
 		hnew := h / fac
 		if err > 1 {
-			hnew = h / math.Min(facc1, fac11/ctl.Safety)
+			hnew = h / minPos(facc1, fac11/ctl.Safety)
 			reject, last = true, false
 			st.Rejected++
 			h = hnew
@@ -352,10 +534,13 @@ func (d *driver) run() {
 		}
 		// Accepted.
 		if ctl.Beta != 0 {
-			facoldBeta = math.Exp(ctl.Beta * math.Log(math.Max(err, 1e-4)))
+			if err < 1e-4 {
+				logErr = logMin
+			}
+			facoldBeta = math.Exp(ctl.Beta * logErr)
 		}
 		st.Accepted++
-		st.Evaluations += m.Accept(d.f1, d.dense)
+		st.Evaluations += d.accept()
 		tnew := t + h
 		if last {
 			tnew = p.T1
@@ -364,7 +549,13 @@ func (d *driver) run() {
 			d.stop(NonFinite, t, h)
 			return
 		}
-		if s.StiffnessCheck > 0 && (st.Accepted%s.StiffnessCheck == 0 || iasti > 0) {
+		// The test runs when Accepted is a multiple of StiffnessCheck (counted, not divided:
+		// an integer division costs more than the rest of the test) or after a positive one.
+		due := st.Accepted == nextStiff
+		if due {
+			nextStiff += s.StiffnessCheck
+		}
+		if s.StiffnessCheck > 0 && (due || iasti > 0) {
 			if hl := m.Stiffness(); hl > ctl.StiffLimit {
 				nonsti = 0
 				iasti++
@@ -390,7 +581,7 @@ func (d *driver) run() {
 			hnew = d.dir * hmax
 		}
 		if reject {
-			hnew = d.dir * math.Min(math.Abs(hnew), math.Abs(h))
+			hnew = d.dir * minPos(math.Abs(hnew), math.Abs(h))
 		}
 		reject = false
 		h = hnew
@@ -418,7 +609,7 @@ func (d *driver) runFixed(span float64) {
 			return
 		}
 		st.Accepted++
-		st.Evaluations += m.Accept(d.f1, d.dense)
+		st.Evaluations += d.accept()
 		if !allFinite(d.y1) || !allFinite(d.f1) {
 			d.stop(NonFinite, t, h)
 			return
@@ -435,11 +626,27 @@ func (d *driver) runFixed(span float64) {
 	d.stop(Success, t, h)
 }
 
+// accept accepts the last step, with its dense output when it is free and needed, and
+// returns the evaluations made.
+func (d *driver) accept() int {
+	d.built = d.dense && d.lazy == nil
+	return d.m.Accept(d.f1, d.built)
+}
+
+// needDense builds the dense output of the current step if it is not built yet.
+func (d *driver) needDense() {
+	if !d.built {
+		d.res.Stats.Evaluations += d.lazy.Dense()
+		d.built = true
+	}
+}
+
 // stepDone handles an accepted step from t to tnew whose end state is in y1: events,
 // output, the observer; then it moves y1 into y. It returns true when the run stops.
 func (d *driver) stepDone(t, tnew float64) bool {
 	h := tnew - t
-	if len(d.s.Events) > 0 {
+	if len(d.s.Events) > 0 && (d.built || d.mayCross(t, tnew)) {
+		d.needDense()
 		if tr, ok := d.events(t, tnew); ok {
 			// Terminal event: the run ends at its root, with the state recorded there (y1
 			// itself when the root is the end of the step).
@@ -450,9 +657,12 @@ func (d *driver) stepDone(t, tnew float64) bool {
 			return true
 		}
 	}
-	d.output(t, tnew, d.y1)
-	copy(d.y, d.y1)
-	copy(d.f0, d.f1)
+	if d.nextOut < len(d.s.Output) {
+		d.output(t, tnew, d.y1)
+	}
+	// The new state and derivative become the start of the next step: swapped, not copied.
+	d.y, d.y1 = d.y1, d.y
+	d.f0, d.f1 = d.f1, d.f0
 	if d.s.Observer != nil && d.s.Observer(tnew, d.y) {
 		d.stop(ObserverStop, tnew, h)
 		return true
@@ -474,12 +684,72 @@ func (d *driver) output(t, tend float64, yend []float64) {
 		if to == tend {
 			copy(y, yend)
 		} else {
+			d.needDense()
 			d.m.Interpolate(y, to)
 		}
 		d.res.OutputT = append(d.res.OutputT, to)
 		d.res.OutputY = append(d.res.OutputY, y)
 		d.nextOut++
 	}
+}
+
+// mayCross is the first look at the events of a step whose dense output costs evaluations.
+// It runs the bookkeeping of events on samples of the cubic Hermite interpolant of the step's
+// ends (values and derivatives, free) at the same times, and on the exact end state. When no
+// sample would make a hit, and none would record a state at a new zero, it keeps the result
+// (the signs, the pending zeros and the end values, as events would have left them) and
+// returns false: the step holds no crossing, up to the Hermite's error (O(h⁴), where the
+// dense output's is O(h⁸)). Otherwise it changes nothing and returns true, and events looks
+// again on the dense output.
+func (d *driver) mayCross(t, tnew float64) bool {
+	ev := d.s.Events
+	ns := d.s.EventSamples
+	n := len(d.y)
+	h := tnew - t
+	y0, y1, f0, f1, tmp := d.y, d.y1[:n], d.f0[:n], d.f1[:n], d.tmp[:n]
+	ls, pd := d.lsTmp[:len(ev)], d.pdTmp[:len(ev)]
+	copy(ls, d.lastSign)
+	copy(pd, d.pending)
+	for j := 1; j <= ns+1; j++ {
+		tb, yb := tnew, y1
+		if j <= ns {
+			tb = t + (tnew-t)*float64(j)/float64(ns+1)
+			th := (tb - t) / h
+			th1 := th - 1
+			for k := range tmp {
+				dy := y1[k] - y0[k]
+				tmp[k] = y0[k] + th*dy + th*th1*((1-2*th)*dy+th1*h*f0[k]+th*h*f1[k])
+			}
+			yb = tmp
+		}
+		for i, e := range ev {
+			gb := e.Func(tb, yb)
+			sb := sign(gb)
+			switch {
+			case sb == 0:
+				if ls[i] != 0 && !pd[i] {
+					return true // a new zero: its state must come from the dense output
+				}
+			case pd[i]:
+				pd[i] = false
+				if sb != ls[i] {
+					return true
+				}
+			case ls[i] != 0 && sb != ls[i]:
+				return true
+			}
+			if sb != 0 {
+				ls[i] = sb
+			}
+			if j == ns+1 {
+				d.gTmp[i] = gb
+			}
+		}
+	}
+	copy(d.lastSign, ls)
+	copy(d.pending, pd)
+	copy(d.gPrev, d.gTmp[:len(ev)])
+	return false
 }
 
 // events samples every event function at EventSamples interior points of the step
@@ -498,7 +768,12 @@ func (d *driver) events(t, tnew float64) (float64, bool) {
 		if term && (root-termT)*d.dir >= 0 {
 			return
 		}
-		d.res.Events = append(d.res.Events, EventHit{Event: i, T: root, Y: append([]float64(nil), y...), Direction: dirn})
+		k := len(d.hitY)
+		d.hitY = append(d.hitY, y...)
+		if d.res.Events == nil {
+			d.res.Events = d.hits[:0]
+		}
+		d.res.Events = append(d.res.Events, EventHit{Event: i, T: root, Y: d.hitY[k:len(d.hitY):len(d.hitY)], Direction: dirn})
 		if e.Terminal {
 			termT, term = root, true
 			copy(d.termY, y)

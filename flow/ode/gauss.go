@@ -29,6 +29,7 @@ type GaussLegendre struct {
 
 	f      Func
 	n      int
+	buf    []float64
 	z, k   []float64 // stages Z1, Z2 and derivatives K1, K2, each 2n
 	dz, ys []float64
 	jac    []float64 // n×n, row-major
@@ -59,10 +60,16 @@ var (
 	glA     = [2][2]float64{{0.25, 0.25 - glSqrt3/6}, {0.25 + glSqrt3/6, 0.25}}
 )
 
-// Init implements Method.
+// Init implements Method. It reuses (zeroed) the buffers of an earlier Init of no larger
+// dimension.
 func (m *GaussLegendre) Init(f Func, n int) {
 	m.f, m.n = f, n
-	buf := make([]float64, 4*n+4*n+n*n+4*n*n+17*n)
+	size := 4*n + 4*n + n*n + 4*n*n + 17*n
+	if cap(m.buf) < size {
+		m.buf = make([]float64, size)
+	}
+	buf := m.buf[:size]
+	clear(buf)
 	next := func(k int) []float64 {
 		s := buf[:k:k]
 		buf = buf[k:]
@@ -76,7 +83,11 @@ func (m *GaussLegendre) Init(f Func, n int) {
 	for i := range m.coef {
 		m.coef[i] = next(n)
 	}
-	m.piv = make([]int, 2*n)
+	if cap(m.piv) < 2*n {
+		m.piv = make([]int, 2*n)
+	}
+	m.piv = m.piv[:2*n]
+	clear(m.piv)
 	if m.MaxIter == 0 {
 		m.MaxIter = 50
 	}

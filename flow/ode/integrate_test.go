@@ -519,3 +519,64 @@ func TestNoAllocationPerStep(t *testing.T) {
 		}
 	}
 }
+
+// A reused Workspace allocates nothing, events and output included, and gives the numbers
+// of a fresh integration.
+func TestWorkspaceNoAllocation(t *testing.T) {
+	c := testprob.TwoWeight(2, 0.25, 20)
+	out := []float64{1, 5, 10}
+	ev := []ode.Event{{Func: func(_ float64, y []float64) float64 { return y[1] - 0.4 }}}
+	for _, m := range methods {
+		set := &ode.Settings{Rtol: 1e-8, Output: out, Events: ev}
+		want, err := ode.Integrate(c.Problem, set, m.new())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ws ode.Workspace
+		meth := m.new()
+		var got *ode.Result
+		if a := testing.AllocsPerRun(10, func() { got, _ = ws.Integrate(c.Problem, set, meth) }); a != 0 {
+			t.Errorf("%s: %v allocations per solve with a reused workspace", m.name, a)
+		}
+		if got.Stats != want.Stats || got.Y[0] != want.Y[0] || got.Y[1] != want.Y[1] || len(got.Events) != 1 ||
+			got.Events[0].T != want.Events[0].T || got.OutputY[2][0] != want.OutputY[2][0] {
+			t.Errorf("%s: workspace gives %+v %v %+v, fresh %+v %v %+v", m.name, got.Stats, got.Y, got.Events, want.Stats, want.Y, want.Events)
+		}
+	}
+}
+
+// DOP853 builds its 7th-order dense output (3 evaluations) only for the steps that hold an
+// output time or a crossing of an event: without them it makes Hairer's evaluation count.
+func TestDOP853DenseOnlyWhenNeeded(t *testing.T) {
+	c := testprob.TwoWeight(2, 0.25, 20)
+	run := func(s ode.Settings) *ode.Result {
+		s.Rtol, s.Atol = 1e-6, 1e-6
+		r, err := ode.Integrate(c.Problem, &s, &ode.DOP853{})
+		if err != nil || r.Status != ode.Success {
+			t.Fatal(err, r.Status)
+		}
+		return r
+	}
+	base := run(ode.Settings{})
+	if base.Stats.Evaluations != 263 {
+		t.Fatalf("%d evaluations, Hairer's DOP853 makes 263", base.Stats.Evaluations)
+	}
+	// No crossing: the Hermite look suffices.
+	quiet := run(ode.Settings{Events: []ode.Event{{Func: func(_ float64, y []float64) float64 { return y[0] + 1 }}}})
+	// One crossing of w2 = 0.4, and one output time inside a step.
+	cross := run(ode.Settings{Events: []ode.Event{{Func: func(_ float64, y []float64) float64 { return y[1] - 0.4 }}}})
+	out := run(ode.Settings{Output: []float64{1.2345}})
+	for _, tc := range []struct {
+		name  string
+		r     *ode.Result
+		extra int
+	}{{"no crossing", quiet, 0}, {"one crossing", cross, 3}, {"one output time", out, 3}} {
+		if tc.r.Stats.Evaluations != base.Stats.Evaluations+tc.extra || tc.r.Stats.Steps != base.Stats.Steps {
+			t.Errorf("%s: %d evaluations in %d steps, want %d+%d in %d", tc.name, tc.r.Stats.Evaluations, tc.r.Stats.Steps,
+				base.Stats.Evaluations, tc.extra, base.Stats.Steps)
+		}
+	}
+	if len(cross.Events) != 1 || math.Abs(cross.Events[0].Y[1]-0.4) > 1e-12 {
+		t.Errorf("crossing of w2 = 0.4: %+v", cross.Events)
+	}
+}

@@ -184,6 +184,20 @@ func (s *Scale) At(i int, a, b float64) float64 {
 	return at + rt*math.Max(math.Abs(a), math.Abs(b))
 }
 
+// scalar reports whether the tolerances are scalars (no vectors).
+func (s *Scale) scalar() bool { return s.rtolVec == nil && s.atolVec == nil }
+
+// sk is At for scalar tolerances, for the methods' inner loops: the larger of |a| and |b| by
+// comparisons (math.Max is a call on amd64), which is math.Max's value for non-negative
+// arguments unless one is +Inf and the other NaN (a is the accepted state, always finite).
+func (s *Scale) sk(a, b float64) float64 {
+	a, b = math.Abs(a), math.Abs(b)
+	if b > a || b != b {
+		a = b
+	}
+	return s.atol + s.rtol*a
+}
+
 // Control holds the constants of the PI step-size controller of Hairer, Nørsett & Wanner,
 // Solving ODEs I, §II.4, as used in DOPRI5 and DOP853:
 //
@@ -219,8 +233,19 @@ type Method interface {
 	// Interpolate writes the dense output of the last accepted step at time t into dst.
 	Interpolate(dst []float64, t float64)
 	// Stiffness returns the estimate of |h·λ| of the last accepted step used by the stiffness
-	// test, or NaN when the method has none.
+	// test, or NaN when the method has none. It is called after Accept and before the next Step.
 	Stiffness() float64
+}
+
+// DenseBuilder is a Method whose dense output costs evaluations (DOP853). Integrate accepts
+// its steps without dense output and calls Dense only for the steps that need it: those
+// that hold an output time, and those where an event function sampled on the cubic Hermite
+// interpolant of the step (free: the values and derivatives at both ends) may change sign.
+type DenseBuilder interface {
+	Method
+	// Dense prepares Interpolate on the last accepted step, after Accept and before the next
+	// Step, and returns the evaluations it made (none if it was prepared already).
+	Dense() (evals int)
 }
 
 // MethodNames lists the names NewMethod knows.

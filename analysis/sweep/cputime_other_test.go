@@ -1,0 +1,8 @@
+//go:build !unix
+
+package sweep
+
+import "math"
+
+// cpuSeconds is not measured here: the CPU-time metrics come out NaN.
+func cpuSeconds() float64 { return math.NaN() }
