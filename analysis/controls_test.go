@@ -176,13 +176,13 @@ func (m scaledError) Step(y1 []float64, t, h float64, y, f0 []float64, sc *ode.S
 	return err * m.f, ev
 }
 
-// skewedDense writes its method's dense output times 1 + 10⁻⁶.
+// skewedDense writes its method's dense output times 1 + 10⁻⁴.
 type skewedDense struct{ ode.Method }
 
 func (m skewedDense) Interpolate(dst []float64, t float64) {
 	m.Method.Interpolate(dst, t)
 	for i := range dst {
-		dst[i] *= 1 + 1e-6
+		dst[i] *= 1 + 1e-4
 	}
 }
 
@@ -217,7 +217,7 @@ func controls() []control {
 			m, err := ode.NewMethod(name)
 			return scaledError{m, 0.5}, err
 		}}},
-		{"dense output ×(1 + 10⁻⁶)", []int{1}, Lab{Method: func(name string) (ode.Method, error) {
+		{"dense output ×(1 + 10⁻⁴)", []int{1}, Lab{Method: func(name string) (ode.Method, error) {
 			m, err := ode.NewMethod(name)
 			return skewedDense{m}, err
 		}}},
