@@ -18,7 +18,7 @@ func alike(c *Claim, s ClaimSettings) {
 	l := s.Lab
 	mu := 0.2
 	sigma := math.Sqrt(mu / (1 - mu))
-	lr, steps, seeds := 0.2, 5000, 128
+	lr, steps, seeds := 0.2, 5000, 512
 	w0 := []float64{2, 0.25}
 	// The data are part of the experiment: 4 samples drawn with seed 1 (few samples, so that
 	// full-batch noise is strong); the seed of the run draws the noise.
