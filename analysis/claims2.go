@@ -101,7 +101,7 @@ func (c *Claim) untested(err error, claim string, ids ...string) {
 	}
 }
 
-// path is a run after its phase boundary: ln‖D‖, S and W at every point, ‖D‖ made
+// path is a run after its phase boundary, on its manifold: ln‖D‖, S and W at every point, ‖D‖ made
 // non-increasing (a later point that is not lower is dropped) so that it can be inverted.
 type path struct{ lnD, S, W []float64 }
 
@@ -110,6 +110,13 @@ func pathAfter(r *phaseRun) path {
 	k := 0
 	if r.found {
 		k = r.index
+	}
+	// Start where the run is on its manifold: from the first point after t* whose loss is
+	// within 5% of the total drop above its floor (a run with large steps can cross the phase
+	// boundary before it has settled near the level set).
+	Lmin := minOf(r.loss)
+	for k < len(r.loss)-1 && r.loss[k]-Lmin > 0.05*(r.loss[0]-Lmin) {
+		k++
 	}
 	for j := k; j < r.w.Len(); j++ {
 		w := r.w.At(j)
