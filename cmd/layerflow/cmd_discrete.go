@@ -2,7 +2,9 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"path/filepath"
+	"strconv"
 
 	"github.com/urfave/cli/v2"
 	"github.com/urfave/cli/v2/altsrc"
@@ -105,8 +107,10 @@ func runDiscrete(ctx *cli.Context, sgd bool) error {
 	if data != nil {
 		summary["data"] = map[string]any{"samples": data.Len(), "loss_floor": num(obj.C)}
 	}
+	var stab *analysis.Stability
 	if !sgd && obj.Noise == 0 && record == 1 {
 		st := analysis.ClassifyGD(tr, lr)
+		stab = &st
 		summary["stability"] = map[string]any{"class": st.Class, "sharpness_start": num(st.S0), "sharpness_end": num(st.SEnd), "limit_2_over_lr": num(st.Limit)}
 	}
 	if record == 1 {
@@ -124,12 +128,25 @@ func runDiscrete(ctx *cli.Context, sgd bool) error {
 	w := ctx.App.Writer
 	fmt.Fprintf(w, "%s: %s after %d steps (t=%g)\n", tr.Label, tr.Status, res.Steps, float64(res.Steps)*lr)
 	printFinal(ctx, tr, obj.C)
-	if s, ok := summary["stability"].(map[string]any); ok {
-		fmt.Fprintf(w, "stability: %v (sharpness %.4g → %.4g, 2/λ = %.4g)\n", s["class"], s["sharpness_start"], s["sharpness_end"], s["limit_2_over_lr"])
+	if st := stab; st != nil {
+		fmt.Fprintf(w, "stability: %s (sharpness %s → %s, 2/λ = %s)\n", st.Class, short(st.S0), short(st.SEnd), short(st.Limit))
 	}
 	if ph.Found {
 		fmt.Fprintf(w, "phase boundary: t*=%.6g, loss %.6g, ‖D‖ %.6g\n", ph.T, ph.Loss, ph.Imbalance)
 	}
 	fmt.Fprintf(w, "wrote %s\n", dir)
 	return nil
+}
+
+// short writes x with 4 significant digits, and ∞ or NaN as such (a 2/λ that overflows).
+func short(x float64) string {
+	switch {
+	case math.IsInf(x, 1):
+		return "∞"
+	case math.IsInf(x, -1):
+		return "−∞"
+	case math.IsNaN(x):
+		return "NaN"
+	}
+	return strconv.FormatFloat(x, 'g', 4, 64)
 }

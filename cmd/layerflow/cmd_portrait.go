@@ -52,7 +52,8 @@ func portraitCommand() *cli.Command {
 // checkExt returns an error unless path has an extension plot.Save knows.
 func checkExt(flag, path string) error {
 	ext := strings.ToLower(filepath.Ext(path))
-	for _, f := range plot.Formats {
+	// The formats the commands promise: a figure for a paper is vector or lossless.
+	for _, f := range []string{".png", ".svg", ".pdf"} {
 		if f == ext {
 			return nil
 		}

@@ -356,6 +356,11 @@ func runSweepPlot(ctx *cli.Context) (err error) {
 	if stab != "" && absPath(stab) == absPath(heat) {
 		return fmt.Errorf("--stability and --heatmap are both %s", stab)
 	}
+	for _, f := range []struct{ flag, path string }{{"stability", stab}, {"heatmap", heat}} {
+		if err := notInput(f.flag, f.path, in); err != nil {
+			return err
+		}
+	}
 	logZ := ctx.String("log-z")
 	if logZ != "auto" && logZ != "yes" && logZ != "no" {
 		return fmt.Errorf("--log-z %q: want yes, no or auto", logZ)
@@ -452,7 +457,7 @@ func writableFile(flag, path string) error {
 // safeDataPath refuses to write the heat map's data over the result file it is made from, or
 // over any other sweep result file.
 func safeDataPath(data, in string) error {
-	if a, b := absPath(data), absPath(in); a == b {
+	if notInput("heatmap", data, in) != nil {
 		return fmt.Errorf("--heatmap: its data would go to %s, the result file itself: name the heat map differently", data)
 	}
 	if st, err := os.Stat(data); err == nil && !st.Mode().IsRegular() {
@@ -465,6 +470,20 @@ func safeDataPath(data, in string) error {
 		if strings.HasPrefix(string(head[:n]), "run,runs") {
 			return fmt.Errorf("--heatmap: its data would overwrite %s, a sweep result file: name the heat map differently", data)
 		}
+	}
+	return nil
+}
+
+// notInput refuses an output path that is the input file, by file identity (another name
+// for the same file, a link, counts) or, for an output that does not exist yet, by path.
+func notInput(flag, out, in string) error {
+	if out == "" {
+		return nil
+	}
+	so, errOut := os.Stat(out)
+	si, errIn := os.Stat(in)
+	if (errOut == nil && errIn == nil && os.SameFile(so, si)) || absPath(out) == absPath(in) {
+		return fmt.Errorf("--%s %s: that is the result file being read; name the figure differently", flag, out)
 	}
 	return nil
 }

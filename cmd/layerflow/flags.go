@@ -337,7 +337,11 @@ func dataset(ctx *cli.Context, gen bool) (*flow.Dataset, error) {
 	if err != nil {
 		return nil, err
 	}
-	return flow.Generate(n, 1, ln, ctx.Uint64("seed"))
+	d, err := flow.Generate(n, 1, ln, ctx.Uint64("seed"))
+	if err != nil {
+		return nil, fmt.Errorf("--samples %d, --label-noise %v: the generated data cannot be normalized (%v)", n, ln, err)
+	}
+	return d, nil
 }
 
 // settingsOf records the value of every flag of the command, for summary.json.

@@ -134,6 +134,20 @@ func TestSGDReproducible(t *testing.T) {
 	}
 }
 
+// Numbers that overflow are printed as such, never as a Go formatting error; a data flag that
+// makes the data unusable is named.
+func TestOverflowAndDataFlags(t *testing.T) {
+	dir := t.TempDir()
+	code, out, errs := runArgs(t, "gd", "--lr", "1e-310", "--steps", "3", "--out", dir)
+	if code != 0 || !strings.Contains(out, "2/λ = ∞") || strings.Contains(out, "%!") {
+		t.Errorf("gd --lr 1e-310: exit %d, %q, %q", code, out, errs)
+	}
+	code, _, errs = runArgs(t, "sgd", "--label-noise", "1e308", "--steps", "3", "--out", filepath.Join(dir, "s"))
+	if code != 2 || !strings.Contains(errs, "--label-noise 1e+308") || strings.Count(errs, "\n") != 1 {
+		t.Errorf("sgd --label-noise 1e308: exit %d, %q", code, errs)
+	}
+}
+
 func TestCompareAndCheck(t *testing.T) {
 	dir := t.TempDir()
 	code, out, errs := runArgs(t, "compare", "--steps", "40", "--out", dir)

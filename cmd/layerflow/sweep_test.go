@@ -104,6 +104,21 @@ func TestSweepExample(t *testing.T) {
 	if b, err := os.ReadFile(out); err == nil {
 		os.WriteFile(filepath.Join(dir, "res-cells.csv"), b, 0o644)
 	}
+	// A result file named like a figure, and a second name (a hard link) for it: sweep-plot
+	// must not draw over the file it reads.
+	svgResult := filepath.Join(dir, "r.svg")
+	if b, err := os.ReadFile(out); err == nil {
+		os.WriteFile(svgResult, b, 0o644)
+	}
+	if err := os.Link(svgResult, filepath.Join(dir, "link.svg")); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(svgResult)
+	defer func() {
+		if after, _ := os.ReadFile(svgResult); string(after) != string(before) {
+			t.Error("sweep-plot changed the result file it read")
+		}
+	}()
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -116,6 +131,9 @@ func TestSweepExample(t *testing.T) {
 		{[]string{"sweep-plot", out, "--stability", filepath.Join(dir, "s.png"), "--heatmap", filepath.Join(dir, "h.png"), "--method", "gd", "--z", "speed"}, `value "speed"`},
 		{[]string{"sweep-plot", out, "--heatmap", filepath.Join(dir, "res.png"), "--method", "gd"}, "would overwrite"},
 		{[]string{"sweep-plot", out, "--stability", filepath.Join(dir, "s.png"), "--heatmap", filepath.Join(dir, "nodir", "h.png"), "--method", "gd"}, "cannot write in"},
+		{[]string{"sweep-plot", out, "--stability", filepath.Join(dir, "s.jpg")}, `unknown extension ".jpg"`},
+		{[]string{"sweep-plot", svgResult, "--stability", svgResult}, "the result file being read"},
+		{[]string{"sweep-plot", svgResult, "--stability", filepath.Join(dir, "link.svg")}, "the result file being read"},
 	} {
 		code, _, errs := runArgs(t, tc.args...)
 		if code != 2 || !strings.Contains(errs, tc.want) || strings.Count(errs, "\n") != 1 {
