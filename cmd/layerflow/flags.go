@@ -161,6 +161,37 @@ func configValue(f cli.Flag, v any) (any, error) {
 		}
 		return nil, fmt.Errorf("%v is not a number", v)
 	case *altsrc.IntFlag, *altsrc.Uint64Flag:
+		// Integers the decoder read as integers are taken exactly (a seed 2^53 + 1 stays
+		// itself); only a number written with a fraction or an exponent goes through float64.
+		_, unsigned := f.(*altsrc.Uint64Flag)
+		var i64 int64
+		var isInt bool
+		switch x := v.(type) {
+		case int:
+			i64, isInt = int64(x), true
+		case int64:
+			i64, isInt = x, true
+		case uint64:
+			if unsigned {
+				return x, nil
+			}
+			if x > math.MaxInt {
+				return nil, fmt.Errorf("%v is too large", v)
+			}
+			i64, isInt = int64(x), true
+		}
+		if isInt {
+			if unsigned {
+				if i64 < 0 {
+					return nil, fmt.Errorf("%v is negative", v)
+				}
+				return uint64(i64), nil
+			}
+			if i64 > math.MaxInt || i64 < math.MinInt {
+				return nil, fmt.Errorf("%v is too large", v)
+			}
+			return int(i64), nil
+		}
 		if x, ok := num(); ok && x == math.Trunc(x) {
 			// 2^53: beyond it a float64 no longer holds every integer, and 2^63 would overflow.
 			if math.Abs(x) > 1<<53 {

@@ -148,6 +148,32 @@ func TestOverflowAndDataFlags(t *testing.T) {
 	}
 }
 
+// An integer in a config file is taken exactly, as the same flag would be: the seed 2^53 + 1
+// is not rounded to 2^53, in YAML and in TOML.
+func TestConfigIntegersExact(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct{ name, text string }{
+		{"c.yaml", "seed: 9007199254740993\nsteps: 3\n"},
+		{"c.toml", "seed = 9007199254740993\nsteps = 3\n"},
+	} {
+		cfg := filepath.Join(dir, tc.name)
+		if err := os.WriteFile(cfg, []byte(tc.text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out := filepath.Join(dir, tc.name+"-out")
+		if code, _, errs := runArgs(t, "sgd", "--config", cfg, "--out", out); code != 0 {
+			t.Fatalf("%s: %s", tc.name, errs)
+		}
+		b, err := os.ReadFile(filepath.Join(out, "summary.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(b), `"seed": 9007199254740993`) {
+			t.Errorf("%s: summary.json does not record the seed 9007199254740993 exactly", tc.name)
+		}
+	}
+}
+
 func TestCompareAndCheck(t *testing.T) {
 	dir := t.TempDir()
 	code, out, errs := runArgs(t, "compare", "--steps", "40", "--out", dir)
