@@ -256,7 +256,7 @@ func writeReport(dir string, claims []*analysis.Claim, files map[int][]string, s
 		fmt.Fprintf(w, "Each check compares a measurement m with a prediction p under a tolerance and says where the tolerance\n"+
 			"comes from: round-off, the integrator's promised accuracy, standard errors over seeds, or a heuristic\n"+
 			"threshold (a judgment call, marked so). The margin is the share of the tolerance used (|m − p|/tol, m/tol,\n"+
-			"tol/m); a check passes at margin ≤ 1. The %d statistical checks are corrected together by Holm's\n"+
+			"tol/m, or tol/|m − p| for two things that must differ); a check passes at margin ≤ 1. The %d statistical checks are corrected together by Holm's\n"+
 			"procedure at family-wise error %g: correct code fails any of them with probability at most %g.\n\n", family, analysis.FamilyAlpha, analysis.FamilyAlpha)
 		fmt.Fprintf(w, "| claim | verdict |\n|---|---|\n")
 		for _, c := range claims {
