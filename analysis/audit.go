@@ -5,7 +5,6 @@ import (
 	"math"
 
 	"github.com/layerflow/layerflow/flow"
-	"github.com/layerflow/layerflow/flow/ode"
 )
 
 // Conservation is the outcome of a conservation audit.
@@ -73,31 +72,7 @@ func AuditConservation(obj flow.Objective, w0 []float64, t1 float64, s AuditSett
 	}
 	a := &Audit{Method: s.Method, Rtol: s.Rtol, Pairs: Pairs(obj.Depth)}
 	run := func(rtol, atol, fixed float64) ([]float64, int, error) {
-		m, err := ode.NewMethod(s.Method)
-		if err != nil {
-			return nil, 0, err
-		}
-		drift := make([]float64, len(a.Pairs))
-		d0 := make([]float64, len(a.Pairs))
-		sc := make([]float64, len(a.Pairs))
-		for p, ij := range a.Pairs {
-			d0[p], sc[p] = flow.Pair(w0, ij[0], ij[1]), pairScale(w0, ij[0], ij[1])
-		}
-		obs := func(_ float64, w []float64) bool {
-			for p, ij := range a.Pairs {
-				drift[p] = math.Max(drift[p], math.Abs(flow.Pair(w, ij[0], ij[1])-d0[p])/sc[p])
-			}
-			return false
-		}
-		set := &ode.Settings{Rtol: rtol, Atol: atol, FixedStep: fixed, Observer: obs, MaxSteps: 10_000_000}
-		r, err := ode.Integrate(ode.Problem{Func: obj.Flow(), T1: t1, Y0: w0}, set, m)
-		if err != nil {
-			return nil, 0, err
-		}
-		if err := r.Err(); err != nil {
-			return nil, 0, err
-		}
-		return drift, r.Stats.Accepted, nil
+		return pairDrifts(nil, obj.Flow(), w0, t1, s.Method, rtol, atol, fixed)
 	}
 	var err error
 	if a.Drift, a.Steps, err = run(s.Rtol, s.Atol, s.FixedStep); err != nil {

@@ -86,32 +86,42 @@ const stepLawTol = 64 * unitRoundoff
 // largest change of any D_ij over the accepted steps, relative to pairScale, and the number
 // of accepted steps.
 func driftOf(l *Lab, f ode.Func, w0 []float64, t1 float64, method string, rtol, atol, fixed float64) (float64, int, error) {
-	m, err := l.method(method)
+	drift, steps, err := pairDrifts(l, f, w0, t1, method, rtol, atol, fixed)
 	if err != nil {
 		return 0, 0, err
 	}
+	return maxOf(drift), steps, nil
+}
+
+// pairDrifts is driftOf per pair of Pairs(len(w0)).
+func pairDrifts(l *Lab, f ode.Func, w0 []float64, t1 float64, method string, rtol, atol, fixed float64) ([]float64, int, error) {
+	m, err := l.method(method)
+	if err != nil {
+		return nil, 0, err
+	}
 	ps := Pairs(len(w0))
-	d0, sc := make([]float64, len(ps)), make([]float64, len(ps))
+	d0, sc, drift := make([]float64, len(ps)), make([]float64, len(ps)), make([]float64, len(ps))
 	for p, ij := range ps {
 		d0[p], sc[p] = oracleD(w0, ij[0], ij[1]), pairScale(w0, ij[0], ij[1])
 	}
-	var drift float64
 	obs := func(_ float64, w []float64) bool {
 		for p, ij := range ps {
-			drift = math.Max(drift, math.Abs(oracleD(w, ij[0], ij[1])-d0[p])/sc[p])
+			drift[p] = math.Max(drift[p], math.Abs(oracleD(w, ij[0], ij[1])-d0[p])/sc[p])
 		}
 		return false
 	}
 	set := &ode.Settings{Rtol: rtol, Atol: atol, FixedStep: fixed, Observer: obs, MaxSteps: 10_000_000}
 	r, err := ode.Integrate(ode.Problem{Func: f, T1: t1, Y0: w0}, set, m)
 	if err != nil {
-		return 0, 0, err
+		return nil, 0, err
 	}
 	if err := r.Err(); err != nil {
-		return 0, 0, err
+		return nil, 0, err
 	}
-	if math.IsNaN(drift) {
-		return 0, 0, errors.New("analysis: the imbalance became NaN")
+	for _, d := range drift {
+		if math.IsNaN(d) {
+			return nil, 0, errors.New("analysis: the imbalance became NaN")
+		}
 	}
 	return drift, r.Stats.Accepted, nil
 }
@@ -432,8 +442,6 @@ func stochasticOrBalanced(l *Lab, c Check, p discrete.Problem, w0 []float64, lr 
 	}
 	return notTested(c, fmt.Errorf("D_12(0) = 0 at %v: a rate cannot be measured from a balanced start", w0)), nil
 }
-
-func maxAbsD(w []float64) float64 { return oracleImbalance(w) }
 
 // onManifold rescales the last weight of w so that W = 1 (w unchanged if a weight is 0).
 func onManifold(w []float64) []float64 {
