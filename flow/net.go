@@ -382,3 +382,42 @@ func (n *Net) imbalanceF(w []float64, i int) float64 {
 	}
 	return math.Sqrt(f)
 }
+
+// BeginBatch starts a gradient on samples instead of the statistics: it computes the
+// products of w and zeroes the residual map E. AddSamples then accumulates the samples'
+// part of E and EndBatch writes the gradient. The three calls allocate nothing.
+func (n *Net) BeginBatch(w []float64) {
+	n.check(w)
+	d, nd := n.Depth(), n.widths[len(n.widths)-1]
+	copy(n.s[d-1], n.layer(w, d))
+	for i := d - 1; i >= 1; i-- {
+		gemm(false, false, nd, n.widths[i-1], n.widths[i], 1, n.s[i], n.widths[i], n.layer(w, i), n.widths[i-1], 0, n.s[i-1], n.widths[i-1])
+	}
+	clear(n.r[0])
+}
+
+// AddSamples adds scale·Σ_k (W x_k − y_k) x_kᵀ over the rows of x (rows×n_0, row-major)
+// and y (rows×n_d) to the residual map E; res is scratch of rows×n_d. With scale 1/B over
+// a batch of B samples, E becomes the residual map of the batch loss ½ mean_B ‖W x − y‖².
+func (n *Net) AddSamples(x, y, res []float64, rows int, scale float64) {
+	n0, nd := n.widths[0], n.widths[len(n.widths)-1]
+	if len(x) < rows*n0 || len(y) < rows*nd || len(res) < rows*nd {
+		panic("flow: length mismatch")
+	}
+	copy(res[:rows*nd], y[:rows*nd])
+	// res = X S_0ᵀ − Y: (rows×n_0)(n_0×n_d).
+	gemm(false, true, rows, nd, n0, 1, x, n0, n.s[0], n0, -1, res, nd)
+	// E += scale·resᵀ X: (n_d×rows)(rows×n_0).
+	gemm(true, false, nd, n0, rows, scale, res, nd, x, n0, 1, n.r[0], n0)
+}
+
+// EndBatch writes into grad the gradient of the batch loss whose residual map AddSamples
+// accumulated, plus μw (the statistics and the expected-noise term σ²‖W‖_F² take no part).
+func (n *Net) EndBatch(grad, w []float64) {
+	n.check(grad)
+	d, nd := n.Depth(), n.widths[len(n.widths)-1]
+	for i := 1; i < d; i++ {
+		gemm(false, true, nd, n.widths[i], n.widths[i-1], 1, n.r[i-1], n.widths[i-1], n.layer(w, i), n.widths[i-1], 0, n.r[i], n.widths[i])
+	}
+	n.gradient(grad, w)
+}
