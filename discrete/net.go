@@ -194,6 +194,8 @@ type NetResult struct {
 	DivergedAt int // the step that left the bound, −1 if none
 	Steps      int // steps taken inside the bound
 	Label      string
+	// W is the last iterate inside the bound (where the run stopped).
+	W []float64
 }
 
 // RunNet takes s.Steps steps from w0 and calls observe with iterate k (at t = k·λ) for
@@ -217,6 +219,7 @@ func RunNet(p NetProblem, w0 []float64, s *Settings, observe func(k int, w []flo
 	record := max(s.Record, 1)
 	res := &NetResult{Status: Success, DivergedAt: -1, Label: st.Label()}
 	if observe != nil && observe(0, st.w) {
+		res.W = st.w
 		return res, nil
 	}
 	prev := make([]float64, len(w0))
@@ -233,6 +236,7 @@ func RunNet(p NetProblem, w0 []float64, s *Settings, observe func(k int, w []flo
 		if k%record == 0 || k == s.Steps {
 			last = k
 			if observe != nil && observe(k, st.w) {
+				res.W = st.w
 				return res, nil
 			}
 		}
@@ -240,5 +244,6 @@ func RunNet(p NetProblem, w0 []float64, s *Settings, observe func(k int, w []flo
 	if last != res.Steps && observe != nil {
 		observe(res.Steps, st.w)
 	}
+	res.W = st.w
 	return res, nil
 }
