@@ -2,7 +2,7 @@ package main
 
 import (
 	"bufio"
-		"fmt"
+	"fmt"
 	"io"
 	"math"
 	"os"
@@ -19,8 +19,8 @@ import (
 	"github.com/layerflow/layerflow/analysis"
 	"github.com/layerflow/layerflow/discrete"
 	"github.com/layerflow/layerflow/flow"
-	"github.com/layerflow/layerflow/flow/ode"
 	datasets "github.com/layerflow/layerflow/flow/dataset"
+	"github.com/layerflow/layerflow/flow/ode"
 )
 
 // maxParams bounds the parameter count of --widths: the integrators keep about a dozen
@@ -246,8 +246,8 @@ type netRecorder struct {
 	// What the figure draws, thinned to at most maxPlotPoints records by dropping every
 	// other one when full, so that memory does not grow with the run.
 	plotT, plotLoss, plotSharp []float64
-	plotD, plotSV             [][]float64
-	plotStride, plotSkip      int
+	plotD, plotSV              [][]float64
+	plotStride, plotSkip       int
 }
 
 const maxPlotPoints = 4096
