@@ -36,6 +36,12 @@ type NetLawSettings struct {
 	// Seed of the start and of the stochastic runs (default 1); Scale of the start (default 1).
 	Seed  uint64
 	Scale float64
+	// TEnd is the span of the flow to the ridge end point (default 200).
+	TEnd float64
+	// Seeds is the number of independent single steps that estimate the expected change of
+	// D_i under SGD and noisy GD (default 400); Warmup the GD steps that bring the start
+	// near the manifold of minima first (default 200).
+	Seeds, Warmup int
 	// Lab is the science under test (nil: the project's own).
 	Lab *NetLab
 }
@@ -53,6 +59,7 @@ func (s *NetLawSettings) defaults() {
 	def(&s.H, 0.01)
 	def(&s.Rtol, 1e-10)
 	def(&s.Scale, 1)
+	def(&s.TEnd, 200)
 	if s.Steps == 0 {
 		s.Steps = 100
 	}
@@ -61,6 +68,12 @@ func (s *NetLawSettings) defaults() {
 	}
 	if s.Seed == 0 {
 		s.Seed = 1
+	}
+	if s.Seeds == 0 {
+		s.Seeds = 400
+	}
+	if s.Warmup == 0 {
+		s.Warmup = 200
 	}
 }
 
@@ -172,6 +185,14 @@ func imbalances(ls []*mat.Dense) ([]*mat.Dense, []float64) {
 	return ds, sc
 }
 
+func minWidth(widths []int) int {
+	m := widths[0]
+	for _, n := range widths {
+		m = min(m, n)
+	}
+	return m
+}
+
 func maxWidth(widths []int) int {
 	m := 0
 	for _, n := range widths {
@@ -210,6 +231,14 @@ func NetLaws(c NetCase, s NetLawSettings) []Check {
 	out = append(out, netWeightDecay(l, Check{ID: "net-wd-" + c.Name, Claim: "weight decay: D_i(t) = e^{−2μt} D_i(0)",
 		Experiment: fmt.Sprintf("%s, μ=%g, σ=%g, t ∈ [0, %g], DOP853 rtol %g, max ‖D_i(t) − e^{−2μt}D_i(0)‖_F / (‖W_{i+1}‖_F² + ‖W_i‖_F²)", exp, s.WeightDecay, s.Noise, s.T, s.Rtol)},
 		c.Widths, st, s.WeightDecay, s.Noise, w0, s.T, s.Rtol))
+	if r := minWidth(c.Widths); r >= min(c.Widths[0], c.Widths[len(c.Widths)-1]) && c.Widths[0] <= 100 {
+		out = append(out, netRidge(l, Check{ID: "net-noise-end-" + c.Name, Claim: "input noise: the expected-loss flow ends at the ridge solution W = Syx(Sxx + σ²I)⁻¹",
+			Experiment: fmt.Sprintf("%s, σ=%g, DOP853 to t = %g, ‖W − W*‖_F/‖W*‖_F", exp, s.Noise, s.TEnd)}, c.Widths, st, s.Noise, w0, s.TEnd, s.Rtol))
+	}
+	if net, err := flow.NewNet(c.Widths, st, 0, 0); err == nil && net.Dim() <= 400 {
+		out = append(out, netSharpness(l, Check{ID: "net-sharpness-" + c.Name, Claim: "sharpness: Lanczos on exact Hessian-vector products gives the top eigenvalue of ∇²L",
+			Experiment: fmt.Sprintf("%s, at the start, against the dense Hessian of central differences of the oracle gradient", exp)}, c.Widths, st, w0))
+	}
 	out = append(out, netGDStep(l, Check{ID: "net-gd-step-" + c.Name, Claim: "GD + weight decay: D_i ← (1−λμ)²D_i + λ²(G_{i+1}ᵀG_{i+1} − G_iG_iᵀ), G from an independent oracle",
 		Experiment: fmt.Sprintf("%s, λ=%g, μ=%g, %d steps, max deviation / (‖W_{i+1}‖_F² + ‖W_i‖_F²)", exp, s.LR, s.WeightDecay, s.Steps)},
 		c.Widths, st, mom, s.LR, s.WeightDecay, w0, s.Steps))
@@ -223,6 +252,27 @@ func NetLaws(c NetCase, s NetLawSettings) []Check {
 	} {
 		ch := Check{ID: m.id + c.Name, Claim: m.claim, Experiment: fmt.Sprintf("%s, λ=%g, μ=%g, batch %d, σ=%g, %d steps, seed %d, max ‖W_{i+1}ᵀG_{i+1} − G_iW_iᵀ‖_F over its round-off bound", exp, s.LR, s.WeightDecay, m.batch, m.noise, s.Steps, s.Seed)}
 		out = append(out, netSampledStep(l, ch, c, st, s.LR, s.WeightDecay, m.batch, m.noise, w0, s.Steps, s.Seed))
+	}
+	// The expected change of D_i that the sampling adds, from a point near the minima.
+	wm := append([]float64(nil), w0...)
+	if net, err := flow.NewNet(c.Widths, st, 0, 0); err == nil {
+		if gd, err := discrete.NewNetStepper(discrete.NetProblem{Net: net}, w0, &discrete.Settings{LR: s.LR}); err == nil {
+			for range s.Warmup {
+				gd.Step()
+			}
+			copy(wm, gd.W())
+		}
+	}
+	for _, m := range []struct {
+		id, claim string
+		batch     int
+		noise     float64
+	}{
+		{"net-sgd-noise-", "SGD: in expectation a step changes D_i by the deterministic step's change plus λ²(P_iE[FᵀK_iF]P_iᵀ − S_iᵀE[FL_iFᵀ]S_i), F the batch's fluctuation", s.Batch, 0},
+		{"net-noisy-gd-noise-", "noisy GD: in expectation a step changes D_i by the deterministic step's change plus λ²(P_iE[FᵀK_iF]P_iᵀ − S_iᵀE[FL_iFᵀ]S_i), F the noise's fluctuation", 0, s.Noise},
+	} {
+		ch := Check{ID: m.id + c.Name, Claim: m.claim, Experiment: fmt.Sprintf("%s, λ=%g, batch %d, σ=%g, %d single steps from the iterate of %d GD steps, mean change along D_i/‖D_i‖_F beyond the deterministic step's", exp, s.LR, m.batch, m.noise, s.Seeds, s.Warmup)}
+		out = append(out, netNoiseShrink(l, ch, c, st, wm, s.LR, m.batch, m.noise, s.Seeds, s.Seed)...)
 	}
 	return out
 }
@@ -374,4 +424,103 @@ func netSampledStep(l *NetLab, c Check, nc NetCase, st flow.Stats, lr, mu float6
 		copy(prev, sp.W())
 	}
 	return atMost(c, worst, 1, RoundOff, "ratio to 16·ε·n_max·Σ‖W‖_F(‖W‖_F/λ + ‖G‖_F), the round-off of G from a difference of iterates")
+}
+
+// netRidge integrates the expected-loss flow under input noise to t = T with DOP853 and
+// compares the product W with the minimizer of ½tr(W(Sxx + σ²I)Wᵀ) − tr(WSyxᵀ), the ridge
+// solution W* = Syx(Sxx + σ²I)⁻¹, computed by a linear solve (the matrix form of the scalar
+// end point W = 1/(1 + σ²)). It applies where the widths can represent W* (rank W* ≤ the
+// smallest width) and the flow has come to rest (else not tested); the tolerance, 10³·rtol
+// relative, is a judgment above the integrator's error at rest.
+func netRidge(l *NetLab, c Check, widths []int, st flow.Stats, sigma float64, w0 []float64, T, rtol float64) Check {
+	net, err := flow.NewNet(widths, st, 0, sigma)
+	if err != nil {
+		return notTested(c, err)
+	}
+	res, err := flow.Integrate(l.flowOf(net), w0, T, &ode.Settings{Rtol: rtol, Atol: rtol / 100, MaxSteps: 1_000_000}, &ode.DOP853{})
+	if err != nil {
+		return notTested(c, fmt.Errorf("the integration did not finish: %v", err))
+	}
+	n0 := widths[0]
+	a := mat.NewSymDense(n0, nil)
+	a.CopySym(st.Sxx)
+	for i := 0; i < n0; i++ {
+		a.SetSym(i, i, a.At(i, i)+sigma*sigma)
+	}
+	// W* = Syx A⁻¹: solve A Xᵀ = Syxᵀ.
+	var xt mat.Dense
+	if err := xt.Solve(a, st.Syx.T()); err != nil {
+		return notTested(c, fmt.Errorf("Sxx + σ²I is singular: %v", err))
+	}
+	// The flow must have come to rest: its own speed at t = T.
+	f := l.flowOf(net)
+	v := make([]float64, len(res.Y))
+	f(v, T, res.Y)
+	if sp, wn := floatsNorm(v), floatsNorm(res.Y); sp > 1e-9*wn {
+		return notTested(c, fmt.Errorf("the flow still moves at t = %g (speed %.3g)", T, sp))
+	}
+	W, _, _ := netProducts(layersOf(widths, res.Y))
+	var diff mat.Dense
+	diff.Sub(W, xt.T())
+	scale := mat.Norm(xt.T(), 2)
+	return atMost(c, mat.Norm(&diff, 2)/scale, 1e3*rtol, Heuristic, fmt.Sprintf("10³·rtol relative to ‖W*‖_F, the flow at rest at t = %g (speed below 1e-9·‖w‖)", T))
+}
+
+func floatsNorm(v []float64) float64 {
+	var s float64
+	for _, x := range v {
+		s += x * x
+	}
+	return math.Sqrt(s)
+}
+
+// netSharpness compares the Lanczos sharpness with the top eigenvalue of a dense Hessian
+// built by central differences of the oracle gradient (h = 1e-5: truncation h²·|∇³L| and
+// round-off ε·|∇L|/h, both about 1e-10 of the scale here; the tolerance 1e-7 of the
+// largest |eigenvalue| is a judgment above them).
+func netSharpness(l *NetLab, c Check, widths []int, st flow.Stats, w []float64) Check {
+	net, err := flow.NewNet(widths, st, 0, 0)
+	if err != nil {
+		return notTested(c, err)
+	}
+	n := len(w)
+	if n > 400 {
+		return notTested(c, fmt.Errorf("%d parameters: too many for a dense Hessian", n))
+	}
+	const h = 1e-5
+	H := mat.NewSymDense(n, nil)
+	wp := append([]float64(nil), w...)
+	flat := func(gs []*mat.Dense) []float64 {
+		var v []float64
+		for _, g := range gs {
+			v = append(v, g.RawMatrix().Data...)
+		}
+		return v
+	}
+	cols := make([][]float64, n)
+	for j := 0; j < n; j++ {
+		wp[j] = w[j] + h
+		gp := flat(l.gradient(widths, wp, st.Sxx, st.Syx))
+		wp[j] = w[j] - h
+		gm := flat(l.gradient(widths, wp, st.Sxx, st.Syx))
+		wp[j] = w[j]
+		cols[j] = make([]float64, n)
+		for i := range gp {
+			cols[j][i] = (gp[i] - gm[i]) / (2 * h)
+		}
+	}
+	for i := 0; i < n; i++ {
+		for j := i; j < n; j++ {
+			H.SetSym(i, j, 0.5*(cols[j][i]+cols[i][j]))
+		}
+	}
+	var es mat.EigenSym
+	if !es.Factorize(H, false) {
+		return notTested(c, fmt.Errorf("no eigenvalues of the dense Hessian"))
+	}
+	v := es.Values(nil)
+	want := v[len(v)-1]
+	norm := math.Max(math.Abs(v[0]), math.Abs(want))
+	got := net.Sharpness(w)
+	return within(c, got, want, 1e-7*norm, Heuristic, "1e-7 of the largest |eigenvalue|, above the central differences' error")
 }

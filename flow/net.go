@@ -421,3 +421,13 @@ func (n *Net) EndBatch(grad, w []float64) {
 	}
 	n.gradient(grad, w)
 }
+
+// Stats returns a copy of the statistics the Net was made with.
+func (n *Net) Stats() Stats {
+	n0, nd := n.widths[0], n.widths[len(n.widths)-1]
+	return Stats{
+		Sxx: mat.NewSymDense(n0, append([]float64(nil), n.sxx...)),
+		Syx: mat.NewDense(nd, n0, append([]float64(nil), n.syx...)),
+		Syy: n.syy,
+	}
+}
