@@ -111,11 +111,8 @@ func pairDrifts(l *Lab, f ode.Func, w0 []float64, t1 float64, method string, rto
 		return false
 	}
 	set := &ode.Settings{Rtol: rtol, Atol: atol, FixedStep: fixed, Observer: obs, MaxSteps: 10_000_000}
-	r, err := ode.Integrate(ode.Problem{Func: f, T1: t1, Y0: w0}, set, m)
+	r, err := flow.Integrate(f, w0, t1, set, m)
 	if err != nil {
-		return nil, 0, err
-	}
-	if err := r.Err(); err != nil {
 		return nil, 0, err
 	}
 	for _, d := range drift {
@@ -251,10 +248,7 @@ func wdMinimumCheck(l *Lab, c Check, d int, mu, rtol float64) Check {
 	c.Experiment = fmt.Sprintf("d=%d from %.3g, μ=%g, DOP853 rtol %g to t=%.4g = 36/λ_min(H), w_1² at the end", d, w0, mu, rtol, T)
 	atol := rtol / 100
 	obj := flow.Objective{Depth: d, WeightDecay: mu}
-	r, err := ode.Integrate(ode.Problem{Func: l.flowOf(obj), T1: T, Y0: w0}, &ode.Settings{Rtol: rtol, Atol: atol, MaxSteps: 10_000_000}, &ode.DOP853{})
-	if err == nil {
-		err = r.Err()
-	}
+	r, err := flow.Integrate(l.flowOf(obj), w0, T, &ode.Settings{Rtol: rtol, Atol: atol, MaxSteps: 10_000_000}, &ode.DOP853{})
 	if err != nil {
 		return notTested(c, err)
 	}
@@ -303,10 +297,7 @@ func noiseMinimumCheck(l *Lab, c Check, w0 []float64, sigma, rtol float64) Check
 	T := 200.0
 	c.Experiment = fmt.Sprintf("d=%d from %v, σ=%g, DOP853 rtol %g to t=%g, W at the end", d, w0, sigma, rtol, T)
 	obj := flow.Objective{Depth: d, Noise: sigma}
-	r, err := ode.Integrate(ode.Problem{Func: l.flowOf(obj), T1: T, Y0: w0}, &ode.Settings{Rtol: rtol, Atol: rtol / 100, MaxSteps: 10_000_000}, &ode.DOP853{})
-	if err == nil {
-		err = r.Err()
-	}
+	r, err := flow.Integrate(l.flowOf(obj), w0, T, &ode.Settings{Rtol: rtol, Atol: rtol / 100, MaxSteps: 10_000_000}, &ode.DOP853{})
 	if err != nil {
 		return notTested(c, err)
 	}

@@ -442,10 +442,7 @@ func claimModified(c *Claim, s ClaimSettings) {
 			}
 			// The flows run to the time of the last iterate by its definition, steps·λ.
 			dist := func(f ode.Func) (float64, error) {
-				r, err := ode.Integrate(ode.Problem{Func: f, T1: float64(steps) * lr, Y0: w0}, &ode.Settings{Rtol: 1e-12, Atol: 1e-14, MaxSteps: 10_000_000}, &ode.DOP853{})
-				if err == nil {
-					err = r.Err()
-				}
+				r, err := flow.Integrate(f, w0, float64(steps)*lr, &ode.Settings{Rtol: 1e-12, Atol: 1e-14, MaxSteps: 10_000_000}, &ode.DOP853{})
 				if err != nil {
 					return 0, err
 				}

@@ -113,7 +113,7 @@ type Stability struct {
 // weights by less than 1e-9 relative.
 func ClassifyGD(tr *flow.Trajectory, lr float64) Stability {
 	st := Stability{Limit: 2 / lr, S0: flow.Sharpness(tr.At(0)), SEnd: flow.Sharpness(tr.Last())}
-	if tr.Status != "success" {
+	if tr.End != flow.Completed {
 		st.Class = "diverged"
 		return st
 	}

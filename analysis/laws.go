@@ -90,7 +90,7 @@ func FlowErrorD(tr *flow.Trajectory, accepted int, rtol, atol float64) float64 {
 
 // After returns the part of tr from point k on.
 func After(tr *flow.Trajectory, k int) *flow.Trajectory {
-	return &flow.Trajectory{Label: tr.Label, Depth: tr.Depth, T: tr.T[k:], W: tr.W[k*tr.Depth:], Status: tr.Status}
+	return &flow.Trajectory{Label: tr.Label, Depth: tr.Depth, T: tr.T[k:], W: tr.W[k*tr.Depth:], Status: tr.Status, End: tr.End}
 }
 
 // StepFactor returns the per-step factor of D_ij of one GD or SGD step (package flow, Discrete steps),

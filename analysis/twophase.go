@@ -342,7 +342,7 @@ func discretePhaseRun(l *Lab, id string, p discrete.Problem, w0 []float64, lr fl
 			seedLoss = append(seedLoss, lossOf(tr))
 		}
 	}
-	mean.Status = "success"
+	mean.Status, mean.End = "success", flow.Completed
 	if seeds > 1 {
 		keep := geometric(mean.Len(), 1.5)
 		mean = subsample(mean, keep)
@@ -405,7 +405,7 @@ func subsample(tr *flow.Trajectory, keep []int) *flow.Trajectory {
 	for _, k := range keep {
 		out.Append(tr.T[k], tr.At(k))
 	}
-	out.Status = tr.Status
+	out.Status, out.End = tr.Status, tr.End
 	return out
 }
 

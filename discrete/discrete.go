@@ -137,9 +137,9 @@ func Run(p Problem, w0 []float64, s *Settings) (*flow.Trajectory, *Result, error
 		}
 		tr.Append(float64(res.Steps)*set.LR, last)
 	}
-	tr.Status = res.Status.String()
+	tr.Status, tr.End = res.Status.String(), flow.Completed
 	if res.Status == Diverged {
-		tr.Status = fmt.Sprintf("diverged at step %d", res.DivergedAt)
+		tr.Status, tr.End = fmt.Sprintf("diverged at step %d", res.DivergedAt), flow.Diverged
 	}
 	return tr, res, nil
 }

@@ -111,6 +111,6 @@ func Solve(f ode.Func, label string, w0 []float64, t1 float64, s *ode.Settings, 
 			tr.Append(res.T, res.Y)
 		}
 	}
-	tr.Status = res.Status.String()
+	tr.Status, tr.End = res.Status.String(), EndOf(res.Status)
 	return tr, res, nil
 }

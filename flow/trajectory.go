@@ -1,5 +1,11 @@
 package flow
 
+import (
+	"fmt"
+
+	"github.com/layerflow/layerflow/flow/ode"
+)
+
 // Trajectory is a path in weight space, the same type for continuous runs (states at
 // accepted steps or at output times) and discrete ones (iterate k at t = k·λ), so that
 // analysis and plotting never care where it came from.
@@ -11,8 +17,49 @@ type Trajectory struct {
 	// T holds the times; W the weights, row-major, d per time.
 	T []float64
 	W []float64
-	// Status says how the run ended: "success", "diverged at step k", an integrator status, …
+	// Status says in words how the run ended: "success", "diverged at step k", an integrator
+	// status, …; End says it as a value to test.
 	Status string
+	End    End
+}
+
+// End says how a run ended, for continuous and discrete runs alike.
+type End int
+
+const (
+	// Unfinished is the zero End: the run has not ended (or nothing says how).
+	Unfinished End = iota
+	// Completed: the run reached its horizon.
+	Completed
+	// Diverged: a discrete run left its bound or became non-finite.
+	Diverged
+	// Stopped: an event or an observer stopped the integration.
+	Stopped
+	// Failed: the integration failed (step size too small, no convergence of an implicit
+	// method, too many steps, a non-finite state).
+	Failed
+)
+
+var endNames = [...]string{Unfinished: "unfinished", Completed: "completed", Diverged: "diverged", Stopped: "stopped", Failed: "failed"}
+
+func (e End) String() string {
+	if e < 0 || int(e) >= len(endNames) {
+		return fmt.Sprintf("End(%d)", int(e))
+	}
+	return endNames[e]
+}
+
+// EndOf returns the End of an integration that ended with status s.
+func EndOf(s ode.Status) End {
+	switch s {
+	case ode.Success:
+		return Completed
+	case ode.EventStop, ode.ObserverStop:
+		return Stopped
+	case ode.NotTerminated:
+		return Unfinished
+	}
+	return Failed
 }
 
 // NewTrajectory returns an empty trajectory of depth d with room for n points.

@@ -93,8 +93,9 @@ func branch(p Plane, label string, y0 []float64, t1 float64, box Range, base *od
 		Direction: -1,
 		Terminal:  true,
 	}}
-	res, err := ode.Integrate(ode.Problem{Func: p.Flow(), T0: 0, T1: t1, Y0: y0}, &s, &ode.DOPRI5{})
-	if err != nil {
+	// A failed integration is a status of the separatrix, not an error of the portrait.
+	res, err := flow.Integrate(p.Flow(), y0, t1, &s, &ode.DOPRI5{})
+	if res == nil {
 		return nil, fmt.Errorf("portrait: separatrix: %w", err)
 	}
 	switch res.Status {

@@ -85,18 +85,19 @@ func runDiscrete(ctx *cli.Context, sgd bool) error {
 	if err := prepareDir(dir); err != nil {
 		return err
 	}
-	set := &discrete.Settings{LR: lr, Steps: steps, Batch: batch, Seed: ctx.Uint64("seed"), Record: record}
-	tr, res, err := discrete.Run(discrete.Problem{Objective: obj, Data: data}, w0, set)
+	method := analysis.MethodGD
+	switch {
+	case sgd:
+		method = analysis.MethodSGD
+	case obj.Noise > 0:
+		method = analysis.MethodNoisyGD
+	}
+	run, err := analysis.Run(analysis.RunSpec{Method: method, Objective: obj, Data: data, Start: w0, LR: lr, Steps: steps,
+		Batch: batch, Seed: ctx.Uint64("seed"), Record: record, Phase: true})
 	if err != nil {
 		return err
 	}
-	// Deterministic GD: velocities from consecutive iterates. Sampled steps: displacements over
-	// a window of iterates, to average out the sampling noise.
-	window := 1
-	if sgd || obj.Noise > 0 {
-		window = max(1, tr.Len()/100)
-	}
-	ph := analysis.Phases(tr, obj.C, window)
+	tr, res, ph := run.Trajectory, run.Discrete, run.Phase
 	summary := map[string]any{
 		"status":   tr.Status,
 		"settings": settingsOf(ctx),

@@ -108,18 +108,16 @@ func runFlow(ctx *cli.Context) error {
 	if err := prepareDir(dir); err != nil {
 		return err
 	}
-	f, label := obj.Flow(), "flow"
+	spec := analysis.RunSpec{Method: analysis.MethodFlow, Objective: obj, Start: w0, T: t1, Solver: m, Settings: set, Phase: true}
 	if mlr > 0 {
-		f, label = obj.ModifiedFlow(mlr), "modified"
+		spec.Method, spec.LR = analysis.MethodModified, mlr
 	}
 	// The phase boundary is located on the dense output, to the integrator's accuracy.
-	ev := analysis.PhaseEvent(f, obj.Depth, set.Rtol, set.Atol)
-	set.Events = append(set.Events, ev)
-	tr, res, err := flow.Solve(f, label, w0, t1, set, m)
+	run, err := analysis.Run(spec)
 	if err != nil {
 		return err
 	}
-	ph := analysis.FlowPhase(tr, res, len(set.Events)-1, ev, obj.C)
+	tr, res, ph, label := run.Trajectory, run.Result, run.Phase, run.Trajectory.Label
 	drift := analysis.MaxRelDrift(tr)
 	summary := map[string]any{
 		"status":   res.Status.String(),

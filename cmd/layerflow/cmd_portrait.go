@@ -13,7 +13,6 @@ import (
 	"github.com/layerflow/layerflow/analysis"
 	"github.com/layerflow/layerflow/analysis/plot"
 	"github.com/layerflow/layerflow/analysis/portrait"
-	"github.com/layerflow/layerflow/discrete"
 	"github.com/layerflow/layerflow/flow"
 	"github.com/layerflow/layerflow/flow/ode"
 )
@@ -38,6 +37,9 @@ func portraitCommand() *cli.Command {
 				altsrc.NewFloat64Flag(&cli.Float64Flag{Name: "lr", Value: 0.05, Usage: "learning rate of gd, sgd, noisy-gd and of the modified flow", Category: catSteps}),
 				altsrc.NewIntFlag(&cli.IntFlag{Name: "steps", Value: 400, Usage: "steps of the discrete methods; the flows run to t = steps·λ", Category: catSteps}),
 				altsrc.NewIntFlag(&cli.IntFlag{Name: "batch", Value: 8, Usage: "SGD batch size", Category: catSteps}),
+				altsrc.NewStringFlag(&cli.StringFlag{Name: "integrator", Value: "dopri5", Usage: "integrator of the flows: dopri5, dop853 or gauss", Category: catSolver}),
+				altsrc.NewFloat64Flag(&cli.Float64Flag{Name: "rtol", Value: 1e-8, Usage: "relative tolerance of the flows", Category: catSolver}),
+				altsrc.NewFloat64Flag(&cli.Float64Flag{Name: "atol", Value: 1e-10, Usage: "absolute tolerance of the flows", Category: catSolver}),
 				altsrc.NewStringFlag(&cli.StringFlag{Name: "plane", Value: "1,2", Usage: "the two weights `i,j` (1-based) on the axes", Category: catOutput}),
 				altsrc.NewStringFlag(&cli.StringFlag{Name: "xrange", Usage: "horizontal range `min,max` (default: fitted to the trajectories)", Category: catOutput}),
 				altsrc.NewStringFlag(&cli.StringFlag{Name: "yrange", Usage: "vertical range `min,max` (default: fitted to the trajectories)", Category: catOutput}),
@@ -200,7 +202,7 @@ func runPortrait(ctx *cli.Context) error {
 	var trs []*flow.Trajectory
 	for k, w0 := range starts {
 		for _, m := range methods {
-			tr, err := portraitRun(m, obj, data, w0, lr, steps, batch, ctx.Uint64("seed")+uint64(k))
+			tr, err := portraitRun(ctx, m, obj, data, w0, lr, steps, batch, ctx.Uint64("seed")+uint64(k))
 			if err != nil {
 				return err
 			}
@@ -247,7 +249,7 @@ func runPortrait(ctx *cli.Context) error {
 	// A flow that did not reach its end is a failed computation (a diverging GD is a result).
 	var failed []string
 	for _, tr := range trs {
-		if (tr.Label == "flow" || tr.Label == "modified") && tr.Status != "success" {
+		if (tr.Label == "flow" || tr.Label == "modified") && tr.End != flow.Completed {
 			failed = append(failed, fmt.Sprintf("%s from %.4g: %s at t=%.4g", tr.Label, tr.At(0), tr.Status, tr.T[tr.Len()-1]))
 		}
 	}
@@ -257,30 +259,35 @@ func runPortrait(ctx *cli.Context) error {
 	return nil
 }
 
-// portraitRun computes one trajectory of method m from w0.
-func portraitRun(m string, obj flow.Objective, data *flow.Dataset, w0 []float64, lr float64, steps, batch int, seed uint64) (*flow.Trajectory, error) {
-	t1 := float64(steps) * lr
-	switch m {
-	case "flow", "modified":
-		f := obj.Flow()
-		if m == "modified" {
-			f = obj.ModifiedFlow(lr)
+// portraitRun computes one trajectory of method m from w0 through the run dispatcher, the
+// flows with the integrator of --integrator, --rtol and --atol.
+func portraitRun(ctx *cli.Context, m string, obj flow.Objective, data *flow.Dataset, w0 []float64, lr float64, steps, batch int, seed uint64) (*flow.Trajectory, error) {
+	method, err := analysis.ParseMethod(m)
+	if err != nil {
+		return nil, err
+	}
+	spec := analysis.RunSpec{Method: method, Objective: obj, Start: w0, LR: lr, Steps: steps, Seed: seed}
+	switch method {
+	case analysis.MethodFlow, analysis.MethodModified:
+		solver, err := ode.NewMethod(ctx.String("integrator"))
+		if err != nil {
+			return nil, fmt.Errorf("--integrator %q: want dopri5, dop853 or gauss", ctx.String("integrator"))
 		}
-		tr, _, err := flow.Solve(f, m, w0, t1, &ode.Settings{Rtol: 1e-8, Atol: 1e-10}, &ode.DOPRI5{})
-		return tr, err
+		rtol, atol, err := tolerances(ctx)
+		if err != nil {
+			return nil, err
+		}
+		spec.Solver, spec.Settings = solver, &ode.Settings{Rtol: rtol, Atol: atol}
+	case analysis.MethodSGD:
+		spec.Objective.Noise, spec.Data, spec.Batch = 0, data, batch
+	case analysis.MethodNoisyGD:
+		spec.Data = data
 	}
-	p := discrete.Problem{Objective: obj}
-	set := &discrete.Settings{LR: lr, Steps: steps, Seed: seed}
-	switch m {
-	case "gd":
-		p.Objective.Noise = 0
-	case "sgd":
-		p.Objective.Noise, p.Data, set.Batch = 0, data, batch
-	case "noisy-gd":
-		p.Data = data
+	run, err := analysis.Run(spec)
+	if err != nil {
+		return nil, err
 	}
-	tr, _, err := discrete.Run(p, w0, set)
-	return tr, err
+	return run.Trajectory, nil
 }
 
 // plotRun draws a run's time series to --plot FILE, its portrait (depth 2, or the (w1, w2)

@@ -1,0 +1,165 @@
+package analysis
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/layerflow/layerflow/discrete"
+	"github.com/layerflow/layerflow/flow"
+	"github.com/layerflow/layerflow/flow/ode"
+)
+
+// Method is a way to train: a continuous flow or a discrete method.
+type Method int
+
+const (
+	// MethodFlow is the gradient flow ẇ = −∇F.
+	MethodFlow Method = iota
+	// MethodModified is the modified equation of GD, ẇ = −(∇F + (λ/2)∇²F∇F).
+	MethodModified
+	// MethodGD is full-batch gradient descent (with weight decay μ).
+	MethodGD
+	// MethodSGD is mini-batch SGD on the samples.
+	MethodSGD
+	// MethodNoisyGD is full-batch GD on inputs with fresh Gaussian noise at every step.
+	MethodNoisyGD
+)
+
+var methodNames = [...]string{MethodFlow: "flow", MethodModified: "modified", MethodGD: "gd", MethodSGD: "sgd", MethodNoisyGD: "noisy-gd"}
+
+func (m Method) String() string {
+	if m < 0 || int(m) >= len(methodNames) {
+		return fmt.Sprintf("Method(%d)", int(m))
+	}
+	return methodNames[m]
+}
+
+// Continuous reports whether m is a flow.
+func (m Method) Continuous() bool { return m == MethodFlow || m == MethodModified }
+
+// ParseMethod returns the Method of a name (flow, modified, gd, sgd, noisy-gd).
+func ParseMethod(s string) (Method, error) {
+	for m, n := range methodNames {
+		if n == s {
+			return Method(m), nil
+		}
+	}
+	return 0, fmt.Errorf("analysis: unknown method %q (want %s)", s, strings.Join(methodNames[:], ", "))
+}
+
+// RunSpec is one training run of the scalar network: what is trained, how, from where and
+// for how long.
+type RunSpec struct {
+	Method Method
+	// Objective gives the depth, the weight decay μ and the input noise σ: the expected
+	// loss's for the flows, fresh noise at every step for noisy GD and SGD (noisy SGD when
+	// σ > 0); plain GD ignores it.
+	Objective flow.Objective
+	// Data are the samples (needed by SGD and noisy GD; GD uses their moments when given,
+	// the population loss otherwise).
+	Data  *flow.Dataset
+	Start []float64
+	// LR is the learning rate λ of the discrete methods and of the modified flow.
+	LR float64
+	// Steps is the number of steps of a discrete run; the flows run to T, or to Steps·LR
+	// when T is 0.
+	Steps int
+	T     float64
+	// Batch (SGD), Seed (SGD, noisy GD), Record (every Record-th iterate kept).
+	Batch  int
+	Seed   uint64
+	Record int
+	// Solver and Settings integrate the flows (nil: DOPRI5 at rtol 1e-8, atol 1e-10).
+	Solver   ode.Method
+	Settings *ode.Settings
+	// Phase asks for the phase boundary: an event of the integration for the flows,
+	// displacements between iterates for the discrete runs (over a window of a hundredth of
+	// the run for the sampled methods, to average out their noise).
+	Phase bool
+}
+
+// Outcome is what a run gives: its trajectory, how it ended, and what it measured.
+type Outcome struct {
+	Trajectory *flow.Trajectory
+	// End is the trajectory's End.
+	End flow.End
+	// LR is the learning rate the run used (the time of iterate k is k·LR).
+	LR float64
+	// Result is the integrator's (flows) and Stats its counts; Discrete the discrete run's.
+	Result   *ode.Result
+	Stats    ode.Stats
+	Discrete *discrete.Result
+	// Phase is the phase boundary when asked for.
+	Phase Phase
+}
+
+// Run runs spec: one dispatcher for the flows and the discrete methods, so that every
+// command integrates, steps and finds the phase boundary the same way. A run that diverges
+// or an integration that fails is an Outcome (see End), not an error; bad settings are
+// errors.
+func Run(spec RunSpec) (*Outcome, error) {
+	obj := spec.Objective
+	if spec.Method.Continuous() {
+		t1 := spec.T
+		if t1 == 0 {
+			t1 = float64(spec.Steps) * spec.LR
+		}
+		f, label := obj.Flow(), "flow"
+		if spec.Method == MethodModified {
+			if !(spec.LR > 0) {
+				return nil, errors.New("analysis: the modified flow needs a learning rate > 0")
+			}
+			f, label = obj.ModifiedFlow(spec.LR), "modified"
+		}
+		var set ode.Settings
+		if spec.Settings != nil {
+			set = *spec.Settings
+		} else {
+			set = ode.Settings{Rtol: 1e-8, Atol: 1e-10}
+		}
+		m := spec.Solver
+		if m == nil {
+			m = &ode.DOPRI5{}
+		}
+		var ev ode.Event
+		if spec.Phase {
+			ev = PhaseEvent(f, obj.Depth, set.Rtol, set.Atol)
+			set.Events = append(append([]ode.Event(nil), set.Events...), ev)
+		}
+		tr, res, err := flow.Solve(f, label, spec.Start, t1, &set, m)
+		if err != nil {
+			return nil, err
+		}
+		out := &Outcome{Trajectory: tr, End: tr.End, LR: spec.LR, Result: res, Stats: res.Stats}
+		if spec.Phase {
+			out.Phase = FlowPhase(tr, res, len(set.Events)-1, ev, obj.C)
+		}
+		return out, nil
+	}
+	p := discrete.Problem{Objective: obj}
+	set := &discrete.Settings{LR: spec.LR, Steps: spec.Steps, Seed: spec.Seed, Record: spec.Record}
+	switch spec.Method {
+	case MethodGD:
+		p.Objective.Noise, p.Data = 0, spec.Data
+	case MethodSGD:
+		p.Data, set.Batch = spec.Data, spec.Batch
+	case MethodNoisyGD:
+		p.Data = spec.Data
+	default:
+		return nil, fmt.Errorf("analysis: unknown method %v", spec.Method)
+	}
+	tr, res, err := discrete.Run(p, spec.Start, set)
+	if err != nil {
+		return nil, err
+	}
+	out := &Outcome{Trajectory: tr, End: tr.End, LR: spec.LR, Discrete: res}
+	if spec.Phase {
+		window := 1
+		if spec.Method != MethodGD && !(spec.Method == MethodNoisyGD && obj.Noise == 0) {
+			window = max(1, tr.Len()/100)
+		}
+		out.Phase = Phases(tr, obj.C, window)
+	}
+	return out, nil
+}
