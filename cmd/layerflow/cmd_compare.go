@@ -23,7 +23,7 @@ func compareCommand() *cli.Command {
 			altsrc.NewStringFlag(&cli.StringFlag{Name: "method", Value: "dop853", Usage: "integrator of the flows: dopri5, dop853 or gauss", Category: catSolver}),
 			altsrc.NewFloat64Flag(&cli.Float64Flag{Name: "rtol", Value: 1e-10, Usage: "relative tolerance of the flows", Category: catSolver}),
 			altsrc.NewFloat64Flag(&cli.Float64Flag{Name: "atol", Value: 1e-12, Usage: "absolute tolerance of the flows", Category: catSolver}),
-		}, outFlags("layerflow-compare")),
+		}, outFlags("layerflow-compare"), styleFlags()),
 		Action: runCompare,
 	})
 }

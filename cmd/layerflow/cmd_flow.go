@@ -36,7 +36,7 @@ func flowCommand() *cli.Command {
 				altsrc.NewFloat64Flag(&cli.Float64Flag{Name: "dt", Value: 0, Usage: "record the state every dt from the dense output (0: at every accepted step)", Category: catSolver}),
 				altsrc.NewFloat64Flag(&cli.Float64Flag{Name: "modified-lr", Value: 0, Usage: "integrate the modified equation of GD with this learning rate instead (0: the plain flow)", Category: catModel}),
 			},
-			outFlags("layerflow-flow")),
+			outFlags("layerflow-flow"), styleFlags()),
 		Action: runFlow,
 	})
 }

@@ -44,7 +44,7 @@ func portraitCommand() *cli.Command {
 				altsrc.NewIntFlag(&cli.IntFlag{Name: "field", Value: 25, Usage: "arrows per side of the direction field", Category: catOutput}),
 				altsrc.NewStringFlag(&cli.StringFlag{Name: "loss", Value: "heatmap", Usage: "how the loss is drawn: heatmap, contours or none", Category: catOutput}),
 				altsrc.NewStringFlag(&cli.StringFlag{Name: "out", Value: "portrait.png", Usage: "picture `FILE` (.png, .svg or .pdf); the JSON goes beside it", Category: catOutput}),
-			}),
+			}, styleFlags()),
 		Action: runPortrait,
 	})
 }
@@ -87,6 +87,9 @@ func runPortrait(ctx *cli.Context) error {
 	}
 	out := ctx.String("out")
 	if err := checkExt("out", out); err != nil {
+		return err
+	}
+	if _, err := figureStyle(ctx); err != nil {
 		return err
 	}
 	pl, err := parseList("plane", ctx.String("plane"))
@@ -230,7 +233,7 @@ func runPortrait(ctx *cli.Context) error {
 	if err != nil {
 		return fmt.Errorf("write %s: %v", jsonPath, err)
 	}
-	if err := drawPortrait(pt, trs, &plot.PortraitOptions{Loss: lossStyle}, out); err != nil {
+	if err := drawPortrait(pt, trs, &plot.PortraitOptions{Loss: lossStyle, LearningRate: lr}, ctx, out); err != nil {
 		return err
 	}
 	if err := writeAtomic(jsonPath, func(w io.Writer) error { _, err := w.Write(encoded); return err }); err != nil {
@@ -296,7 +299,11 @@ func plotRun(ctx *cli.Context, obj flow.Objective, trs []*flow.Trajectory, lr fl
 	if filepath.Base(path) == path {
 		path = filepath.Join(ctx.String("out"), path)
 	}
-	opt := &plot.SeriesOptions{Objective: obj, LearningRate: lr}
+	st, err := figureStyle(ctx)
+	if err != nil {
+		return err
+	}
+	opt := &plot.SeriesOptions{Objective: obj, LearningRate: lr, Style: st}
 	if ph.Found && ph.T > 0 {
 		opt.PhaseBoundary = ph.T
 	}
@@ -315,7 +322,7 @@ func plotRun(ctx *cli.Context, obj flow.Objective, trs []*flow.Trajectory, lr fl
 	if err != nil {
 		return err
 	}
-	pf, err := plot.Portrait(pt, trs, nil)
+	pf, err := plot.Portrait(pt, trs, &plot.PortraitOptions{Style: st, LearningRate: lr})
 	if err != nil {
 		return err
 	}
@@ -325,7 +332,7 @@ func plotRun(ctx *cli.Context, obj flow.Objective, trs []*flow.Trajectory, lr fl
 		return err
 	}
 	// The (imbalance, loss) plane, where the two phases show as an L.
-	lf, err := plot.ImbalanceLoss(trs, &plot.PlaneOptions{Objective: obj})
+	lf, err := plot.ImbalanceLoss(trs, &plot.PlaneOptions{Objective: obj, Style: st})
 	if err != nil {
 		return err
 	}
@@ -347,7 +354,7 @@ func plotRun(ctx *cli.Context, obj flow.Objective, trs []*flow.Trajectory, lr fl
 	if obj.WeightDecay > 0 {
 		label = "D(0)·exp(−2μt)"
 	}
-	tf, err := plot.Theory(cont, &plot.TheoryOptions{Law: plot.ExpDecay(2 * obj.WeightDecay), LawLabel: label, LogY: obj.WeightDecay > 0})
+	tf, err := plot.Theory(cont, &plot.TheoryOptions{Law: plot.ExpDecay(2 * obj.WeightDecay), LawLabel: label, LogY: obj.WeightDecay > 0, Style: st})
 	if err != nil {
 		return err
 	}
@@ -361,6 +368,9 @@ func checkPlotFlag(ctx *cli.Context) error {
 		return nil
 	}
 	if err := checkExt("plot", p); err != nil {
+		return err
+	}
+	if _, err := figureStyle(ctx); err != nil {
 		return err
 	}
 	if filepath.Base(p) != p {
@@ -382,8 +392,11 @@ func guardPlot(err *error) {
 }
 
 // drawPortrait draws and saves a portrait, a panic of the plotting library becoming an error.
-func drawPortrait(pt *portrait.Portrait, trs []*flow.Trajectory, o *plot.PortraitOptions, path string) (err error) {
+func drawPortrait(pt *portrait.Portrait, trs []*flow.Trajectory, o *plot.PortraitOptions, ctx *cli.Context, path string) (err error) {
 	defer guardPlot(&err)
+	if o.Style, err = figureStyle(ctx); err != nil {
+		return err
+	}
 	fig, err := plot.Portrait(pt, trs, o)
 	if err != nil {
 		return err
