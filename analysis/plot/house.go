@@ -111,7 +111,7 @@ func (s Style) theme() (*theme, error) {
 func (t *theme) pt(x float64) vg.Length { return vg.Points(x * t.k) }
 
 // size returns the width and height of a figure: w and h when set, else the style's width
-// and its height, or the width times aspect.
+// and its height, or the width times aspect (see below for figures wider than a column).
 func (t *theme) size(w, h vg.Length, aspect float64) (vg.Length, vg.Length, error) {
 	if w < 0 || h < 0 {
 		return 0, 0, fmt.Errorf("plot: figure size %v × %v must not be negative", w, h)
@@ -123,7 +123,14 @@ func (t *theme) size(w, h vg.Length, aspect float64) (vg.Length, vg.Length, erro
 		h = t.Height
 	}
 	if h == 0 {
-		h = w * vg.Length(aspect)
+		// The figure's aspect ratio up to a column's width (3.5 in); a wider figure (two
+		// columns, a slide) grows in height only a third as fast, so that it does not fill a
+		// page.
+		eff := w
+		if col := 3.5 * vg.Inch; w > col {
+			eff = col + (w-col)/3
+		}
+		h = eff * vg.Length(aspect)
 	}
 	return w, h, nil
 }
