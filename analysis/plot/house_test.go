@@ -33,6 +33,8 @@ func TestMath(t *testing.T) {
 		"noisy-gd":                   "noisy-gd",
 		"already $x_1$ markup":       "already $x_1$ markup",
 		"the run's end":              "the run's end",
+		"σ₁(W_2)² − σ₁(W_1)²":        "$σ_{1}$($W_{2}$)² − $σ_{1}$($W_{1}$)²",
+		"final D₁₂, ‖H‖₂, w₁²":       "final $D_{12}$, ‖$H$‖₂, $w_{1}^{2}$",
 	} {
 		if got := Math(in); got != want {
 			t.Errorf("Math(%q) = %q, want %q", in, got, want)

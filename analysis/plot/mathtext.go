@@ -289,6 +289,7 @@ var mathMacros = map[string]mathSymbol{
 //	D12, w1, D_ij, w_k, L_min   →  $D_{12}$, $w_{1}$, $D_{ij}$, $w_{k}$, $L_{min}$
 //	t, S, λ, kλ, 2μt            →  $t$, $S$, $λ$, $kλ$, 2$μt$  (variables in italic)
 //	w1², λ²                     →  $w_{1}^{2}$, $λ^{2}$
+//	σ₁(W_2), D₁₂                →  $σ_{1}$($W_{2}$), $D_{12}$
 //
 // Words, numbers ("1e-3") and the articles "a" and "A" are left as they are. A label that
 // already holds a dollar sign is taken to be markup and returned unchanged.
@@ -324,14 +325,21 @@ func Math(s string) string {
 			i = j
 			continue
 		}
-		// Superscript digits right after a variable belong to it.
-		var sup []rune
+		// Subscript digits, then superscript digits, right after a variable belong to it.
+		var sub, sup []rune
+		for !strings.Contains(m, "_") && j < len(rs) && strings.ContainsRune(subDigits, rs[j]) {
+			sub = append(sub, rune('0'+slices.Index([]rune(subDigits), rs[j])))
+			j++
+		}
 		for j < len(rs) && strings.ContainsRune(superDigits, rs[j]) {
 			sup = append(sup, rune('0'+slices.Index([]rune(superDigits), rs[j])))
 			j++
 		}
 		b.WriteString(lead)
 		b.WriteString("$" + m)
+		if len(sub) > 0 {
+			b.WriteString("_{" + string(sub) + "}")
+		}
 		if len(sup) > 0 {
 			b.WriteString("^{" + string(sup) + "}")
 		}
@@ -341,8 +349,11 @@ func Math(s string) string {
 	return b.String()
 }
 
-// superDigits are the superscript digits 0…9.
-const superDigits = "⁰¹²³⁴⁵⁶⁷⁸⁹"
+// superDigits and subDigits are the superscript and the subscript digits 0…9.
+const (
+	superDigits = "⁰¹²³⁴⁵⁶⁷⁸⁹"
+	subDigits   = "₀₁₂₃₄₅₆₇₈₉"
+)
 
 func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_' }
 

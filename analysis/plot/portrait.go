@@ -124,24 +124,12 @@ func Portrait(pt *portrait.Portrait, trs []*flow.Trajectory, o *PortraitOptions)
 	if p.Title.Text == "" {
 		p.Title.Text = portraitTitle(pt, ps, opt.LearningRate)
 	}
-	p.Title.Text = th.wrapTitle(p.Title.Text, opt.Width)
 	xl, yl := pt.Plane.AxisNames()
 	p.X.Label.Text, p.Y.Label.Text = Math(xl), Math(yl)
 
-	leg := gplot.NewLegend()
-	leg.TextStyle = th.text(th.legend, black)
-	leg.Top, leg.Left = true, true
-	leg.ThumbnailWidth = th.pt(16)
-	leg.Padding = th.pt(1.5)
-	grid := gridLegend{th: th}
-	var entries []string
-	add := func(name string, thumb gplot.Thumbnailer) {
-		entries = append(entries, name)
-		name = Math(name)
-		leg.Add(name, thumb)
-		grid.add(name, thumb)
-	}
-	below := !(opt.NoLegend || opt.SideWidth > 0 || opt.Width >= 5*vg.Inch)
+	lg := newPortraitLegend(th)
+	add := lg.add
+	below := opt.below()
 	var bars []*gplot.Plot
 
 	// F, on a logarithmic scale.
@@ -260,62 +248,25 @@ func Portrait(pt *portrait.Portrait, trs []*flow.Trajectory, o *PortraitOptions)
 
 	// Trajectories.
 	var cols labelColors
-	var marks, starts []gplot.Plotter
-	startRings := map[plotter.XY]int{}
-	labelled := map[string]bool{}
+	runs := make([]run, 0, len(ps))
 	for _, q := range ps {
-		if q.n == 0 {
-			continue
-		}
-		c := cols.color(q.tr.Label)
 		xys := make(plotter.XYs, q.n)
 		for k := range q.n {
 			w := q.tr.At(k)
 			xys[k].X, xys[k].Y = w[pi], w[pj]
 		}
-		ls := th.lineStyle(q.tr.Label, c)
-		entry := thumbs{lineThumb(ls)}
-		if q.n > 1 {
-			p.Add(&plotter.Line{XYs: xys, LineStyle: ls})
-		}
-		if IsDiscrete(q.tr.Label) {
-			ds := th.dotStyle(q.tr.Label, c)
-			// The iterates as far apart as the eye tells them: the line carries the rest.
-			p.Add(&sparseDots{xys: xys, sty: ds, gap: 3 * ds.Radius})
-			entry = append(entry, glyphThumb(ds))
-		}
-		// Trajectories from one start get concentric rings, each in its own colour.
-		ss := th.startStyle(c)
-		ss.Radius += th.pt(1.4) * vg.Length(startRings[xys[0]])
-		startRings[xys[0]]++
-		starts = append(starts, noPad{&plotter.Scatter{XYs: xys[:1], GlyphStyle: ss}})
-		marks = append(marks, noPad{&plotter.Scatter{XYs: xys[q.n-1:], GlyphStyle: th.endStyle(c)}})
-		if !labelled[q.tr.Label] {
-			labelled[q.tr.Label] = true
-			add(q.tr.Label, entry)
-		}
+		runs = append(runs, run{label: q.tr.Label, xys: xys})
 	}
+	th.addRuns(p, runs, &cols, add)
 	if levelLabels != nil {
-		for _, q := range ps {
-			for k := range q.n {
-				w := q.tr.At(k)
-				levelLabels.avoid = append(levelLabels.avoid, plotter.XY{X: w[pi], Y: w[pj]})
-			}
+		for _, q := range runs {
+			levelLabels.avoid = append(levelLabels.avoid, q.xys...)
 		}
 		for _, e := range pt.Equilibria {
 			if e.Type != portrait.Degenerate {
 				levelLabels.avoid = append(levelLabels.avoid, plotter.XY{X: e.X, Y: e.Y})
 			}
 		}
-	}
-	// The larger rings first, so that the smaller ones stay visible inside them.
-	for k := len(starts) - 1; k >= 0; k-- {
-		p.Add(starts[k])
-	}
-	p.Add(marks...)
-	if len(marks) > 0 {
-		add("start", glyphThumb(th.startStyle(darkGrey)))
-		add("end", glyphThumb(th.endStyle(darkGrey)))
 	}
 
 	// Equilibria, on top.
@@ -339,18 +290,110 @@ func Portrait(pt *portrait.Portrait, trs []*flow.Trajectory, o *PortraitOptions)
 	p.Add(frame{draw.LineStyle{Color: black, Width: th.pt(0.6)}})
 	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = r.XMin, r.XMax, r.YMin, r.YMax
 
-	aspect := (r.YMax - r.YMin) / (r.XMax - r.XMin)
-	var fig *Figure
-	if !below {
-		fig = portraitBeside(th, opt, p, leg, bars, aspect)
-	} else {
-		fig = portraitBelow(th, opt, p, &grid, bars, aspect)
-	}
-	if !opt.NoLegend {
-		fig.entries = entries
-	}
+	fig := portraitFigure(th, opt, p, lg, bars, r)
 	fig.setNotes(notes)
 	return fig, nil
+}
+
+// run is the drawable part of a trajectory projected on a phase plane.
+type run struct {
+	label string
+	xys   plotter.XYs
+}
+
+// addRuns draws runs on the phase plane p in the order given, in the colours cols gives
+// their labels: discrete methods as dots joined by thin lines, continuous ones as lines, a
+// ring at the start and a dot at the end of each, with one legend entry per label and, when
+// any run was drawn, the entries "start" and "end". Runs from one start get concentric
+// rings, each in its own colour.
+func (th *theme) addRuns(p *gplot.Plot, runs []run, cols *labelColors, add func(string, gplot.Thumbnailer)) {
+	var marks, starts []gplot.Plotter
+	startRings := map[plotter.XY]int{}
+	labelled := map[string]bool{}
+	for _, q := range runs {
+		n := len(q.xys)
+		if n == 0 {
+			continue
+		}
+		c := cols.color(q.label)
+		ls := th.lineStyle(q.label, c)
+		entry := thumbs{lineThumb(ls)}
+		if n > 1 {
+			p.Add(&plotter.Line{XYs: q.xys, LineStyle: ls})
+		}
+		if IsDiscrete(q.label) {
+			ds := th.dotStyle(q.label, c)
+			// The iterates as far apart as the eye tells them: the line carries the rest.
+			p.Add(&sparseDots{xys: q.xys, sty: ds, gap: 3 * ds.Radius})
+			entry = append(entry, glyphThumb(ds))
+		}
+		ss := th.startStyle(c)
+		ss.Radius += th.pt(1.4) * vg.Length(startRings[q.xys[0]])
+		startRings[q.xys[0]]++
+		starts = append(starts, noPad{&plotter.Scatter{XYs: q.xys[:1], GlyphStyle: ss}})
+		marks = append(marks, noPad{&plotter.Scatter{XYs: q.xys[n-1:], GlyphStyle: th.endStyle(c)}})
+		if !labelled[q.label] {
+			labelled[q.label] = true
+			add(q.label, entry)
+		}
+	}
+	// The larger rings first, so that the smaller ones stay visible inside them.
+	for k := len(starts) - 1; k >= 0; k-- {
+		p.Add(starts[k])
+	}
+	p.Add(marks...)
+	if len(marks) > 0 {
+		add("start", glyphThumb(th.startStyle(darkGrey)))
+		add("end", glyphThumb(th.endStyle(darkGrey)))
+	}
+}
+
+// below reports whether the legend and the colour bars of a portrait go under the phase
+// plane: for a figure narrower than 5 inches without a side column asked for.
+func (o PortraitOptions) below() bool {
+	return !(o.NoLegend || o.SideWidth > 0 || o.Width >= 5*vg.Inch)
+}
+
+// portraitLegend collects the entries of a portrait's legend both as a gonum legend, for
+// the column beside the phase plane, and as a grid, for under it.
+type portraitLegend struct {
+	leg     gplot.Legend
+	grid    gridLegend
+	entries []string // as given, before Math
+}
+
+func newPortraitLegend(th *theme) *portraitLegend {
+	leg := gplot.NewLegend()
+	leg.TextStyle = th.text(th.legend, black)
+	leg.Top, leg.Left = true, true
+	leg.ThumbnailWidth = th.pt(16)
+	leg.Padding = th.pt(1.5)
+	return &portraitLegend{leg: leg, grid: gridLegend{th: th}}
+}
+
+// add appends an entry; its name is written in the plain notation and typeset by Math.
+func (l *portraitLegend) add(name string, thumb gplot.Thumbnailer) {
+	l.entries = append(l.entries, name)
+	name = Math(name)
+	l.leg.Add(name, thumb)
+	l.grid.add(name, thumb)
+}
+
+// portraitFigure lays out the phase plane p of the window r, its legend and its colour bars
+// (made vertical for a side column, horizontal for under the plane; see
+// PortraitOptions.below), and wraps p's title to the width of the phase plane.
+func portraitFigure(th *theme, opt PortraitOptions, p *gplot.Plot, lg *portraitLegend, bars []*gplot.Plot, r portrait.Range) *Figure {
+	aspect := (r.YMax - r.YMin) / (r.XMax - r.XMin)
+	var fig *Figure
+	if !opt.below() {
+		fig = portraitBeside(th, opt, p, lg.leg, bars, aspect)
+	} else {
+		fig = portraitBelow(th, opt, p, &lg.grid, bars, aspect)
+	}
+	if !opt.NoLegend {
+		fig.entries = lg.entries
+	}
+	return fig
 }
 
 // portraitBeside lays out a portrait with the legend and the colour bars in a column right
@@ -370,6 +413,7 @@ func portraitBeside(th *theme, opt PortraitOptions, p *gplot.Plot, leg gplot.Leg
 		side += th.pt(8)
 	}
 	mainW := opt.Width - side
+	p.Title.Text = th.wrapTitle(p.Title.Text, mainW) // centred over the phase plane only
 	mainH := equalAspectHeight(p, mainW, aspect)
 	bodyH := mainH
 	if !opt.NoLegend {
@@ -432,6 +476,7 @@ func barWidth(th *theme, b *gplot.Plot) vg.Length {
 // side.
 func portraitBelow(th *theme, opt PortraitOptions, p *gplot.Plot, grid *gridLegend, bars []*gplot.Plot, aspect float64) *Figure {
 	pad := th.pt(7) // right of the phase plane: room for the last tick label
+	p.Title.Text = th.wrapTitle(p.Title.Text, opt.Width-pad)
 	mainH := equalAspectHeight(p, opt.Width-pad, aspect)
 	_, legH := grid.size(opt.Width - th.pt(4))
 	gap := th.pt(5)

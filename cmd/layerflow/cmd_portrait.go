@@ -27,7 +27,10 @@ func portraitCommand() *cli.Command {
 		Usage: "phase portrait of the (w_i, w_j) plane: field, loss, minima, imbalance level sets, equilibria, separatrices, trajectories",
 		Description: "Writes the picture (format by extension: .png, .svg, .pdf) and, beside it, a JSON file with the\n" +
 			"equilibria (position, eigenvalues, type) and each trajectory's method, start, end and status.\n" +
-			"For depth ≥ 3 the field and the manifold are the slice through the first start (--plane i,j).",
+			"For depth ≥ 3 the field and the manifold are the slice through the first start (--plane i,j).\n" +
+			"With --widths (a network with matrix layers, started from --init) --plane coords:I,J draws the field and F\n" +
+			"of the slice through the start in two parameters, and --plane sv:A,B (the default, sv:1,2) projects the runs\n" +
+			"on the top singular values of two layers, without a field; the JSON holds every run's projected points.",
 		Flags: concat(
 			[]cli.Flag{model[0], model[3], model[4], model[5]}, // depth, seed, wd, noise
 			dataFlags(),
@@ -38,13 +41,14 @@ func portraitCommand() *cli.Command {
 				altsrc.NewFloat64Flag(&cli.Float64Flag{Name: "lr", Value: 0.05, Usage: "learning rate of gd, sgd, noisy-gd and of the modified flow", Category: catSteps}),
 				altsrc.NewIntFlag(&cli.IntFlag{Name: "steps", Value: 400, Usage: "steps of the discrete methods; the flows run to t = steps·λ", Category: catSteps}),
 				altsrc.NewIntFlag(&cli.IntFlag{Name: "batch", Value: 8, Usage: "SGD batch size", Category: catSteps}),
-				altsrc.NewStringFlag(&cli.StringFlag{Name: "plane", Value: "1,2", Usage: "the two weights `i,j` (1-based) on the axes", Category: catOutput}),
+				altsrc.NewStringFlag(&cli.StringFlag{Name: "plane", Value: "1,2", Usage: "the two weights `i,j` (1-based) on the axes; with --widths coords:I,J (two of the flat parameters, 1-based: field and F of the slice through the start) or sv:A,B (the top singular values of layers A and B: a projection, no field; default sv:1,2)", Category: catOutput}),
 				altsrc.NewStringFlag(&cli.StringFlag{Name: "xrange", Usage: "horizontal range `min,max` (default: fitted to the trajectories)", Category: catOutput}),
 				altsrc.NewStringFlag(&cli.StringFlag{Name: "yrange", Usage: "vertical range `min,max` (default: fitted to the trajectories)", Category: catOutput}),
 				altsrc.NewIntFlag(&cli.IntFlag{Name: "field", Value: 25, Usage: "arrows per side of the direction field", Category: catOutput}),
 				altsrc.NewStringFlag(&cli.StringFlag{Name: "loss", Value: "heatmap", Usage: "how the loss is drawn: heatmap, contours or none", Category: catOutput}),
 				altsrc.NewStringFlag(&cli.StringFlag{Name: "out", Value: "portrait.png", Usage: "picture `FILE` (.png, .svg or .pdf); the JSON goes beside it", Category: catOutput}),
-			}, styleFlags()),
+			},
+			netFlags(false), portraitNetFlags(), styleFlags()),
 		Action: runPortrait,
 	})
 }
@@ -76,6 +80,12 @@ func parseRange(flag, s string) (lo, hi float64, set bool, err error) {
 }
 
 func runPortrait(ctx *cli.Context) error {
+	if ctx.IsSet("widths") {
+		return runNetPortrait(ctx)
+	}
+	if ctx.IsSet("init") {
+		return fmt.Errorf("--init %q: needs --widths (the scalar portrait starts from --from)", ctx.String("init"))
+	}
 	obj, err := objective(ctx)
 	if err != nil {
 		return err
