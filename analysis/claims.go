@@ -199,7 +199,7 @@ func claimConservation(c *Claim, s ClaimSettings) {
 			Experiment: fmt.Sprintf("d=%d from %v, t ∈ [0, %g], fixed step 0.01: max relative drift ≤ 20u√(steps+1)", d, w0, T)}, obj, w0, T)
 		c.Checks = append(c.Checks, ch)
 		if ch.Verdict != NotTested {
-			fig.Series = append(fig.Series, Curve{Name: fmt.Sprintf("gauss d=%d (h=0.01)", d), X: []float64{rtols[0], rtols[len(rtols)-1]}, Y: []float64{math.Max(dr, 1e-17), math.Max(dr, 1e-17)}, Style: "dashed"})
+			fig.Series = append(fig.Series, Curve{Name: fmt.Sprintf("gauss d=%d (h=0.01)", d), X: []float64{rtols[0], rtols[len(rtols)-1]}, Y: []float64{math.Max(dr, 1e-17), math.Max(dr, 1e-17)}, Style: "floor"})
 		}
 	}
 	c.Figures = append(c.Figures, fig)

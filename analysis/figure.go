@@ -4,7 +4,8 @@ package analysis
 type Curve struct {
 	Name string
 	X, Y []float64
-	// Style is "line", "dashed" (theory: drawn black and dashed), "points", or "linepoints".
+	// Style is "line", "dashed" (theory: drawn black and dashed), "points", "linepoints",
+	// or "floor" (a level reached by round-off, not resolved data: drawn as a shaded band).
 	Style string
 	// Err, when not nil, holds ± error bars (or a band for lines) for Y.
 	Err []float64

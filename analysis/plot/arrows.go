@@ -103,6 +103,8 @@ type arrows struct {
 	cmap *ramp
 	// frac is the arrow length as a fraction of the smaller cell side.
 	frac float64
+	// width of the arrows' shafts.
+	width vg.Length
 }
 
 func (a *arrows) Plot(c draw.Canvas, plt *gplot.Plot) {
@@ -123,7 +125,7 @@ func (a *arrows) Plot(c draw.Canvas, plt *gplot.Plot) {
 	ch := cell(f.Y, trY, c.Max.Y-c.Min.Y)
 	l := vg.Length(a.frac) * vg.Length(math.Min(float64(cw), float64(ch)))
 	head, half := 0.36*l, 0.16*l
-	sty := draw.LineStyle{Width: vg.Points(0.7)}
+	sty := draw.LineStyle{Width: a.width}
 	for r := range ny {
 		for col := range nx {
 			u, v, s := f.At(col, r)
@@ -237,28 +239,43 @@ func (h heat) Plot(c draw.Canvas, plt *gplot.Plot) {
 	}
 }
 
-// bar draws a vertical colour bar: gonum's ColorBar image, or on a canvas without images a
-// stack of thin rectangles.
-type bar struct{ cm *ramp }
+// bar draws a colour bar, vertical or horizontal: gonum's ColorBar image, or on a canvas
+// without images a stack of thin rectangles.
+type bar struct {
+	cm         *ramp
+	horizontal bool
+}
 
 func (b bar) Plot(c draw.Canvas, plt *gplot.Plot) {
 	if c.Max.Y-c.Min.Y < 1 || c.Max.X-c.Min.X < 1 {
 		return // ColorBar panics on an empty image
 	}
 	if !noImages(c) {
-		(&plotter.ColorBar{ColorMap: b.cm, Vertical: true}).Plot(c, plt)
+		(&plotter.ColorBar{ColorMap: b.cm, Vertical: !b.horizontal}).Plot(c, plt)
 		return
 	}
 	const n = 128
-	h := (c.Max.Y - c.Min.Y) / n
 	for k := range n {
 		v := b.cm.min + (b.cm.max-b.cm.min)*(float64(k)+0.5)/n
-		y := c.Min.Y + vg.Length(k)*h
 		// Overlap the next slice a little so that no seam shows.
-		rect := vg.Rectangle{Min: vg.Point{X: c.Min.X, Y: y}, Max: vg.Point{X: c.Max.X, Y: y + 1.3*h}}
+		var rect vg.Rectangle
+		if b.horizontal {
+			w := (c.Max.X - c.Min.X) / n
+			x := c.Min.X + vg.Length(k)*w
+			rect = vg.Rectangle{Min: vg.Point{X: x, Y: c.Min.Y}, Max: vg.Point{X: x + 1.3*w, Y: c.Max.Y}}
+		} else {
+			h := (c.Max.Y - c.Min.Y) / n
+			y := c.Min.Y + vg.Length(k)*h
+			rect = vg.Rectangle{Min: vg.Point{X: c.Min.X, Y: y}, Max: vg.Point{X: c.Max.X, Y: y + 1.3*h}}
+		}
 		c.SetColor(b.cm.at(v))
 		c.Fill(rect.Path())
 	}
 }
 
-func (b bar) DataRange() (xmin, xmax, ymin, ymax float64) { return 0, 1, b.cm.min, b.cm.max }
+func (b bar) DataRange() (xmin, xmax, ymin, ymax float64) {
+	if b.horizontal {
+		return b.cm.min, b.cm.max, 0, 1
+	}
+	return 0, 1, b.cm.min, b.cm.max
+}

@@ -4,9 +4,20 @@
 // (|D|, loss) plane in which the two phases of regularized training show as an L
 // (claim 4 of reproduce).
 //
-// Every figure function returns a *Figure, which knows the size it was laid out for;
-// Save writes a Figure or a *plot.Plot of gonum/plot to PNG, SVG, PDF, EPS or JPEG,
+// Every figure function returns a *Figure, which knows the size and resolution it was laid
+// out for; Save writes a Figure or a *plot.Plot of gonum/plot to PNG, SVG, PDF, EPS or JPEG,
 // choosing the format by the file's extension and never leaving a half-written file.
+//
+// One house style serves every figure: a Style (preset "paper", 3.4 in wide with 8 pt
+// labels, or "slides", and explicit width, height, font size and resolution) in the options
+// of each figure function. Labels are typeset by MathText, a text handler for plain text with
+// $…$ mathematics (subscripts, superscripts, Greek in italic); Math rewrites the plain
+// notation of the project (D12, D_ij, w1², σ₁, λ) into it. Ticks label with the fewest digits that
+// tell them apart, a nearly constant axis as offsets from a base (Offset), and a logarithmic
+// axis by its decades. Legends go into the corner of the data area that covers no data, else
+// under the axes in columns. Chart draws the figures of analysis (those of reproduce), with a
+// panel of relative deviations under measured-against-theory data, ± error bands filled and
+// round-off levels shaded as such.
 //
 // Trajectories are flow.Trajectory values, continuous or discrete alike. A trajectory is
 // drawn up to its first non-finite point (gonum's plotter.NewLine refuses NaN and Inf);
@@ -18,7 +29,9 @@
 // The phase portraits follow pplane and XPPAUT: arrows of equal length with heads,
 // coloured by the speed |∇F| on a logarithmic scale (gonum's plotter.Field would scale
 // them by |v| and lose them near the equilibria), an equal aspect ratio, equilibria marked
-// by type, the separatrices of the saddles. The time-series figures follow Cohen et al.,
+// by type, the separatrices of the saddles. NetPortrait draws the plane of a network with
+// matrix layers (a slice through the start, or a projection on top singular values) in the
+// same layout. The time-series figures follow Cohen et al.,
 // Edge of Stability (2021; sharpness against the 2/λ line) and Kunin et al., Neural
 // Mechanics (2021; measured quantities in colour, theory dashed black).
 //

@@ -9,6 +9,7 @@ import (
 	"image/color"
 
 	gplot "gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
@@ -29,6 +30,13 @@ type Figure struct {
 	// Notes are printed under the panels, one per line: the statuses of trajectories cut at
 	// a non-finite point, and points left out of logarithmic axes.
 	Notes []string
+	// DPI is the resolution of the figure's PNG and JPEG files.
+	DPI float64
+
+	// th is the style the figure was laid out in.
+	th *theme
+	// panels are the panels drawn with a placed legend, for tests.
+	panels []*placed
 
 	// body draws the panels into the canvas left above the notes.
 	body func(c draw.Canvas)
@@ -42,35 +50,42 @@ type Figure struct {
 func (f *Figure) Draw(c draw.Canvas) {
 	c.SetColor(white)
 	c.Fill(c.Rectangle.Path())
-	nh := notesHeight(len(f.Notes))
+	th := f.th
+	nh := th.notesHeight(len(f.Notes))
 	if nh > 0 {
-		sty := textStyle(noteSize, darkGrey)
+		sty := th.text(th.note, darkGrey)
 		sty.YAlign = draw.YTop
 		lh := sty.FontExtents().Height * 1.15
-		y := c.Min.Y + nh - vg.Points(3)
+		y := c.Min.Y + nh - th.pt(3)
 		for _, n := range f.Notes {
-			c.FillText(sty, vg.Point{X: c.Min.X + vg.Points(8), Y: y}, n)
+			c.FillText(sty, vg.Point{X: c.Min.X + th.pt(8), Y: y}, n)
 			y -= lh
 		}
 	}
 	f.body(draw.Crop(c, 0, 0, nh, 0))
 }
 
-// Save writes the figure at its own size; see the function Save.
-func (f *Figure) Save(path string) error { return Save(f, path, f.Width, f.Height) }
+// Save writes the figure at its own size and resolution; see the function Save.
+func (f *Figure) Save(path string) error {
+	dpi := f.DPI
+	if dpi == 0 {
+		dpi = RasterDPI
+	}
+	return save(f, path, f.Width, f.Height, dpi)
+}
 
 // notesHeight is the height taken by n lines of notes.
-func notesHeight(n int) vg.Length {
+func (th *theme) notesHeight(n int) vg.Length {
 	if n == 0 {
 		return 0
 	}
-	sty := textStyle(noteSize, darkGrey)
-	return vg.Length(n)*sty.FontExtents().Height*1.15 + vg.Points(6)
+	sty := th.text(th.note, darkGrey)
+	return vg.Length(n)*sty.FontExtents().Height*1.15 + th.pt(6)
 }
 
 // wrap breaks s into lines no wider than w in the notes' font.
-func wrap(s string, w vg.Length) []string {
-	sty := textStyle(noteSize, darkGrey)
+func (th *theme) wrap(s string, w vg.Length) []string {
+	sty := th.text(th.note, darkGrey)
 	var lines []string
 	line := ""
 	for _, word := range strings.Fields(s) {
@@ -94,9 +109,9 @@ func wrap(s string, w vg.Length) []string {
 // setNotes wraps the notes to the figure's width and grows its height to hold them.
 func (f *Figure) setNotes(notes []string) {
 	for _, n := range notes {
-		f.Notes = append(f.Notes, wrap(n, f.Width-vg.Points(16))...)
+		f.Notes = append(f.Notes, f.th.wrap(n, f.Width-f.th.pt(12))...)
 	}
-	f.Height += notesHeight(len(f.Notes))
+	f.Height += f.th.notesHeight(len(f.Notes))
 }
 
 // path is the finite prefix of a trajectory: what can be drawn of it.
@@ -180,11 +195,67 @@ func (t *textAt) Plot(c draw.Canvas, plt *gplot.Plot) {
 		// A translucent white box keeps the label legible over arrows.
 		box := t.sty[k].Rectangle(t.labels[k])
 		box.Min, box.Max = box.Min.Add(pt), box.Max.Add(pt)
-		pad := vg.Points(1)
+		pad := t.sty[k].Font.Size / 8
 		box.Min.X, box.Min.Y, box.Max.X, box.Max.Y = box.Min.X-pad, box.Min.Y-pad, box.Max.X+pad, box.Max.Y+pad
 		c.SetColor(color.NRGBA{R: 255, G: 255, B: 255, A: 200})
 		c.Fill(box.Path())
 		c.FillText(t.sty[k], pt, t.labels[k])
+	}
+}
+
+// curveLabels writes labels on curves: each label at the first of its candidate anchors
+// (data coordinates, best first) where its box lies inside the data area and clear of the
+// labels already placed and of the points to avoid; a label without such a place is left
+// out rather than drawn over another or cut at the edge.
+type curveLabels struct {
+	labels []string
+	cands  [][]plotter.XY
+	avoid  []plotter.XY
+	sty    text.Style
+	// placed are the labels drawn at the last Plot and boxes their boxes, for tests.
+	placed []string
+	boxes  []vg.Rectangle
+}
+
+func (l *curveLabels) Plot(c draw.Canvas, plt *gplot.Plot) {
+	trX, trY := plt.Transforms(&c)
+	pad := l.sty.Font.Size / 5
+	var avoid []vg.Point
+	for _, xy := range l.avoid {
+		avoid = append(avoid, vg.Point{X: trX(xy.X), Y: trY(xy.Y)})
+	}
+	var boxes []vg.Rectangle
+	l.placed = l.placed[:0]
+	defer func() { l.boxes = boxes }()
+	overlaps := func(a, b vg.Rectangle) bool {
+		return a.Min.X < b.Max.X && b.Min.X < a.Max.X && a.Min.Y < b.Max.Y && b.Min.Y < a.Max.Y
+	}
+	for k, label := range l.labels {
+		r0 := l.sty.Rectangle(label)
+		for _, xy := range l.cands[k] {
+			pt := vg.Point{X: trX(xy.X), Y: trY(xy.Y)}
+			box := vg.Rectangle{Min: r0.Min.Add(pt), Max: r0.Max.Add(pt)}
+			box.Min.X, box.Min.Y, box.Max.X, box.Max.Y = box.Min.X-pad, box.Min.Y-pad, box.Max.X+pad, box.Max.Y+pad
+			if box.Min.X < c.Min.X || box.Max.X > c.Max.X || box.Min.Y < c.Min.Y || box.Max.Y > c.Max.Y {
+				continue
+			}
+			clear := true
+			for _, b := range boxes {
+				clear = clear && !overlaps(box, b)
+			}
+			for _, a := range avoid {
+				clear = clear && !(a.X >= box.Min.X-pad && a.X <= box.Max.X+pad && a.Y >= box.Min.Y-pad && a.Y <= box.Max.Y+pad)
+			}
+			if !clear {
+				continue
+			}
+			boxes = append(boxes, box)
+			l.placed = append(l.placed, label)
+			c.SetColor(color.NRGBA{R: 255, G: 255, B: 255, A: 210})
+			c.Fill(box.Path())
+			c.FillText(l.sty, pt, label)
+			break
+		}
 	}
 }
 
@@ -270,20 +341,24 @@ func (logTicks) Ticks(min, max float64) []gplot.Tick {
 			if v < min-1e-9 || v > max+1e-9 {
 				continue
 			}
-			ticks = append(ticks, gplot.Tick{Value: v, Label: pow10Label(m, e)})
+			ticks = append(ticks, gplot.Tick{Value: v, Label: pow10Label(m, e, e < -3 || e > 4)})
 		}
 	}
 	return ticks
 }
 
-// pow10Label formats m·10^e compactly: "0.01", "5", "1e4", "2e-6".
-func pow10Label(m, e float64) string {
+// pow10Label formats m·10^e: in decimals ("0.01", "5", "200") unless exp is set or the
+// exponent is far from 0, else as a typeset power of ten ("$10^{4}$", "$2×10^{-6}$").
+func pow10Label(m, e float64, exp bool) string {
 	v := m * math.Pow(10, e)
-	if e >= -3 && e <= 3 {
+	if !exp && e >= -3 && e <= 3 {
 		// As many decimals as the exponent asks for, so that 3·10⁻¹ reads 0.3.
 		return strconv.FormatFloat(v, 'f', max(0, -int(e)), 64)
 	}
-	return fmt.Sprintf("%ge%d", m, int(e))
+	if m == 1 {
+		return fmt.Sprintf("$10^{%d}$", int(e))
+	}
+	return fmt.Sprintf("$%g×10^{%d}$", m, int(e))
 }
 
 // niceTicks marks a linear axis at 1-2-5 steps, 4 to 10 major ticks with labels and four
@@ -291,8 +366,12 @@ func pow10Label(m, e float64) string {
 type niceTicks struct{}
 
 func (niceTicks) Ticks(min, max float64) []gplot.Tick {
-	if !(max > min) || math.IsInf(max-min, 0) {
+	if !(max > min) || math.IsInf(min, 0) || math.IsInf(max, 0) {
 		return []gplot.Tick{{Value: min, Label: number(min)}}
+	}
+	if math.IsInf(max-min, 0) {
+		// A span beyond the largest float64: the ends and 0.
+		return distinctLabels([]gplot.Tick{{Value: min, Label: "x"}, {Value: 0, Label: "x"}, {Value: max, Label: "x"}}, max/2-min/2)
 	}
 	if max-min < 1e-9*math.Max(math.Abs(min), math.Abs(max)) {
 		// A range too narrow for its magnitude (a run resting at w = 5·10^7): the tick
@@ -355,6 +434,9 @@ func distinctLabels(ticks []gplot.Tick, step float64) []gplot.Tick {
 			m = strings.TrimRight(strings.TrimRight(m, "0"), ".")
 		}
 		x, _ := strconv.Atoi(e)
+		if m == "0" {
+			return "0"
+		}
 		return m + "e" + strconv.Itoa(x)
 	}
 	for p := 0; p <= 17; p++ {
@@ -382,9 +464,12 @@ func distinctLabels(ticks []gplot.Tick, step float64) []gplot.Tick {
 			t.Label = strings.TrimRight(strings.TrimRight(t.Label, "0"), ".")
 		}
 		ticks[i].Label = t.Label
-		if t.Label == "−0" || t.Label == "-0" {
+		switch {
+		case t.Label == "−0" || t.Label == "-0":
 			ticks[i].Label = "0"
-		} else if t.Label != "" {
+		case !decimals && t.Label != "":
+			ticks[i].Label = sciMarkup(t.Label)
+		case t.Label != "":
 			ticks[i].Label = strings.Replace(t.Label, "-", "−", 1)
 		}
 	}

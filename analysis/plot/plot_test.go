@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -265,8 +264,20 @@ func TestSeries(t *testing.T) {
 	if len(fig.Plots) != 3 || !strings.Contains(strings.Join(fig.Notes, " "), "1 points with loss ≤ 0") {
 		t.Errorf("time series: %d panels, notes %q", len(fig.Plots), fig.Notes)
 	}
-	if fig.Plots[2].Y.Max < 2/0.1 {
-		t.Errorf("sharpness axis ends at %g below 2/λ = 20", fig.Plots[2].Y.Max)
+	// 2/λ = 20 lies more than twice above the largest sharpness (6.3): the axis holds the
+	// curves, not the line, and the legend names the line.
+	if y := fig.Plots[2].Y; y.Max > 10 || y.Max < 6.29 {
+		t.Errorf("sharpness axis [%g, %g]: want the curves' range up to S(0) = 6.29, not 2/λ = 20", y.Min, y.Max)
+	}
+	if !slices.ContainsFunc(fig.entries, func(s string) bool { return strings.Contains(s, "(above the axis)") }) {
+		t.Errorf("legend %q does not name the line 2/λ above the axis", fig.entries)
+	}
+	fig, err = TimeSeries([]*flow.Trajectory{fl, gd}, &SeriesOptions{Objective: o, LearningRate: 0.5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if y := fig.Plots[2].Y; y.Max < 2/0.5 {
+		t.Errorf("sharpness axis ends at %g below 2/λ = 4, within twice the largest sharpness", y.Max)
 	}
 	if err := fig.Save(filepath.Join(dir, "series.svg")); err != nil {
 		t.Error(err)
@@ -364,7 +375,9 @@ func TestTicks(t *testing.T) {
 		{"time", 0, 60, false, []string{"0", "20", "40", "60"}},
 		{"small", 0.0012, 0.0031, false, []string{"0.0015", "0.002", "0.0025", "0.003"}},
 		{"decades", 1e-3, 10, true, []string{"0.001", "0.01", "0.1", "1", "10"}},
-		{"many decades", 1e-12, 1e4, true, []string{"1e-12", "1e-10", "1e-8", "1e-6", "1e-4", "0.01", "1", "100", "1e4"}},
+		// Beyond 10⁻³ … 10⁴ every label is a typeset power of ten.
+		{"many decades", 1e-12, 1e4, true, []string{"$10^{-12}$", "$10^{-10}$", "$10^{-8}$", "$10^{-6}$", "$10^{-4}$", "$10^{-2}$", "$10^{0}$", "$10^{2}$", "$10^{4}$"}},
+		{"thirty decades", 1e-31, 1, true, []string{"$10^{-31}$", "$10^{-26}$", "$10^{-21}$", "$10^{-16}$", "$10^{-11}$", "$10^{-6}$", "$10^{-1}$"}},
 		{"within a decade", 0.3, 0.9, true, []string{"0.3", "0.4", "0.5", "0.6", "0.7", "0.8", "0.9"}},
 		{"a 1-2-5 decade", 0.15, 1.2, true, []string{"0.2", "0.5", "1"}},
 		{"narrow", 2.01, 2.05, true, []string{"2.01", "2.02", "2.03", "2.04", "2.05"}},
@@ -489,8 +502,10 @@ func TestTickLabelsDistinct(t *testing.T) {
 		{3.9375 - 1e-6, 3.9375 + 1e-6}, {3.93, 3.94}, {0.26, 0.26000001}, {1e-20, 3e-20},
 		{-3e-20, 1e-20}, {1e200, 5e200}, {5e7, 5e7 + 1e-3}, {-250, 0}, {0, 250}, {-1e-9, 1e-9},
 		{123456.7, 123456.9}, {0.1, 0.3}, {-7, -6.99999}, {1e5, 2e6},
+		{1e-300, 3e-300}, {-5e-300, -1e-300}, {1e300, 1.5e300}, {-1.7e308, 1.7e308}, {3.93, 3.9300001},
 	}
-	logs := [][2]float64{{1e-31, 1}, {1e-16, 1e-14}, {0.3, 0.9}, {2, 3}, {1e-300, 1e300}, {7e-5, 3e4}, {1, 10}}
+	logs := [][2]float64{{1e-31, 1}, {1e-16, 1e-14}, {0.3, 0.9}, {2, 3}, {1e-300, 1e300}, {7e-5, 3e4}, {1, 10},
+		{1e-300, 1e-299}, {1e299, 1e300}, {3.93, 3.94}, {0.99, 1.01}}
 	check := func(kind string, r [2]float64, ticks []gplot.Tick) {
 		seen := map[string]bool{}
 		n := 0
@@ -503,7 +518,7 @@ func TestTickLabelsDistinct(t *testing.T) {
 				t.Errorf("%s [%g, %g]: label %q twice", kind, r[0], r[1], tk.Label)
 			}
 			seen[tk.Label] = true
-			v, err := strconv.ParseFloat(strings.Replace(tk.Label, "−", "-", 1), 64)
+			v, err := TickValue(tk.Label)
 			if err != nil {
 				t.Errorf("%s [%g, %g]: label %q is not a number", kind, r[0], r[1], tk.Label)
 			}
@@ -520,6 +535,37 @@ func TestTickLabelsDistinct(t *testing.T) {
 	}
 	for _, r := range linear {
 		check("linear", r, niceTicks{}.Ticks(r[0], r[1]))
+		// The offset or scaled ticker of such an axis reads as well.
+		if o, suffix, ok := Offset(r[0], r[1]); ok {
+			ts := o.Ticks(r[0], r[1])
+			for k := range ts {
+				if ts[k].Label != "" {
+					// What the reader computes: the label times the scale, plus the base.
+					v, err := TickValue(ts[k].Label)
+					if err != nil {
+						t.Errorf("offset [%g, %g]: label %q", r[0], r[1], ts[k].Label)
+						continue
+					}
+					if got := o.Base + v*o.Scale; math.Abs(got-ts[k].Value) > (r[1]-r[0])/100 {
+						t.Errorf("offset [%g, %g] (%s): label %q reads %g for a tick at %g", r[0], r[1], suffix, ts[k].Label, got, ts[k].Value)
+					}
+				}
+			}
+			seen := map[string]bool{}
+			n := 0
+			for _, tk := range ts {
+				if tk.Label != "" {
+					n++
+					if seen[tk.Label] {
+						t.Errorf("offset [%g, %g]: label %q twice", r[0], r[1], tk.Label)
+					}
+					seen[tk.Label] = true
+				}
+			}
+			if n < 2 {
+				t.Errorf("offset [%g, %g]: %d labels", r[0], r[1], n)
+			}
+		}
 	}
 	for _, r := range logs {
 		ticks := logAxisTicks{}.Ticks(r[0], r[1])

@@ -3,6 +3,7 @@ package plot
 import (
 	"fmt"
 	"math"
+	"sort"
 	"strings"
 
 	gplot "gonum.org/v1/plot"
@@ -34,10 +35,17 @@ type PortraitOptions struct {
 	// Title of the phase plane. Default: "Gradient flow of " and the objective, followed for
 	// depth ≥ 3 by the slice ("w3 = 0.7 fixed").
 	Title string
-	// Width of the figure. Default 6.5 inch, of which SideWidth holds the legend and the colour
-	// bars; the height follows from the equal aspect ratio of the phase plane.
+	// LearningRate λ > 0 of the discrete trajectories, named in the default title.
+	LearningRate float64
+	// Style is the house style; its Height is ignored (the phase plane's aspect ratio sets the
+	// height).
+	Style Style
+	// Width of the figure. Default the style's width. Below 5 inches the legend and the
+	// colour bars go under the phase plane; from 5 inches on, into a column on its right.
 	Width vg.Length
-	// SideWidth is the width of the column right of the phase plane. Default 1.8 inch.
+	// SideWidth is the width of the column right of the phase plane. Default: as wide as the
+	// legend and the colour bars need (none when there is nothing to put there) from 5
+	// inches of Width on, else no column.
 	SideWidth vg.Length
 	// Loss chooses how F is drawn. Default LossHeatMap.
 	Loss LossStyle
@@ -49,30 +57,34 @@ type PortraitOptions struct {
 	Degenerate bool
 }
 
-func (o *PortraitOptions) withDefaults() (PortraitOptions, error) {
+func (o *PortraitOptions) withDefaults() (PortraitOptions, *theme, error) {
 	var opt PortraitOptions
 	if o != nil {
 		opt = *o
 	}
+	th, err := opt.Style.theme()
+	if err != nil {
+		return opt, nil, err
+	}
 	if opt.Width < 0 || opt.SideWidth < 0 {
-		return opt, fmt.Errorf("plot: figure width %v and side column %v must be ≥ 0", opt.Width, opt.SideWidth)
+		return opt, nil, fmt.Errorf("plot: figure width %v and side column %v must be ≥ 0", opt.Width, opt.SideWidth)
 	}
 	if opt.Width == 0 {
-		opt.Width = 6.5 * vg.Inch
-	}
-	if opt.SideWidth == 0 {
-		opt.SideWidth = 1.8 * vg.Inch
+		opt.Width = th.Width
 	}
 	if opt.NoLegend {
 		opt.SideWidth = 0
 	}
-	if opt.Width < opt.SideWidth+vg.Inch {
-		return opt, fmt.Errorf("plot: figure width %v leaves less than an inch for the phase plane", opt.Width)
+	if opt.Width < opt.SideWidth+1.5*vg.Inch {
+		return opt, nil, fmt.Errorf("plot: figure width %v leaves less than 1.5 inches for the phase plane", opt.Width)
 	}
 	if opt.Loss < LossHeatMap || opt.Loss > LossNone {
-		return opt, fmt.Errorf("plot: unknown loss style %d", opt.Loss)
+		return opt, nil, fmt.Errorf("plot: unknown loss style %d", opt.Loss)
 	}
-	return opt, nil
+	if !(opt.LearningRate >= 0) || math.IsInf(opt.LearningRate, 0) {
+		return opt, nil, fmt.Errorf("plot: learning rate %v must be finite and ≥ 0", opt.LearningRate)
+	}
+	return opt, th, nil
 }
 
 // Portrait draws the phase portrait pt with the trajectories trs projected on its plane:
@@ -97,7 +109,7 @@ func Portrait(pt *portrait.Portrait, trs []*flow.Trajectory, o *PortraitOptions)
 	if err := r.Validate(); err != nil {
 		return nil, err
 	}
-	opt, err := o.withDefaults()
+	opt, th, err := o.withDefaults()
 	if err != nil {
 		return nil, err
 	}
@@ -107,26 +119,17 @@ func Portrait(pt *portrait.Portrait, trs []*flow.Trajectory, o *PortraitOptions)
 	}
 	pi, pj := pt.Plane.Axes()
 
-	p := newPlot()
-	p.Title.Text = opt.Title
+	p := th.newPlot()
+	p.Title.Text = Math(opt.Title)
 	if p.Title.Text == "" {
-		p.Title.Text = "Gradient flow of " + portrait.Describe(pt.Plane.Objective)
-		if pt.Caption != "" {
-			p.Title.Text += "; " + pt.Caption
-		}
+		p.Title.Text = portraitTitle(pt, ps, opt.LearningRate)
 	}
-	p.X.Label.Text, p.Y.Label.Text = pt.Plane.AxisNames()
+	xl, yl := pt.Plane.AxisNames()
+	p.X.Label.Text, p.Y.Label.Text = Math(xl), Math(yl)
 
-	leg := gplot.NewLegend()
-	leg.TextStyle = textStyle(legendSize, black)
-	leg.Top, leg.Left = true, true
-	leg.ThumbnailWidth = vg.Points(20)
-	leg.Padding = vg.Points(2.5)
-	var entries []string
-	add := func(name string, th gplot.Thumbnailer) {
-		leg.Add(name, th)
-		entries = append(entries, name)
-	}
+	lg := newPortraitLegend(th)
+	add := lg.add
+	below := opt.below()
 	var bars []*gplot.Plot
 
 	// F, on a logarithmic scale.
@@ -139,14 +142,14 @@ func Portrait(pt *portrait.Portrait, trs []*flow.Trajectory, o *PortraitOptions)
 				hm.Min, hm.Max = lo, hi
 				hm.Rasterized = true
 				p.Add(heat{hm, cm})
-				bars = append(bars, colourBar(cm, "F − min F"))
+				bars = append(bars, colourBar(th, cm, "$F$ − min $F$", !below))
 			case LossContours:
 				var levels []float64
 				for v := math.Ceil(2*lo) / 2; v <= hi; v += 0.5 {
 					levels = append(levels, v)
 				}
 				ct := plotter.NewContour(Grid{g}, levels, nil)
-				ct.LineStyles = []draw.LineStyle{{Color: rgb(0xB0B0B0), Width: vg.Points(0.5)}}
+				ct.LineStyles = []draw.LineStyle{{Color: rgb(0xB0B0B0), Width: th.pt(0.5)}}
 				p.Add(noPad{ct})
 				add("contours of log F", lineThumb(ct.LineStyles[0]))
 			}
@@ -157,59 +160,54 @@ func Portrait(pt *portrait.Portrait, trs []*flow.Trajectory, o *PortraitOptions)
 	if !opt.NoField && pt.Field != nil {
 		if lo, hi, ok := speedRange(pt.Field); ok {
 			cm := speedMap(lo, hi)
-			p.Add(&arrows{f: pt.Field, cmap: cm, frac: 0.78})
-			bars = append([]*gplot.Plot{colourBar(cm, "speed ‖dw/dt‖")}, bars...)
+			p.Add(&arrows{f: pt.Field, cmap: cm, frac: 0.8, width: th.pt(0.5)})
+			bars = append([]*gplot.Plot{colourBar(th, cm, "speed ‖d$w$/d$t$‖", !below)}, bars...)
 		}
 	}
 
-	// Imbalance level sets, labelled where they leave the window on the top or right.
+	// Imbalance level sets, each labelled once along one of its curves, where the label fits
+	// inside the window without touching another label, a trajectory or an equilibrium.
+	var levelLabels *curveLabels
 	if !opt.NoLevels && len(pt.Imbalance) > 0 {
-		sty := draw.LineStyle{Color: rgb(0x8A8A8A), Width: vg.Points(0.6), Dashes: []vg.Length{vg.Points(1), vg.Points(2)}}
-		labels := &textAt{}
-		best := map[float64][3]float64{} // level → x, y, score of the label anchor
+		sty := draw.LineStyle{Color: rgb(0x8A8A8A), Width: th.pt(0.6), Dashes: []vg.Length{th.pt(1), th.pt(2)}}
+		ts := th.text(th.level, rgb(0x555555))
+		ts.XAlign, ts.YAlign = draw.XCenter, draw.YCenter
+		levelLabels = &curveLabels{sty: ts}
+		index := map[float64]int{}
 		for _, c := range pt.Imbalance {
 			if l := line(c.X, c.Y, sty); l != nil {
 				p.Add(l)
 			}
-			for _, k := range []int{0, len(c.X) - 1} {
-				x, y := c.X[k], c.Y[k]
-				score := (x-r.XMin)/(r.XMax-r.XMin) + (y-r.YMin)/(r.YMax-r.YMin)
-				if b, ok := best[c.Level]; !ok || score > b[2] {
-					best[c.Level] = [3]float64{x, y, score}
-				}
-			}
-		}
-		// Labels of D ≥ 0 go where the curve leaves the window on the right (or top);
-		// those of D < 0 above the vertex (0, √−D) of the upper branch, so that the two
-		// families do not crowd the top right corner.
-		for _, c := range pt.Imbalance {
-			b, ok := best[c.Level]
+			k, ok := index[c.Level]
 			if !ok {
-				continue
+				k = len(levelLabels.labels)
+				index[c.Level] = k
+				levelLabels.labels = append(levelLabels.labels, Math(c.Label))
+				levelLabels.cands = append(levelLabels.cands, nil)
 			}
-			delete(best, c.Level)
-			ts := textStyle(levelSize, rgb(0x555555))
-			text := strings.ReplaceAll(c.Label, "-", "−")
-			if v := math.Sqrt(-c.Level); c.Level < 0 && r.Contains(0, v) {
-				ts.XAlign, ts.YAlign = draw.XCenter, draw.YBottom
-				labels.add(0, v, text, ts, vg.Point{Y: vg.Points(1.5)})
-				continue
+			for i := range c.X {
+				levelLabels.cands[k] = append(levelLabels.cands[k], plotter.XY{X: c.X[i], Y: c.Y[i]})
 			}
-			off := vg.Point{X: vg.Points(-2), Y: vg.Points(2)}
-			ts.XAlign, ts.YAlign = draw.XRight, draw.YBottom
-			if math.Abs(b[1]-r.YMax) < 1e-9*(r.YMax-r.YMin) { // leaves through the top
-				ts.XAlign, ts.YAlign = draw.XLeft, draw.YTop
-				off = vg.Point{X: vg.Points(2), Y: vg.Points(-2)}
-			}
-			labels.add(b[0], b[1], text, ts, off)
 		}
-		p.Add(labels)
+		// Preferred places: D ≥ 0 towards the top right, where its curves leave the window;
+		// D < 0 at the vertex (0, √−D) of its upper branch, so that the families do not crowd.
+		for lev, k := range index {
+			cs := levelLabels.cands[k]
+			score := func(xy plotter.XY) float64 {
+				if lev < 0 {
+					return -math.Hypot((xy.X-0)/(r.XMax-r.XMin), (xy.Y-math.Sqrt(-lev))/(r.YMax-r.YMin))
+				}
+				return (xy.X-r.XMin)/(r.XMax-r.XMin) + 0.5*(xy.Y-r.YMin)/(r.YMax-r.YMin)
+			}
+			sort.SliceStable(cs, func(i, j int) bool { return score(cs[i]) > score(cs[j]) })
+		}
+		p.Add(levelLabels)
 		add("level sets of "+strings.SplitN(pt.Imbalance[0].Label, " ", 2)[0], lineThumb(sty))
 	}
 
 	// The curve of minima.
 	if len(pt.Minima) > 0 {
-		sty := draw.LineStyle{Color: rgb(0x555555), Width: vg.Points(2.2)}
+		sty := draw.LineStyle{Color: rgb(0x555555), Width: th.pt(2.2)}
 		for _, c := range pt.Minima {
 			if l := line(c.X, c.Y, sty); l != nil {
 				p.Add(l)
@@ -224,14 +222,14 @@ func Portrait(pt *portrait.Portrait, trs []*flow.Trajectory, o *PortraitOptions)
 
 	// Separatrices.
 	sepStyle := map[string]draw.LineStyle{
-		portrait.UnstableManifold: {Color: black, Width: vg.Points(1.1)},
-		portrait.StableManifold:   {Color: black, Width: vg.Points(1.1), Dashes: []vg.Length{vg.Points(4), vg.Points(2)}},
+		portrait.UnstableManifold: {Color: black, Width: th.pt(1.1)},
+		portrait.StableManifold:   {Color: black, Width: th.pt(1.1), Dashes: []vg.Length{th.pt(4), th.pt(2)}},
 	}
 	seen := map[string]bool{}
 	for _, tr := range pt.Separatrices {
 		sty, ok := sepStyle[tr.Label]
 		if !ok {
-			sty = draw.LineStyle{Color: black, Width: vg.Points(1.1)}
+			sty = draw.LineStyle{Color: black, Width: th.pt(1.1)}
 		}
 		n := portrait.FinitePrefix(tr)
 		xs, ys := make([]float64, n), make([]float64, n)
@@ -250,41 +248,25 @@ func Portrait(pt *portrait.Portrait, trs []*flow.Trajectory, o *PortraitOptions)
 
 	// Trajectories.
 	var cols labelColors
-	var marks []gplot.Plotter
-	labelled := map[string]bool{}
+	runs := make([]run, 0, len(ps))
 	for _, q := range ps {
-		if q.n == 0 {
-			continue
-		}
-		c := cols.color(q.tr.Label)
 		xys := make(plotter.XYs, q.n)
 		for k := range q.n {
 			w := q.tr.At(k)
 			xys[k].X, xys[k].Y = w[pi], w[pj]
 		}
-		ls := lineStyle(q.tr.Label, c)
-		entry := thumbs{lineThumb(ls)}
-		if q.n > 1 {
-			p.Add(&plotter.Line{XYs: xys, LineStyle: ls})
-		}
-		if IsDiscrete(q.tr.Label) {
-			ds := dotStyle(c)
-			// Every iterate up to 400; beyond, the line carries them and the dots thin out.
-			p.Add(noPad{&plotter.Scatter{XYs: thin(xys, 400), GlyphStyle: ds}})
-			entry = append(entry, glyphThumb(ds))
-		}
-		marks = append(marks,
-			noPad{&plotter.Scatter{XYs: xys[:1], GlyphStyle: startStyle(c)}},
-			noPad{&plotter.Scatter{XYs: xys[q.n-1:], GlyphStyle: endStyle(c)}})
-		if !labelled[q.tr.Label] {
-			labelled[q.tr.Label] = true
-			add(q.tr.Label, entry)
-		}
+		runs = append(runs, run{label: q.tr.Label, xys: xys})
 	}
-	p.Add(marks...)
-	if len(marks) > 0 {
-		add("start", glyphThumb(startStyle(darkGrey)))
-		add("end", glyphThumb(endStyle(darkGrey)))
+	th.addRuns(p, runs, &cols, add)
+	if levelLabels != nil {
+		for _, q := range runs {
+			levelLabels.avoid = append(levelLabels.avoid, q.xys...)
+		}
+		for _, e := range pt.Equilibria {
+			if e.Type != portrait.Degenerate {
+				levelLabels.avoid = append(levelLabels.avoid, plotter.XY{X: e.X, Y: e.Y})
+			}
+		}
 	}
 
 	// Equilibria, on top.
@@ -301,30 +283,149 @@ func Portrait(pt *portrait.Portrait, trs []*flow.Trajectory, o *PortraitOptions)
 		if len(xys) == 0 {
 			continue
 		}
-		sty := equilibriumStyle(t)
+		sty := th.equilibriumStyle(t)
 		p.Add(noPad{&plotter.Scatter{XYs: xys, GlyphStyle: sty}})
 		add(string(t), glyphThumb(sty))
 	}
-	p.Add(frame{draw.LineStyle{Color: black, Width: vg.Points(0.6)}})
+	p.Add(frame{draw.LineStyle{Color: black, Width: th.pt(0.6)}})
 	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = r.XMin, r.XMax, r.YMin, r.YMax
 
-	// Layout: the phase plane with equal units, the side column beside it.
-	mainW := opt.Width - opt.SideWidth
-	mainH := equalAspectHeight(p, mainW, (r.YMax-r.YMin)/(r.XMax-r.XMin))
+	fig := portraitFigure(th, opt, p, lg, bars, r)
+	fig.setNotes(notes)
+	return fig, nil
+}
+
+// run is the drawable part of a trajectory projected on a phase plane.
+type run struct {
+	label string
+	xys   plotter.XYs
+}
+
+// addRuns draws runs on the phase plane p in the order given, in the colours cols gives
+// their labels: discrete methods as dots joined by thin lines, continuous ones as lines, a
+// ring at the start and a dot at the end of each, with one legend entry per label and, when
+// any run was drawn, the entries "start" and "end". Runs from one start get concentric
+// rings, each in its own colour.
+func (th *theme) addRuns(p *gplot.Plot, runs []run, cols *labelColors, add func(string, gplot.Thumbnailer)) {
+	var marks, starts []gplot.Plotter
+	startRings := map[plotter.XY]int{}
+	labelled := map[string]bool{}
+	for _, q := range runs {
+		n := len(q.xys)
+		if n == 0 {
+			continue
+		}
+		c := cols.color(q.label)
+		ls := th.lineStyle(q.label, c)
+		entry := thumbs{lineThumb(ls)}
+		if n > 1 {
+			p.Add(&plotter.Line{XYs: q.xys, LineStyle: ls})
+		}
+		if IsDiscrete(q.label) {
+			ds := th.dotStyle(q.label, c)
+			// The iterates as far apart as the eye tells them: the line carries the rest.
+			p.Add(&sparseDots{xys: q.xys, sty: ds, gap: 3 * ds.Radius})
+			entry = append(entry, glyphThumb(ds))
+		}
+		ss := th.startStyle(c)
+		ss.Radius += th.pt(1.4) * vg.Length(startRings[q.xys[0]])
+		startRings[q.xys[0]]++
+		starts = append(starts, noPad{&plotter.Scatter{XYs: q.xys[:1], GlyphStyle: ss}})
+		marks = append(marks, noPad{&plotter.Scatter{XYs: q.xys[n-1:], GlyphStyle: th.endStyle(c)}})
+		if !labelled[q.label] {
+			labelled[q.label] = true
+			add(q.label, entry)
+		}
+	}
+	// The larger rings first, so that the smaller ones stay visible inside them.
+	for k := len(starts) - 1; k >= 0; k-- {
+		p.Add(starts[k])
+	}
+	p.Add(marks...)
+	if len(marks) > 0 {
+		add("start", glyphThumb(th.startStyle(darkGrey)))
+		add("end", glyphThumb(th.endStyle(darkGrey)))
+	}
+}
+
+// below reports whether the legend and the colour bars of a portrait go under the phase
+// plane: for a figure narrower than 5 inches without a side column asked for.
+func (o PortraitOptions) below() bool {
+	return !(o.NoLegend || o.SideWidth > 0 || o.Width >= 5*vg.Inch)
+}
+
+// portraitLegend collects the entries of a portrait's legend both as a gonum legend, for
+// the column beside the phase plane, and as a grid, for under it.
+type portraitLegend struct {
+	leg     gplot.Legend
+	grid    gridLegend
+	entries []string // as given, before Math
+}
+
+func newPortraitLegend(th *theme) *portraitLegend {
+	leg := gplot.NewLegend()
+	leg.TextStyle = th.text(th.legend, black)
+	leg.Top, leg.Left = true, true
+	leg.ThumbnailWidth = th.pt(16)
+	leg.Padding = th.pt(1.5)
+	return &portraitLegend{leg: leg, grid: gridLegend{th: th}}
+}
+
+// add appends an entry; its name is written in the plain notation and typeset by Math.
+func (l *portraitLegend) add(name string, thumb gplot.Thumbnailer) {
+	l.entries = append(l.entries, name)
+	name = Math(name)
+	l.leg.Add(name, thumb)
+	l.grid.add(name, thumb)
+}
+
+// portraitFigure lays out the phase plane p of the window r, its legend and its colour bars
+// (made vertical for a side column, horizontal for under the plane; see
+// PortraitOptions.below), and wraps p's title to the width of the phase plane.
+func portraitFigure(th *theme, opt PortraitOptions, p *gplot.Plot, lg *portraitLegend, bars []*gplot.Plot, r portrait.Range) *Figure {
+	aspect := (r.YMax - r.YMin) / (r.XMax - r.XMin)
+	var fig *Figure
+	if !opt.below() {
+		fig = portraitBeside(th, opt, p, lg.leg, bars, aspect)
+	} else {
+		fig = portraitBelow(th, opt, p, &lg.grid, bars, aspect)
+	}
+	if !opt.NoLegend {
+		fig.entries = lg.entries
+	}
+	return fig
+}
+
+// portraitBeside lays out a portrait with the legend and the colour bars in a column right
+// of the phase plane, as wide as they need unless opt.SideWidth says.
+func portraitBeside(th *theme, opt PortraitOptions, p *gplot.Plot, leg gplot.Legend, bars []*gplot.Plot, aspect float64) *Figure {
+	gap := th.pt(10)
+	side := opt.SideWidth
+	if side == 0 && !opt.NoLegend {
+		side = leg.Rectangle(draw.Canvas{}).Size().X
+		if len(bars) > 0 {
+			var bw vg.Length
+			for _, b := range bars {
+				bw += barWidth(th, b) + gap
+			}
+			side = max(side, bw-gap)
+		}
+		side += th.pt(8)
+	}
+	mainW := opt.Width - side
+	p.Title.Text = th.wrapTitle(p.Title.Text, mainW) // centred over the phase plane only
+	mainH := equalAspectHeight(p, mainW, aspect)
 	bodyH := mainH
 	if !opt.NoLegend {
-		// Room for the legend and, below it, colour bars at least 1.6 inch tall.
-		need := leg.Rectangle(draw.Canvas{}).Size().Y + vg.Points(12)
+		// Room for the legend and, below it, colour bars at least 1.2 inch tall.
+		need := leg.Rectangle(draw.Canvas{}).Size().Y + th.pt(8)
 		if len(bars) > 0 {
-			need += vg.Points(6) + 1.6*vg.Inch
+			need += th.pt(6) + 1.2*vg.Inch
 		}
 		bodyH = max(bodyH, need)
 	}
 	fig := &Figure{Width: opt.Width, Height: bodyH, Plots: append([]*gplot.Plot{p}, bars...),
-		phase: vg.Point{X: mainW, Y: mainH}}
-	if !opt.NoLegend {
-		fig.entries = entries
-	}
+		phase: vg.Point{X: mainW, Y: mainH}, DPI: th.DPI, th: th}
 	fig.body = func(c draw.Canvas) {
 		cw, ch := c.Max.X-c.Min.X, c.Max.Y-c.Min.Y
 		sx, sy := cw/opt.Width, ch/bodyH
@@ -335,54 +436,90 @@ func Portrait(pt *portrait.Portrait, trs []*flow.Trajectory, o *PortraitOptions)
 		if opt.NoLegend {
 			return
 		}
-		side := c
-		side.Min.X = mc.Max.X + vg.Points(6)
+		sc := c
+		sc.Min.X = mc.Max.X + th.pt(6)
 		leg := leg
-		leg.Draw(draw.Crop(side, 0, 0, 0, -vg.Points(4)))
+		leg.Draw(draw.Crop(sc, 0, 0, 0, -th.pt(2)))
 		if len(bars) == 0 {
 			return
 		}
-		legH := leg.Rectangle(side).Size().Y
-		top := side.Max.Y - legH - vg.Points(18)
+		legH := leg.Rectangle(sc).Size().Y
+		top := sc.Max.Y - legH - th.pt(14)
 		// The bars end level with the bottom of the phase plane's data area.
 		bottom := p.DataCanvas(mc).Min.Y
 		if top-bottom < vg.Inch {
-			bottom = max(c.Min.Y+vg.Points(4), top-vg.Inch)
+			bottom = max(c.Min.Y+th.pt(4), top-vg.Inch)
 		}
-		// Bars 12 points wide, each with its axis on the left: side by side when they fit,
-		// else one above the other.
-		const gap = 14
-		widths := make([]vg.Length, len(bars))
-		total := vg.Points(gap) * vg.Length(len(bars)-1)
-		for k, b := range bars {
-			bc := side
+		x := sc.Min.X
+		for _, b := range bars {
+			bc := sc
+			bc.Min.X, bc.Max.X = x, x+barWidth(th, b)
 			bc.Max.Y, bc.Min.Y = top, bottom
-			widths[k] = b.DataCanvas(bc).Min.X - bc.Min.X + vg.Points(12)
-			total += widths[k]
-		}
-		stacked := total > side.Max.X-side.Min.X
-		x, y := side.Min.X, top
-		h := top - bottom
-		if stacked {
-			h = (top - bottom - vg.Points(gap)*vg.Length(len(bars)-1)) / vg.Length(len(bars))
-		}
-		for k, b := range bars {
-			bc := side
-			bc.Min.X, bc.Max.X = x, x+widths[k]
-			bc.Max.Y, bc.Min.Y = y, y-h
-			if bc.Max.X > side.Max.X || b.DataCanvas(bc).Size().Y < vg.Points(20) {
+			if bc.Max.X > c.Max.X+th.pt(1) || b.DataCanvas(bc).Size().Y < th.pt(20) {
 				break // drawn far smaller than designed: no room for the bars
 			}
 			b.Draw(bc)
-			if stacked {
-				y -= h + vg.Points(gap)
-			} else {
-				x += widths[k] + vg.Points(gap)
-			}
+			x = bc.Max.X + gap
 		}
 	}
-	fig.setNotes(notes)
-	return fig, nil
+	return fig
+}
+
+// barWidth is the width a vertical colour bar takes with its axis and label.
+func barWidth(th *theme, b *gplot.Plot) vg.Length {
+	c := draw.Canvas{Rectangle: vg.Rectangle{Max: vg.Point{X: vg.Inch, Y: 2 * vg.Inch}}}
+	return b.DataCanvas(c).Min.X - c.Min.X + th.pt(9)
+}
+
+// portraitBelow lays out a portrait for a narrow (one-column) figure: the phase plane over
+// the full width, under it the legend in columns and the colour bars, horizontal, side by
+// side.
+func portraitBelow(th *theme, opt PortraitOptions, p *gplot.Plot, grid *gridLegend, bars []*gplot.Plot, aspect float64) *Figure {
+	pad := th.pt(7) // right of the phase plane: room for the last tick label
+	p.Title.Text = th.wrapTitle(p.Title.Text, opt.Width-pad)
+	mainH := equalAspectHeight(p, opt.Width-pad, aspect)
+	_, legH := grid.size(opt.Width - th.pt(4))
+	gap := th.pt(5)
+	var barH vg.Length
+	if len(bars) > 0 {
+		c := draw.Canvas{Rectangle: vg.Rectangle{Max: vg.Point{X: 2 * vg.Inch, Y: vg.Inch}}}
+		barH = vg.Inch - bars[0].DataCanvas(c).Size().Y + th.pt(7)
+	}
+	bodyH := mainH + gap + legH
+	if barH > 0 {
+		bodyH += gap + barH
+	}
+	fig := &Figure{Width: opt.Width, Height: bodyH, Plots: append([]*gplot.Plot{p}, bars...),
+		phase: vg.Point{X: opt.Width - pad, Y: mainH}, DPI: th.DPI, th: th}
+	fig.body = func(c draw.Canvas) {
+		sy := (c.Max.Y - c.Min.Y) / bodyH
+		mc := c
+		mc.Min.Y = c.Max.Y - mainH*sy
+		mc.Max.X -= pad
+		p.Draw(mc)
+		dc := p.DataCanvas(mc)
+		y := mc.Min.Y - gap*sy
+		lc := c
+		lc.Min.X, lc.Max.X = c.Min.X+th.pt(2), c.Max.X-th.pt(2)
+		lc.Max.Y, lc.Min.Y = y, y-legH*sy
+		grid.draw(lc)
+		y = lc.Min.Y - gap*sy
+		if len(bars) == 0 {
+			return
+		}
+		// The bars share the width of the data area, with a gap between them.
+		sep := th.pt(18)
+		w := (dc.Max.X - dc.Min.X - sep*vg.Length(len(bars)-1)) / vg.Length(len(bars))
+		x := dc.Min.X
+		for _, b := range bars {
+			bc := c
+			bc.Min.X, bc.Max.X = x, x+w
+			bc.Max.Y, bc.Min.Y = y, max(c.Min.Y, y-barH*sy)
+			b.Draw(bc)
+			x += w + sep
+		}
+	}
+	return fig
 }
 
 // line returns a line through the points, or nil when there are fewer than two; the line
@@ -419,14 +556,22 @@ func logExcess(f *portrait.Grid) (*portrait.Grid, float64, float64, bool) {
 }
 
 // colourBar returns a vertical colour bar of cm with logarithmic tick labels.
-func colourBar(cm *ramp, label string) *gplot.Plot {
-	p := newPlot()
-	p.HideX()
-	p.Add(bar{cm})
-	p.Y.Label.Text = label
-	p.Y.Tick.Marker = logTicks{}
-	p.Y.Min, p.Y.Max = cm.Min(), cm.Max()
-	p.Add(frame{draw.LineStyle{Color: black, Width: vg.Points(0.5)}})
+// colourBar returns a colour bar of cm with logarithmic tick labels: vertical with its axis
+// on the left, or horizontal with its axis below.
+func colourBar(th *theme, cm *ramp, label string, vertical bool) *gplot.Plot {
+	p := th.newPlot()
+	p.Add(bar{cm: cm, horizontal: !vertical})
+	a := &p.Y
+	if vertical {
+		p.HideX()
+	} else {
+		p.HideY()
+		a = &p.X
+	}
+	a.Label.Text = label
+	a.Tick.Marker = logTicks{}
+	a.Min, a.Max = cm.Min(), cm.Max()
+	p.Add(frame{draw.LineStyle{Color: black, Width: th.pt(0.5)}})
 	return p
 }
 

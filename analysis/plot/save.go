@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -32,7 +33,12 @@ var Formats = []string{".png", ".svg", ".pdf", ".eps", ".jpg", ".jpeg"}
 // extension (upper or lower case): .png, .svg, .pdf, .eps, .jpg or .jpeg. It writes a
 // temporary file in the same directory and renames it onto path, so that path never holds
 // a half-written figure. An unknown extension, or a size that is not positive, is an error.
-func Save(d Drawer, path string, w, h vg.Length) (err error) {
+func Save(d Drawer, path string, w, h vg.Length) error {
+	return save(d, path, w, h, RasterDPI)
+}
+
+// save is Save at dpi dots per inch.
+func save(d Drawer, path string, w, h vg.Length, dpi float64) (err error) {
 	ext := strings.ToLower(filepath.Ext(path))
 	known := false
 	for _, f := range Formats {
@@ -47,9 +53,9 @@ func Save(d Drawer, path string, w, h vg.Length) (err error) {
 	var c vg.CanvasWriterTo
 	switch ext {
 	case ".png":
-		c = vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(RasterDPI))}
+		c = vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(int(math.Round(dpi))))}
 	case ".jpg", ".jpeg":
-		c = vgimg.JpegCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(RasterDPI))}
+		c = vgimg.JpegCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(int(math.Round(dpi))))}
 	case ".svg":
 		c = vgsvg.New(w, h)
 	case ".pdf":

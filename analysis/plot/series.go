@@ -27,7 +27,9 @@ type SeriesOptions struct {
 	PhaseBoundary float64
 	// Title is printed above the top panel. Default none.
 	Title string
-	// Width and Height of the figure. Default 6 × 7 inch.
+	// Style is the house style. The default height is 1.45 times the width.
+	Style Style
+	// Width and Height of the figure override the style's.
 	Width, Height vg.Length
 }
 
@@ -36,6 +38,13 @@ type SeriesOptions struct {
 // sharpness S (largest eigenvalue of the Hessian of L, flow.Sharpness) with the line 2/λ
 // when a learning rate is given. All trajectories are overlaid, one colour per label; for
 // depth ≥ 3 the imbalances of one trajectory share its colour and differ by dashes.
+//
+// The time axis is logarithmic when the action is early: when every curve has done 90 % of
+// its total variation within the first 20 % of the time span (t = 0 is then left out). Losses
+// below the round-off floor of the data loss, ½(d·u·|W|)² with u = 2⁻⁵³ the unit round-off, are
+// not data: the panel shades the band below ten times the floor and labels it "round-off". The
+// sharpness axis holds the line 2/λ only when it lies within twice the largest sharpness; a
+// line farther up is named in the panel instead of squashing the curves.
 //
 // A trajectory is drawn up to its first non-finite point (its status is then noted under
 // the figure); losses that are not positive cannot be drawn on the logarithmic axis and are
@@ -46,7 +55,11 @@ func TimeSeries(trs []*flow.Trajectory, o *SeriesOptions) (*Figure, error) {
 	if o != nil {
 		opt = *o
 	}
-	if err := checkSize(&opt.Width, &opt.Height, 6*vg.Inch, 7*vg.Inch); err != nil {
+	th, err := opt.Style.theme()
+	if err != nil {
+		return nil, err
+	}
+	if opt.Width, opt.Height, err = th.size(opt.Width, opt.Height, 1.45); err != nil {
 		return nil, err
 	}
 	if !(opt.LearningRate >= 0) || math.IsInf(opt.LearningRate, 0) {
@@ -63,20 +76,24 @@ func TimeSeries(trs []*flow.Trajectory, o *SeriesOptions) (*Figure, error) {
 		return nil, err
 	}
 
-	loss, imb, sharp := newPlot(), newPlot(), newPlot()
-	loss.Title.Text = opt.Title
-	loss.Y.Label.Text = "loss L"
-	imb.Y.Label.Text = "imbalance D"
-	sharp.Y.Label.Text = "sharpness S"
-	sharp.X.Label.Text = "t"
-	for _, p := range []*gplot.Plot{loss, imb, sharp} {
-		p.Legend.Top = true
-		p.Legend.TextStyle = textStyle(legendSize, black)
-		p.Legend.XOffs = -vg.Points(4)
-		p.Legend.YOffs = -vg.Points(2)
+	loss, imb, sharp := th.newPlot(), th.newPlot(), th.newPlot()
+	lossQ, imbQ, sharpQ := newPlaced(th, loss), newPlaced(th, imb), newPlaced(th, sharp)
+	loss.Title.Text = th.wrapTitle(Math(opt.Title), opt.Width)
+	loss.Y.Label.Text = "loss $L$"
+	imb.Y.Label.Text = "imbalance $D$"
+	sharp.Y.Label.Text = "sharpness $S$"
+	sharp.X.Label.Text = "$t$"
+	for _, p := range []*gplot.Plot{loss, imb} {
+		p.X.Tick.Label.Color = color.Transparent // the time axis is labelled once, at the bottom
 	}
+	var changes [][]float64 // the curves, for the choice of the time axis
+	var times [][]float64
+	var floor float64 // the largest round-off floor of the loss
+	sharpData := newBounds()
+	imbData := newBounds()
 
 	var cols labelColors
+	var adds []func(logT bool)
 	tlo, thi := math.Inf(1), math.Inf(-1)
 	dropped := 0
 	maxDepth := 2
@@ -110,41 +127,74 @@ func TimeSeries(trs []*flow.Trajectory, o *SeriesOptions) (*Figure, error) {
 			for i := range dk {
 				dv[i][k] = dk[i]
 			}
+			W := 1.0
+			for _, x := range w {
+				W *= x
+			}
+			e := float64(d) * 0x1p-53 * math.Abs(W)
+			floor = math.Max(floor, 0.5*e*e)
 		}
+		logLoss := make([]float64, q.n)
+		for k, v := range lv {
+			// Below the round-off floor the loss does not change: it is not resolved.
+			logLoss[k] = math.Log10(math.Max(v, 10*floor))
+		}
+		changes = append(changes, logLoss, sv)
+		times = append(times, t, t)
 		lossData.add(lv)
-		entry := addSeries(loss, t, lv, tr.Label, c, nil, false, true)
+		sharpData.add(sv)
 		for i := range dv {
-			addSeries(imb, t, dv[i], tr.Label, c, pairDashes(i), false, false)
+			imbData.add(dv[i])
+			changes = append(changes, dv[i])
+			times = append(times, t)
 		}
-		addSeries(sharp, t, sv, tr.Label, c, nil, false, false)
-		if !labelled[tr.Label] {
-			labelled[tr.Label] = true
-			loss.Legend.Add(tr.Label, entry)
-		}
+		// The curves are added once the time axis is chosen: a logarithmic one drops t = 0.
+		adds = append(adds, func(logT bool) {
+			entry := addSeries(th, lossQ, t, lv, tr.Label, c, nil, logT, true)
+			for i := range dv {
+				addSeries(th, imbQ, t, dv[i], tr.Label, c, pairDashes(th, i), logT, false)
+			}
+			addSeries(th, sharpQ, t, sv, tr.Label, c, nil, logT, false)
+			if !labelled[tr.Label] {
+				labelled[tr.Label] = true
+				lossQ.add(Math(tr.Label), entry)
+			}
+		})
 	}
 	if math.IsInf(tlo, 1) {
 		return nil, fmt.Errorf("plot: no trajectory has a finite point to draw")
 	}
+	logT, tmin := earlyAction(times, changes, tlo, math.Max(thi, opt.PhaseBoundary))
+	for _, add := range adds {
+		add(logT)
+	}
 	if maxDepth > 2 {
 		for i := 0; i < maxDepth-1; i++ {
-			imb.Legend.Add(fmt.Sprintf("D%d%d", i+1, i+2), lineThumb{Color: darkGrey, Width: vg.Points(1.2), Dashes: pairDashes(i)})
+			imbQ.add(fmt.Sprintf("$D_{%d%d}$", i+1, i+2), lineThumb{Color: darkGrey, Width: th.pt(1), Dashes: pairDashes(th, i)})
 		}
 	}
+	linearAxis(&imb.Y, imbData)
+	linearAxis(&sharp.Y, sharpData)
 	if opt.LearningRate > 0 {
-		sty := draw.LineStyle{Color: midGrey, Width: vg.Points(1), Dashes: []vg.Length{vg.Points(5), vg.Points(3)}}
-		bound := hline{y: 2 / opt.LearningRate, sty: sty}
-		sharp.Add(bound)
-		sharp.Legend.Add(fmt.Sprintf("2/λ = %.4g", 2/opt.LearningRate), bound)
-		// Headroom above the line for the legend.
-		sharp.Y.Max = math.Max(sharp.Y.Max, 1.2*2/opt.LearningRate)
-		sharp.Y.Min = math.Min(sharp.Y.Min, 0)
+		sty := draw.LineStyle{Color: midGrey, Width: th.pt(0.8), Dashes: []vg.Length{th.pt(4), th.pt(2.5)}}
+		b := 2 / opt.LearningRate
+		label := fmt.Sprintf("2/$λ$ = %.4g", b)
+		if b <= 2*sharpData.hi || !(sharpData.hi > 0) {
+			bound := hline{y: b, sty: sty}
+			sharpQ.Add(bound)
+			sharpQ.add(label, bound)
+			sharp.Y.Max = math.Max(sharp.Y.Max, b+0.05*(b-sharp.Y.Min))
+			sharp.Y.Min = math.Min(sharp.Y.Min, 0)
+		} else {
+			sharpQ.add(label+" (above the axis)", lineThumb(sty))
+		}
 	}
 	if opt.PhaseBoundary > 0 {
-		sty := draw.LineStyle{Color: rgb(0xAA3377), Width: vg.Points(0.9), Dashes: []vg.Length{vg.Points(2), vg.Points(2)}}
-		for _, p := range []*gplot.Plot{loss, imb, sharp} {
-			p.Add(vline{x: opt.PhaseBoundary, sty: sty})
+		sty := draw.LineStyle{Color: rgb(0xAA3377), Width: th.pt(0.8), Dashes: []vg.Length{th.pt(2), th.pt(2)}}
+		for _, q := range []*placed{lossQ, imbQ, sharpQ} {
+			q.Add(vline{x: opt.PhaseBoundary, sty: sty})
 		}
-		loss.Legend.Add(fmt.Sprintf("t* = %.4g", opt.PhaseBoundary), vline{sty: sty})
+		lossQ.add(fmt.Sprintf("$t$* = %.4g", opt.PhaseBoundary), vline{sty: sty})
 		thi = math.Max(thi, opt.PhaseBoundary)
 	}
 	if thi == tlo {
@@ -152,20 +202,75 @@ func TimeSeries(trs []*flow.Trajectory, o *SeriesOptions) (*Figure, error) {
 	}
 	for _, p := range []*gplot.Plot{loss, imb, sharp} {
 		p.X.Min, p.X.Max = tlo, thi
+		if logT {
+			p.X.Scale, p.X.Tick.Marker = gplot.LogScale{}, LogTicks{}
+			p.X.Min = tmin
+		}
+	}
+	if logT {
+		notes = append(notes, fmt.Sprintf("time on a logarithmic axis from t = %.3g: the curves change early", tmin))
 	}
 	if !logAxis(&loss.Y, lossData) {
 		// The loss is 0 throughout (a run started on a minimum): a linear axis, and a note.
 		linearAxis(&loss.Y, lossData)
 		notes = append(notes, "the loss is 0 at every point: nothing to draw on the logarithmic loss axis")
+	} else if floor > 0 && lossData.loPos < 10*floor {
+		// Round-off, not data: a shaded band up to ten times the floor; the axis ends at the
+		// floor, and what lies below is not drawn.
+		loss.Y.Min = math.Max(loss.Y.Min, floor)
+		lossQ.Add(floorBand{level: 10 * floor, label: "round-off", th: th})
 	}
-	padAxis(&imb.Y)
-	padAxis(&sharp.Y)
 	if dropped > 0 {
 		notes = append(notes, fmt.Sprintf("%d points with loss ≤ 0 are left out of the logarithmic loss axis", dropped))
 	}
-	fig := stack(opt.Width, opt.Height, loss, imb, sharp)
+	fig := stack(th, opt.Width, opt.Height, lossQ, imbQ, sharpQ)
 	fig.setNotes(notes)
 	return fig, nil
+}
+
+// earlyAction reports whether a time axis should be logarithmic: whether every curve (ys[k]
+// over ts[k]) has done 90 % of its total variation by a fifth of the span [t0, t1]. It
+// returns the lower end of such an axis: the first positive time, at least 10⁻³·t1.
+func earlyAction(ts, ys [][]float64, t0, t1 float64) (bool, float64) {
+	if !(t0 >= 0) || !(t1 > 0) {
+		return false, 0
+	}
+	late := 0.0
+	pos := math.Inf(1)
+	any := false
+	for k, y := range ys {
+		t := ts[k]
+		var total float64
+		for i := 1; i < len(y); i++ {
+			if d := math.Abs(y[i] - y[i-1]); !math.IsNaN(d) && !math.IsInf(d, 0) {
+				total += d
+			}
+		}
+		for _, v := range t {
+			if v > 0 {
+				pos = math.Min(pos, v)
+				break
+			}
+		}
+		if total == 0 {
+			continue
+		}
+		any = true
+		var cum float64
+		for i := 1; i < len(y); i++ {
+			if d := math.Abs(y[i] - y[i-1]); !math.IsNaN(d) && !math.IsInf(d, 0) {
+				cum += d
+			}
+			if cum >= 0.9*total {
+				late = math.Max(late, (t[i]-t0)/(t1-t0))
+				break
+			}
+		}
+	}
+	if !any || late > 0.2 || math.IsInf(pos, 1) {
+		return false, 0
+	}
+	return true, math.Max(pos, 1e-3*t1)
 }
 
 // Law is the closed form of an adjacent imbalance: its value at time t after the first
@@ -190,7 +295,9 @@ type TheoryOptions struct {
 	LogY bool
 	// Title is printed above the panel. Default none.
 	Title string
-	// Width and Height of the figure. Default 6 × 4 inch.
+	// Style is the house style. The default height is 0.95 times the width.
+	Style Style
+	// Width and Height of the figure override the style's.
 	Width, Height vg.Length
 }
 
@@ -199,14 +306,20 @@ const theoryPoints = 200
 
 // Theory draws the measured adjacent imbalances D_{i,i+1}(t) of each trajectory in colour
 // against the closed-form law, dashed black, started from each curve's first value (as in
-// Kunin et al., Neural Mechanics). With LogY the absolute values are drawn and points where
+// Kunin et al., Neural Mechanics), and under them a panel of the relative deviation
+// (D − law)/|law| at the measured times: two curves that agree to 10⁻¹⁰ look the same, and
+// the deviation is the result. With LogY the absolute values are drawn and points where
 // |D| = 0 are left out, with a note.
 func Theory(trs []*flow.Trajectory, o *TheoryOptions) (*Figure, error) {
 	var opt TheoryOptions
 	if o != nil {
 		opt = *o
 	}
-	if err := checkSize(&opt.Width, &opt.Height, 6*vg.Inch, 4*vg.Inch); err != nil {
+	th, err := opt.Style.theme()
+	if err != nil {
+		return nil, err
+	}
+	if opt.Width, opt.Height, err = th.size(opt.Width, opt.Height, 0.95); err != nil {
 		return nil, err
 	}
 	if opt.Law == nil {
@@ -222,38 +335,40 @@ func Theory(trs []*flow.Trajectory, o *TheoryOptions) (*Figure, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := newPlot()
-	p.Title.Text = opt.Title
-	p.X.Label.Text = "t"
-	p.Y.Label.Text = "imbalance D"
+	p, rp := th.newPlot(), th.newPlot()
+	q, rq := newPlaced(th, p), newPlaced(th, rp)
+	p.Title.Text = th.wrapTitle(Math(opt.Title), opt.Width)
+	rp.X.Label.Text = "$t$"
+	p.X.Tick.Label.Color = color.Transparent
+	p.Y.Label.Text = "imbalance $D$"
 	if opt.LogY {
-		p.Y.Label.Text = "|D|"
+		p.Y.Label.Text = "|$D$|"
 	}
-	p.Legend.Top = true
-	p.Legend.TextStyle = textStyle(legendSize, black)
-	p.Legend.XOffs = -vg.Points(4)
-	law := draw.LineStyle{Color: black, Width: vg.Points(1.1), Dashes: []vg.Length{vg.Points(4), vg.Points(3)}}
+	rp.Y.Label.Text = "rel. dev."
+	law := draw.LineStyle{Color: black, Width: th.pt(0.9), Dashes: []vg.Length{th.pt(3.5), th.pt(2.5)}}
 
 	var cols labelColors
+	var adds []func(logT bool)
+	var times, changes [][]float64
 	labelled := map[string]bool{}
-	data := newBounds()
+	data, res := newBounds(), newBounds()
 	dropped := 0
 	tlo, thi := math.Inf(1), math.Inf(-1)
-	for _, q := range ps {
-		if q.n == 0 {
+	for _, pq := range ps {
+		if pq.n == 0 {
 			continue
 		}
-		tr := q.tr
+		tr := pq.tr
 		c := cols.color(tr.Label)
-		t := tr.T[:q.n]
-		tlo, thi = math.Min(tlo, t[0]), math.Max(thi, t[q.n-1])
+		t := tr.T[:pq.n]
+		tlo, thi = math.Min(tlo, t[0]), math.Max(thi, t[pq.n-1])
 		d := tr.Depth
 		dk := make([]float64, d-1)
 		dv := make([][]float64, d-1)
 		for i := range dv {
-			dv[i] = make([]float64, q.n)
+			dv[i] = make([]float64, pq.n)
 		}
-		for k := range q.n {
+		for k := range pq.n {
 			flow.Imbalance(dk, tr.At(k))
 			for i := range dk {
 				dv[i][k] = dk[i]
@@ -262,14 +377,19 @@ func Theory(trs []*flow.Trajectory, o *TheoryOptions) (*Figure, error) {
 		for i := range dv {
 			meas := dv[i]
 			ts := make([]float64, theoryPoints)
-			th := make([]float64, theoryPoints)
+			thv := make([]float64, theoryPoints)
 			for k := range ts {
-				ts[k] = t[0] + (t[q.n-1]-t[0])*float64(k)/float64(theoryPoints-1)
-				th[k] = opt.Law(meas[0], ts[k]-t[0])
+				ts[k] = t[0] + (t[pq.n-1]-t[0])*float64(k)/float64(theoryPoints-1)
+				thv[k] = opt.Law(meas[0], ts[k]-t[0])
+			}
+			rel := make([]float64, pq.n)
+			for k := range rel {
+				l := opt.Law(meas[0], t[k]-t[0])
+				rel[k] = (meas[k] - l) / math.Abs(l)
 			}
 			if opt.LogY {
 				meas = abs(meas)
-				th = abs(th)
+				thv = abs(thv)
 				for _, v := range meas {
 					if !(v > 0) {
 						dropped++
@@ -277,23 +397,52 @@ func Theory(trs []*flow.Trajectory, o *TheoryOptions) (*Figure, error) {
 				}
 			}
 			data.add(meas)
-			data.add(th)
-			entry := addSeries(p, t, meas, tr.Label, c, pairDashes(i), false, opt.LogY)
-			addSeries(p, ts, th, "", nil, nil, false, opt.LogY, law)
-			if !labelled[tr.Label] {
-				labelled[tr.Label] = true
-				p.Legend.Add(tr.Label, entry)
-			}
+			data.add(thv)
+			res.add(rel)
+			times, changes = append(times, t), append(changes, meas)
+			dash := pairDashes(th, i)
+			d0, t0 := dv[i][0], t[0]
+			adds = append(adds, func(logT bool) {
+				if logT && pq.n >= 2 {
+					// Samples of the law evenly spaced on the logarithmic axis.
+					lo := math.Max(t[1], 1e-3*t[pq.n-1])
+					for k := range ts {
+						ts[k] = lo * math.Pow(t[pq.n-1]/lo, float64(k)/float64(theoryPoints-1))
+						thv[k] = opt.Law(d0, ts[k]-t0)
+						if opt.LogY {
+							thv[k] = math.Abs(thv[k])
+						}
+					}
+				}
+				entry := addSeries(th, q, t, meas, tr.Label, c, dash, logT, opt.LogY)
+				addSeries(th, q, ts, thv, "", nil, nil, logT, opt.LogY, law)
+				addSeries(th, rq, t, rel, tr.Label, c, dash, logT, false)
+				if !labelled[tr.Label] {
+					labelled[tr.Label] = true
+					q.add(Math(tr.Label), entry)
+				}
+			})
 		}
 	}
 	if math.IsInf(tlo, 1) {
 		return nil, fmt.Errorf("plot: no trajectory has a finite point to draw")
 	}
-	p.Legend.Add(opt.LawLabel, lineThumb(law))
+	logT, tmin := earlyAction(times, changes, tlo, thi)
+	for _, add := range adds {
+		add(logT)
+	}
+	q.add(Math(opt.LawLabel), lineThumb(law))
 	if thi == tlo {
 		thi = tlo + 1
 	}
 	p.X.Min, p.X.Max = tlo, thi
+	rp.X.Min, rp.X.Max = tlo, thi
+	if logT {
+		for _, a := range []*gplot.Axis{&p.X, &rp.X} {
+			a.Scale, a.Tick.Marker, a.Min = gplot.LogScale{}, LogTicks{}, tmin
+		}
+		notes = append(notes, fmt.Sprintf("time on a logarithmic axis from t = %.3g: the curves change early", tmin))
+	}
 	if !opt.LogY {
 		linearAxis(&p.Y, data)
 	} else {
@@ -305,7 +454,10 @@ func Theory(trs []*flow.Trajectory, o *TheoryOptions) (*Figure, error) {
 			notes = append(notes, fmt.Sprintf("%d points with D = 0 are left out of the logarithmic axis", dropped))
 		}
 	}
-	fig := stack(opt.Width, opt.Height, p)
+	linearAxis(&rp.Y, res)
+	rq.Add(hline{y: 0, sty: draw.LineStyle{Color: midGrey, Width: th.pt(0.5)}})
+	rq.weight = 0.6
+	fig := stack(th, opt.Width, opt.Height, q, rq)
 	fig.setNotes(notes)
 	return fig, nil
 }
@@ -321,7 +473,9 @@ type PlaneOptions struct {
 	LinearX, LinearY bool
 	// Title is printed above the panel. Default none.
 	Title string
-	// Width and Height of the figure. Default 5 × 4.5 inch.
+	// Style is the house style. The default height is 0.85 times the width.
+	Style Style
+	// Width and Height of the figure override the style's.
 	Width, Height vg.Length
 }
 
@@ -335,7 +489,11 @@ func ImbalanceLoss(trs []*flow.Trajectory, o *PlaneOptions) (*Figure, error) {
 	if o != nil {
 		opt = *o
 	}
-	if err := checkSize(&opt.Width, &opt.Height, 5*vg.Inch, 4.5*vg.Inch); err != nil {
+	th, err := opt.Style.theme()
+	if err != nil {
+		return nil, err
+	}
+	if opt.Width, opt.Height, err = th.size(opt.Width, opt.Height, 0.85); err != nil {
 		return nil, err
 	}
 	if len(trs) == 0 {
@@ -372,21 +530,17 @@ func ImbalanceLoss(trs []*flow.Trajectory, o *PlaneOptions) (*Figure, error) {
 	logX := !opt.LinearX && xb.positiveOnly() && xb.hi > 10*xb.loPos
 	logY := !opt.LinearY && yb.positiveOnly() && yb.hi > 10*yb.loPos
 
-	p := newPlot()
-	p.Title.Text = opt.Title
-	p.X.Label.Text = "imbalance ‖D‖"
-	p.Y.Label.Text = "loss L"
-	// The paths run from the top right (large loss and imbalance) down and to the left:
-	// the top left stays free for the legend.
-	p.Legend.Top, p.Legend.Left = true, true
-	p.Legend.TextStyle = textStyle(legendSize, black)
-	p.Legend.XOffs = vg.Points(6)
+	p := th.newPlot()
+	q := newPlaced(th, p)
+	p.Title.Text = th.wrapTitle(Math(opt.Title), opt.Width)
+	p.X.Label.Text = "imbalance ‖$D$‖"
+	p.Y.Label.Text = "loss $L$"
 	var cols labelColors
 	labelled := map[string]bool{}
 	var marks []gplot.Plotter
 	for _, r := range runs {
 		c := cols.color(r.label)
-		entry := addSeries(p, r.x, r.y, r.label, c, nil, logX, logY)
+		entry := addSeries(th, q, r.x, r.y, r.label, c, nil, logX, logY)
 		first, last := -1, -1
 		for k := range r.x {
 			if ok(r.x[k], logX) && ok(r.y[k], logY) {
@@ -398,17 +552,17 @@ func ImbalanceLoss(trs []*flow.Trajectory, o *PlaneOptions) (*Figure, error) {
 		}
 		if first >= 0 {
 			marks = append(marks,
-				&plotter.Scatter{XYs: plotter.XYs{{X: r.x[first], Y: r.y[first]}}, GlyphStyle: startStyle(c)},
-				&plotter.Scatter{XYs: plotter.XYs{{X: r.x[last], Y: r.y[last]}}, GlyphStyle: endStyle(c)})
+				&plotter.Scatter{XYs: plotter.XYs{{X: r.x[first], Y: r.y[first]}}, GlyphStyle: th.startStyle(c)},
+				&plotter.Scatter{XYs: plotter.XYs{{X: r.x[last], Y: r.y[last]}}, GlyphStyle: th.endStyle(c)})
 		}
 		if !labelled[r.label] {
 			labelled[r.label] = true
-			p.Legend.Add(r.label, entry)
+			q.add(Math(r.label), entry)
 		}
 	}
-	p.Add(marks...)
-	p.Legend.Add("start", glyphThumb(startStyle(darkGrey)))
-	p.Legend.Add("end", glyphThumb(endStyle(darkGrey)))
+	q.Add(marks...)
+	q.add("start", glyphThumb(th.startStyle(darkGrey)))
+	q.add("end", glyphThumb(th.endStyle(darkGrey)))
 	if logX {
 		logAxis(&p.X, xb)
 	} else {
@@ -419,54 +573,67 @@ func ImbalanceLoss(trs []*flow.Trajectory, o *PlaneOptions) (*Figure, error) {
 	} else {
 		linearAxis(&p.Y, yb)
 	}
-	fig := stack(opt.Width, opt.Height, p)
+	fig := stack(th, opt.Width, opt.Height, q)
 	fig.setNotes(notes)
 	return fig, nil
 }
 
-// checkSize applies the default size and rejects a negative one.
-func checkSize(w, h *vg.Length, dw, dh vg.Length) error {
-	if *w < 0 || *h < 0 {
-		return fmt.Errorf("plot: figure size %v × %v must not be negative", *w, *h)
+// stack lays out plots from top to bottom with aligned axes, each with its legend placed
+// where it covers no data.
+func stack(th *theme, w, h vg.Length, qs ...*placed) *Figure {
+	plots := make([]*gplot.Plot, len(qs))
+	var entries []string
+	for k, q := range qs {
+		plots[k] = q.p
+		entries = append(entries, q.names()...)
+		finishAxes(q.p)
 	}
-	if *w == 0 {
-		*w = dw
-	}
-	if *h == 0 {
-		*h = dh
-	}
-	return nil
-}
-
-// stack lays out plots from top to bottom with aligned axes.
-func stack(w, h vg.Length, plots ...*gplot.Plot) *Figure {
-	f := &Figure{Width: w, Height: h, Plots: plots}
+	f := &Figure{Width: w, Height: h, Plots: plots, DPI: th.DPI, th: th, entries: entries, panels: qs}
 	f.body = func(c draw.Canvas) {
-		t := draw.Tiles{Rows: len(plots), Cols: 1, PadTop: vg.Points(4), PadBottom: vg.Points(2),
-			PadLeft: vg.Points(2), PadRight: vg.Points(8), PadY: vg.Points(10)}
-		grid := make([][]*gplot.Plot, len(plots))
-		for k, p := range plots {
-			grid[k] = []*gplot.Plot{p}
+		c = draw.Crop(c, th.pt(2), -th.pt(6), th.pt(2), -th.pt(3))
+		gap := th.pt(6)
+		var total float64
+		for _, q := range qs {
+			total += q.weightOr1()
 		}
-		cs := gplot.Align(grid, t, c)
+		h := c.Max.Y - c.Min.Y - gap*vg.Length(len(qs)-1)
+		cs := make([]draw.Canvas, len(qs))
+		y := c.Max.Y
+		for k, q := range qs {
+			hk := h * vg.Length(q.weightOr1()/total)
+			cs[k] = c
+			cs[k].Max.Y, cs[k].Min.Y = y, y-hk
+			y -= hk + gap
+		}
+		// Align the data areas: the widest left and right margins for all.
+		var left, right vg.Length
 		for k, p := range plots {
-			p.Draw(cs[k][0])
+			dc := p.DataCanvas(cs[k])
+			left = max(left, dc.Min.X-cs[k].Min.X)
+			right = max(right, cs[k].Max.X-dc.Max.X)
+		}
+		for k, q := range qs {
+			dc := q.p.DataCanvas(cs[k])
+			ck := cs[k]
+			ck.Min.X += left - (dc.Min.X - cs[k].Min.X)
+			ck.Max.X -= right - (cs[k].Max.X - dc.Max.X)
+			q.Draw(ck)
 		}
 	}
 	return f
 }
 
 // pairDashes returns the dashes of the imbalance D_{i,i+1}: solid, dashed, dotted, …
-func pairDashes(i int) []vg.Length {
+func pairDashes(th *theme, i int) []vg.Length {
 	switch i % 4 {
 	case 0:
 		return nil
 	case 1:
-		return []vg.Length{vg.Points(5), vg.Points(2.5)}
+		return []vg.Length{th.pt(5), th.pt(2.5)}
 	case 2:
-		return []vg.Length{vg.Points(1.2), vg.Points(1.8)}
+		return []vg.Length{th.pt(1.2), th.pt(1.8)}
 	default:
-		return []vg.Length{vg.Points(5), vg.Points(2), vg.Points(1.2), vg.Points(2)}
+		return []vg.Length{th.pt(5), th.pt(2), th.pt(1.2), th.pt(2)}
 	}
 }
 
@@ -476,10 +643,11 @@ func ok(v float64, log bool) bool {
 }
 
 // addSeries adds the curve (x, y) to p as lines through the runs of drawable points, with
-// the style of the label (dots on a thin line for a discrete method) and the given dashes,
-// and returns its legend thumbnail. A non-empty style overrides the label's line style.
-func addSeries(p *gplot.Plot, x, y []float64, label string, c color.Color, dashes []vg.Length, logX, logY bool, style ...draw.LineStyle) gplot.Thumbnailer {
-	ls := lineStyle(label, c)
+// the style of the label (dots on a thin line for a discrete method, as many as the eye
+// tells apart) and the given dashes, and returns its legend thumbnail. A non-empty style
+// overrides the label's line style.
+func addSeries(th *theme, p *placed, x, y []float64, label string, c color.Color, dashes []vg.Length, logX, logY bool, style ...draw.LineStyle) gplot.Thumbnailer {
+	ls := th.lineStyle(label, c)
 	if len(style) > 0 {
 		ls = style[0]
 	}
@@ -487,15 +655,14 @@ func addSeries(p *gplot.Plot, x, y []float64, label string, c color.Color, dashe
 		ls.Dashes = dashes
 	}
 	discrete := len(style) == 0 && IsDiscrete(label)
-	ds := dotStyle(c)
-	ds.Radius = vg.Points(1.1)
+	ds := th.dotStyle(label, c)
 	var run plotter.XYs
 	flush := func() {
 		if len(run) >= 2 {
 			p.Add(&plotter.Line{XYs: run, LineStyle: ls})
 		}
 		if discrete && len(run) > 0 || len(run) == 1 {
-			p.Add(&plotter.Scatter{XYs: thin(run, maxDots), GlyphStyle: ds})
+			p.Add(&sparseDots{xys: run, sty: ds, gap: 5 * ds.Radius})
 		}
 		run = nil
 	}
@@ -512,10 +679,6 @@ func addSeries(p *gplot.Plot, x, y []float64, label string, c color.Color, dashe
 	}
 	return lineThumb(ls)
 }
-
-// maxDots bounds the dots of a discrete method on a time axis: the line through all the
-// iterates is drawn anyway, and thousands of dots would hide the curves under them.
-const maxDots = 120
 
 // thin returns at most n points of xys, equally spaced in index, the last one included.
 func thin(xys plotter.XYs, n int) plotter.XYs {
@@ -601,36 +764,51 @@ func linearAxis(a *gplot.Axis, b *bounds) {
 	a.Min, a.Max = lo-m, hi+m
 }
 
-// logAxisTicks marks a logarithmic axis at the powers of ten (every second or third one
-// over many decades) with minor ticks at 2…9 times them over few decades.
+// logAxisTicks marks a logarithmic axis at the powers of ten, labelled every decade up to
+// maxLogLabels labels and every 2nd, 5th, 10th, … decade over more (counted from the lowest
+// decade shown, so that it carries a label), with minor ticks at 2…9 times them over few
+// decades; over a decade or less, 1-2-5 or 1…9 labels, never fewer than two.
 type logAxisTicks struct{}
 
+// maxLogLabels is the most decades labelled on a logarithmic axis: "10⁻¹²" takes about four
+// digits' width, and nine of them fit a one-column figure's axis with room between.
+const maxLogLabels = 9
+
 func (logAxisTicks) Ticks(min, max float64) []gplot.Tick {
-	if !(min > 0) || !(max >= min) {
+	if !(min > 0) || !(max >= min) || math.IsInf(max, 0) {
 		return nil
 	}
 	e0, e1 := math.Floor(math.Log10(min)), math.Ceil(math.Log10(max))
 	if math.IsInf(e0, 0) || math.IsInf(e1, 0) {
 		return nil
 	}
-	every := math.Max(1, math.Ceil((e1-e0)/8))
 	// Count the labelled decades from the first one inside the range, so that the lowest
 	// decade shown carries a label.
 	first := e0
 	if math.Pow(10, e0) < min*(1-1e-9) {
 		first = e0 + 1
 	}
+	last := e1
+	if math.Pow(10, e1) > max*(1+1e-9) {
+		last = e1 - 1
+	}
+	// The first of 1, 2, 5, 10, 20, 50, … decades apart that labels few enough.
+	every := 1.0
+	for k := 0; math.Floor((last-first)/every)+1 > maxLogLabels && k < 30; k++ {
+		every = []float64{1, 2, 5}[(k+1)%3] * math.Pow(10, float64((k+1)/3))
+	}
+	exp := first < -3 || last > 4
 	var ticks []gplot.Tick
 	for e := e0; e <= e1; e++ {
 		v := math.Pow(10, e)
 		if v >= min*(1-1e-9) && v <= max*(1+1e-9) {
 			t := gplot.Tick{Value: v}
 			if math.Mod(e-first, every) == 0 {
-				t.Label = pow10Label(1, e)
+				t.Label = pow10Label(1, e, exp)
 			}
 			ticks = append(ticks, t)
 		}
-		if every == 1 {
+		if last-first <= 4 {
 			for m := 2.0; m < 10; m++ {
 				if u := m * v; u >= min && u <= max {
 					ticks = append(ticks, gplot.Tick{Value: u})
@@ -646,7 +824,7 @@ func (logAxisTicks) Ticks(min, max float64) []gplot.Tick {
 			for e := e0; e <= e1; e++ {
 				for _, m := range ms {
 					if u := m * math.Pow(10, e); u >= min*(1-1e-9) && u <= max*(1+1e-9) {
-						ticks = append(ticks, gplot.Tick{Value: u, Label: pow10Label(m, e)})
+						ticks = append(ticks, gplot.Tick{Value: u, Label: pow10Label(m, e, exp)})
 					}
 				}
 			}

@@ -2,7 +2,6 @@ package plot
 
 import (
 	"fmt"
-	"image/color"
 	"math"
 	"strconv"
 	"strings"
@@ -33,7 +32,9 @@ type StabilityPoint struct {
 type StabilityOptions struct {
 	// Title is printed above the panel. Default "Stability: final sharpness against λ".
 	Title string
-	// Width and Height of the figure. Default 6 × 4.5 inch.
+	// Style is the house style. The default height is 0.8 times the width.
+	Style Style
+	// Width and Height of the figure override the style's.
 	Width, Height vg.Length
 }
 
@@ -63,7 +64,11 @@ func StabilityMap(pts []StabilityPoint, o *StabilityOptions) (*Figure, error) {
 	if o != nil {
 		opt = *o
 	}
-	if err := checkSize(&opt.Width, &opt.Height, 6*vg.Inch, 4.5*vg.Inch); err != nil {
+	th, err := opt.Style.theme()
+	if err != nil {
+		return nil, err
+	}
+	if opt.Width, opt.Height, err = th.size(opt.Width, opt.Height, 0.8); err != nil {
 		return nil, err
 	}
 	if opt.Title == "" {
@@ -103,20 +108,14 @@ func StabilityMap(pts []StabilityPoint, o *StabilityOptions) (*Figure, error) {
 		return nil, fmt.Errorf("plot: none of the %d stability points can be drawn (%d with a learning rate that is not finite and > 0, %d converged with a sharpness that is not)", len(pts), badLR, badS)
 	}
 
-	p := newPlot()
-	p.Title.Text = opt.Title
-	p.X.Label.Text = "learning rate λ"
-	p.Y.Label.Text = "final sharpness S"
-	p.Legend.Top = true
-	p.Legend.TextStyle = textStyle(legendSize, black)
-	p.Legend.XOffs = -vg.Points(4)
-	p.Legend.YOffs = -vg.Points(4)
-	if len(div) > 0 {
-		p.Legend.YOffs = -vg.Points(divergedBand + 7)
-	}
+	p := th.newPlot()
+	q := newPlaced(th, p)
+	p.Title.Text = th.wrapTitle(Math(opt.Title), opt.Width)
+	p.X.Label.Text = "learning rate $λ$"
+	p.Y.Label.Text = "final sharpness $S$"
 	var entries []string
-	add := func(name string, th gplot.Thumbnailer) {
-		p.Legend.Add(name, th)
+	add := func(name string, thumb gplot.Thumbnailer) {
+		q.add(Math(name), thumb)
 		entries = append(entries, name)
 	}
 
@@ -130,13 +129,13 @@ func StabilityMap(pts []StabilityPoint, o *StabilityOptions) (*Figure, error) {
 	}
 	ylo, yhi := p.Y.Min, p.Y.Max
 
-	bound := draw.LineStyle{Color: darkGrey, Width: vg.Points(1.1), Dashes: []vg.Length{vg.Points(5), vg.Points(3)}}
-	p.Add(stabilityBound{bound})
+	bound := draw.LineStyle{Color: darkGrey, Width: th.pt(1.1), Dashes: []vg.Length{th.pt(5), th.pt(3)}}
+	q.Add(stabilityBound{bound})
 	add("S = 2/λ", lineThumb(bound))
 	var cols labelColors
 	for _, g := range groups {
-		sty := endStyle(cols.color(g))
-		p.Add(&plotter.Scatter{XYs: conv[g], GlyphStyle: sty})
+		sty := th.endStyle(cols.color(g))
+		q.Add(&plotter.Scatter{XYs: conv[g], GlyphStyle: sty})
 		name := g
 		if name == "" {
 			name = "converged"
@@ -146,8 +145,8 @@ func StabilityMap(pts []StabilityPoint, o *StabilityOptions) (*Figure, error) {
 	var notes []string
 	var band *crossBand
 	if len(div) > 0 {
-		band = &crossBand{x: div, sty: draw.GlyphStyle{Color: divergedRed, Radius: vg.Points(3.6), Shape: crossGlyph{}}}
-		p.Add(band)
+		band = &crossBand{x: div, th: th, sty: draw.GlyphStyle{Color: divergedRed, Radius: th.pt(2.8), Shape: crossGlyph{width: th.pt(1.1)}}}
+		q.Add(band)
 		// No ticks in the band: its height is no sharpness.
 		p.Y.Tick.Marker = belowTicks{p.Y.Tick.Marker, yhi}
 		add("diverged", glyphThumb(band.sty))
@@ -159,12 +158,11 @@ func StabilityMap(pts []StabilityPoint, o *StabilityOptions) (*Figure, error) {
 	if badS > 0 {
 		notes = append(notes, plural(badS, "converged run with a sharpness that is not finite and > 0 is", "converged runs with a sharpness that is not finite and > 0 are")+" left out")
 	}
-	p.Add(legendBox{p})
 	// The axes again: Add widened them to the plotters' data ranges.
 	logAxis(&p.X, xb)
 	p.Y.Min, p.Y.Max = ylo, yhi
 
-	fig := &Figure{Width: opt.Width, Height: opt.Height, Plots: []*gplot.Plot{p}, entries: entries}
+	fig := &Figure{Width: opt.Width, Height: opt.Height, Plots: []*gplot.Plot{p}, entries: entries, DPI: th.DPI, th: th, panels: []*placed{q}}
 	// The band above the data: its height depends on the size the figure is drawn at, so
 	// the top of the axis is set when drawing, from the data range alone (drawing twice
 	// gives the same figure). Until then it holds an estimate for the designed size.
@@ -172,7 +170,7 @@ func StabilityMap(pts []StabilityPoint, o *StabilityOptions) (*Figure, error) {
 		if band == nil {
 			return
 		}
-		room := vg.Points(divergedBand + 4)
+		room := th.pt(divergedBand + 3)
 		f := 0.5 // at most a third of the panel for the band
 		if h > 3*room {
 			f = float64(room / (h - room))
@@ -183,13 +181,13 @@ func StabilityMap(pts []StabilityPoint, o *StabilityOptions) (*Figure, error) {
 			p.Y.Max = math.MaxFloat64
 		}
 	}
-	headroom(opt.Height - vg.Points(70))
+	headroom(opt.Height - th.pt(50))
 	fig.body = func(c draw.Canvas) {
-		c = panel(c)
+		c = panel(th, c)
 		for range 2 { // the data area's height depends a little on the tick labels
-			headroom(p.DataCanvas(c).Size().Y)
+			headroom(q.dataCanvas(c).Size().Y)
 		}
-		p.Draw(c)
+		q.Draw(c)
 	}
 	fig.setNotes(notes)
 	return fig, nil
@@ -204,8 +202,8 @@ func plural(n int, one, many string) string {
 }
 
 // panel returns the canvas of a figure's single panel: the padding of stack.
-func panel(c draw.Canvas) draw.Canvas {
-	return draw.Crop(c, vg.Points(2), -vg.Points(8), vg.Points(2), -vg.Points(4))
+func panel(th *theme, c draw.Canvas) draw.Canvas {
+	return draw.Crop(c, th.pt(2), -th.pt(6), th.pt(2), -th.pt(3))
 }
 
 // stabilityBound draws the line S = 2/λ across the data area of a log–log plot.
@@ -230,10 +228,11 @@ func (b stabilityBound) Plot(c draw.Canvas, plt *gplot.Plot) {
 type crossBand struct {
 	x   []float64
 	sty draw.GlyphStyle
+	th  *theme
 }
 
 func (b *crossBand) Plot(c draw.Canvas, plt *gplot.Plot) {
-	h := vg.Points(divergedBand)
+	h := b.th.pt(divergedBand)
 	rect := vg.Rectangle{Min: vg.Point{X: c.Min.X, Y: c.Max.Y - h}, Max: c.Max}
 	c.SetColor(rgb(0xEFEFEF))
 	c.Fill(rect.Path())
@@ -261,31 +260,21 @@ func (b belowTicks) Ticks(min, max float64) []gplot.Tick {
 }
 
 // crossGlyph draws a bold ×.
-type crossGlyph struct{}
+type crossGlyph struct{ width vg.Length }
 
-func (crossGlyph) DrawGlyph(c *draw.Canvas, sty draw.GlyphStyle, pt vg.Point) {
+func (g crossGlyph) DrawGlyph(c *draw.Canvas, sty draw.GlyphStyle, pt vg.Point) {
 	r := sty.Radius * math.Sqrt2 / 2
-	c.SetLineStyle(draw.LineStyle{Color: sty.Color, Width: vg.Points(1.4)})
+	w := g.width
+	if w == 0 {
+		w = vg.Points(1.4)
+	}
+	c.SetLineStyle(draw.LineStyle{Color: sty.Color, Width: w})
 	var p vg.Path
 	p.Move(vg.Point{X: pt.X - r, Y: pt.Y - r})
 	p.Line(vg.Point{X: pt.X + r, Y: pt.Y + r})
 	p.Move(vg.Point{X: pt.X - r, Y: pt.Y + r})
 	p.Line(vg.Point{X: pt.X + r, Y: pt.Y - r})
 	c.Stroke(p)
-}
-
-// legendBox fills a translucent white box under a plot's legend (drawn at the top right),
-// so that it stays legible over data; add it last.
-type legendBox struct{ p *gplot.Plot }
-
-func (b legendBox) Plot(c draw.Canvas, _ *gplot.Plot) {
-	l := b.p.Legend
-	size := l.Rectangle(c).Size()
-	pad := vg.Points(2)
-	tr := vg.Point{X: c.Max.X + l.XOffs + pad, Y: c.Max.Y + l.YOffs + pad}
-	rect := vg.Rectangle{Min: vg.Point{X: tr.X - size.X - 2*pad, Y: tr.Y - size.Y - 2*pad}, Max: tr}
-	c.SetColor(color.NRGBA{R: 255, G: 255, B: 255, A: 210})
-	c.Fill(rect.Path())
 }
 
 // HeatMapOptions controls HeatMap. A nil *HeatMapOptions, or a zero field, means the
@@ -301,7 +290,9 @@ type HeatMapOptions struct {
 	// Diverged, when not nil (ny rows of nx), marks the cells whose runs all diverged: they
 	// are missing cells with a red cross, told apart from cells without runs, with a note.
 	Diverged [][]bool
-	// Width and Height of the figure. Default 6 × 4.5 inch.
+	// Style is the house style. The default height is 0.8 times the width.
+	Style Style
+	// Width and Height of the figure override the style's.
 	Width, Height vg.Length
 }
 
@@ -338,7 +329,11 @@ func HeatMap(x, y []float64, z [][]float64, o *HeatMapOptions) (*Figure, error) 
 	if o != nil {
 		opt = *o
 	}
-	if err := checkSize(&opt.Width, &opt.Height, 6*vg.Inch, 4.5*vg.Inch); err != nil {
+	th, err := opt.Style.theme()
+	if err != nil {
+		return nil, err
+	}
+	if opt.Width, opt.Height, err = th.size(opt.Width, opt.Height, 0.8); err != nil {
 		return nil, err
 	}
 	nx, ny := len(x), len(y)
@@ -427,51 +422,51 @@ func HeatMap(x, y []float64, z [][]float64, o *HeatMapOptions) (*Figure, error) 
 	}
 	cm := heatRamp(lo, hi)
 
-	p := newPlot()
-	p.Title.Text = opt.Title
-	p.X.Label.Text, p.Y.Label.Text = opt.XLabel, opt.YLabel
-	p.Add(&cells{nx: nx, ny: ny, v: v, cm: cm, div: div})
-	p.Add(frame{draw.LineStyle{Color: black, Width: vg.Points(0.6)}})
+	p := th.newPlot()
+	p.Title.Text = th.wrapTitle(Math(opt.Title), opt.Width)
+	p.X.Label.Text, p.Y.Label.Text = Math(opt.XLabel), Math(opt.YLabel)
+	p.Add(&cells{nx: nx, ny: ny, v: v, cm: cm, div: div, th: th})
+	p.Add(frame{draw.LineStyle{Color: black, Width: th.pt(0.6)}})
 	p.X.Min, p.X.Max = -0.5, float64(nx)-0.5
 	p.Y.Min, p.Y.Max = -0.5, float64(ny)-0.5
-	xt, yt := newIndexTicks(x, true), newIndexTicks(y, false)
+	xt, yt := newIndexTicks(th, x, true), newIndexTicks(th, y, false)
 	p.X.Tick.Marker, p.Y.Tick.Marker = xt, yt
 
-	bp := newPlot()
+	bp := th.newPlot()
 	bp.HideX()
-	bp.Add(bar{cm})
-	bp.Add(frame{draw.LineStyle{Color: black, Width: vg.Points(0.5)}})
-	bp.Y.Label.Text = opt.ZLabel
+	bp.Add(bar{cm: cm})
+	bp.Add(frame{draw.LineStyle{Color: black, Width: th.pt(0.5)}})
+	bp.Y.Label.Text = Math(opt.ZLabel)
 	bp.Y.Min, bp.Y.Max = lo, hi
 	bp.Y.Tick.Marker = niceTicks{}
 	if opt.LogZ {
 		bp.Y.Tick.Marker = logValueTicks{}
 	}
 
-	fig := &Figure{Width: opt.Width, Height: opt.Height, Plots: []*gplot.Plot{p, bp}}
+	fig := &Figure{Width: opt.Width, Height: opt.Height, Plots: []*gplot.Plot{p, bp}, DPI: th.DPI, th: th}
 	if missing > 0 {
 		fig.entries = []string{"missing"}
 	}
 	fig.body = func(c draw.Canvas) {
-		mc, bc := heatLayout(p, bp, c)
+		mc, bc := heatLayout(th, p, bp, c)
 		p.Draw(mc)
 		bp.Draw(bc)
 		if missing == 0 {
 			return
 		}
 		// A swatch of a missing cell under the colour bar.
-		top := bp.DataCanvas(bc).Min.Y - vg.Points(10)
-		s := vg.Points(8)
+		top := bp.DataCanvas(bc).Min.Y - th.pt(10)
+		s := th.pt(8)
 		if top-s < c.Min.Y {
 			return
 		}
 		box := vg.Rectangle{Min: vg.Point{X: bc.Min.X, Y: top - s}, Max: vg.Point{X: bc.Min.X + s, Y: top}}
-		missingCell(&c, box)
-		c.SetLineStyle(draw.LineStyle{Color: darkGrey, Width: vg.Points(0.4)})
+		missingCell(th, &c, box)
+		c.SetLineStyle(draw.LineStyle{Color: darkGrey, Width: th.pt(0.4)})
 		c.Stroke(box.Path())
-		sty := textStyle(noteSize, black)
+		sty := th.text(th.note, black)
 		sty.YAlign = draw.YCenter
-		c.FillText(sty, vg.Point{X: box.Max.X + vg.Points(3), Y: top - s/2}, "missing")
+		c.FillText(sty, vg.Point{X: box.Max.X + th.pt(3), Y: top - s/2}, "missing")
 	}
 	var notes []string
 	if ndiv > 0 {
@@ -490,9 +485,9 @@ func HeatMap(x, y []float64, z [][]float64, o *HeatMapOptions) (*Figure, error) 
 // heatLayout splits the canvas of a heat map into that of the map p and that of its colour
 // bar bp on the right, the bar's data area level with the map's. The tick labels of the
 // map are thinned to fit its data area.
-func heatLayout(p, bp *gplot.Plot, c draw.Canvas) (mc, bc draw.Canvas) {
-	c = panel(c)
-	gap, barW := vg.Points(12), vg.Points(14)
+func heatLayout(th *theme, p, bp *gplot.Plot, c draw.Canvas) (mc, bc draw.Canvas) {
+	c = panel(th, c)
+	gap, barW := th.pt(9), th.pt(10)
 	axisW := bp.DataCanvas(c).Min.X - c.Min.X
 	mc = c
 	mc.Max.X = c.Max.X - axisW - barW - gap
@@ -522,13 +517,15 @@ type cells struct {
 	v      []float64
 	cm     *ramp
 	div    []bool // missing cells whose runs all diverged: a red cross
+	th     *theme
 }
 
 func (g *cells) Plot(c draw.Canvas, plt *gplot.Plot) {
 	trX, trY := plt.Transforms(&c)
 	// Each cell reaches 1 point into its right and upper neighbours, which are drawn after
 	// it and cover the overlap: no seams of anti-aliasing between cells.
-	over := vg.Points(1)
+	th := g.th
+	over := th.pt(1)
 	for iy := range g.ny {
 		for ix := range g.nx {
 			r := vg.Rectangle{
@@ -537,10 +534,10 @@ func (g *cells) Plot(c draw.Canvas, plt *gplot.Plot) {
 			}
 			w := g.v[iy*g.nx+ix]
 			if math.IsNaN(w) {
-				missingCell(&c, r)
+				missingCell(th, &c, r)
 				if g.div[iy*g.nx+ix] {
-					in := vg.Points(3)
-					sty := draw.LineStyle{Color: divergedRed, Width: vg.Points(1.5)}
+					in := th.pt(3)
+					sty := draw.LineStyle{Color: divergedRed, Width: th.pt(1.5)}
 					c.StrokeLine2(sty, r.Min.X+in, r.Min.Y+in, r.Max.X-in, r.Max.Y-in)
 					c.StrokeLine2(sty, r.Min.X+in, r.Max.Y-in, r.Max.X-in, r.Min.Y+in)
 				}
@@ -560,17 +557,17 @@ func (g *cells) Plot(c draw.Canvas, plt *gplot.Plot) {
 
 // missingCell fills r in grey with diagonal hatching; the hatch lines pass half a spacing
 // away from the centre, which keeps the plain grey.
-func missingCell(c *draw.Canvas, r vg.Rectangle) {
+func missingCell(th *theme, c *draw.Canvas, r vg.Rectangle) {
 	c.SetColor(missingFill)
 	c.Fill(r.Path())
 	const s = 4.0 // spacing of the lines along x, in points
-	sty := draw.LineStyle{Color: missingHatch, Width: vg.Points(0.5)}
+	sty := draw.LineStyle{Color: missingHatch, Width: th.pt(0.5)}
 	ctr := vg.Point{X: (r.Min.X + r.Max.X) / 2, Y: (r.Min.Y + r.Max.Y) / 2}
 	w, h := float64(r.Max.X-r.Min.X), float64(r.Max.Y-r.Min.Y)
 	n := int(math.Ceil((w+h)/s)) + 1
 	for k := -n; k < n; k++ {
 		// The line y − ctr.Y = x − ctr.X − d, that is y = x − b, clipped to r.
-		d := vg.Points((float64(k) + 0.5) * s)
+		d := th.pt((float64(k) + 0.5) * s)
 		b := ctr.X - ctr.Y + d
 		x0 := max(r.Min.X, r.Min.Y+b)
 		x1 := min(r.Max.X, r.Max.Y+b)
@@ -588,10 +585,11 @@ type indexTicks struct {
 	labels     []string
 	horizontal bool
 	every      int
+	th         *theme
 }
 
-func newIndexTicks(v []float64, horizontal bool) indexTicks {
-	t := indexTicks{labels: make([]string, len(v)), horizontal: horizontal, every: 1}
+func newIndexTicks(th *theme, v []float64, horizontal bool) indexTicks {
+	t := indexTicks{labels: make([]string, len(v)), horizontal: horizontal, every: 1, th: th}
 	for k, x := range v {
 		t.labels[k] = compact(x)
 	}
@@ -604,13 +602,14 @@ func (t *indexTicks) fit(l vg.Length) {
 	if n == 0 {
 		return
 	}
-	sty := textStyle(tickSize, black)
+	th := t.th
+	sty := th.text(th.tick, black)
 	var room vg.Length // the length a label needs along the axis
 	if t.horizontal {
 		for _, s := range t.labels {
 			room = max(room, sty.Width(s))
 		}
-		room += vg.Points(6)
+		room += th.pt(6)
 	} else {
 		room = sty.FontExtents().Height * 1.4
 	}

@@ -49,8 +49,8 @@ func sweepGrid() (x, y []float64, z [][]float64) {
 	return x, y, z
 }
 
-// decodePNG reads the PNG at path and checks its size against the figure's at RasterDPI.
-func decodePNG(t *testing.T, path string, w, h vg.Length) image.Image {
+// decodePNG reads the PNG at path and checks its size against the figure's at its DPI.
+func decodePNG(t *testing.T, path string, fig *Figure) image.Image {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
@@ -62,7 +62,7 @@ func decodePNG(t *testing.T, path string, w, h vg.Length) image.Image {
 		t.Fatalf("%s: %v", path, err)
 	}
 	b := img.Bounds()
-	wantW, wantH := int(w.Dots(RasterDPI)+0.5), int(h.Dots(RasterDPI)+0.5)
+	wantW, wantH := int(fig.Width.Dots(fig.DPI)+0.5), int(fig.Height.Dots(fig.DPI)+0.5)
 	if b.Dx() != wantW || b.Dy() != wantH {
 		t.Errorf("%s: %d × %d pixels, want %d × %d", path, b.Dx(), b.Dy(), wantW, wantH)
 	}
@@ -83,7 +83,7 @@ func checkFile(t *testing.T, path string, fig *Figure) {
 	}
 	switch filepath.Ext(path) {
 	case ".png":
-		decodePNG(t, path, fig.Width, fig.Height)
+		decodePNG(t, path, fig)
 	case ".svg":
 		d := xml.NewDecoder(bytes.NewReader(b))
 		root := ""
@@ -111,10 +111,10 @@ func checkFile(t *testing.T, path string, fig *Figure) {
 
 // at returns the colour of the PNG pixel under the point pt of a figure's canvas (points
 // from the bottom left).
-func at(img image.Image, pt vg.Point) color.NRGBA {
+func at(img image.Image, dpi float64, pt vg.Point) color.NRGBA {
 	b := img.Bounds()
-	x := b.Min.X + int(math.Floor(pt.X.Dots(RasterDPI)))
-	y := b.Max.Y - 1 - int(math.Floor(pt.Y.Dots(RasterDPI)))
+	x := b.Min.X + int(math.Floor(pt.X.Dots(dpi)))
+	y := b.Max.Y - 1 - int(math.Floor(pt.Y.Dots(dpi)))
 	return color.NRGBAModel.Convert(img.At(x, y)).(color.NRGBA)
 }
 
@@ -129,7 +129,7 @@ func near(a, b color.Color, tol int) bool {
 // bodyCanvas is the canvas a figure's panels are drawn on when it is saved at its size.
 func bodyCanvas(f *Figure) draw.Canvas {
 	return draw.Canvas{Rectangle: vg.Rectangle{
-		Min: vg.Point{Y: notesHeight(len(f.Notes))},
+		Min: vg.Point{Y: f.th.notesHeight(len(f.Notes))},
 		Max: vg.Point{X: f.Width, Y: f.Height},
 	}}
 }
@@ -170,7 +170,7 @@ func TestStabilityMap(t *testing.T) {
 	if want := []string{"S = 2/λ", "gd", "sgd", "diverged"}; !slices.Equal(fig.entries, want) {
 		t.Errorf("legend %q, want %q", fig.entries, want)
 	}
-	if p := fig.Plots[0]; p.Title.Text != "Stability: final sharpness against λ" {
+	if p := fig.Plots[0]; p.Title.Text != Math("Stability: final sharpness against λ") {
 		t.Errorf("default title %q", p.Title.Text)
 	}
 	notes := strings.Join(fig.Notes, " ")
@@ -183,23 +183,23 @@ func TestStabilityMap(t *testing.T) {
 	if err := fig.Save(path); err != nil {
 		t.Fatal(err)
 	}
-	img := decodePNG(t, path, fig.Width, fig.Height)
+	img := decodePNG(t, path, fig)
 
 	p := fig.Plots[0]
 	lmin, lmax := 0.001, 2.0 // the λ drawn, diverged runs included
 	checkAxis(t, "λ", p.X, lmin, lmax)
 	checkAxis(t, "S", p.Y, 2/p.X.Max, 2/p.X.Min)
 
-	dc := p.DataCanvas(panel(bodyCanvas(fig)))
+	dc := fig.panels[0].dataCanvas(panel(fig.th, bodyCanvas(fig)))
 	trX, trY := p.Transforms(&dc)
 	for _, q := range []struct {
 		lr, s float64
 		want  color.Color
 	}{
-		{0.001, 4, methodColors["gd"]},
-		{0.01, 3, methodColors["sgd"]},
+		{0.001, 4, methods["gd"].color},
+		{0.01, 3, methods["sgd"].color},
 	} {
-		if c := at(img, vg.Point{X: trX(q.lr), Y: trY(q.s)}); !near(c, q.want, 8) {
+		if c := at(img, fig.DPI, vg.Point{X: trX(q.lr), Y: trY(q.s)}); !near(c, q.want, 8) {
 			t.Errorf("run λ = %g, S = %g: pixel %v, want %v", q.lr, q.s, c, q.want)
 		}
 	}
@@ -227,16 +227,16 @@ func checkAxis(t *testing.T, name string, a gplot.Axis, lo, hi float64) {
 func checkCrosses(t *testing.T, img image.Image, fig *Figure, lrs []float64) {
 	t.Helper()
 	p := fig.Plots[0]
-	dc := p.DataCanvas(panel(bodyCanvas(fig)))
+	dc := fig.panels[0].dataCanvas(panel(fig.th, bodyCanvas(fig)))
 	trX, _ := p.Transforms(&dc)
 	y := dc.Max.Y - vg.Points(divergedBand)/2
 	for _, lr := range lrs {
-		if c := at(img, vg.Point{X: trX(lr), Y: y}); !near(c, divergedRed, 20) {
+		if c := at(img, fig.DPI, vg.Point{X: trX(lr), Y: y}); !near(c, divergedRed, 20) {
 			t.Errorf("diverged run λ = %g: pixel %v in the band, want red %v", lr, c, divergedRed)
 		}
 	}
 	mid := math.Sqrt(lrs[0] * lrs[1])
-	if c := at(img, vg.Point{X: trX(mid), Y: y}); near(c, divergedRed, 60) {
+	if c := at(img, fig.DPI, vg.Point{X: trX(mid), Y: y}); near(c, divergedRed, 60) {
 		t.Errorf("red pixel %v in the band at λ = %g, where no run diverged", c, mid)
 	}
 }
@@ -262,14 +262,14 @@ func TestStabilityDivergedOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkAxis(t, "S after drawing", p.Y, 2/p.X.Max, 2/p.X.Min)
-	dc := p.DataCanvas(panel(bodyCanvas(fig)))
+	dc := fig.panels[0].dataCanvas(panel(fig.th, bodyCanvas(fig)))
 	_, trY := p.Transforms(&dc)
 	for _, tk := range p.Y.Tick.Marker.Ticks(p.Y.Min, p.Y.Max) {
 		if y := trY(tk.Value); y > dc.Max.Y-vg.Points(divergedBand) {
 			t.Errorf("tick %q at S = %g lies in the band of diverged runs", tk.Label, tk.Value)
 		}
 	}
-	checkCrosses(t, decodePNG(t, path, fig.Width, fig.Height), fig, []float64{0.5, 5})
+	checkCrosses(t, decodePNG(t, path, fig), fig, []float64{0.5, 5})
 }
 
 // TestStabilityErrors checks that a sweep with nothing to draw is a one-line error.
@@ -322,15 +322,15 @@ func TestHeatMapColours(t *testing.T) {
 	if err := fig.Save(path); err != nil {
 		t.Fatal(err)
 	}
-	img := decodePNG(t, path, fig.Width, fig.Height)
+	img := decodePNG(t, path, fig)
 
 	p, bp := fig.Plots[0], fig.Plots[1]
-	mc, bc := heatLayout(p, bp, bodyCanvas(fig))
+	mc, bc := heatLayout(fig.th, p, bp, bodyCanvas(fig))
 	dc := p.DataCanvas(mc)
 	trX, trY := p.Transforms(&dc)
 	cm := heatRamp(1, 3)
 	cell := func(ix, iy int) color.NRGBA {
-		return at(img, vg.Point{X: trX(float64(ix)), Y: trY(float64(iy))})
+		return at(img, fig.DPI, vg.Point{X: trX(float64(ix)), Y: trY(float64(iy))})
 	}
 	for _, tc := range []struct {
 		ix, iy int
@@ -357,10 +357,10 @@ func TestHeatMapColours(t *testing.T) {
 		t.Errorf("colour bar %v is not right of and level with the map %v", bdc.Rectangle, dc.Rectangle)
 	}
 	cx := (bdc.Min.X + bdc.Max.X) / 2
-	if c := at(img, vg.Point{X: cx, Y: bdc.Min.Y + vg.Points(2)}); !near(c, cm.at(1), 12) {
+	if c := at(img, fig.DPI, vg.Point{X: cx, Y: bdc.Min.Y + vg.Points(2)}); !near(c, cm.at(1), 12) {
 		t.Errorf("bottom of the colour bar %v, want %v", c, cm.at(1))
 	}
-	if c := at(img, vg.Point{X: cx, Y: bdc.Max.Y - vg.Points(2)}); !near(c, cm.at(3), 12) {
+	if c := at(img, fig.DPI, vg.Point{X: cx, Y: bdc.Max.Y - vg.Points(2)}); !near(c, cm.at(3), 12) {
 		t.Errorf("top of the colour bar %v, want %v", c, cm.at(3))
 	}
 
@@ -465,10 +465,11 @@ func TestIndexTicks(t *testing.T) {
 	for k := range v {
 		v[k] = 0.001 * math.Pow(10, float64(k)/33)
 	}
-	sty := textStyle(tickSize, black)
+	th, _ := Style{}.theme()
+	sty := th.text(th.tick, black)
 	for _, l := range []vg.Length{vg.Points(60), vg.Points(300), vg.Points(3000)} {
 		for _, horizontal := range []bool{true, false} {
-			tk := newIndexTicks(v, horizontal)
+			tk := newIndexTicks(th, v, horizontal)
 			tk.fit(l)
 			var labelled []gplot.Tick
 			for _, x := range tk.Ticks(-0.5, 99.5) {

@@ -17,6 +17,15 @@
 // restricted to that slice (the full flow leaves the slice, so a projected trajectory
 // of the full system may cross the arrows).
 //
+// For a network with matrix layers (flow.Net) NetPortrait works on a NetPlane: either two
+// entries of the flat parameter vector (Coords), with the field of −∇F and F itself on the
+// slice through a base point in which only those two vary, or the top singular values
+// σ₁(W_A), σ₁(W_B) of two layers (TopSingular), on which runs are projected and which has no
+// field. On a Coords slice F is a polynomial of degree at most 2 in each coordinate, so
+// NetSample draws it from 3 × 3 evaluations (see NetSample). On a TopSingular plane the
+// balanced networks lie on the diagonal, and for adjacent layers the gradient flow stays in
+// the band |σ₁(W_{i+1})² − σ₁(W_i)²| ≤ ‖D_i(0)‖₂ (NetPortrait.Band).
+//
 // Everything is returned as plain data with JSON tags (see Portrait), ready to be written
 // to a file; the package analysis/plot draws it.
 //

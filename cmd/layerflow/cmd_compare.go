@@ -25,7 +25,7 @@ func compareCommand() *cli.Command {
 			altsrc.NewFloat64Flag(&cli.Float64Flag{Name: "atol", Value: 1e-12, Usage: "absolute tolerance of the flows", Category: catSolver}),
 			altsrc.NewIntFlag(&cli.IntFlag{Name: "record", Value: 1, Usage: "with --widths: compare at every n-th step", Category: catSteps}),
 			altsrc.NewStringFlag(&cli.StringFlag{Name: "data", Usage: "with --widths: the dataset (mnist, mnist:DIR, teacher, FILE.csv, …; default teacher)", Category: catData}),
-		}, netFlags(true), outFlags("layerflow-compare")),
+		}, netFlags(true), outFlags("layerflow-compare"), styleFlags()),
 		Action: runCompare,
 	})
 }

@@ -37,7 +37,7 @@ func flowCommand() *cli.Command {
 				altsrc.NewFloat64Flag(&cli.Float64Flag{Name: "modified-lr", Value: 0, Usage: "integrate the modified equation of GD with this learning rate instead (0: the plain flow)", Category: catModel}),
 			},
 			netFlags(true),
-			outFlags("layerflow-flow")),
+			outFlags("layerflow-flow"), styleFlags()),
 		Action: runFlow,
 	})
 }

@@ -17,6 +17,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/layerflow/layerflow/analysis"
+	"github.com/layerflow/layerflow/analysis/plot"
 	"github.com/layerflow/layerflow/discrete"
 	"github.com/layerflow/layerflow/flow"
 	datasets "github.com/layerflow/layerflow/flow/dataset"
@@ -702,23 +703,31 @@ func runNetDiscrete(ctx *cli.Context, sgd bool) error {
 
 // plotNetRecords draws the run's figures when --plot FILE is set: FILE holds the loss, and
 // FILE-imbalance, FILE-sharpness and FILE-singular-values (same extension) the rest.
-func plotNetRecords(ctx *cli.Context, r *netRecorder, label string) ([]string, error) {
+func plotNetRecords(ctx *cli.Context, r *netRecorder, label string) (wrote []string, err error) {
+	defer guardPlot(&err)
 	path := ctx.String("plot")
 	if path == "" {
 		return nil, nil
+	}
+	st, err := figureStyle(ctx)
+	if err != nil {
+		return nil, err
 	}
 	if filepath.Base(path) == path {
 		path = filepath.Join(ctx.String("out"), path)
 	}
 	ext := filepath.Ext(path)
 	stem := strings.TrimSuffix(path, ext)
-	var wrote []string
 	for k, fig := range r.figures(label) {
 		p := path
 		if k > 0 {
 			p = stem + "-" + fig.Name + ext
 		}
-		if err := renderFigure(fig, p); err != nil {
+		pf, err := plot.Chart(fig, st)
+		if err != nil {
+			return wrote, err
+		}
+		if err := pf.Save(p); err != nil {
 			return wrote, err
 		}
 		wrote = append(wrote, p)

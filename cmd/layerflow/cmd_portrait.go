@@ -26,7 +26,10 @@ func portraitCommand() *cli.Command {
 		Usage: "phase portrait of the (w_i, w_j) plane: field, loss, minima, imbalance level sets, equilibria, separatrices, trajectories",
 		Description: "Writes the picture (format by extension: .png, .svg, .pdf) and, beside it, a JSON file with the\n" +
 			"equilibria (position, eigenvalues, type) and each trajectory's method, start, end and status.\n" +
-			"For depth ≥ 3 the field and the manifold are the slice through the first start (--plane i,j).",
+			"For depth ≥ 3 the field and the manifold are the slice through the first start (--plane i,j).\n" +
+			"With --widths (a network with matrix layers, started from --init) --plane coords:I,J draws the field and F\n" +
+			"of the slice through the start in two parameters, and --plane sv:A,B (the default, sv:1,2) projects the runs\n" +
+			"on the top singular values of two layers, without a field; the JSON holds every run's projected points.",
 		Flags: concat(
 			[]cli.Flag{model[0], model[3], model[4], model[5]}, // depth, seed, wd, noise
 			dataFlags(),
@@ -40,13 +43,14 @@ func portraitCommand() *cli.Command {
 				altsrc.NewStringFlag(&cli.StringFlag{Name: "integrator", Value: "dopri5", Usage: "integrator of the flows: dopri5, dop853 or gauss", Category: catSolver}),
 				altsrc.NewFloat64Flag(&cli.Float64Flag{Name: "rtol", Value: 1e-8, Usage: "relative tolerance of the flows", Category: catSolver}),
 				altsrc.NewFloat64Flag(&cli.Float64Flag{Name: "atol", Value: 1e-10, Usage: "absolute tolerance of the flows", Category: catSolver}),
-				altsrc.NewStringFlag(&cli.StringFlag{Name: "plane", Value: "1,2", Usage: "the two weights `i,j` (1-based) on the axes", Category: catOutput}),
+				altsrc.NewStringFlag(&cli.StringFlag{Name: "plane", Value: "1,2", Usage: "the two weights `i,j` (1-based) on the axes; with --widths coords:I,J (two of the flat parameters, 1-based: field and F of the slice through the start) or sv:A,B (the top singular values of layers A and B: a projection, no field; default sv:1,2)", Category: catOutput}),
 				altsrc.NewStringFlag(&cli.StringFlag{Name: "xrange", Usage: "horizontal range `min,max` (default: fitted to the trajectories)", Category: catOutput}),
 				altsrc.NewStringFlag(&cli.StringFlag{Name: "yrange", Usage: "vertical range `min,max` (default: fitted to the trajectories)", Category: catOutput}),
 				altsrc.NewIntFlag(&cli.IntFlag{Name: "field", Value: 25, Usage: "arrows per side of the direction field", Category: catOutput}),
 				altsrc.NewStringFlag(&cli.StringFlag{Name: "loss", Value: "heatmap", Usage: "how the loss is drawn: heatmap, contours or none", Category: catOutput}),
 				altsrc.NewStringFlag(&cli.StringFlag{Name: "out", Value: "portrait.png", Usage: "picture `FILE` (.png, .svg or .pdf); the JSON goes beside it", Category: catOutput}),
-			}),
+			},
+			netFlags(false), portraitNetFlags(), styleFlags()),
 		Action: runPortrait,
 	})
 }
@@ -78,6 +82,12 @@ func parseRange(flag, s string) (lo, hi float64, set bool, err error) {
 }
 
 func runPortrait(ctx *cli.Context) error {
+	if ctx.IsSet("widths") {
+		return runNetPortrait(ctx)
+	}
+	if ctx.IsSet("init") {
+		return fmt.Errorf("--init %q: needs --widths (the scalar portrait starts from --from)", ctx.String("init"))
+	}
 	obj, err := objective(ctx)
 	if err != nil {
 		return err
@@ -89,6 +99,9 @@ func runPortrait(ctx *cli.Context) error {
 	}
 	out := ctx.String("out")
 	if err := checkExt("out", out); err != nil {
+		return err
+	}
+	if _, err := figureStyle(ctx); err != nil {
 		return err
 	}
 	pl, err := parseList("plane", ctx.String("plane"))
@@ -232,7 +245,7 @@ func runPortrait(ctx *cli.Context) error {
 	if err != nil {
 		return fmt.Errorf("write %s: %v", jsonPath, err)
 	}
-	if err := drawPortrait(pt, trs, &plot.PortraitOptions{Loss: lossStyle}, out); err != nil {
+	if err := drawPortrait(pt, trs, &plot.PortraitOptions{Loss: lossStyle, LearningRate: lr}, ctx, out); err != nil {
 		return err
 	}
 	if err := writeAtomic(jsonPath, func(w io.Writer) error { _, err := w.Write(encoded); return err }); err != nil {
@@ -303,7 +316,11 @@ func plotRun(ctx *cli.Context, obj flow.Objective, trs []*flow.Trajectory, lr fl
 	if filepath.Base(path) == path {
 		path = filepath.Join(ctx.String("out"), path)
 	}
-	opt := &plot.SeriesOptions{Objective: obj, LearningRate: lr}
+	st, err := figureStyle(ctx)
+	if err != nil {
+		return err
+	}
+	opt := &plot.SeriesOptions{Objective: obj, LearningRate: lr, Style: st}
 	if ph.Found && ph.T > 0 {
 		opt.PhaseBoundary = ph.T
 	}
@@ -322,7 +339,7 @@ func plotRun(ctx *cli.Context, obj flow.Objective, trs []*flow.Trajectory, lr fl
 	if err != nil {
 		return err
 	}
-	pf, err := plot.Portrait(pt, trs, nil)
+	pf, err := plot.Portrait(pt, trs, &plot.PortraitOptions{Style: st, LearningRate: lr})
 	if err != nil {
 		return err
 	}
@@ -332,7 +349,7 @@ func plotRun(ctx *cli.Context, obj flow.Objective, trs []*flow.Trajectory, lr fl
 		return err
 	}
 	// The (imbalance, loss) plane, where the two phases show as an L.
-	lf, err := plot.ImbalanceLoss(trs, &plot.PlaneOptions{Objective: obj})
+	lf, err := plot.ImbalanceLoss(trs, &plot.PlaneOptions{Objective: obj, Style: st})
 	if err != nil {
 		return err
 	}
@@ -354,7 +371,7 @@ func plotRun(ctx *cli.Context, obj flow.Objective, trs []*flow.Trajectory, lr fl
 	if obj.WeightDecay > 0 {
 		label = "D(0)·exp(−2μt)"
 	}
-	tf, err := plot.Theory(cont, &plot.TheoryOptions{Law: plot.ExpDecay(2 * obj.WeightDecay), LawLabel: label, LogY: obj.WeightDecay > 0})
+	tf, err := plot.Theory(cont, &plot.TheoryOptions{Law: plot.ExpDecay(2 * obj.WeightDecay), LawLabel: label, LogY: obj.WeightDecay > 0, Style: st})
 	if err != nil {
 		return err
 	}
@@ -368,6 +385,9 @@ func checkPlotFlag(ctx *cli.Context) error {
 		return nil
 	}
 	if err := checkExt("plot", p); err != nil {
+		return err
+	}
+	if _, err := figureStyle(ctx); err != nil {
 		return err
 	}
 	if filepath.Base(p) != p {
@@ -389,8 +409,11 @@ func guardPlot(err *error) {
 }
 
 // drawPortrait draws and saves a portrait, a panic of the plotting library becoming an error.
-func drawPortrait(pt *portrait.Portrait, trs []*flow.Trajectory, o *plot.PortraitOptions, path string) (err error) {
+func drawPortrait(pt *portrait.Portrait, trs []*flow.Trajectory, o *plot.PortraitOptions, ctx *cli.Context, path string) (err error) {
 	defer guardPlot(&err)
+	if o.Style, err = figureStyle(ctx); err != nil {
+		return err
+	}
 	fig, err := plot.Portrait(pt, trs, o)
 	if err != nil {
 		return err

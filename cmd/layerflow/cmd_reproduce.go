@@ -30,13 +30,13 @@ func reproduceCommand() *cli.Command {
 			"the stochastic modified equation), corrects the statistical checks together (Holm, family-wise\n" +
 			"error 0.001), prints a table of verdicts with margins, and writes DIR/report.md, DIR/summary.json,\n" +
 			"the figures (PNG and SVG) and the data of every figure (CSV). Exit status 1 if a claim fails.",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			altsrc.NewStringFlag(&cli.StringFlag{Name: "out", Value: "layerflow-report", Usage: "report `DIR`", Category: catOutput}),
 			altsrc.NewBoolFlag(&cli.BoolFlag{Name: "quick", Usage: "smaller experiments (for tests)", Category: catSteps}),
 			altsrc.NewStringFlag(&cli.StringFlag{Name: "only", Usage: "run only these claims, e.g. `3,6`", Category: catSteps}),
 			altsrc.NewUint64Flag(&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "first seed of every stochastic experiment", Category: catSteps}),
 			altsrc.NewBoolFlag(&cli.BoolFlag{Name: "figures", Value: true, Usage: "draw the figures (--figures=false writes only report.md, summary.json and the figures' data)", Category: catOutput}),
-		},
+		}, styleFlags()...),
 		Action: runReproduce,
 	})
 }
@@ -90,6 +90,10 @@ func runReproduce(ctx *cli.Context) error {
 	}
 	set := analysis.ClaimSettings{Quick: ctx.Bool("quick"), Seed: ctx.Uint64("seed")}
 	draw := ctx.Bool("figures")
+	st, err := figureStyle(ctx)
+	if err != nil {
+		return err
+	}
 	progress := isTerminal(ctx.App.ErrWriter)
 	var claims []*analysis.Claim
 	files := map[int][]string{}
@@ -105,14 +109,14 @@ func runReproduce(ctx *cli.Context) error {
 			return err
 		}
 		for _, fig := range c.Figures {
-			names, err := writeFigure(dir, fig, draw)
+			names, err := writeFigure(dir, fig, draw, st)
 			if err != nil {
 				return err
 			}
 			files[n] = append(files[n], names...)
 		}
 		if n == 4 && draw {
-			names, err := phasePictures(dir)
+			names, err := phasePictures(dir, st)
 			if err != nil {
 				return err
 			}
@@ -206,15 +210,16 @@ func verdictText(v analysis.Verdict) string {
 	return string(b)
 }
 
-// writeFigure writes the figure as PNG and SVG and its data as CSV; it returns the file names.
-func writeFigure(dir string, fig analysis.Figure, draw bool) ([]string, error) {
+// writeFigure writes the figure as PNG and SVG in the style st and its data as CSV; it
+// returns the file names.
+func writeFigure(dir string, fig analysis.Figure, draw bool, st plot.Style) ([]string, error) {
 	var names []string
 	for _, ext := range []string{".png", ".svg"} {
 		if !draw {
 			break
 		}
 		name := fig.Name + ext
-		if err := renderFigure(fig, filepath.Join(dir, name)); err != nil {
+		if err := saveChart(fig, st, filepath.Join(dir, name)); err != nil {
 			return nil, err
 		}
 		names = append(names, name)
@@ -305,11 +310,22 @@ func writeReport(dir string, claims []*analysis.Claim, files map[int][]string, s
 	})
 }
 
+// saveChart draws an analysis figure in the style st and saves it, a panic of the plotting
+// library becoming an error.
+func saveChart(fig analysis.Figure, st plot.Style, path string) (err error) {
+	defer guardPlot(&err)
+	f, err := plot.Chart(fig, st)
+	if err != nil {
+		return err
+	}
+	return f.Save(path)
+}
+
 func md(s string) string { return strings.ReplaceAll(s, "|", "\\|") }
 
 // phasePictures draws the weight-decay flow and GD of claim 4 on the phase plane and in the
 // (‖D‖, loss) plane, with the trajectories' data.
-func phasePictures(dir string) (names []string, err error) {
+func phasePictures(dir string, st plot.Style) (names []string, err error) {
 	defer guardPlot(&err)
 	obj := flow.Objective{Depth: 2, WeightDecay: 0.1}
 	w0 := []float64{2, 0.25}
@@ -326,11 +342,11 @@ func phasePictures(dir string) (names []string, err error) {
 	if err != nil {
 		return nil, err
 	}
-	pf, err := plot.Portrait(pt, trs, nil)
+	pf, err := plot.Portrait(pt, trs, &plot.PortraitOptions{Style: st, LearningRate: 0.05})
 	if err != nil {
 		return nil, err
 	}
-	lf, err := plot.ImbalanceLoss(trs, &plot.PlaneOptions{Objective: obj})
+	lf, err := plot.ImbalanceLoss(trs, &plot.PlaneOptions{Objective: obj, Style: st})
 	if err != nil {
 		return nil, err
 	}

@@ -320,7 +320,7 @@ func sweepPlotCommand() *cli.Command {
 			"method (--method); diverged runs and runs without a value (never balanced, no phase\n" +
 			"boundary) are left out, and cells without any run are grey. The heat map's data is written\n" +
 			"beside it as FILE-cells.csv. Formats by extension: .png, .svg, .pdf.",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "stability", Usage: "stability map FILE.png|svg|pdf", Category: catOutput},
 			&cli.StringFlag{Name: "heatmap", Usage: "heat map FILE.png|svg|pdf (and FILE-cells.csv with its data)", Category: catOutput},
 			&cli.StringFlag{Name: "x", Value: "lr", Usage: "heat map column across: " + strings.Join(sweep.Axes, ", "), Category: catOutput},
@@ -329,7 +329,7 @@ func sweepPlotCommand() *cli.Command {
 			&cli.StringFlag{Name: "method", Usage: "heat map method (needed when the results hold several)", Category: catOutput},
 			&cli.StringFlag{Name: "stat", Value: "median", Usage: "statistic over the runs of a cell: median or mean", Category: catOutput},
 			&cli.StringFlag{Name: "log-z", Value: "auto", Usage: "colour by log10 z: yes, no, or auto (when all values are > 0 and span over two decades)", Category: catOutput},
-		},
+		}, styleFlags()...),
 		Action: runSweepPlot,
 	}
 }
@@ -361,6 +361,10 @@ func runSweepPlot(ctx *cli.Context) (err error) {
 			return err
 		}
 	}
+	st, err := figureStyle(ctx)
+	if err != nil {
+		return err
+	}
 	logZ := ctx.String("log-z")
 	if logZ != "auto" && logZ != "yes" && logZ != "no" {
 		return fmt.Errorf("--log-z %q: want yes, no or auto", logZ)
@@ -383,7 +387,7 @@ func runSweepPlot(ctx *cli.Context) (err error) {
 	// Make both figures, and check where the heat map's data go, before writing anything.
 	var stabFig, heatFig *lfplot.Figure
 	if stab != "" {
-		if stabFig, err = lfplot.StabilityMap(pts, nil); err != nil {
+		if stabFig, err = lfplot.StabilityMap(pts, &lfplot.StabilityOptions{Style: st}); err != nil {
 			return err
 		}
 	}
@@ -395,7 +399,7 @@ func runSweepPlot(ctx *cli.Context) (err error) {
 			title = m + ": " + title
 		}
 		heatFig, err = lfplot.HeatMap(h.X, h.Y, h.Z, &lfplot.HeatMapOptions{Title: title, XLabel: axisLabels[x], YLabel: axisLabels[y],
-			ZLabel: ctx.String("stat") + " " + axisLabels[z], LogZ: log, Diverged: h.AllDiverged})
+			ZLabel: ctx.String("stat") + " " + axisLabels[z], LogZ: log, Diverged: h.AllDiverged, Style: st})
 		if err != nil {
 			return err
 		}
