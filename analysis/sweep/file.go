@@ -126,6 +126,35 @@ func (b *bitset) has(i int) bool { return b.words[i/64]&(1<<(i%64)) != 0 }
 // header is the first line of a result file.
 func header() string { return strings.Join(Columns, ",") + "\n" }
 
+// NetColumns are the columns of a sweep of networks with matrix layers (layerflow sweep
+// --widths); its first three, run, runs and sweep, are those of Columns, so that merge joins
+// the shards of either kind.
+var NetColumns = []string{
+	"run", "runs", "sweep", "method", "widths", "data", "init", "init_scale", "lr", "wd", "noise", "batch",
+	"steps", "t_end", "replicate", "seed", "status", "steps_taken", "evals", "t_final", "loss", "objective",
+	"imbalance0", "imbalance", "sharpness", "sv1", "seconds",
+}
+
+func netHeader() string { return strings.Join(NetColumns, ",") + "\n" }
+
+// NetHeader is the first line of a result file of a matrix-network sweep.
+func NetHeader() string { return netHeader() }
+
+// HeaderOf returns the first line of the result file at path ("" if it cannot be read).
+func HeaderOf(path string) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	h, _ := bufio.NewReader(io.LimitReader(f, 1<<12)).ReadString('\n')
+	return h
+}
+
+// Scan reads a result file of either kind, checking its header, and passes every complete
+// row's fields to fn; it returns the length of the file up to its last complete line.
+func Scan(path string, fn func(line int, f []string) error) (int64, error) { return scan(path, fn) }
+
 // results is an open result file that rows are appended to.
 type results struct {
 	f   *os.File
@@ -210,11 +239,14 @@ func scan(path string, fn func(line int, f []string) error) (int64, error) {
 	defer f.Close()
 	br := bufio.NewReaderSize(f, 1<<16)
 	h, err := br.ReadString('\n')
-	if err != nil || h != header() {
+	cols := Columns
+	if err == nil && h == netHeader() {
+		cols = NetColumns // a sweep of networks with matrix layers
+	} else if err != nil || h != header() {
 		return 0, fmt.Errorf("not a layerflow sweep result file (its first line is not the header %q)", strings.TrimSpace(header()))
 	}
 	good := int64(len(h))
-	fields := make([]string, 0, len(Columns))
+	fields := make([]string, 0, len(cols))
 	for line := 2; ; line++ {
 		s, err := br.ReadString('\n')
 		if err == io.EOF {
@@ -224,8 +256,8 @@ func scan(path string, fn func(line int, f []string) error) (int64, error) {
 			return 0, err
 		}
 		fields = splitInto(fields[:0], s[:len(s)-1])
-		if len(fields) != len(Columns) {
-			return 0, fmt.Errorf("line %d has %d fields, want %d", line, len(fields), len(Columns))
+		if len(fields) != len(cols) {
+			return 0, fmt.Errorf("line %d has %d fields, want %d", line, len(fields), len(cols))
 		}
 		if err := fn(line, fields); err != nil {
 			return 0, err
@@ -290,7 +322,12 @@ func Merge(out string, inputs []string, partial bool) (*MergeReport, error) {
 		}
 	}()
 	bw := bufio.NewWriterSize(tmp, 1<<16)
-	bw.WriteString(header())
+	// The header of the first input, which every other input must share.
+	head := HeaderOf(inputs[0])
+	if head != netHeader() {
+		head = header()
+	}
+	bw.WriteString(head)
 	rep := &MergeReport{Runs: -1}
 	var done bitset
 	seenIn := map[string]string{}
@@ -299,6 +336,9 @@ func Merge(out string, inputs []string, partial bool) (*MergeReport, error) {
 			return nil, fmt.Errorf("sweep: merge: %s is given twice (%s)", in, prev)
 		}
 		seenIn[in] = in
+		if h := HeaderOf(in); h != head && (h == header() || h == netHeader()) {
+			return nil, fmt.Errorf("sweep: merge: %s holds a sweep of another kind than %s", in, inputs[0])
+		}
 		good, err := scan(in, func(line int, f []string) error {
 			runs, err := strconv.Atoi(f[1])
 			if err != nil || runs < 1 {

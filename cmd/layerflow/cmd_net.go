@@ -209,7 +209,7 @@ func readCheckpoint(path string, net *flow.Net) ([]float64, error) {
 	for i := 1; i < len(widths); i++ {
 		name := fmt.Sprintf("W%d", i)
 		var m mat.Dense
-		if err := r.Read(name+".npy", &m); err != nil {
+		if err := r.Read(name, &m); err != nil {
 			return nil, fmt.Errorf("--init %s: array %s: %v", path, name, err)
 		}
 		if rr, c := m.Dims(); rr != widths[i] || c != widths[i-1] {

@@ -58,6 +58,7 @@ func sweepCommand() *cli.Command {
 	for _, g := range gridFlags {
 		flags = append(flags, &cli.StringFlag{Name: g.flag, Usage: g.usage, Category: catGrid})
 	}
+	flags = append(flags, netSweepFlags()...)
 	return &cli.Command{
 		Name:      "sweep",
 		Usage:     "many runs over a grid of λ, μ, σ, batch, depth, horizon, method, starting point and seed, on all cores",
@@ -138,6 +139,9 @@ func parseShard(s string) (int, int, error) {
 }
 
 func runSweep(ctx *cli.Context) error {
+	if ctx.IsSet("widths") {
+		return runNetSweep(ctx)
+	}
 	if ctx.NArg() > 1 {
 		return fmt.Errorf("sweep: one sweep file, not %d arguments (%s)", ctx.NArg(), strings.Join(ctx.Args().Slice(), " "))
 	}
