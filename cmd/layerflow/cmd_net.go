@@ -283,12 +283,14 @@ func newNetRecorder(ctx *cli.Context, dir string, net *flow.Net) (*netRecorder, 
 }
 
 // record measures w at (step, t) and writes a row; sharp forces the sharpness.
-func (r *netRecorder) record(step int, t float64, w []float64, sharp bool) {
+func (r *netRecorder) record(step int, t float64, w []float64, force bool) {
+	sharp := force
 	if r.err != nil {
 		return
 	}
 	sharp = sharp || r.n == 0 || (r.sharpEvery > 0 && r.n%r.sharpEvery == 0)
-	p := analysis.MeasureNet(r.net, w, r.topK, sharp, false)
+	// The first and the last records also give the eigenvalues of every D_i (summary.json).
+	p := analysis.MeasureNet(r.net, w, r.topK, sharp, force || r.n == 0)
 	row := []string{strconv.Itoa(step), rtoa(t), rtoa(p.Loss), rtoa(p.Value)}
 	for _, v := range p.DF {
 		row = append(row, rtoa(v))
