@@ -186,6 +186,12 @@ func runNetCheck(ctx *cli.Context) error {
 	if !ctx.IsSet("steps") {
 		s.Steps = 100
 	}
+	if ctx.IsSet("seeds") {
+		// Single steps from one point, for the expected change of D_i under SGD and noisy GD.
+		if s.Seeds = ctx.Int("seeds"); s.Seeds < 8 {
+			return fmt.Errorf("--seeds %d: must be ≥ 8", s.Seeds)
+		}
+	}
 	if n, _, _ := nr.set.Dims(); s.Batch >= n {
 		return fmt.Errorf("--batch %d: must be below the %d samples (a full batch is GD, not SGD)", s.Batch, n)
 	}
