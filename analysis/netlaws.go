@@ -274,6 +274,13 @@ func NetLaws(c NetCase, s NetLawSettings) []Check {
 		ch := Check{ID: m.id + c.Name, Claim: m.claim, Experiment: fmt.Sprintf("%s, λ=%g, batch %d, σ=%g, %d single steps from the iterate of %d GD steps, mean change along D_i/‖D_i‖_F beyond the deterministic step's", exp, s.LR, m.batch, m.noise, s.Seeds, s.Warmup)}
 		out = append(out, netNoiseShrink(l, ch, c, st, wm, s.LR, m.batch, m.noise, s.Seeds, s.Seed)...)
 	}
+	// The statistical checks of one call are corrected together (Holm); reproduce corrects
+	// them again with those of every other claim.
+	ptrs := make([]*Check, len(out))
+	for i := range out {
+		ptrs[i] = &out[i]
+	}
+	Correct(ptrs)
 	return out
 }
 
