@@ -90,6 +90,14 @@ func FuzzNPY(f *testing.F) {
 	f.Add(npyBytes(dictOf("<f8", false, "(1000000, 1000000)"), nil))
 	f.Add(npyBytes("{'descr': '<f8', 'fortran_order': False, 'shape': (2,)}", le(1.0, 2)))
 	f.Add([]byte("\x93NUMPY\x02\x00\xff\xff\xff\x7f"))
+	f.Add(zipBytes(map[string][]byte{
+		"x.npy": npyBytes(dictOf("<f8", false, "(3, 0)"), nil),
+		"y.npy": npyBytes(dictOf("<i8", false, "(3,)"), le[int64](1, 2, 3)),
+	}))
+	f.Add(zipBytes(map[string][]byte{
+		"X": npyBytes(dictOf("<f4", false, "(2, 1)"), le[float32](1, 2)),
+		"Y": npyBytes(dictOf("|u1", false, "(2,)"), []byte{0, 9}),
+	}))
 	files, _ := filepath.Glob(filepath.Join("testdata", "numpy", "*.np[yz]"))
 	for _, p := range files {
 		if b, err := os.ReadFile(p); err == nil {

@@ -233,7 +233,7 @@ func TestTeacherBad(t *testing.T) {
 
 func TestFromScalars(t *testing.T) {
 	s, err := FromScalars([]float64{1, 2}, []float64{3, 4})
-	if err != nil || s.X.At(1, 0) != 2 || s.Y.At(0, 0) != 3 {
+	if err != nil || s.X.At(1, 0) != 2 || s.Y.At(0, 0) != 3 || s.Info.Source != "pairs" {
 		t.Errorf("FromScalars: %v", err)
 	}
 	_, err = FromScalars([]float64{1}, []float64{3, 4})
