@@ -59,6 +59,9 @@ var claimTable = []ClaimSpec{
 	{10, "The stochastic modified equation of SGD",
 		"SGD against its SME (Euler–Maruyama) at three learning rates: the relative difference of the decay coefficients of D vanishes as λ → 0 (fitted intercept) and the weak error is of first order (fitted slope)",
 		"", claimSME},
+	{11, "The imbalance laws hold for matrix layers",
+		"for D_i = W_{i+1}ᵀW_{i+1} − W_iW_iᵀ of networks of matrix layers on a teacher (widths 5,4,3 and 5,4,4,3) and on MNIST (784,16,10 and 784,16,16,10, the first 2000 images): conservation by the flow and by the expected-loss flow under input noise (Gauss–Legendre, to round-off), D_i(t) = e^{−2μt}D_i(0) under weight decay (DOP853, within its bound), GD's exact matrix step with G from an independent oracle, and SGD's and noisy GD's steps as gradient steps of a function of W (to round-off)",
+		"", claimMatrix},
 }
 
 // Claims returns the table of claims.
@@ -101,8 +104,9 @@ type ClaimSettings struct {
 	Quick bool
 	// Seed is the first seed of every stochastic experiment (default 1).
 	Seed uint64
-	// Lab is the science under test (nil: the project's own).
-	Lab *Lab
+	// Lab is the science under test (nil: the project's own); NetLab that of matrix layers.
+	Lab    *Lab
+	NetLab *NetLab
 }
 
 // RunClaim runs claim n (1..NumClaims()). Its statistical checks carry provisional

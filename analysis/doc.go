@@ -37,6 +37,19 @@
 // data generator — with oracles written from the mathematics; the tests feed the claims wrong
 // Labs (negative controls) and see every check fail under one of them.
 //
+// # Matrix layers
+//
+// For networks of matrix layers (NetLaws, claim 11) the same laws are checked on the imbalance
+// matrices D_i: conservation by the flow of the loss and of the expected loss under input
+// noise with Gauss–Legendre (fixed-point iteration, to round-off: at most 16·ε·n_max per step
+// relative to ‖W_{i+1}‖_F² + ‖W_i‖_F²); D_i(t) = e^{−2μt}D_i(0) under weight decay with DOP853,
+// within a bound carried from atol + rtol·max|w| per step and weight; GD's exact matrix step
+// with G from an oracle written with gonum's products; and for SGD and noisy GD, whose batch
+// or noise the oracle cannot replay, the identity W_{i+1}ᵀG_{i+1} = G_iW_iᵀ for the step's own
+// G = (w_k − w_{k+1})/λ − μw_k, which is what makes the law hold, to the round-off of G.
+// MeasureNet records a run without its weights: the loss, ‖D_i‖_F and ‖D_i‖_2, the top
+// singular values of W and the Lanczos sharpness.
+//
 // # Phases
 //
 // The gradient of the data loss is normal to the level sets of the product W = ∏ w_i

@@ -29,11 +29,16 @@ type Stepper struct {
 	label    string
 	x, y     []float64
 	mxx, mxy float64 // mean(x²), mean(x·y) for the noiseless full batch
-	size     int     // mini-batch size
-	perm     []int   // the sample order of the current epoch
-	pos      int     // where the next batch starts in perm; 0 starts a new epoch
-	indep    bool    // independent batches instead of epochs
-	rng      *rand.Rand
+	batcher
+}
+
+// batcher draws mini-batches of sample indices.
+type batcher struct {
+	size  int   // mini-batch size
+	perm  []int // the sample order of the current epoch
+	pos   int   // where the next batch starts in perm; 0 starts a new epoch
+	indep bool  // independent batches instead of epochs
+	rng   *rand.Rand
 }
 
 // NewStepper validates the problem and settings as Run does and returns a Stepper at w0
@@ -52,8 +57,8 @@ func NewStepper(p Problem, w0 []float64, s *Settings) (*Stepper, error) {
 		mu:    p.Objective.WeightDecay,
 		decay: 1 - s.LR*p.Objective.WeightDecay,
 		sigma: p.Objective.Noise,
-		rng:   rand.New(rand.NewPCG(s.Seed, s.Seed)),
 	}
+	st.rng = rand.New(rand.NewPCG(s.Seed, s.Seed))
 	batch := s.Batch
 	if p.Data != nil {
 		st.x, st.y = p.Data.X, p.Data.Y
@@ -200,7 +205,7 @@ func (st *Stepper) batchMean(W float64, batch []int) float64 {
 // nextBatch returns the sample indices of the next mini-batch: consecutive slices of a
 // permutation that is reshuffled at the start of every epoch. The last batch of an epoch
 // is smaller when the batch size does not divide the sample count. The slice aliases perm.
-func (st *Stepper) nextBatch() []int {
+func (st *batcher) nextBatch() []int {
 	if st.indep {
 		// A partial Fisher–Yates shuffle: the first B entries become a uniform B-subset.
 		p := st.perm

@@ -73,9 +73,35 @@
 //
 // # Matrix layers
 //
-// For y = W_d⋯W_1 x with W_i of size n_i × n_{i−1}, the imbalance of layers i and i + 1 is the
-// matrix D_i = W_{i+1}ᵀW_{i+1} − W_iW_iᵀ. The gradient flow of any loss of the product conserves
-// every D_i; with weight decay dD_i/dt = −2μD_i; one GD step with weight decay gives exactly
-// D_i ← (1 − λμ)²D_i + λ²(G_{i+1}ᵀG_{i+1} − G_iG_iᵀ), G_i the gradient of the loss for layer i.
-// For n_i = 1 these are the scalar laws above.
+// Data X (N × n_0) and Y (N × n_d); the network W = W_d⋯W_1 with W_i of size n_i × n_{i−1}
+// (Net; the parameters are one vector, layer 1 first, each layer row-major). The squared loss
+// depends on the data only through the sufficient statistics Sxx = XᵀX/N, Syx = YᵀX/N and
+// Syy = mean ‖y‖² (Stats):
+//
+//	L = ½ mean ‖W x − y‖² = ½ tr(W Sxx Wᵀ) − tr(W Syxᵀ) + ½ Syy,   ∇_W L = W Sxx − Syx.
+//
+// Input noise x → x + ε, ε ~ N(0, σ²I), adds its expectation ½σ²‖W‖_F² (the cross terms vanish,
+// E[εεᵀ] = σ²I), a function of W alone; weight decay adds (μ/2)Σ‖W_i‖_F². With E = W(Sxx + σ²I)
+// − Syx, S_i = W_d⋯W_{i+1} and R_i = E W_1ᵀ⋯W_iᵀ, the gradient of layer i is
+//
+//	G_i = S_iᵀ R_{i−1} + μW_i,
+//
+// computed from products with n_d rows: a full-batch step costs O(n_d Σ n_i n_{i−1} + n_d n_0²)
+// whatever N. A mini-batch B replaces E by (1/|B|) Σ_{k∈B} (W x_k − y_k) x_kᵀ. The Hessian-vector
+// product differentiates these products along V (dS_{i−1} = dS_i W_i + S_i V_i,
+// dR_i = dR_{i−1}W_iᵀ + R_{i−1}V_iᵀ, dE = dS_0(Sxx + σ²I)), exactly; the sharpness, the top
+// eigenvalue of ∇²L, comes from the Lanczos iteration on it. Off the manifold of minima the
+// Hessian has full rank, and its trace is not the top eigenvalue.
+//
+// The imbalance of layers i and i + 1 is the n_i × n_i matrix D_i = W_{i+1}ᵀW_{i+1} − W_iW_iᵀ.
+// For any loss of the product, W_{i+1}ᵀ G_{i+1} = G_i W_iᵀ (both are S_iᵀR_i), so:
+//
+//	flow:                    dD_i/dt = 0, with weight decay dD_i/dt = −2μD_i, D_i(t) = e^{−2μt}D_i(0)
+//	a step of GD or SGD:     D_i ← (1 − λμ)²D_i + λ²(G_{i+1}ᵀG_{i+1} − G_iG_iᵀ)
+//
+// with G the step's loss gradient (of the full batch, of a mini-batch, or of inputs with fresh
+// noise: each is a function of W). For n_i = 1, D_i = w_{i+1}² − w_i² = −D_{i,i+1} and these are
+// the scalar laws above. Balanced starts (Init) put W_i = U_i Σ U_{i−1}ᵀ with orthonormal U_i
+// and one Σ for all layers, so that every D_i = U_i(Σ² − Σ²)U_iᵀ = 0; a start with
+// Σ_i² = (s² + (i−1)δ)I has D_i = δU_iU_iᵀ exactly.
 package flow

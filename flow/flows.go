@@ -64,7 +64,7 @@ func (o Objective) ModifiedFlow(lr float64) ode.Func {
 	grad, g, hv := make([]float64, d), make([]float64, d), make([]float64, d)
 	return func(dw []float64, _ float64, w []float64) {
 		o.Gradient(grad, w)
-		o.HessVec(hv, g, w, grad)
+		o.hessVec(hv, g, w, grad)
 		for i := range dw {
 			dw[i] = -(grad[i] + 0.5*lr*hv[i])
 		}

@@ -146,8 +146,24 @@ func (o Objective) Hessian(dst *mat.SymDense, w []float64) {
 	}
 }
 
-// HessVec writes ∇²F(w)·v into dst without forming the matrix; g is scratch of length d.
-func (o Objective) HessVec(dst, g, w, v []float64) {
+// HessVec writes ∇²F(w)·v into dst without forming the matrix. It panics if the lengths
+// differ.
+func (o Objective) HessVec(dst, w, v []float64) {
+	if len(dst) != len(w) || len(v) != len(w) {
+		panic("flow: length mismatch")
+	}
+	var buf [16]float64
+	g := buf[:0]
+	if len(w) <= len(buf) {
+		g = buf[:len(w)]
+	} else {
+		g = make([]float64, len(w))
+	}
+	o.hessVec(dst, g, w, v)
+}
+
+// hessVec is HessVec with the scratch g of length d.
+func (o Objective) hessVec(dst, g, w, v []float64) {
 	Partials(g, w)
 	a := o.dFdW(Product(w))
 	s := 1 + o.Noise*o.Noise

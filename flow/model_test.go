@@ -244,8 +244,8 @@ func TestHessVec(t *testing.T) {
 			o.Hessian(h, w)
 			want := mat.NewVecDense(d, nil)
 			want.MulVec(h, mat.NewVecDense(d, v))
-			got, g := make([]float64, d), make([]float64, d)
-			o.HessVec(got, g, w, v)
+			got := make([]float64, d)
+			o.HessVec(got, w, v)
 			for i := range got {
 				// Both sides sum d terms of size |H_ij v_j|, each with O(d) rounded factors.
 				var scale float64

@@ -21,7 +21,7 @@ func checkCommand() *cli.Command {
 			"drift falling with the tolerance), its e^{−2μt} decay under weight decay, the weight-decay and\n" +
 			"noise minima, the exact per-step factors of GD, and the decay of the imbalance under noisy GD\n" +
 			"and SGD in expectation over seeds.",
-		Flags: []cli.Flag{
+		Flags: concat([]cli.Flag{
 			altsrc.NewStringFlag(&cli.StringFlag{Name: "init", Value: "2,0.25", Usage: "start `w1,w2,…` (its length is the depth)", Category: catModel}),
 			altsrc.NewFloat64Flag(&cli.Float64Flag{Name: "wd", Value: 0.1, Usage: "weight decay μ > 0", Category: catModel}),
 			altsrc.NewFloat64Flag(&cli.Float64Flag{Name: "noise", Value: 0.5, Usage: "input noise σ > 0", Category: catModel}),
@@ -32,12 +32,16 @@ func checkCommand() *cli.Command {
 			altsrc.NewUint64Flag(&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "first seed", Category: catSteps}),
 			altsrc.NewFloat64Flag(&cli.Float64Flag{Name: "t-end", Value: 20, Usage: "time span of the flows", Category: catSolver}),
 			altsrc.NewFloat64Flag(&cli.Float64Flag{Name: "rtol", Value: 1e-10, Usage: "relative tolerance of the reference integrations", Category: catSolver}),
-		},
+			altsrc.NewStringFlag(&cli.StringFlag{Name: "data", Usage: "with --widths: the dataset (mnist, mnist:DIR, teacher, FILE.csv, …; default teacher)", Category: catData}),
+		}, netFlags(true)),
 		Action: runCheck,
 	})
 }
 
 func runCheck(ctx *cli.Context) error {
+	if ctx.IsSet("widths") {
+		return runNetCheck(ctx)
+	}
 	w0, err := parseList("init", ctx.String("init"))
 	if err != nil {
 		return err
@@ -143,4 +147,57 @@ func g(x float64) string {
 		return "—"
 	}
 	return strings.Replace(fmt.Sprintf("%.10g", x), "e-0", "e-", 1)
+}
+
+// runNetCheck checks the matrix laws on the network of --widths and the data of --data.
+func runNetCheck(ctx *cli.Context) error {
+	nr, err := setupNet(ctx, 0)
+	if err != nil {
+		return err
+	}
+	var s analysis.NetLawSettings
+	for _, f := range []struct {
+		name string
+		dst  *float64
+	}{{"wd", &s.WeightDecay}, {"noise", &s.Noise}, {"lr", &s.LR}, {"rtol", &s.Rtol}, {"init-scale", &s.Scale}} {
+		if *f.dst, err = finiteFlag(ctx, f.name, 0, true); err != nil {
+			return err
+		}
+	}
+	if s.Rtol < 2.3e-15 || s.Rtol > 1e-6 {
+		return fmt.Errorf("--rtol %v: must be between 2.3e-15 and 1e-6", s.Rtol)
+	}
+	s.T = 1
+	if ctx.IsSet("t-end") {
+		if s.T, err = finiteFlag(ctx, "t-end", 0, true); err != nil {
+			return err
+		}
+	}
+	s.H = s.T / 100
+	for _, f := range []struct {
+		name string
+		dst  *int
+		min  int
+	}{{"steps", &s.Steps, 1}, {"batch", &s.Batch, 1}} {
+		if *f.dst = ctx.Int(f.name); *f.dst < f.min {
+			return fmt.Errorf("--%s %d: must be ≥ %d", f.name, *f.dst, f.min)
+		}
+	}
+	if !ctx.IsSet("steps") {
+		s.Steps = 100
+	}
+	if n, _, _ := nr.set.Dims(); s.Batch >= n {
+		return fmt.Errorf("--batch %d: must be below the %d samples (a full batch is GD, not SGD)", s.Batch, n)
+	}
+	s.Seed = ctx.Uint64("seed")
+	name := fmt.Sprintf("%s-d%d", nr.set.Info.Source, len(nr.widths)-1)
+	checks := analysis.NetLaws(analysis.NetCase{Name: name, Widths: nr.widths, Data: nr.set}, s)
+	fails, untested := printChecks(ctx.App.Writer, checks)
+	if fails > 0 {
+		return &exitError{code: 1, msg: fmt.Sprintf("%d of %d laws failed", fails, len(checks))}
+	}
+	if len(untested) > 0 {
+		return fmt.Errorf("%d of %d laws not tested with these settings (%s)", len(untested), len(checks), strings.Join(untested, "; "))
+	}
+	return nil
 }

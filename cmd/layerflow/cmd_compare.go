@@ -23,7 +23,9 @@ func compareCommand() *cli.Command {
 			altsrc.NewStringFlag(&cli.StringFlag{Name: "method", Value: "dop853", Usage: "integrator of the flows: dopri5, dop853 or gauss", Category: catSolver}),
 			altsrc.NewFloat64Flag(&cli.Float64Flag{Name: "rtol", Value: 1e-10, Usage: "relative tolerance of the flows", Category: catSolver}),
 			altsrc.NewFloat64Flag(&cli.Float64Flag{Name: "atol", Value: 1e-12, Usage: "absolute tolerance of the flows", Category: catSolver}),
-		}, outFlags("layerflow-compare")),
+			altsrc.NewIntFlag(&cli.IntFlag{Name: "record", Value: 1, Usage: "with --widths: compare at every n-th step", Category: catSteps}),
+			altsrc.NewStringFlag(&cli.StringFlag{Name: "data", Usage: "with --widths: the dataset (mnist, mnist:DIR, teacher, FILE.csv, …; default teacher)", Category: catData}),
+		}, netFlags(true), outFlags("layerflow-compare")),
 		Action: runCompare,
 	})
 }
@@ -31,6 +33,9 @@ func compareCommand() *cli.Command {
 func runCompare(ctx *cli.Context) error {
 	if err := checkPlotFlag(ctx); err != nil {
 		return err
+	}
+	if ctx.IsSet("widths") {
+		return runNetCompare(ctx)
 	}
 	obj, w0, err := model(ctx)
 	if err != nil {

@@ -32,7 +32,7 @@ func gdCommand() *cli.Command {
 		Usage: "gradient descent, with weight decay (--wd) or fresh input noise at every step (--noise)",
 		Description: "Full-batch GD on the population loss ½(W−1)², or on a dataset (--data, or one generated\n" +
 			"with --samples and --seed when --noise > 0). Writes DIR/trajectory.csv and DIR/summary.json.",
-		Flags:  concat(modelFlags(), dataFlags(), stepFlags(false), outFlags("layerflow-gd")),
+		Flags:  concat(modelFlags(), dataFlags(), stepFlags(false), netFlags(false), outFlags("layerflow-gd")),
 		Action: func(ctx *cli.Context) error { return runDiscrete(ctx, false) },
 	})
 }
@@ -41,7 +41,7 @@ func sgdCommand() *cli.Command {
 	return withConfig(&cli.Command{
 		Name:  "sgd",
 		Usage: "mini-batch SGD on a dataset (--data FILE, or --samples N generated with --seed)",
-		Flags: concat(modelFlags(), dataFlags(), stepFlags(true), outFlags("layerflow-sgd")),
+		Flags: concat(modelFlags(), dataFlags(), stepFlags(true), netFlags(false), outFlags("layerflow-sgd")),
 		Action: func(ctx *cli.Context) error {
 			return runDiscrete(ctx, true)
 		},
@@ -51,6 +51,9 @@ func sgdCommand() *cli.Command {
 func runDiscrete(ctx *cli.Context, sgd bool) error {
 	if err := checkPlotFlag(ctx); err != nil {
 		return err
+	}
+	if ctx.IsSet("widths") {
+		return runNetDiscrete(ctx, sgd)
 	}
 	obj, w0, err := model(ctx)
 	if err != nil {

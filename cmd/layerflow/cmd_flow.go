@@ -36,6 +36,7 @@ func flowCommand() *cli.Command {
 				altsrc.NewFloat64Flag(&cli.Float64Flag{Name: "dt", Value: 0, Usage: "record the state every dt from the dense output (0: at every accepted step)", Category: catSolver}),
 				altsrc.NewFloat64Flag(&cli.Float64Flag{Name: "modified-lr", Value: 0, Usage: "integrate the modified equation of GD with this learning rate instead (0: the plain flow)", Category: catModel}),
 			},
+			netFlags(true),
 			outFlags("layerflow-flow")),
 		Action: runFlow,
 	})
@@ -61,6 +62,9 @@ func solverSettings(ctx *cli.Context) (ode.Method, *ode.Settings, error) {
 func runFlow(ctx *cli.Context) error {
 	if err := checkPlotFlag(ctx); err != nil {
 		return err
+	}
+	if ctx.IsSet("widths") {
+		return runNetFlow(ctx)
 	}
 	obj, w0, err := model(ctx)
 	if err != nil {

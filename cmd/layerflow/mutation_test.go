@@ -81,6 +81,18 @@ var mutants = []mutant{
 	{"analysis/stochastic.go", "	out := mean*mean + sv/fm/b\n", "	out := mean*mean + 1.1*sv/fm/b\n", "wrong factor", "E[ρ²] noise term ×1.1"},
 }
 
+// netMutants are bugs in the science of matrix layers: claim 11 and check --widths must
+// catch them.
+var netMutants = []mutant{
+	{"flow/net.go", "			grad[k] += n.mu * v\n", "			grad[k] += 1.01 * n.mu * v\n", "coefficient at 1e-2", "matrix gradient: weight decay ×1.01"},
+	{"flow/net.go", "			e[k] += s2 * v\n", "			e[k] += 1.1 * s2 * v\n", "wrong factor", "matrix expected-noise term ×1.1"},
+	{"flow/net.go", "		gemm(true, false, ni, nm, nd, 1, n.s[i], ni, n.dr[i-1], nm, 1, out, nm)\n", "		gemm(true, false, ni, nm, nd, 1, n.s[i], ni, n.dr[i-1], nm, 0, out, nm)\n", "dropped term", "Hessian-vector product loses dS_iᵀR_{i−1}"},
+	{"flow/lanczos.go", "		lz.alpha = append(lz.alpha, a)\n", "		lz.alpha = append(lz.alpha, 0.999*a)\n", "coefficient at 1e-3", "Lanczos tridiagonal α ×0.999"},
+	{"discrete/net.go", "		st.xb[k] += st.sigma * st.rng.NormFloat64()\n", "		st.xb[k] += 1.1 * st.sigma * st.rng.NormFloat64()\n", "wrong factor", "matrix noisy GD: input noise ×1.1"},
+	{"discrete/net.go", "		st.w[k] -= st.lr * g\n", "		st.w[k] -= 1.001 * st.lr * g\n", "coefficient at 1e-3", "matrix GD step ×1.001"},
+	{"discrete/net.go", "		st.addRows(b, 1/float64(len(b)))\n", "		st.addRows(b, 2/float64(len(b)))\n", "wrong normalization", "matrix SGD batch gradient ×2"},
+}
+
 // Every mutant of the science is caught by `reproduce` or `check` (exit status 1: a claim or
 // a law fails), not only by a unit test. Run with -v to see the table and the kill rate.
 func TestMutants(t *testing.T) {
@@ -101,10 +113,23 @@ func TestMutants(t *testing.T) {
 		failed []string
 		err    error
 	}
-	results := make([]result, len(mutants))
+	all := append(append([]mutant(nil), mutants...), netMutants...)
+	// LAYERFLOW_MUTANTS=net runs only the mutants of matrix layers, =scalar only the others
+	// (for development; CI runs all).
+	first, last := 0, len(all)
+	switch os.Getenv("LAYERFLOW_MUTANTS") {
+	case "net":
+		first = len(mutants)
+	case "scalar":
+		last = len(mutants)
+	}
+	results := make([]result, len(all))
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 2)
-	for i, m := range mutants {
+	for i, m := range all {
+		if i < first || i >= last {
+			continue
+		}
 		src, err := os.ReadFile(filepath.Join(root, m.file))
 		if err != nil {
 			t.Fatal(err)
@@ -119,12 +144,15 @@ func TestMutants(t *testing.T) {
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			results[i].by, results[i].failed, results[i].err = runMutant(gobin, root, filepath.Join(tmp, fmt.Sprint(i)), m, src)
+			results[i].by, results[i].failed, results[i].err = runMutant(gobin, root, filepath.Join(tmp, fmt.Sprint(i)), m, src, i >= len(mutants))
 		}(i, m, string(src))
 	}
 	wg.Wait()
 	killed := 0
-	for i, m := range mutants {
+	for i, m := range all {
+		if i < first || i >= last {
+			continue
+		}
 		r := results[i]
 		switch {
 		case r.err != nil:
@@ -140,12 +168,14 @@ func TestMutants(t *testing.T) {
 			t.Logf("mutant %2d %-22s %-50s killed by %-9s (%s)", i, m.class, m.what, r.by, strings.Join(shown, ", "))
 		}
 	}
-	t.Logf("kill rate: %d of %d mutants (%.0f%%)", killed, len(mutants), 100*float64(killed)/float64(len(mutants)))
+	t.Logf("kill rate: %d of %d mutants (%.0f%%)", killed, last-first, 100*float64(killed)/float64(last-first))
 }
 
 // runMutant builds the binary with the mutant and runs reproduce, then (if it survived) check;
 // it returns which killed it ("" if neither) and the checks that failed.
-func runMutant(gobin, root, dir string, m mutant, src string) (string, []string, error) {
+// Mutants of the scalar science run the scalar claims 1–10 and check; mutants of matrix
+// layers (net) run claim 11 and check --widths.
+func runMutant(gobin, root, dir string, m mutant, src string, net bool) (string, []string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", nil, err
 	}
@@ -164,10 +194,17 @@ func runMutant(gobin, root, dir string, m mutant, src string) (string, []string,
 	if out, err := build.CombinedOutput(); err != nil {
 		return "", nil, fmt.Errorf("build: %v: %s", err, out)
 	}
-	for _, args := range [][]string{
-		{"reproduce", "--figures=false", "--out", filepath.Join(dir, "report")},
+	runs := [][]string{
+		{"reproduce", "--figures=false", "--only", "1,2,3,4,5,6,7,8,9,10", "--out", filepath.Join(dir, "report")},
 		{"check"},
-	} {
+	}
+	if net {
+		runs = [][]string{
+			{"reproduce", "--figures=false", "--quick", "--only", "11", "--out", filepath.Join(dir, "report")},
+			{"check", "--widths", "5,4,3"},
+		}
+	}
+	for _, args := range runs {
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 		out, err := exec.CommandContext(ctx, bin, args...).Output()
 		cancel()

@@ -24,8 +24,16 @@ import "math"
 // When the Newton iteration fails, the adaptive integration shrinks the step and the
 // fixed-step one stops with NoConvergence. The zero value is ready to use; MaxIter 0 means 50
 // Newton iterations.
+//
+// FixedPoint replaces Newton's iteration by the fixed-point iteration Z ← h(A⊗I)K(Z), which
+// needs neither the Jacobian (n evaluations per step) nor the 2n×2n matrix (4n² numbers):
+// the method for systems too large for either, such as networks with matrix layers. It
+// converges when h·L·‖A‖ < 1 for the Lipschitz constant L of f, so it asks for steps below
+// the stiffness scale; it is iterated to round-off all the same, and the conservation of
+// quadratic invariants is the method's, not the iteration's.
 type GaussLegendre struct {
-	MaxIter int
+	MaxIter    int
+	FixedPoint bool
 
 	f      Func
 	n      int
@@ -64,7 +72,11 @@ var (
 // dimension.
 func (m *GaussLegendre) Init(f Func, n int) {
 	m.f, m.n = f, n
-	size := 4*n + 4*n + n*n + 4*n*n + 17*n
+	nn := n * n
+	if m.FixedPoint {
+		nn = 0
+	}
+	size := 4*n + 4*n + nn + 4*nn + 17*n
 	if cap(m.buf) < size {
 		m.buf = make([]float64, size)
 	}
@@ -76,7 +88,7 @@ func (m *GaussLegendre) Init(f Func, n int) {
 		return s
 	}
 	m.z, m.k, m.dz, m.ys = next(2*n), next(2*n), next(2*n), next(2*n)
-	m.jac, m.lu = next(n*n), next(4*n*n)
+	m.jac, m.lu = next(nn), next(4*nn)
 	m.yb, m.ymid, m.fmid = next(n), next(n), next(n)
 	m.comp, m.cNew, m.cTmp = next(n), next(n), next(n)
 	m.y0, m.f0, m.lastY1 = next(n), next(n), next(n)
@@ -90,6 +102,9 @@ func (m *GaussLegendre) Init(f Func, n int) {
 	clear(m.piv)
 	if m.MaxIter == 0 {
 		m.MaxIter = 50
+		if m.FixedPoint {
+			m.MaxIter = 200 // linear convergence at the rate h·L·‖A‖
+		}
 	}
 }
 
@@ -197,7 +212,7 @@ func (m *GaussLegendre) stages(t, h float64, y []float64) {
 // alias cin). It returns the number of evaluations and false if Newton's iteration failed.
 func (m *GaussLegendre) solve(dst, cout []float64, t, h float64, y, fy, cin []float64) (int, bool) {
 	n := m.n
-	if !m.factor(h) {
+	if !m.FixedPoint && !m.factor(h) {
 		return 0, false
 	}
 	for i := range y {
@@ -216,7 +231,9 @@ func (m *GaussLegendre) solve(dst, cout []float64, t, h float64, y, fy, cin []fl
 				m.dz[s*n+i] = h*(glA[s][0]*m.k[i]+glA[s][1]*m.k[n+i]) - m.z[s*n+i]
 			}
 		}
-		m.backsolve(m.dz)
+		if !m.FixedPoint {
+			m.backsolve(m.dz)
+		}
 		// The size of the correction relative to the state: ‖ΔZ‖∞ / (‖y‖∞ + ‖Z‖∞). A norm of
 		// the whole state, not per component, so that a component crossing zero does not make
 		// a round-off-sized correction look large.
@@ -271,7 +288,10 @@ func (m *GaussLegendre) Step(y1 []float64, t, h float64, y, f0 []float64, sc *Sc
 	if !equal(y, m.lastY1) {
 		clear(m.comp)
 	}
-	evals := m.jacobian(t, y, f0)
+	evals := 0
+	if !m.FixedPoint {
+		evals = m.jacobian(t, y, f0)
+	}
 	if sc == nil {
 		m.mid = false
 		ev, ok := m.solve(y1, m.cNew, t, h, y, f0, m.comp)

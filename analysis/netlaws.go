@@ -1,0 +1,526 @@
+package analysis
+
+import (
+	"fmt"
+	"math"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/layerflow/layerflow/discrete"
+	"github.com/layerflow/layerflow/flow"
+	"github.com/layerflow/layerflow/flow/dataset"
+	"github.com/layerflow/layerflow/flow/ode"
+)
+
+// eps is the unit round-off of float64.
+const eps = 0x1p-53
+
+// NetCase is a network with matrix layers on a dataset, for the matrix laws.
+type NetCase struct {
+	// Name identifies the case in check IDs (for example "teacher-d2").
+	Name   string
+	Widths []int
+	Data   *dataset.Set
+}
+
+// NetLawSettings control NetLaws. Zero fields take the defaults in the comments.
+type NetLawSettings struct {
+	// WeightDecay μ (default 0.1), input noise σ (default 0.3), learning rate λ (default 0.01).
+	WeightDecay, Noise, LR float64
+	// T is the time span of the flows (default 1) and H the Gauss–Legendre step (default 0.01).
+	T, H float64
+	// Steps of the discrete runs (default 100), Batch of SGD (default 16).
+	Steps, Batch int
+	// Rtol of the adaptive weight-decay flow (default 1e-10; atol rtol/100).
+	Rtol float64
+	// Seed of the start and of the stochastic runs (default 1); Scale of the start (default 1).
+	Seed  uint64
+	Scale float64
+	// TEnd is the span of the flow to the ridge end point (default 200).
+	TEnd float64
+	// Seeds is the number of independent single steps that estimate the expected change of
+	// D_i under SGD and noisy GD (default 400); Warmup the GD steps that bring the start
+	// near the manifold of minima first (default 200).
+	Seeds, Warmup int
+	// Lab is the science under test (nil: the project's own).
+	Lab *NetLab
+}
+
+func (s *NetLawSettings) defaults() {
+	def := func(v *float64, d float64) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	def(&s.WeightDecay, 0.1)
+	def(&s.Noise, 0.3)
+	def(&s.LR, 0.01)
+	def(&s.T, 1)
+	def(&s.H, 0.01)
+	def(&s.Rtol, 1e-10)
+	def(&s.Scale, 1)
+	def(&s.TEnd, 200)
+	if s.Steps == 0 {
+		s.Steps = 100
+	}
+	if s.Batch == 0 {
+		s.Batch = 16
+	}
+	if s.Seed == 0 {
+		s.Seed = 1
+	}
+	if s.Seeds == 0 {
+		s.Seeds = 400
+	}
+	if s.Warmup == 0 {
+		s.Warmup = 200
+	}
+}
+
+// NetStepper is what the matrix laws need of a discrete method.
+type NetStepper interface {
+	Step()
+	W() []float64
+}
+
+// NetLab holds the science of matrix networks that the checks test, swappable so that
+// the tests can feed the checks a wrong model and see them fail.
+type NetLab struct {
+	// Flow returns the right-hand side of the gradient flow of net (nil: net.Flow).
+	Flow func(net *flow.Net) ode.Func
+	// Stepper makes a discrete method (nil: discrete.NewNetStepper).
+	Stepper func(p discrete.NetProblem, w0 []float64, s *discrete.Settings) (NetStepper, error)
+	// Gradient is the oracle of the loss gradient of layer i (nil: netOracleGradient).
+	Gradient func(widths []int, w []float64, sxx *mat.SymDense, syx *mat.Dense) []*mat.Dense
+}
+
+func (l *NetLab) flowOf(net *flow.Net) ode.Func {
+	if l != nil && l.Flow != nil {
+		return l.Flow(net)
+	}
+	return net.Flow()
+}
+
+func (l *NetLab) stepper(p discrete.NetProblem, w0 []float64, s *discrete.Settings) (NetStepper, error) {
+	if l != nil && l.Stepper != nil {
+		return l.Stepper(p, w0, s)
+	}
+	return discrete.NewNetStepper(p, w0, s)
+}
+
+func (l *NetLab) gradient(widths []int, w []float64, sxx *mat.SymDense, syx *mat.Dense) []*mat.Dense {
+	if l != nil && l.Gradient != nil {
+		return l.Gradient(widths, w, sxx, syx)
+	}
+	return netOracleGradient(widths, w, sxx, syx)
+}
+
+// layersOf returns the layers of the flat w as matrices (copies), by the layout of package
+// flow: layer 1 first, each row-major.
+func layersOf(widths []int, w []float64) []*mat.Dense {
+	var ls []*mat.Dense
+	off := 0
+	for i := 1; i < len(widths); i++ {
+		n := widths[i] * widths[i-1]
+		ls = append(ls, mat.NewDense(widths[i], widths[i-1], append([]float64(nil), w[off:off+n]...)))
+		off += n
+	}
+	return ls
+}
+
+// netOracleGradient computes the loss gradients G_i = (W_d⋯W_{i+1})ᵀ(W Sxx − Syx)(W_{i−1}⋯W_1)ᵀ
+// with gonum's matrix products, independently of package flow.
+func netOracleGradient(widths []int, w []float64, sxx *mat.SymDense, syx *mat.Dense) []*mat.Dense {
+	ls := layersOf(widths, w)
+	d := len(ls)
+	prod := func(lo, hi int) *mat.Dense { // W_hi ⋯ W_lo (1-based), identity when empty
+		var p *mat.Dense
+		for i := lo; i <= hi; i++ {
+			if p == nil {
+				p = mat.DenseCopyOf(ls[i-1])
+				continue
+			}
+			var q mat.Dense
+			q.Mul(ls[i-1], p)
+			p = &q
+		}
+		return p
+	}
+	W := prod(1, d)
+	var e mat.Dense
+	e.Mul(W, sxx)
+	e.Sub(&e, syx)
+	gs := make([]*mat.Dense, d)
+	for i := 1; i <= d; i++ {
+		g := mat.DenseCopyOf(&e)
+		if after := prod(i+1, d); after != nil {
+			var q mat.Dense
+			q.Mul(after.T(), g)
+			g = &q
+		}
+		if before := prod(1, i-1); before != nil {
+			var q mat.Dense
+			q.Mul(g, before.T())
+			g = &q
+		}
+		gs[i-1] = g
+	}
+	return gs
+}
+
+// imbalances returns D_i = W_{i+1}ᵀW_{i+1} − W_iW_iᵀ of the layers and the scales
+// ‖W_{i+1}‖_F² + ‖W_i‖_F² of their terms.
+func imbalances(ls []*mat.Dense) ([]*mat.Dense, []float64) {
+	var ds []*mat.Dense
+	var sc []float64
+	for i := 0; i+1 < len(ls); i++ {
+		var a, b mat.Dense
+		a.Mul(ls[i+1].T(), ls[i+1])
+		b.Mul(ls[i], ls[i].T())
+		a.Sub(&a, &b)
+		ds = append(ds, &a)
+		fa, fb := mat.Norm(ls[i+1], 2), mat.Norm(ls[i], 2)
+		sc = append(sc, fa*fa+fb*fb)
+	}
+	return ds, sc
+}
+
+func minWidth(widths []int) int {
+	m := widths[0]
+	for _, n := range widths {
+		m = min(m, n)
+	}
+	return m
+}
+
+func maxWidth(widths []int) int {
+	m := 0
+	for _, n := range widths {
+		m = max(m, n)
+	}
+	return m
+}
+
+// NetLaws checks the imbalance laws of a network with matrix layers on c's data: the flow
+// conserves every D_i (Gauss–Legendre, to round-off), also on the expected loss under input
+// noise; weight decay makes D_i(t) = e^{−2μt}D_i(0) (DOP853, within the integrator's
+// bound); every GD step with weight decay obeys D_i ← (1−λμ)²D_i + λ²(G_{i+1}ᵀG_{i+1} − G_iG_iᵀ)
+// with G from an independent oracle (to round-off); and every SGD and noisy-GD step moves
+// along the gradient of a function of the product W, so that the same law holds with the
+// step's own G (to round-off).
+func NetLaws(c NetCase, s NetLawSettings) []Check {
+	s.defaults()
+	l := s.Lab
+	mom := c.Data.Moments()
+	st := flow.Stats{Sxx: mom.Sxx, Syx: mom.Syx, Syy: mom.Syy}
+	n, _, _ := c.Data.Dims()
+	exp := fmt.Sprintf("widths %v on %s (%d samples)", c.Widths, c.Data.Info.Source, n)
+	w0, err := flow.Init{Kind: flow.Imbalanced, Scale: s.Scale, Delta: 0.5, Seed: s.Seed}.Draw(c.Widths)
+	var out []Check
+	if err != nil {
+		return []Check{notTested(Check{ID: "net-" + c.Name, Claim: "matrix laws"}, err)}
+	}
+	for _, sigma := range []float64{0, s.Noise} {
+		id, claim := "net-flow-gauss-"+c.Name, "gradient flow conserves every D_i = W_{i+1}ᵀW_{i+1} − W_iW_iᵀ (Gauss–Legendre, to round-off)"
+		if sigma != 0 {
+			id, claim = "net-noise-flow-"+c.Name, "the expected-loss flow under input noise conserves every D_i (Gauss–Legendre)"
+		}
+		ch := Check{ID: id, Claim: claim, Experiment: fmt.Sprintf("%s, σ=%g, t ∈ [0, %g], fixed step %g, max ‖ΔD_i‖_F / (‖W_{i+1}‖_F² + ‖W_i‖_F²)", exp, sigma, s.T, s.H)}
+		out = append(out, netConservation(l, ch, c.Widths, st, sigma, w0, s.T, s.H))
+	}
+	out = append(out, netWeightDecay(l, Check{ID: "net-wd-" + c.Name, Claim: "weight decay: D_i(t) = e^{−2μt} D_i(0)",
+		Experiment: fmt.Sprintf("%s, μ=%g, σ=%g, t ∈ [0, %g], DOP853 rtol %g, max ‖D_i(t) − e^{−2μt}D_i(0)‖_F / (‖W_{i+1}‖_F² + ‖W_i‖_F²)", exp, s.WeightDecay, s.Noise, s.T, s.Rtol)},
+		c.Widths, st, s.WeightDecay, s.Noise, w0, s.T, s.Rtol))
+	if r := minWidth(c.Widths); r >= min(c.Widths[0], c.Widths[len(c.Widths)-1]) && c.Widths[0] <= 100 {
+		out = append(out, netRidge(l, Check{ID: "net-noise-end-" + c.Name, Claim: "input noise: the expected-loss flow ends at the ridge solution W = Syx(Sxx + σ²I)⁻¹",
+			Experiment: fmt.Sprintf("%s, σ=%g, DOP853 to t = %g, ‖W − W*‖_F/‖W*‖_F", exp, s.Noise, s.TEnd)}, c.Widths, st, s.Noise, w0, s.TEnd, s.Rtol))
+	}
+	if net, err := flow.NewNet(c.Widths, st, 0, 0); err == nil && net.Dim() <= 400 {
+		out = append(out, netSharpness(l, Check{ID: "net-sharpness-" + c.Name, Claim: "sharpness: Lanczos on exact Hessian-vector products gives the top eigenvalue of ∇²L",
+			Experiment: fmt.Sprintf("%s, at the start, against the dense Hessian of central differences of the oracle gradient", exp)}, c.Widths, st, w0))
+	}
+	out = append(out, netGDStep(l, Check{ID: "net-gd-step-" + c.Name, Claim: "GD + weight decay: D_i ← (1−λμ)²D_i + λ²(G_{i+1}ᵀG_{i+1} − G_iG_iᵀ), G from an independent oracle",
+		Experiment: fmt.Sprintf("%s, λ=%g, μ=%g, %d steps, max deviation / (‖W_{i+1}‖_F² + ‖W_i‖_F²)", exp, s.LR, s.WeightDecay, s.Steps)},
+		c.Widths, st, mom, s.LR, s.WeightDecay, w0, s.Steps))
+	for _, m := range []struct {
+		id, claim string
+		batch     int
+		noise     float64
+	}{
+		{"net-sgd-step-", "SGD: every step is a gradient step of a function of W, so D_i ← (1−λμ)²D_i + λ²(G_{i+1}ᵀG_{i+1} − G_iG_iᵀ) with the step's G", s.Batch, 0},
+		{"net-noisy-gd-step-", "noisy GD: every step is a gradient step of a function of W, so the same law holds with the step's G", 0, s.Noise},
+	} {
+		ch := Check{ID: m.id + c.Name, Claim: m.claim, Experiment: fmt.Sprintf("%s, λ=%g, μ=%g, batch %d, σ=%g, %d steps, seed %d, max ‖W_{i+1}ᵀG_{i+1} − G_iW_iᵀ‖_F over its round-off bound", exp, s.LR, s.WeightDecay, m.batch, m.noise, s.Steps, s.Seed)}
+		out = append(out, netSampledStep(l, ch, c, st, s.LR, s.WeightDecay, m.batch, m.noise, w0, s.Steps, s.Seed))
+	}
+	// The expected change of D_i that the sampling adds, from a point near the minima.
+	wm := append([]float64(nil), w0...)
+	if net, err := flow.NewNet(c.Widths, st, 0, 0); err == nil {
+		if gd, err := discrete.NewNetStepper(discrete.NetProblem{Net: net}, w0, &discrete.Settings{LR: s.LR}); err == nil {
+			for range s.Warmup {
+				gd.Step()
+			}
+			copy(wm, gd.W())
+		}
+	}
+	for _, m := range []struct {
+		id, claim string
+		batch     int
+		noise     float64
+	}{
+		{"net-sgd-noise-", "SGD: in expectation a step changes D_i by the deterministic step's change plus λ²(P_iE[FᵀK_iF]P_iᵀ − S_iᵀE[FL_iFᵀ]S_i), F the batch's fluctuation", s.Batch, 0},
+		{"net-noisy-gd-noise-", "noisy GD: in expectation a step changes D_i by the deterministic step's change plus λ²(P_iE[FᵀK_iF]P_iᵀ − S_iᵀE[FL_iFᵀ]S_i), F the noise's fluctuation", 0, s.Noise},
+	} {
+		ch := Check{ID: m.id + c.Name, Claim: m.claim, Experiment: fmt.Sprintf("%s, λ=%g, batch %d, σ=%g, %d single steps from the iterate of %d GD steps, mean change along D_i/‖D_i‖_F beyond the deterministic step's", exp, s.LR, m.batch, m.noise, s.Seeds, s.Warmup)}
+		out = append(out, netNoiseShrink(l, ch, c, st, wm, s.LR, m.batch, m.noise, s.Seeds, s.Seed)...)
+	}
+	return out
+}
+
+// netConservation integrates the flow with Gauss–Legendre at a fixed step and measures the
+// largest change of any D_i, relative to the size of its terms. The bound: Gauss–Legendre
+// keeps quadratic invariants exactly, so only round-off changes D_i, at most 16·ε·n_max per
+// step (a sum of n_max products in each entry, the stages iterated to round-off).
+func netConservation(l *NetLab, c Check, widths []int, st flow.Stats, sigma float64, w0 []float64, T, h float64) Check {
+	net, err := flow.NewNet(widths, st, 0, sigma)
+	if err != nil {
+		return notTested(c, err)
+	}
+	res, err := flow.Integrate(l.flowOf(net), w0, T, &ode.Settings{FixedStep: h}, &ode.GaussLegendre{FixedPoint: true})
+	if err != nil {
+		return notTested(c, fmt.Errorf("the integration did not finish: %v", err))
+	}
+	d0, sc := imbalances(layersOf(widths, w0))
+	d1, sc1 := imbalances(layersOf(widths, res.Y))
+	var worst float64
+	for i := range d0 {
+		var diff mat.Dense
+		diff.Sub(d1[i], d0[i])
+		worst = math.Max(worst, mat.Norm(&diff, 2)/math.Max(sc[i], sc1[i]))
+	}
+	steps := float64(res.Stats.Accepted)
+	tol := 16 * eps * float64(maxWidth(widths)) * steps
+	return atMost(c, worst, tol, RoundOff, fmt.Sprintf("16·ε·n_max per step × %.0f steps", steps))
+}
+
+// netWeightDecay integrates the weight-decay flow with DOP853 and compares every D_i(T)
+// with e^{−2μT}D_i(0). The bound: each accepted step adds at most atol + rtol·max|w| to each
+// weight, so a layer with m entries is off by at most δ√m in Frobenius norm, δ = accepted ×
+// (atol + rtol·max|w|), and ‖ΔD_i‖_F ≤ 2δ(‖W_{i+1}‖_F√m_{i+1} + ‖W_i‖_F√m_i).
+func netWeightDecay(l *NetLab, c Check, widths []int, st flow.Stats, mu, sigma float64, w0 []float64, T, rtol float64) Check {
+	net, err := flow.NewNet(widths, st, mu, sigma)
+	if err != nil {
+		return notTested(c, err)
+	}
+	wmax := 0.0
+	obs := func(_ float64, y []float64) bool {
+		for _, v := range y {
+			wmax = math.Max(wmax, math.Abs(v))
+		}
+		return false
+	}
+	res, err := flow.Integrate(l.flowOf(net), w0, T, &ode.Settings{Rtol: rtol, Atol: rtol / 100, MaxSteps: 1_000_000, Observer: obs}, &ode.DOP853{})
+	if err != nil {
+		return notTested(c, fmt.Errorf("the integration did not finish: %v", err))
+	}
+	l0, l1 := layersOf(widths, w0), layersOf(widths, res.Y)
+	d0, sc := imbalances(l0)
+	d1, sc1 := imbalances(l1)
+	delta := float64(res.Stats.Accepted) * (rtol/100 + rtol*wmax)
+	var worst, bound float64
+	for i := range d0 {
+		var want, diff mat.Dense
+		want.Scale(math.Exp(-2*mu*T), d0[i])
+		diff.Sub(d1[i], &want)
+		s := math.Max(sc[i], sc1[i])
+		worst = math.Max(worst, mat.Norm(&diff, 2)/s)
+		m0, m1 := float64(widths[i]*widths[i+1]), float64(widths[i+1]*widths[i+2])
+		fa := math.Max(mat.Norm(l0[i+1], 2), mat.Norm(l1[i+1], 2))
+		fb := math.Max(mat.Norm(l0[i], 2), mat.Norm(l1[i], 2))
+		bound = math.Max(bound, 2*delta*(fa*math.Sqrt(m1)+fb*math.Sqrt(m0))/s)
+	}
+	return atMost(c, worst, bound, Integrator, fmt.Sprintf("%d accepted steps × (atol + rtol·max|w|) per weight, propagated to D_i", res.Stats.Accepted))
+}
+
+// stepLawDeviation returns ‖C' − (1−λμ)²C − λ²(G_{i+1}ᵀG_{i+1} − G_iG_iᵀ)‖_F over the scale of
+// the terms, the largest over the pairs.
+func stepLawDeviation(prev, next []*mat.Dense, gs []*mat.Dense, lr, mu float64) float64 {
+	c0, sc := imbalances(prev)
+	c1, sc1 := imbalances(next)
+	var worst float64
+	for i := range c0 {
+		var a, b, want, diff mat.Dense
+		a.Mul(gs[i+1].T(), gs[i+1])
+		b.Mul(gs[i], gs[i].T())
+		a.Sub(&a, &b)
+		a.Scale(lr*lr, &a)
+		want.Scale((1-lr*mu)*(1-lr*mu), c0[i])
+		want.Add(&want, &a)
+		diff.Sub(c1[i], &want)
+		worst = math.Max(worst, mat.Norm(&diff, 2)/math.Max(sc[i], sc1[i]))
+	}
+	return worst
+}
+
+// netGDStep runs full-batch GD with weight decay and checks every step against the exact
+// matrix law with G from the oracle. The bound: each entry of D_i and of the update is a
+// sum of at most n_max products, 16·ε·n_max relative to the scale of the terms.
+func netGDStep(l *NetLab, c Check, widths []int, st flow.Stats, mom dataset.Moments, lr, mu float64, w0 []float64, steps int) Check {
+	net, err := flow.NewNet(widths, st, mu, 0)
+	if err != nil {
+		return notTested(c, err)
+	}
+	sp, err := l.stepper(discrete.NetProblem{Net: net}, w0, &discrete.Settings{LR: lr})
+	if err != nil {
+		return notTested(c, err)
+	}
+	prev := append([]float64(nil), w0...)
+	var worst float64
+	for k := 0; k < steps; k++ {
+		sp.Step()
+		gs := l.gradient(widths, prev, mom.Sxx, mom.Syx)
+		worst = math.Max(worst, stepLawDeviation(layersOf(widths, prev), layersOf(widths, sp.W()), gs, lr, mu))
+		copy(prev, sp.W())
+	}
+	tol := 16 * eps * float64(maxWidth(widths))
+	return atMost(c, worst, tol, RoundOff, "16·ε·n_max relative to ‖W_{i+1}‖_F² + ‖W_i‖_F²")
+}
+
+// netSampledStep runs SGD or noisy GD and checks that every step's direction
+// G = (w_k − w_{k+1})/λ − μw_k satisfies W_{i+1}ᵀG_{i+1} = G_iW_iᵀ, the condition under which
+// the cross terms of the imbalance update vanish. G carries the round-off of a difference of
+// iterates, about ε·|w|/λ per entry; the bound is 16·ε·√m·n_max·(‖W‖_F(‖W‖_F/λ + ‖G‖_F)) summed
+// over the two terms.
+func netSampledStep(l *NetLab, c Check, nc NetCase, st flow.Stats, lr, mu float64, batch int, noise float64, w0 []float64, steps int, seed uint64) Check {
+	widths := nc.Widths
+	net, err := flow.NewNet(widths, st, mu, 0)
+	if err != nil {
+		return notTested(c, err)
+	}
+	sp, err := l.stepper(discrete.NetProblem{Net: net, X: nc.Data.X, Y: nc.Data.Y, Noise: noise}, w0, &discrete.Settings{LR: lr, Batch: batch, Seed: seed})
+	if err != nil {
+		return notTested(c, err)
+	}
+	prev := append([]float64(nil), w0...)
+	g := make([]float64, len(w0))
+	var worst float64
+	nmax := float64(maxWidth(widths))
+	for k := 0; k < steps; k++ {
+		sp.Step()
+		for j := range g {
+			g[j] = (prev[j]-sp.W()[j])/lr - mu*prev[j]
+		}
+		ls, gs := layersOf(widths, prev), layersOf(widths, g)
+		for i := 0; i+1 < len(ls); i++ {
+			var a, b mat.Dense
+			a.Mul(ls[i+1].T(), gs[i+1])
+			b.Mul(gs[i], ls[i].T())
+			a.Sub(&a, &b)
+			fa, fb := mat.Norm(ls[i+1], 2), mat.Norm(ls[i], 2)
+			ga, gb := mat.Norm(gs[i+1], 2), mat.Norm(gs[i], 2)
+			bound := 16 * eps * nmax * (fa*(fa/lr+ga) + fb*(fb/lr+gb))
+			worst = math.Max(worst, mat.Norm(&a, 2)/bound)
+		}
+		copy(prev, sp.W())
+	}
+	return atMost(c, worst, 1, RoundOff, "ratio to 16·ε·n_max·Σ‖W‖_F(‖W‖_F/λ + ‖G‖_F), the round-off of G from a difference of iterates")
+}
+
+// netRidge integrates the expected-loss flow under input noise to t = T with DOP853 and
+// compares the product W with the minimizer of ½tr(W(Sxx + σ²I)Wᵀ) − tr(WSyxᵀ), the ridge
+// solution W* = Syx(Sxx + σ²I)⁻¹, computed by a linear solve (the matrix form of the scalar
+// end point W = 1/(1 + σ²)). It applies where the widths can represent W* (rank W* ≤ the
+// smallest width) and the flow has come to rest (else not tested); the tolerance, 10³·rtol
+// relative, is a judgment above the integrator's error at rest.
+func netRidge(l *NetLab, c Check, widths []int, st flow.Stats, sigma float64, w0 []float64, T, rtol float64) Check {
+	net, err := flow.NewNet(widths, st, 0, sigma)
+	if err != nil {
+		return notTested(c, err)
+	}
+	res, err := flow.Integrate(l.flowOf(net), w0, T, &ode.Settings{Rtol: rtol, Atol: rtol / 100, MaxSteps: 1_000_000}, &ode.DOP853{})
+	if err != nil {
+		return notTested(c, fmt.Errorf("the integration did not finish: %v", err))
+	}
+	n0 := widths[0]
+	a := mat.NewSymDense(n0, nil)
+	a.CopySym(st.Sxx)
+	for i := 0; i < n0; i++ {
+		a.SetSym(i, i, a.At(i, i)+sigma*sigma)
+	}
+	// W* = Syx A⁻¹: solve A Xᵀ = Syxᵀ.
+	var xt mat.Dense
+	if err := xt.Solve(a, st.Syx.T()); err != nil {
+		return notTested(c, fmt.Errorf("Sxx + σ²I is singular: %v", err))
+	}
+	// The flow must have come to rest: its own speed at t = T.
+	f := l.flowOf(net)
+	v := make([]float64, len(res.Y))
+	f(v, T, res.Y)
+	if sp, wn := floatsNorm(v), floatsNorm(res.Y); sp > 1e-9*wn {
+		return notTested(c, fmt.Errorf("the flow still moves at t = %g (speed %.3g)", T, sp))
+	}
+	W, _, _ := netProducts(layersOf(widths, res.Y))
+	var diff mat.Dense
+	diff.Sub(W, xt.T())
+	scale := mat.Norm(xt.T(), 2)
+	return atMost(c, mat.Norm(&diff, 2)/scale, 1e3*rtol, Heuristic, fmt.Sprintf("10³·rtol relative to ‖W*‖_F, the flow at rest at t = %g (speed below 1e-9·‖w‖)", T))
+}
+
+func floatsNorm(v []float64) float64 {
+	var s float64
+	for _, x := range v {
+		s += x * x
+	}
+	return math.Sqrt(s)
+}
+
+// netSharpness compares the Lanczos sharpness with the top eigenvalue of a dense Hessian
+// built by central differences of the oracle gradient (h = 1e-5: truncation h²·|∇³L| and
+// round-off ε·|∇L|/h, both about 1e-10 of the scale here; the tolerance 1e-7 of the
+// largest |eigenvalue| is a judgment above them).
+func netSharpness(l *NetLab, c Check, widths []int, st flow.Stats, w []float64) Check {
+	net, err := flow.NewNet(widths, st, 0, 0)
+	if err != nil {
+		return notTested(c, err)
+	}
+	n := len(w)
+	if n > 400 {
+		return notTested(c, fmt.Errorf("%d parameters: too many for a dense Hessian", n))
+	}
+	const h = 1e-5
+	H := mat.NewSymDense(n, nil)
+	wp := append([]float64(nil), w...)
+	flat := func(gs []*mat.Dense) []float64 {
+		var v []float64
+		for _, g := range gs {
+			v = append(v, g.RawMatrix().Data...)
+		}
+		return v
+	}
+	cols := make([][]float64, n)
+	for j := 0; j < n; j++ {
+		wp[j] = w[j] + h
+		gp := flat(l.gradient(widths, wp, st.Sxx, st.Syx))
+		wp[j] = w[j] - h
+		gm := flat(l.gradient(widths, wp, st.Sxx, st.Syx))
+		wp[j] = w[j]
+		cols[j] = make([]float64, n)
+		for i := range gp {
+			cols[j][i] = (gp[i] - gm[i]) / (2 * h)
+		}
+	}
+	for i := 0; i < n; i++ {
+		for j := i; j < n; j++ {
+			H.SetSym(i, j, 0.5*(cols[j][i]+cols[i][j]))
+		}
+	}
+	var es mat.EigenSym
+	if !es.Factorize(H, false) {
+		return notTested(c, fmt.Errorf("no eigenvalues of the dense Hessian"))
+	}
+	v := es.Values(nil)
+	want := v[len(v)-1]
+	norm := math.Max(math.Abs(v[0]), math.Abs(want))
+	got := net.Sharpness(w)
+	return within(c, got, want, 1e-7*norm, Heuristic, "1e-7 of the largest |eigenvalue|, above the central differences' error")
+}

@@ -1,0 +1,881 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"codeberg.org/sbinet/npyio/npz"
+	"github.com/urfave/cli/v2"
+	"github.com/urfave/cli/v2/altsrc"
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/layerflow/layerflow/analysis"
+	"github.com/layerflow/layerflow/discrete"
+	"github.com/layerflow/layerflow/flow"
+	datasets "github.com/layerflow/layerflow/flow/dataset"
+	"github.com/layerflow/layerflow/flow/ode"
+)
+
+// maxParams bounds the parameter count of --widths: the integrators keep about a dozen
+// vectors of that length (8 bytes per entry), so 5·10⁷ parameters already need ~5 GB.
+const maxParams = 50_000_000
+
+// netFlags are the flags of networks with matrix layers. samples adds --samples and
+// --label-noise for commands that do not have them already.
+func netFlags(samples bool) []cli.Flag {
+	fs := []cli.Flag{
+		altsrc.NewStringFlag(&cli.StringFlag{Name: "widths", Usage: "layer widths `n0,n1,…,nd` of a network with matrix layers W_i (n_i × n_{i−1}); with it --data names a dataset (mnist, mnist:DIR, teacher, scalar, FILE.csv, FILE.npy, X.npy,Y.npy, FILE.npz; default teacher) and --init a kind (gaussian, orthogonal, balanced, imbalanced) or a checkpoint .npz", Category: catModel}),
+		altsrc.NewFloat64Flag(&cli.Float64Flag{Name: "init-scale", Value: 1, Usage: "with --widths: the gain of the initial layers", Category: catModel}),
+		altsrc.NewFloat64Flag(&cli.Float64Flag{Name: "init-imbalance", Value: 0.5, Usage: "with --widths --init imbalanced: ‖D_i‖₂ of every layer pair", Category: catModel}),
+		altsrc.NewStringFlag(&cli.StringFlag{Name: "prep", Value: "none", Usage: "with --widths: preprocessing of the data, none, center, whiten (or scalar: the paper's normalization of 1→1 data)", Category: catData}),
+		altsrc.NewIntFlag(&cli.IntFlag{Name: "outputs", Value: 1, Usage: "with --widths and a CSV or single .npy: the last k columns are the targets", Category: catData}),
+		altsrc.NewBoolFlag(&cli.BoolFlag{Name: "one-hot", Usage: "with --widths: expand one column of integer labels 0…C−1 to one-hot targets", Category: catData}),
+		altsrc.NewStringFlag(&cli.StringFlag{Name: "spectrum", Usage: "with --data teacher: singular values `s1,s2,…` of the teacher map (default r, r−1, …, 1)", Category: catData}),
+		altsrc.NewIntFlag(&cli.IntFlag{Name: "top-k", Value: 5, Usage: "with --widths: record the k largest singular values of the product W", Category: catOutput}),
+		altsrc.NewIntFlag(&cli.IntFlag{Name: "sharpness-every", Value: 0, Usage: "with --widths: measure the sharpness (Lanczos) at every n-th record (0: the first and last only)", Category: catOutput}),
+		altsrc.NewIntFlag(&cli.IntFlag{Name: "checkpoint-every", Value: 0, Usage: "with --widths: save the weights to DIR/checkpoints/*.npz every n steps (0: the first and last only)", Category: catOutput}),
+	}
+	if samples {
+		fs = append(fs,
+			altsrc.NewIntFlag(&cli.IntFlag{Name: "samples", Value: 0, Usage: "with --widths: samples to keep of a file, or to generate (0: all, or 1000 for teacher)", Category: catData}),
+			altsrc.NewFloat64Flag(&cli.Float64Flag{Name: "label-noise", Value: 0.5, Usage: "with --widths: label noise of a generated dataset", Category: catData}))
+	}
+	return fs
+}
+
+// netRun is a matrix network set up from the flags.
+type netRun struct {
+	widths []int
+	set    *datasets.Set
+	mom    datasets.Moments
+	net    *flow.Net
+	w0     []float64
+	init   map[string]any
+}
+
+func parseWidths(s string) ([]int, error) {
+	parts := strings.Split(s, ",")
+	if len(parts) < 3 {
+		return nil, fmt.Errorf("--widths %q: need n0,n1,…,nd with at least 2 layers", s)
+	}
+	w := make([]int, len(parts))
+	params := 0.0
+	for i, p := range parts {
+		n, err := strconv.Atoi(strings.TrimSpace(p))
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("--widths %q: width %q is not an integer ≥ 1", s, p)
+		}
+		w[i] = n
+		if i > 0 {
+			params += float64(n) * float64(w[i-1])
+		}
+	}
+	if params > maxParams {
+		return nil, fmt.Errorf("--widths %q: %.0f parameters, at most %d", s, params, maxParams)
+	}
+	return w, nil
+}
+
+// setupNet reads the matrix-network flags: widths, data, objective and start. sigma is the
+// input noise of the expected loss (the flow's), 0 for the discrete methods, which draw it.
+func setupNet(ctx *cli.Context, sigma float64) (*netRun, error) {
+	widths, err := parseWidths(ctx.String("widths"))
+	if err != nil {
+		return nil, err
+	}
+	d := len(widths) - 1
+	mu, err := finiteFlag(ctx, "wd", 0, false)
+	if err != nil {
+		return nil, err
+	}
+	prep, err := datasets.ParsePrep(ctx.String("prep"))
+	if err != nil {
+		return nil, fmt.Errorf("--prep %q: want none, center, whiten or scalar", ctx.String("prep"))
+	}
+	o := datasets.Options{
+		Outputs: ctx.Int("outputs"), Seed: ctx.Uint64("seed"), Inputs: widths[0], OutputsDim: widths[d],
+		OneHot: ctx.Bool("one-hot"), Prep: prep,
+	}
+	if o.Outputs < 1 {
+		return nil, fmt.Errorf("--outputs %d: must be ≥ 1", o.Outputs)
+	}
+	if ctx.IsSet("samples") || ctx.Int("samples") != 0 {
+		// gd and sgd share --samples with the scalar model, whose default is 64.
+		if !ctx.IsSet("samples") && ctx.Command.Name != "flow" {
+			o.Samples = 0
+		} else if o.Samples = ctx.Int("samples"); o.Samples < 1 {
+			return nil, fmt.Errorf("--samples %d: must be ≥ 1", o.Samples)
+		}
+	}
+	if o.Noise, err = finiteFlag(ctx, "label-noise", 0, false); err != nil {
+		return nil, err
+	}
+	if s := ctx.String("spectrum"); s != "" {
+		if o.Spectrum, err = parseList("spectrum", s); err != nil {
+			return nil, err
+		}
+	}
+	spec := ctx.String("data")
+	if spec == "" {
+		spec = "teacher"
+	}
+	set, err := datasets.Open(spec, o)
+	if err != nil {
+		return nil, fmt.Errorf("--data %s: %v", spec, err)
+	}
+	_, n0, nd := set.Dims()
+	if n0 != widths[0] || nd != widths[d] {
+		return nil, fmt.Errorf("--widths %s: the data %s has %d inputs and %d outputs, the widths need %d and %d", ctx.String("widths"), spec, n0, nd, widths[0], widths[d])
+	}
+	mom := set.Moments()
+	net, err := flow.NewNet(widths, flow.Stats{Sxx: mom.Sxx, Syx: mom.Syx, Syy: mom.Syy}, mu, sigma)
+	if err != nil {
+		return nil, err
+	}
+	nr := &netRun{widths: widths, set: set, mom: mom, net: net}
+	if err := nr.start(ctx); err != nil {
+		return nil, err
+	}
+	return nr, nil
+}
+
+// start reads --init: a kind drawn with --seed, a checkpoint, or the weights themselves.
+func (nr *netRun) start(ctx *cli.Context) error {
+	s := "gaussian"
+	if ctx.IsSet("init") {
+		s = ctx.String("init")
+	}
+	scale, err := finiteFlag(ctx, "init-scale", 0, true)
+	if err != nil {
+		return err
+	}
+	delta, err := finiteFlag(ctx, "init-imbalance", 0, false)
+	if err != nil {
+		return err
+	}
+	switch {
+	case strings.HasSuffix(strings.ToLower(s), ".npz"):
+		w, err := readCheckpoint(s, nr.net)
+		if err != nil {
+			return err
+		}
+		nr.w0 = w
+		nr.init = map[string]any{"checkpoint": s}
+	case len(s) > 0 && (s[0] == '-' || s[0] == '.' || s[0] >= '0' && s[0] <= '9'):
+		w, err := parseList("init", s)
+		if err != nil {
+			return err
+		}
+		if len(w) != nr.net.Dim() {
+			return fmt.Errorf("--init: %d weights for %d parameters of --widths %s", len(w), nr.net.Dim(), ctx.String("widths"))
+		}
+		nr.w0 = w
+		nr.init = map[string]any{"weights": nums(w)}
+	default:
+		k, err := flow.ParseInitKind(s)
+		if err != nil {
+			return fmt.Errorf("--init %q: want gaussian, orthogonal, balanced, imbalanced, a checkpoint .npz or the weights", s)
+		}
+		in := flow.Init{Kind: k, Scale: scale, Delta: delta, Seed: ctx.Uint64("seed")}
+		if nr.w0, err = in.Draw(nr.widths); err != nil {
+			return fmt.Errorf("--init %s: %v", s, err)
+		}
+		nr.init = map[string]any{"kind": k.String(), "scale": num(scale), "seed": in.Seed}
+		if k == flow.Imbalanced {
+			nr.init["imbalance"] = num(delta)
+		}
+	}
+	return nil
+}
+
+// readCheckpoint reads the layers W1 … Wd of a checkpoint written by writeCheckpoint (or by
+// numpy: np.savez(path, W1=…, W2=…)).
+func readCheckpoint(path string, net *flow.Net) ([]float64, error) {
+	r, err := npz.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("--init %s: %v", path, err)
+	}
+	defer r.Close()
+	widths := net.Widths()
+	var w []float64
+	for i := 1; i < len(widths); i++ {
+		name := fmt.Sprintf("W%d", i)
+		var m mat.Dense
+		if err := r.Read(name+".npy", &m); err != nil {
+			return nil, fmt.Errorf("--init %s: array %s: %v", path, name, err)
+		}
+		if rr, c := m.Dims(); rr != widths[i] || c != widths[i-1] {
+			return nil, fmt.Errorf("--init %s: %s is %d×%d, the widths need %d×%d", path, name, rr, c, widths[i], widths[i-1])
+		}
+		for k := 0; k < widths[i]; k++ {
+			w = append(w, m.RawRowView(k)...)
+		}
+	}
+	for i, v := range w {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, fmt.Errorf("--init %s: weight %d is %v", path, i, v)
+		}
+	}
+	return w, nil
+}
+
+// netRecorder streams records of a run to DIR/records.csv (through a temporary file renamed
+// at the end) and writes checkpoints, keeping no weights in memory.
+type netRecorder struct {
+	net        *flow.Net
+	dir, tmp   string
+	f          *os.File
+	bw         *bufio.Writer
+	topK       int
+	sharpEvery int
+	n          int // records written
+	first      analysis.NetPoint
+	last       analysis.NetPoint
+	lastStep   int
+	lastT      float64
+	ckpts      []string
+	lastCk     int
+	err        error
+	// What the figure draws, thinned to at most maxPlotPoints records by dropping every
+	// other one when full, so that memory does not grow with the run.
+	plotT, plotLoss, plotSharp []float64
+	plotD, plotSV              [][]float64
+	plotStride, plotSkip       int
+}
+
+const maxPlotPoints = 4096
+
+func newNetRecorder(ctx *cli.Context, dir string, net *flow.Net) (*netRecorder, error) {
+	r := &netRecorder{net: net, dir: dir, topK: ctx.Int("top-k"), sharpEvery: ctx.Int("sharpness-every")}
+	if r.topK < 0 {
+		return nil, fmt.Errorf("--top-k %d: must be ≥ 0", r.topK)
+	}
+	if r.sharpEvery < 0 {
+		return nil, fmt.Errorf("--sharpness-every %d: must be ≥ 0", r.sharpEvery)
+	}
+	f, err := os.CreateTemp(dir, ".records.csv.tmp-*")
+	if err != nil {
+		return nil, fmt.Errorf("write %s: %v", filepath.Join(dir, "records.csv"), unwrapPath(err))
+	}
+	r.f, r.tmp, r.bw = f, f.Name(), bufio.NewWriter(f)
+	head := []string{"step", "t", "loss", "objective"}
+	for i := 1; i < net.Depth(); i++ {
+		head = append(head, fmt.Sprintf("D%d_fro", i))
+	}
+	for i := 1; i < net.Depth(); i++ {
+		head = append(head, fmt.Sprintf("D%d_spec", i))
+	}
+	head = append(head, "sharpness", "sharpness_bound")
+	for k := 1; k <= min(r.topK, min(net.Widths()[0], net.Widths()[net.Depth()])); k++ {
+		head = append(head, fmt.Sprintf("sv%d", k))
+	}
+	r.topK = min(r.topK, min(net.Widths()[0], net.Widths()[net.Depth()]))
+	_, r.err = fmt.Fprintln(r.bw, strings.Join(head, ","))
+	return r, nil
+}
+
+// record measures w at (step, t) and writes a row; sharp forces the sharpness.
+func (r *netRecorder) record(step int, t float64, w []float64, sharp bool) {
+	if r.err != nil {
+		return
+	}
+	sharp = sharp || r.n == 0 || (r.sharpEvery > 0 && r.n%r.sharpEvery == 0)
+	p := analysis.MeasureNet(r.net, w, r.topK, sharp, false)
+	row := []string{strconv.Itoa(step), rtoa(t), rtoa(p.Loss), rtoa(p.Value)}
+	for _, v := range p.DF {
+		row = append(row, rtoa(v))
+	}
+	for _, v := range p.D2 {
+		row = append(row, rtoa(v))
+	}
+	row = append(row, rtoa(p.Sharpness), rtoa(p.SharpBound))
+	for _, v := range p.SV {
+		row = append(row, rtoa(v))
+	}
+	if _, err := fmt.Fprintln(r.bw, strings.Join(row, ",")); err != nil {
+		r.err = fmt.Errorf("write %s: %v", filepath.Join(r.dir, "records.csv"), err)
+	}
+	if r.n == 0 {
+		r.first = p
+	}
+	r.last, r.lastStep, r.lastT = p, step, t
+	r.n++
+	r.keep(t, p)
+}
+
+// keep adds a record to the figure's data, thinning it when full.
+func (r *netRecorder) keep(t float64, p analysis.NetPoint) {
+	if r.plotStride == 0 {
+		r.plotStride = 1
+		r.plotD, r.plotSV = make([][]float64, len(p.DF)), make([][]float64, len(p.SV))
+	}
+	if r.plotSkip++; r.plotSkip < r.plotStride && len(r.plotT) > 0 {
+		return
+	}
+	r.plotSkip = 0
+	if len(r.plotT) == maxPlotPoints {
+		half := func(v []float64) []float64 {
+			for i := 0; 2*i < len(v); i++ {
+				v[i] = v[2*i]
+			}
+			return v[:(len(v)+1)/2]
+		}
+		r.plotT, r.plotLoss, r.plotSharp = half(r.plotT), half(r.plotLoss), half(r.plotSharp)
+		for i := range r.plotD {
+			r.plotD[i] = half(r.plotD[i])
+		}
+		for i := range r.plotSV {
+			r.plotSV[i] = half(r.plotSV[i])
+		}
+		r.plotStride *= 2
+	}
+	r.plotT, r.plotLoss, r.plotSharp = append(r.plotT, t), append(r.plotLoss, p.Loss), append(r.plotSharp, p.Sharpness)
+	for i, v := range p.DF {
+		r.plotD[i] = append(r.plotD[i], v)
+	}
+	for i, v := range p.SV {
+		r.plotSV[i] = append(r.plotSV[i], v)
+	}
+}
+
+// figures returns the figures of a run: the loss, the imbalance of every pair, the
+// sharpness, and the top singular values of W against t.
+func (r *netRecorder) figures(label string) []analysis.Figure {
+	loss := analysis.Figure{Name: "loss", Title: label + ": loss", XLabel: "t", YLabel: "loss L", LogY: true,
+		Series: []analysis.Curve{{Name: "L", X: r.plotT, Y: r.plotLoss, Style: "line"}}}
+	imb := analysis.Figure{Name: "imbalance", Title: label + ": layer imbalance", XLabel: "t", YLabel: "‖D_i‖_F", LogY: true}
+	for i, v := range r.plotD {
+		imb.Series = append(imb.Series, analysis.Curve{Name: fmt.Sprintf("‖D_%d‖_F", i+1), X: r.plotT, Y: v, Style: "line"})
+	}
+	var st, sy []float64
+	for k, v := range r.plotSharp {
+		if !math.IsNaN(v) {
+			st, sy = append(st, r.plotT[k]), append(sy, v)
+		}
+	}
+	sharp := analysis.Figure{Name: "sharpness", Title: label + ": sharpness", XLabel: "t", YLabel: "λ_max(∇²L)",
+		Series: []analysis.Curve{{Name: "sharpness", X: st, Y: sy, Style: "linepoints"}}}
+	sv := analysis.Figure{Name: "singular-values", Title: label + ": singular values of W", XLabel: "t", YLabel: "σ_k(W)"}
+	for i, v := range r.plotSV {
+		sv.Series = append(sv.Series, analysis.Curve{Name: fmt.Sprintf("σ_%d", i+1), X: r.plotT, Y: v, Style: "line"})
+	}
+	return []analysis.Figure{loss, imb, sharp, sv}
+}
+
+// checkpoint writes the layers of w to DIR/checkpoints/step-NNNNNNNNN.npz.
+func (r *netRecorder) checkpoint(step int, t float64, w []float64) {
+	if r.err != nil {
+		return
+	}
+	if len(r.ckpts) > 0 && r.lastCk == step {
+		return
+	}
+	r.lastCk = step
+	name := filepath.Join("checkpoints", fmt.Sprintf("step-%09d.npz", step))
+	path := filepath.Join(r.dir, name)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		r.err = fmt.Errorf("write %s: %v", path, unwrapPath(err))
+		return
+	}
+	err := writeAtomic(path, func(out io.Writer) error { return writeCheckpoint(out, r.net, step, t, w) })
+	if err != nil {
+		r.err = err
+		return
+	}
+	r.ckpts = append(r.ckpts, name)
+}
+
+// writeCheckpoint writes W1 … Wd (n_i × n_{i−1} float64 arrays), step and t as an .npz that
+// numpy.load reads.
+func writeCheckpoint(out io.Writer, net *flow.Net, step int, t float64, w []float64) error {
+	z := npz.NewWriter(out)
+	for i := 1; i <= net.Depth(); i++ {
+		if err := z.Write(fmt.Sprintf("W%d", i), mat.DenseCopyOf(net.Layer(w, i))); err != nil {
+			return err
+		}
+	}
+	if err := z.Write("step", []int64{int64(step)}); err != nil {
+		return err
+	}
+	if err := z.Write("t", []float64{t}); err != nil {
+		return err
+	}
+	return z.Close()
+}
+
+// close flushes the records and renames them into place (ok) or removes them.
+func (r *netRecorder) close(ok bool) error {
+	err := r.err
+	if e := r.bw.Flush(); err == nil && e != nil {
+		err = fmt.Errorf("write %s: %v", filepath.Join(r.dir, "records.csv"), e)
+	}
+	if e := r.f.Close(); err == nil && e != nil {
+		err = e
+	}
+	if err != nil || !ok {
+		os.Remove(r.tmp)
+		return err
+	}
+	if err := os.Rename(r.tmp, filepath.Join(r.dir, "records.csv")); err != nil {
+		os.Remove(r.tmp)
+		return fmt.Errorf("write %s: %v", filepath.Join(r.dir, "records.csv"), unwrapPath(err))
+	}
+	return nil
+}
+
+func pointOf(p analysis.NetPoint) map[string]any {
+	m := map[string]any{
+		"loss": num(p.Loss), "objective": num(p.Value),
+		"imbalance_fro": nums(p.DF), "imbalance_spec": nums(p.D2),
+		"sharpness": num(p.Sharpness), "sharpness_bound": num(p.SharpBound),
+		"top_singular_values": nums(p.SV),
+	}
+	if p.DEig != nil {
+		eig := make([]any, len(p.DEig))
+		for i, v := range p.DEig {
+			eig[i] = nums(v)
+		}
+		m["imbalance_eigenvalues"] = eig
+	}
+	return m
+}
+
+func (nr *netRun) summary(ctx *cli.Context, method string) map[string]any {
+	return map[string]any{
+		"settings": settingsOf(ctx),
+		"method":   method,
+		"data":     nr.set.Info,
+		"model": map[string]any{
+			"widths": nr.widths, "parameters": nr.net.Dim(),
+			"weight_decay": num(nr.net.WeightDecay()), "noise": num(ctx.Float64("noise")),
+		},
+		"init": nr.init,
+	}
+}
+
+// interrupted reports whether the command was asked to stop (Ctrl-C, SIGTERM).
+func interrupted(ctx *cli.Context) bool { return ctx.Context != nil && ctx.Context.Err() != nil }
+
+func printNetFinal(w io.Writer, r *netRecorder) {
+	p := r.last
+	fmt.Fprintf(w, "final (step %d, t=%.6g): loss %.6g, objective %.6g, ‖D_i‖_F %.4g, sharpness %.6g, top singular values of W %.4g\n",
+		r.lastStep, r.lastT, p.Loss, p.Value, p.DF, p.Sharpness, p.SV)
+}
+
+// runNetFlow is the flow command with --widths.
+func runNetFlow(ctx *cli.Context) error {
+	sigma, err := finiteFlag(ctx, "noise", 0, false)
+	if err != nil {
+		return err
+	}
+	nr, err := setupNet(ctx, sigma)
+	if err != nil {
+		return err
+	}
+	m, set, err := solverSettings(ctx)
+	if err != nil {
+		return err
+	}
+	t1, err := finiteFlag(ctx, "t-end", 0, true)
+	if err != nil {
+		return err
+	}
+	dt, err := finiteFlag(ctx, "dt", 0, false)
+	if err != nil {
+		return err
+	}
+	mlr, err := finiteFlag(ctx, "modified-lr", 0, false)
+	if err != nil {
+		return err
+	}
+	ck := ctx.Int("checkpoint-every")
+	if ck < 0 {
+		return fmt.Errorf("--checkpoint-every %d: must be ≥ 0", ck)
+	}
+	dir := ctx.String("out")
+	if err := prepareDir(dir); err != nil {
+		return err
+	}
+	rec, err := newNetRecorder(ctx, dir, nr.net)
+	if err != nil {
+		return err
+	}
+	f, label := nr.net.Flow(), "flow"
+	if mlr > 0 {
+		f, label = flow.ModifiedFlowOf(nr.net, mlr), "modified"
+	}
+	// Records at the first accepted step at or after every multiple of dt (every accepted
+	// step for dt = 0): states of the integration itself, no interpolation, no storage.
+	next, steps, stopped := 0.0, 0, false
+	set.Observer = func(t float64, y []float64) bool {
+		if interrupted(ctx) {
+			stopped = true
+			return true
+		}
+		if t >= next || t == t1 {
+			rec.record(steps, t, y, t == t1)
+			for next <= t && dt > 0 {
+				next += dt
+			}
+		}
+		if ck > 0 && steps%ck == 0 || steps == 0 {
+			rec.checkpoint(steps, t, y)
+		}
+		steps++
+		return rec.err != nil
+	}
+	// The observer sees the start as its first call (t = 0).
+	start := time.Now()
+	res, ierr := flow.Integrate(f, nr.w0, t1, set, m)
+	secs := time.Since(start).Seconds()
+	if res == nil {
+		rec.close(false)
+		return ierr
+	}
+	if rec.lastT != res.T && rec.err == nil && allFinite(res.Y) {
+		rec.record(steps-1, res.T, res.Y, true)
+	}
+	if allFinite(res.Y) {
+		rec.checkpoint(steps-1, res.T, res.Y)
+	}
+	if err := rec.close(true); err != nil {
+		return err
+	}
+	status := res.Status.String()
+	if stopped {
+		status = "interrupted"
+	}
+	s := nr.summary(ctx, label)
+	s["status"] = status
+	s["stats"] = map[string]any{"evaluations": res.Stats.Evaluations, "steps": res.Stats.Steps, "accepted": res.Stats.Accepted, "rejected": res.Stats.Rejected}
+	s["seconds"] = num(secs)
+	s["records"] = rec.n
+	s["checkpoints"] = rec.ckpts
+	s["first"], s["final"] = pointOf(rec.first), pointOf(rec.last)
+	s["t_end"] = num(res.T)
+	if err := writeJSON(filepath.Join(dir, "summary.json"), s); err != nil {
+		return err
+	}
+	figs, err := plotNetRecords(ctx, rec, label)
+	if err != nil {
+		return err
+	}
+	w := ctx.App.Writer
+	fmt.Fprintf(w, "%s of widths %v (%d parameters) on %s: %s at t=%g after %d evaluations (%d accepted, %d rejected steps), %.3g s\n",
+		label, nr.widths, nr.net.Dim(), nr.set.Info.Source, status, res.T, res.Stats.Evaluations, res.Stats.Accepted, res.Stats.Rejected, secs)
+	printNetFinal(w, rec)
+	fmt.Fprintf(w, "wrote %s: records.csv (%d rows), summary.json, %d checkpoints in checkpoints/\n", dir, rec.n, len(rec.ckpts))
+	for _, f := range figs {
+		fmt.Fprintf(w, "wrote %s\n", f)
+	}
+	if stopped {
+		return &exitError{code: 130, msg: "interrupted; the outputs hold the run up to the stop"}
+	}
+	if ierr != nil {
+		return &exitError{code: 1, msg: ierr.Error()}
+	}
+	return nil
+}
+
+func allFinite(y []float64) bool {
+	for _, v := range y {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// runNetDiscrete is gd and sgd with --widths.
+func runNetDiscrete(ctx *cli.Context, sgd bool) error {
+	sigma, err := finiteFlag(ctx, "noise", 0, false)
+	if err != nil {
+		return err
+	}
+	nr, err := setupNet(ctx, 0)
+	if err != nil {
+		return err
+	}
+	lr, steps, err := lrSteps(ctx, 0)
+	if err != nil {
+		return err
+	}
+	record := ctx.Int("record")
+	if record < 1 {
+		return fmt.Errorf("--record %d: must be ≥ 1", record)
+	}
+	ck := ctx.Int("checkpoint-every")
+	if ck < 0 {
+		return fmt.Errorf("--checkpoint-every %d: must be ≥ 0", ck)
+	}
+	p := discrete.NetProblem{Net: nr.net, Noise: sigma}
+	batch := 0
+	n, _, _ := nr.set.Dims()
+	if sgd {
+		batch = ctx.Int("batch")
+		if batch < 1 || batch > n {
+			return fmt.Errorf("--batch %d: must be between 1 and the %d samples", batch, n)
+		}
+	}
+	if sgd || sigma > 0 {
+		p.X, p.Y = nr.set.X, nr.set.Y
+	}
+	dir := ctx.String("out")
+	if err := prepareDir(dir); err != nil {
+		return err
+	}
+	rec, err := newNetRecorder(ctx, dir, nr.net)
+	if err != nil {
+		return err
+	}
+	set := &discrete.Settings{LR: lr, Steps: steps, Batch: batch, Seed: ctx.Uint64("seed"), Record: 1}
+	stopped := false
+	start := time.Now()
+	res, err := discrete.RunNet(p, nr.w0, set, func(k int, w []float64) bool {
+		if k%record == 0 || k == steps {
+			rec.record(k, float64(k)*lr, w, k == steps)
+		}
+		if k == 0 || k == steps || ck > 0 && k%ck == 0 {
+			rec.checkpoint(k, float64(k)*lr, w)
+		}
+		if k%64 == 0 && interrupted(ctx) {
+			stopped = true
+			return true
+		}
+		return rec.err != nil
+	})
+	secs := time.Since(start).Seconds()
+	if err != nil {
+		rec.close(false)
+		return err
+	}
+	if rec.lastStep != res.Steps && res.W != nil && !stopped {
+		// A diverged run ends between record steps: record its last iterate inside the bound.
+		rec.record(res.Steps, float64(res.Steps)*lr, res.W, true)
+		rec.checkpoint(res.Steps, float64(res.Steps)*lr, res.W)
+	}
+	if err := rec.close(true); err != nil {
+		return err
+	}
+	status := res.Status.String()
+	if res.Status == discrete.Diverged {
+		status = fmt.Sprintf("diverged at step %d", res.DivergedAt)
+	}
+	if stopped {
+		status = "interrupted"
+	}
+	s := nr.summary(ctx, res.Label)
+	s["status"] = status
+	s["stats"] = map[string]any{"steps": res.Steps, "steps_per_second": num(float64(res.Steps) / secs)}
+	s["seconds"] = num(secs)
+	s["records"] = rec.n
+	s["checkpoints"] = rec.ckpts
+	s["first"], s["final"] = pointOf(rec.first), pointOf(rec.last)
+	if err := writeJSON(filepath.Join(dir, "summary.json"), s); err != nil {
+		return err
+	}
+	label := res.Label
+	figs, err := plotNetRecords(ctx, rec, label)
+	if err != nil {
+		return err
+	}
+	w := ctx.App.Writer
+	fmt.Fprintf(w, "%s of widths %v (%d parameters) on %s (%d samples): %s after %d steps (t=%g), %.3g s, %.4g steps/s\n",
+		res.Label, nr.widths, nr.net.Dim(), nr.set.Info.Source, n, status, res.Steps, float64(res.Steps)*lr, secs, float64(res.Steps)/secs)
+	printNetFinal(w, rec)
+	fmt.Fprintf(w, "wrote %s: records.csv (%d rows), summary.json, %d checkpoints in checkpoints/\n", dir, rec.n, len(rec.ckpts))
+	for _, f := range figs {
+		fmt.Fprintf(w, "wrote %s\n", f)
+	}
+	if stopped {
+		return &exitError{code: 130, msg: "interrupted; the outputs hold the run up to the stop"}
+	}
+	return nil
+}
+
+// plotNetRecords draws the run's figures when --plot FILE is set: FILE holds the loss, and
+// FILE-imbalance, FILE-sharpness and FILE-singular-values (same extension) the rest.
+func plotNetRecords(ctx *cli.Context, r *netRecorder, label string) ([]string, error) {
+	path := ctx.String("plot")
+	if path == "" {
+		return nil, nil
+	}
+	if filepath.Base(path) == path {
+		path = filepath.Join(ctx.String("out"), path)
+	}
+	ext := filepath.Ext(path)
+	stem := strings.TrimSuffix(path, ext)
+	var wrote []string
+	for k, fig := range r.figures(label) {
+		p := path
+		if k > 0 {
+			p = stem + "-" + fig.Name + ext
+		}
+		if err := renderFigure(fig, p); err != nil {
+			return wrote, err
+		}
+		wrote = append(wrote, p)
+	}
+	return wrote, nil
+}
+
+// rtoa writes x in the shortest form that reads back to the same float64, and NaN and the
+// infinities as numpy reads them (nan, inf, -inf).
+func rtoa(x float64) string {
+	switch {
+	case math.IsNaN(x):
+		return "nan"
+	case math.IsInf(x, 1):
+		return "inf"
+	case math.IsInf(x, -1):
+		return "-inf"
+	}
+	return strconv.FormatFloat(x, 'g', -1, 64)
+}
+
+// runNetCompare is compare with --widths: GD against the gradient flow and the modified flow
+// from the same start, at t = k·λ for every --record-th k. The flows are integrated from one
+// record time to the next (the flows are autonomous), so nothing but the current states is
+// kept.
+func runNetCompare(ctx *cli.Context) error {
+	nr, err := setupNet(ctx, 0)
+	if err != nil {
+		return err
+	}
+	lr, steps, err := lrSteps(ctx, 1)
+	if err != nil {
+		return err
+	}
+	rtol, atol, err := tolerances(ctx)
+	if err != nil {
+		return err
+	}
+	m1, err := ode.NewMethod(ctx.String("method"))
+	if err != nil {
+		return fmt.Errorf("--method %q: want dopri5, dop853 or gauss", ctx.String("method"))
+	}
+	m2, _ := ode.NewMethod(ctx.String("method"))
+	if g, ok := m1.(*ode.GaussLegendre); ok {
+		g.FixedPoint = nr.net.Dim() > 2000 // no n×n Jacobian for large nets
+		m2.(*ode.GaussLegendre).FixedPoint = g.FixedPoint
+	}
+	record := ctx.Int("record")
+	if record < 1 {
+		return fmt.Errorf("--record %d: must be ≥ 1", record)
+	}
+	dir := ctx.String("out")
+	if err := prepareDir(dir); err != nil {
+		return err
+	}
+	gd, err := discrete.NewNetStepper(discrete.NetProblem{Net: nr.net}, nr.w0, &discrete.Settings{LR: lr})
+	if err != nil {
+		return err
+	}
+	fnet, mnet := nr.net.Clone(), nr.net.Clone()
+	ff, mf := fnet.Flow(), flow.ModifiedFlowOf(mnet, lr)
+	wf, wm := append([]float64(nil), nr.w0...), append([]float64(nil), nr.w0...)
+	sf := &ode.Settings{Rtol: rtol, Atol: atol, MaxSteps: 1_000_000}
+	sm := &ode.Settings{Rtol: rtol, Atol: atol, MaxSteps: 1_000_000}
+	var evF, evM int
+	head := []string{"k", "t", "loss_gd", "loss_flow", "loss_modified", "dist_flow", "dist_modified"}
+	for i := 1; i < nr.net.Depth(); i++ {
+		head = append(head, fmt.Sprintf("gd_D%d_fro", i), fmt.Sprintf("flow_D%d_fro", i), fmt.Sprintf("modified_D%d_fro", i))
+	}
+	var rows [][]string
+	dist := func(a, b []float64) float64 {
+		var s float64
+		for k := range a {
+			s += (a[k] - b[k]) * (a[k] - b[k])
+		}
+		return math.Sqrt(s)
+	}
+	pairs := make([][]float64, 3)
+	for i := range pairs {
+		pairs[i] = make([]float64, nr.net.Depth()-1)
+	}
+	var maxF, maxM float64
+	row := func(k int) {
+		dF, dM := dist(gd.W(), wf), dist(gd.W(), wm)
+		maxF, maxM = math.Max(maxF, dF), math.Max(maxM, dM)
+		r := []string{strconv.Itoa(k), rtoa(float64(k) * lr), rtoa(nr.net.Loss(gd.W())), rtoa(nr.net.Loss(wf)), rtoa(nr.net.Loss(wm)), rtoa(dF), rtoa(dM)}
+		nr.net.PairImbalance(pairs[0], gd.W())
+		nr.net.PairImbalance(pairs[1], wf)
+		nr.net.PairImbalance(pairs[2], wm)
+		for i := range pairs[0] {
+			r = append(r, rtoa(pairs[0][i]), rtoa(pairs[1][i]), rtoa(pairs[2][i]))
+		}
+		rows = append(rows, r)
+	}
+	row(0)
+	status, lastK := "success", 0
+	for k := 1; k <= steps; k++ {
+		gd.Step()
+		if k%record != 0 && k != steps {
+			continue
+		}
+		if !allFinite(gd.W()) {
+			status = fmt.Sprintf("GD diverged by step %d", k)
+			break
+		}
+		span := float64(k-lastK) * lr
+		lastK = k
+		for _, f := range []struct {
+			fn  ode.Func
+			w   []float64
+			set *ode.Settings
+			m   ode.Method
+			ev  *int
+		}{{ff, wf, sf, m1, &evF}, {mf, wm, sm, m2, &evM}} {
+			res, err := flow.Integrate(f.fn, f.w, span, f.set, f.m)
+			if res != nil {
+				*f.ev += res.Stats.Evaluations
+				copy(f.w, res.Y)
+				f.set.InitialStep = res.H
+			}
+			if err != nil {
+				return &exitError{code: 1, msg: fmt.Sprintf("flow integration at t=%g: %v", float64(k)*lr, err)}
+			}
+		}
+		row(k)
+		if interrupted(ctx) {
+			status = "interrupted"
+			break
+		}
+	}
+	err = writeAtomic(filepath.Join(dir, "compare.csv"), func(w io.Writer) error {
+		if _, err := fmt.Fprintln(w, strings.Join(head, ",")); err != nil {
+			return err
+		}
+		for _, r := range rows {
+			if _, err := fmt.Fprintln(w, strings.Join(r, ",")); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	s := nr.summary(ctx, "compare")
+	s["status"] = status
+	s["stats"] = map[string]any{"steps": steps, "flow_evaluations": evF, "modified_evaluations": evM}
+	s["max_distance_flow"], s["max_distance_modified"] = num(maxF), num(maxM)
+	if err := writeJSON(filepath.Join(dir, "summary.json"), s); err != nil {
+		return err
+	}
+	w := ctx.App.Writer
+	fmt.Fprintf(w, "GD (λ=%g, %d steps, %s) of widths %v against the flows at t = k·λ: max ‖GD − flow‖ %.3e, max ‖GD − modified‖ %.3e (%d and %d evaluations)\n",
+		lr, steps, status, nr.widths, maxF, maxM, evF, evM)
+	fmt.Fprintf(w, "wrote %s: compare.csv (%d rows), summary.json\n", dir, len(rows))
+	if status == "interrupted" {
+		return &exitError{code: 130, msg: "interrupted"}
+	}
+	return nil
+}
