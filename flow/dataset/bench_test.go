@@ -14,6 +14,7 @@ import (
 //
 //	go test -c -o /tmp/dataset.test ./flow/dataset
 //	/usr/bin/time -v /tmp/dataset.test -test.run '^$' -test.bench 'MNISTOpenMoments$' -test.benchtime 1x
+//	/usr/bin/time -v /tmp/dataset.test -test.run '^$' -test.bench 'MNISTStreamMoments$' -test.benchtime 1x
 
 func mnistOrSkip(b *testing.B) *Set {
 	b.Helper()
@@ -49,6 +50,17 @@ func BenchmarkMNISTOpenMoments(b *testing.B) {
 			b.Skip(err)
 		}
 		s.Moments()
+	}
+}
+
+// BenchmarkMNISTStreamMoments is the same through OpenMoments, which streams the images
+// and never holds X.
+func BenchmarkMNISTStreamMoments(b *testing.B) {
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, _, err := OpenMoments("mnist", Options{}); err != nil {
+			b.Skip(err)
+		}
 	}
 }
 

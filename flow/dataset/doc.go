@@ -22,6 +22,13 @@
 // in float64, a block of 1024 rows at a time, with the BLAS routines Dsyrk (XᵀX) and
 // Dgemm (YᵀX). The least-squares map is Syx Sxx⁻¹ when Sxx is invertible.
 //
+// OpenMoments gives the moments without the samples, for runs that need nothing else
+// (full-batch GD, the gradient flow). It streams MNIST a block of 1024 images at a time
+// through the same sums, so that its raw moments equal those of Open's set bit for bit
+// while memory stays at the 784 × 784 moments and two blocks (27 MB peak resident for the
+// 60000 training images, against 388 MB for Open and Set.Moments); the preprocessing is
+// then applied to the moments. Other sources are opened with Open.
+//
 // # Sources
 //
 // Open takes one spec string:

