@@ -54,7 +54,9 @@ func netFlags(samples bool) []cli.Flag {
 // netRun is a matrix network set up from the flags.
 type netRun struct {
 	widths []int
-	set    *datasets.Set
+	set    *datasets.Set // the samples; nil when set up by setupNetMoments
+	info   datasets.Info // what was loaded and how it was preprocessed
+	n      int           // samples
 	mom    datasets.Moments
 	net    *flow.Net
 	w0     []float64
@@ -84,9 +86,21 @@ func parseWidths(s string) ([]int, error) {
 	return w, nil
 }
 
-// setupNet reads the matrix-network flags: widths, data, objective and start. sigma is the
-// input noise of the expected loss (the flow's), 0 for the discrete methods, which draw it.
+// setupNet reads the matrix-network flags: widths, data, objective and start, and loads the
+// samples (nr.set) for the methods that draw from them (SGD, noisy GD). sigma is the input
+// noise of the expected loss (the flow's), 0 for the discrete methods, which draw it.
 func setupNet(ctx *cli.Context, sigma float64) (*netRun, error) {
+	return setupNetData(ctx, sigma, true)
+}
+
+// setupNetMoments is setupNet for the methods that need only the moments of the data (the
+// flows, full-batch GD): nr.set stays nil, and MNIST is streamed into its moments without
+// being held (datasets.OpenMoments), so that memory does not scale with the samples.
+func setupNetMoments(ctx *cli.Context, sigma float64) (*netRun, error) {
+	return setupNetData(ctx, sigma, false)
+}
+
+func setupNetData(ctx *cli.Context, sigma float64, samples bool) (*netRun, error) {
 	widths, err := parseWidths(ctx.String("widths"))
 	if err != nil {
 		return nil, err
@@ -127,20 +141,22 @@ func setupNet(ctx *cli.Context, sigma float64) (*netRun, error) {
 	if spec == "" {
 		spec = "teacher"
 	}
-	set, err := datasets.Open(spec, o)
-	if err != nil {
+	nr := &netRun{widths: widths}
+	if samples {
+		if nr.set, err = datasets.Open(spec, o); err != nil {
+			return nil, fmt.Errorf("--data %s: %v", spec, err)
+		}
+		nr.info, nr.mom = nr.set.Info, nr.set.Moments()
+	} else if nr.mom, nr.info, err = datasets.OpenMoments(spec, o); err != nil {
 		return nil, fmt.Errorf("--data %s: %v", spec, err)
 	}
-	_, n0, nd := set.Dims()
-	if n0 != widths[0] || nd != widths[d] {
+	nr.n = nr.mom.N
+	if n0, nd := nr.mom.Dims(); n0 != widths[0] || nd != widths[d] {
 		return nil, fmt.Errorf("--widths %s: the data %s has %d inputs and %d outputs, the widths need %d and %d", ctx.String("widths"), spec, n0, nd, widths[0], widths[d])
 	}
-	mom := set.Moments()
-	net, err := flow.NewNet(widths, flow.Stats{Sxx: mom.Sxx, Syx: mom.Syx, Syy: mom.Syy}, mu, sigma)
-	if err != nil {
+	if nr.net, err = flow.NewNet(widths, flow.Stats{Sxx: nr.mom.Sxx, Syx: nr.mom.Syx, Syy: nr.mom.Syy}, mu, sigma); err != nil {
 		return nil, err
 	}
-	nr := &netRun{widths: widths, set: set, mom: mom, net: net}
 	if err := nr.start(ctx); err != nil {
 		return nil, err
 	}
@@ -454,7 +470,7 @@ func (nr *netRun) summary(ctx *cli.Context, method string) map[string]any {
 	return map[string]any{
 		"settings": settingsOf(ctx),
 		"method":   method,
-		"data":     nr.set.Info,
+		"data":     nr.info,
 		"model": map[string]any{
 			"widths": nr.widths, "parameters": nr.net.Dim(),
 			"weight_decay": num(nr.net.WeightDecay()), "noise": num(ctx.Float64("noise")),
@@ -478,7 +494,7 @@ func runNetFlow(ctx *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	nr, err := setupNet(ctx, sigma)
+	nr, err := setupNetMoments(ctx, sigma)
 	if err != nil {
 		return err
 	}
@@ -572,7 +588,7 @@ func runNetFlow(ctx *cli.Context) error {
 	}
 	w := ctx.App.Writer
 	fmt.Fprintf(w, "%s of widths %v (%d parameters) on %s: %s at t=%g after %d evaluations (%d accepted, %d rejected steps), %.3g s\n",
-		label, nr.widths, nr.net.Dim(), nr.set.Info.Source, status, res.T, res.Stats.Evaluations, res.Stats.Accepted, res.Stats.Rejected, secs)
+		label, nr.widths, nr.net.Dim(), nr.info.Source, status, res.T, res.Stats.Evaluations, res.Stats.Accepted, res.Stats.Rejected, secs)
 	printNetFinal(w, rec)
 	fmt.Fprintf(w, "wrote %s: records.csv (%d rows), summary.json, %d checkpoints in checkpoints/\n", dir, rec.n, len(rec.ckpts))
 	for _, f := range figs {
@@ -602,7 +618,12 @@ func runNetDiscrete(ctx *cli.Context, sgd bool) error {
 	if err != nil {
 		return err
 	}
-	nr, err := setupNet(ctx, 0)
+	// Only SGD and noisy GD draw from the samples; GD needs the moments.
+	setup := setupNetMoments
+	if sgd || sigma > 0 {
+		setup = setupNet
+	}
+	nr, err := setup(ctx, 0)
 	if err != nil {
 		return err
 	}
@@ -620,7 +641,7 @@ func runNetDiscrete(ctx *cli.Context, sgd bool) error {
 	}
 	p := discrete.NetProblem{Net: nr.net, Noise: sigma}
 	batch := 0
-	n, _, _ := nr.set.Dims()
+	n := nr.n
 	if sgd {
 		batch = ctx.Int("batch")
 		if batch < 1 || batch > n {
@@ -691,7 +712,7 @@ func runNetDiscrete(ctx *cli.Context, sgd bool) error {
 	}
 	w := ctx.App.Writer
 	fmt.Fprintf(w, "%s of widths %v (%d parameters) on %s (%d samples): %s after %d steps (t=%g), %.3g s, %.4g steps/s\n",
-		res.Label, nr.widths, nr.net.Dim(), nr.set.Info.Source, n, status, res.Steps, float64(res.Steps)*lr, secs, float64(res.Steps)/secs)
+		res.Label, nr.widths, nr.net.Dim(), nr.info.Source, n, status, res.Steps, float64(res.Steps)*lr, secs, float64(res.Steps)/secs)
 	printNetFinal(w, rec)
 	fmt.Fprintf(w, "wrote %s: records.csv (%d rows), summary.json, %d checkpoints in checkpoints/\n", dir, rec.n, len(rec.ckpts))
 	for _, f := range figs {
@@ -756,7 +777,7 @@ func rtoa(x float64) string {
 // record time to the next (the flows are autonomous), so nothing but the current states is
 // kept.
 func runNetCompare(ctx *cli.Context) error {
-	nr, err := setupNet(ctx, 0)
+	nr, err := setupNetMoments(ctx, 0)
 	if err != nil {
 		return err
 	}

@@ -54,29 +54,30 @@ type idxLimits struct {
 	budget int64  // bytes of float64 the data may take
 }
 
-// readIDX reads an IDX array. Before it allocates, it checks the header's sizes against
-// MaxElements, the budget and, when known, the size of the stream; a stream of unknown size
-// is read in growing chunks, so that memory never runs ahead of the bytes present by more
-// than a factor of two.
-func readIDX(r io.Reader, lim idxLimits) (*idxArray, error) {
+// readIDXHeader reads and checks the header of an IDX stream: the magic number, the element
+// type, the dimension count, an item (one entry along the first dimension) within
+// MaxElements, the header's sizes against the size of the stream when it is known, and
+// lim.items against the first dimension. It returns the array without data, N the items to
+// read, and the header's length in bytes; the stream is left at the first element.
+func readIDXHeader(r io.Reader, lim idxLimits) (*idxArray, int64, error) {
 	var head [4]byte
 	if _, err := io.ReadFull(r, head[:]); err != nil {
-		return nil, fmt.Errorf("dataset: %s: no IDX header (%d bytes)", lim.name, lim.size)
+		return nil, 0, fmt.Errorf("dataset: %s: no IDX header (%d bytes)", lim.name, lim.size)
 	}
 	if head[0] != 0 || head[1] != 0 {
-		return nil, fmt.Errorf("dataset: %s: bad IDX magic number 0x%02x%02x%02x%02x", lim.name, head[0], head[1], head[2], head[3])
+		return nil, 0, fmt.Errorf("dataset: %s: bad IDX magic number 0x%02x%02x%02x%02x", lim.name, head[0], head[1], head[2], head[3])
 	}
 	typ, nd := head[2], int(head[3])
 	es := idxElemSize(typ)
 	if es == 0 {
-		return nil, fmt.Errorf("dataset: %s: unknown IDX element type 0x%02x", lim.name, typ)
+		return nil, 0, fmt.Errorf("dataset: %s: unknown IDX element type 0x%02x", lim.name, typ)
 	}
 	if nd < 1 || nd > idxMaxDims {
-		return nil, fmt.Errorf("dataset: %s: IDX dimension count %d not in 1…%d", lim.name, nd, idxMaxDims)
+		return nil, 0, fmt.Errorf("dataset: %s: IDX dimension count %d not in 1…%d", lim.name, nd, idxMaxDims)
 	}
 	var db [4 * idxMaxDims]byte
 	if _, err := io.ReadFull(r, db[:4*nd]); err != nil {
-		return nil, fmt.Errorf("dataset: %s: IDX header truncated in its %d dimensions", lim.name, nd)
+		return nil, 0, fmt.Errorf("dataset: %s: IDX header truncated in its %d dimensions", lim.name, nd)
 	}
 	a := &idxArray{Type: typ, Dims: make([]int, nd)}
 	total := 1.0 // float64 products cannot overflow here: ≤ (2³²)^16
@@ -89,31 +90,54 @@ func readIDX(r io.Reader, lim idxLimits) (*idxArray, error) {
 		item *= float64(d)
 	}
 	if item > MaxElements {
-		return nil, fmt.Errorf("dataset: %s: IDX item of %v elements exceeds the limit of %d", lim.name, a.Dims[1:], int64(MaxElements))
+		return nil, 0, fmt.Errorf("dataset: %s: IDX item of %v elements exceeds the limit of %d", lim.name, a.Dims[1:], int64(MaxElements))
 	}
 	headLen := int64(4 + 4*nd)
 	if lim.size >= 0 {
 		if want := float64(headLen) + total*float64(es); want != float64(lim.size) {
-			return nil, fmt.Errorf("dataset: %s: IDX header claims dims %v (%.0f bytes), the file has %d bytes", lim.name, a.Dims, want, lim.size)
+			return nil, 0, fmt.Errorf("dataset: %s: IDX header claims dims %v (%.0f bytes), the file has %d bytes", lim.name, a.Dims, want, lim.size)
 		}
 	}
 	n := a.Dims[0]
 	if lim.items > 0 {
 		if lim.items > n {
-			return nil, fmt.Errorf("dataset: %s: %d samples asked, the file holds %d", lim.name, lim.items, n)
+			return nil, 0, fmt.Errorf("dataset: %s: %d samples asked, the file holds %d", lim.name, lim.items, n)
 		}
 		n = lim.items
 	}
 	a.N = n
-	if err := checkAlloc(lim.name, n, int(item), lim.budget); err != nil {
+	return a, headLen, nil
+}
+
+// itemLen returns the number of elements of one item, ∏ Dims[1:] (≤ MaxElements once the
+// header was checked).
+func (a *idxArray) itemLen() int {
+	item := 1
+	for _, d := range a.Dims[1:] {
+		item *= d
+	}
+	return item
+}
+
+// readIDX reads an IDX array. Before it allocates, it checks the header's sizes against
+// MaxElements, the budget and, when known, the size of the stream; a stream of unknown size
+// is read in growing chunks, so that memory never runs ahead of the bytes present by more
+// than a factor of two.
+func readIDX(r io.Reader, lim idxLimits) (*idxArray, error) {
+	a, headLen, err := readIDXHeader(r, lim)
+	if err != nil {
 		return nil, err
 	}
-	count := n * int(item)
+	typ, es, n, item := a.Type, idxElemSize(a.Type), a.N, a.itemLen()
+	if err := checkAlloc(lim.name, n, item, lim.budget); err != nil {
+		return nil, err
+	}
+	count := n * item
 	// A gzip stream whose trailer agrees with the header (mod 2³²) is allocated at once;
 	// otherwise memory grows with the bytes actually read.
 	known := lim.size >= 0
 	if !known && lim.isize >= 0 {
-		want := uint64(headLen) + uint64(total)*uint64(es)
+		want := uint64(headLen) + uint64(es)*uint64(item)*uint64(a.Dims[0])
 		known = uint32(want) == uint32(lim.isize)
 	}
 	if known {

@@ -132,20 +132,23 @@ func TestMNISTDir(t *testing.T) {
 	}
 }
 
-// TestMNISTBad: bad MNIST directories and files give one-line errors naming the file.
-func TestMNISTBad(t *testing.T) {
+// badMNIST is the table of bad MNIST directories: the images and labels written, the
+// options, and what the error must name.
+type badMNISTCase struct {
+	name       string
+	images     []byte
+	labels     []byte
+	o          Options
+	file       string
+	parts      []string
+	noLabels   bool
+	gzipImages bool
+}
+
+func badMNISTCases() []badMNISTCase {
 	lab := func(v ...float64) []byte { return idxBytes(idxUByte, []int{len(v)}, v) }
 	img := func(n int) []byte { return idxBytes(idxUByte, []int{n, 28, 28}, make([]float64, n*784)) }
-	for _, c := range []struct {
-		name       string
-		images     []byte
-		labels     []byte
-		o          Options
-		file       string
-		parts      []string
-		noLabels   bool
-		gzipImages bool
-	}{
+	return []badMNISTCase{
 		{name: "label 10", images: img(3), labels: lab(1, 10, 2), file: "train-labels", parts: []string{"label 10 of item 1"}},
 		{name: "counts differ", images: img(2), labels: lab(1, 2, 3), file: "train-images", parts: []string{"2 images", "3 labels"}},
 		{name: "image size", images: idxBytes(idxUByte, []int{2, 28, 27}, make([]float64, 2*28*27)), labels: lab(1, 2), file: "train-images", parts: []string{"dims [2 28 27]"}},
@@ -157,17 +160,29 @@ func TestMNISTBad(t *testing.T) {
 		{name: "gzip with more data", images: gz(append(img(3), 0)), gzipImages: true, labels: lab(1, 2, 3), file: "train-images", parts: []string{"data after the IDX array"}},
 		{name: "budget", images: img(3), labels: lab(1, 2, 3), o: Options{MaxBytes: 1000}, file: "train-images", parts: []string{"budget of 760"}},
 		{name: "subset too large", images: img(3), labels: lab(1, 2, 3), o: Options{Samples: 4}, file: "train-labels", parts: []string{"4 samples asked"}},
-	} {
-		dir := t.TempDir()
-		name := "train-images-idx3-ubyte"
-		if c.gzipImages {
-			name += ".gz"
-		}
-		writeFile(t, dir, name, c.images)
-		if !c.noLabels {
-			writeFile(t, dir, "train-labels.idx1-ubyte", c.labels)
-		}
-		_, err := LoadMNIST(dir, c.o)
+		{name: "no samples", images: img(0), labels: lab(), file: "train-labels", parts: []string{"no samples"}},
+	}
+}
+
+// write writes the case's files to a new directory and returns it.
+func (c badMNISTCase) write(t *testing.T) string {
+	dir := t.TempDir()
+	name := "train-images-idx3-ubyte"
+	if c.gzipImages {
+		name += ".gz"
+	}
+	writeFile(t, dir, name, c.images)
+	if !c.noLabels {
+		writeFile(t, dir, "train-labels.idx1-ubyte", c.labels)
+	}
+	return dir
+}
+
+// TestMNISTBad: bad MNIST directories and files give one-line errors naming the file.
+func TestMNISTBad(t *testing.T) {
+	for _, c := range badMNISTCases() {
+		dir := c.write(t)
+		_, err := Open("mnist:"+dir, c.o)
 		if err == nil {
 			t.Errorf("%s: no error", c.name)
 			continue

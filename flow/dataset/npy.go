@@ -503,6 +503,9 @@ func pairArrays(xName, yName string, xa, ya *npyArray, o Options, info Info) (*S
 	if ny != n {
 		return nil, fmt.Errorf("dataset: %s has %d rows (shape %s), %s has %d (shape %s)", xName, n, shapeString(xa.shape), yName, ny, shapeString(ya.shape))
 	}
+	if n0 == 0 || nd == 0 {
+		return nil, fmt.Errorf("dataset: %s (shape %s) and %s (shape %s): an array without columns", xName, shapeString(xa.shape), yName, shapeString(ya.shape))
+	}
 	info.Dtype = "x " + xa.dtype + ", y " + ya.dtype
 	x, y := xa.data, ya.data
 	if o.Samples > 0 {

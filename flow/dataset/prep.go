@@ -145,7 +145,10 @@ func (t *Transform) fitWhiten(c *mat.SymDense, eps float64) error {
 	lam := eig.Values(nil)
 	var q mat.Dense
 	eig.VectorsTo(&q)
-	lmax := lam[len(lam)-1]
+	lmax := lam[0]
+	for _, l := range lam {
+		lmax = math.Max(lmax, l)
+	}
 	if !(lmax > 0) || math.IsInf(lmax, 0) {
 		return fmt.Errorf("dataset: whiten: largest input variance %v, nothing to whiten (constant inputs?)", lmax)
 	}

@@ -228,35 +228,19 @@ func TestPrepCommutes(t *testing.T) {
 		{"scalar", PrepScalar, 500, 1, 1, -1, -1},
 	} {
 		raw := rawSet(c.n, c.n0, c.nd, c.colConst, c.colSum, 11)
-		S := absScale(raw)
-		tol := 4 * float64(c.n+2) * u * S
 		mRaw := raw.Moments()
 		viaMoments, tr, err := mRaw.Preprocess(c.p, 0)
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
-		if c.p == PrepWhiten {
-			ctr, _, _ := mRaw.Preprocess(PrepCenter, 0)
-			var eig mat.EigenSym
-			eig.Factorize(ctr.Sxx, false)
-			lmin, lmax := math.Inf(1), 0.0
-			for _, l := range eig.Values(nil) {
-				if l > tr.Cutoff {
-					lmin, lmax = math.Min(lmin, l), math.Max(lmax, l)
-				}
-			}
-			w := 1 / math.Sqrt(lmin)
-			dW := 0.5 * float64(c.n0) * math.Pow(lmin, -1.5) * tol
-			tol = tol*(w*w+w) + dW*(2*math.Sqrt(lmax)+mat.Norm(ctr.Syx, 2))
-		}
+		S := absScale(raw)
+		tol := commuteTol(mRaw, S, tr)
 		rows := copySet(raw)
 		if _, err := rows.Preprocess(c.p, 0); err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
 		viaRows := rows.Moments()
-		d := math.Max(maxDiff(viaRows.Sxx, viaMoments.Sxx), maxDiff(viaRows.Syx, viaMoments.Syx))
-		d = math.Max(d, math.Abs(viaRows.Syy-viaMoments.Syy))
-		d = math.Max(d, math.Max(maxDiffVec(viaRows.MeanX, viaMoments.MeanX), maxDiffVec(viaRows.MeanY, viaMoments.MeanY)))
+		d := momentsDiff(viaRows, viaMoments)
 		t.Logf("%s: d = %.3g, tol = %.3g, S = %.3g", c.name, d, tol, S)
 		if d > tol {
 			t.Errorf("%s: moments of preprocessed rows and preprocessed moments differ by %v > %v", c.name, d, tol)
@@ -266,6 +250,36 @@ func TestPrepCommutes(t *testing.T) {
 			t.Errorf("%s: preprocessing hardly changed Sxx", c.name)
 		}
 	}
+}
+
+// commuteTol is the bound above on the difference of the moments of rows preprocessed by
+// tr and the moments mRaw of the raw rows preprocessed by tr, S the largest second moment
+// of |x|, |y|.
+func commuteTol(mRaw Moments, S float64, tr *Transform) float64 {
+	tol := 4 * float64(mRaw.N+2) * u * S
+	if tr.Prep != PrepWhiten {
+		return tol
+	}
+	n0, _ := mRaw.Dims()
+	ctr, _, _ := mRaw.Preprocess(PrepCenter, 0)
+	var eig mat.EigenSym
+	eig.Factorize(ctr.Sxx, false)
+	lmin, lmax := math.Inf(1), 0.0
+	for _, l := range eig.Values(nil) {
+		if l > tr.Cutoff {
+			lmin, lmax = math.Min(lmin, l), math.Max(lmax, l)
+		}
+	}
+	w := 1 / math.Sqrt(lmin)
+	dW := 0.5 * float64(n0) * math.Pow(lmin, -1.5) * tol
+	return tol*(w*w+w) + dW*(2*math.Sqrt(lmax)+mat.Norm(ctr.Syx, 2))
+}
+
+// momentsDiff returns the largest absolute difference between the entries of a and b.
+func momentsDiff(a, b Moments) float64 {
+	d := math.Max(maxDiff(a.Sxx, b.Sxx), maxDiff(a.Syx, b.Syx))
+	d = math.Max(d, math.Abs(a.Syy-b.Syy))
+	return math.Max(d, math.Max(maxDiffVec(a.MeanX, b.MeanX), maxDiffVec(a.MeanY, b.MeanY)))
 }
 
 // TestTransformOnOtherData: a transform fitted to one set, applied to the rows of another

@@ -171,5 +171,5 @@ func FromScalars(x, y []float64) (*Set, error) {
 			return nil, fmt.Errorf("dataset: sample %d (%v, %v) is not finite", k, x[k], y[k])
 		}
 	}
-	return newSet(clone(x), clone(y), len(x), 1, 1, Info{Source: "scalar"}), nil
+	return newSet(clone(x), clone(y), len(x), 1, 1, Info{Source: "pairs"}), nil
 }
