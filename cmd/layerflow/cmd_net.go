@@ -265,6 +265,10 @@ type netRecorder struct {
 	plotT, plotLoss, plotSharp []float64
 	plotD, plotSV              [][]float64
 	plotStride, plotSkip       int
+	// decay, when set, is the factor weight decay alone gives ‖D_i‖ by time t (drawn with
+	// the imbalance), named decayName.
+	decay     func(t float64) float64
+	decayName string
 }
 
 const maxPlotPoints = 4096
@@ -369,9 +373,17 @@ func (r *netRecorder) keep(t float64, p analysis.NetPoint) {
 func (r *netRecorder) figures(label string) []analysis.Figure {
 	loss := analysis.Figure{Name: "loss", Title: label + ": loss", XLabel: "t", YLabel: "loss L", LogY: true,
 		Series: []analysis.Curve{{Name: "L", X: r.plotT, Y: r.plotLoss, Style: "line"}}}
-	imb := analysis.Figure{Name: "imbalance", Title: label + ": layer imbalance", XLabel: "t", YLabel: "‖D_i‖_F", LogY: true}
+	imb := analysis.Figure{Name: "imbalance", Title: label + ": layer imbalance (Frobenius norm)", XLabel: "t", YLabel: "‖D_i‖", LogY: true}
 	for i, v := range r.plotD {
-		imb.Series = append(imb.Series, analysis.Curve{Name: fmt.Sprintf("‖D_%d‖_F", i+1), X: r.plotT, Y: v, Style: "line"})
+		imb.Series = append(imb.Series, analysis.Curve{Name: fmt.Sprintf("‖D_%d‖", i+1), X: r.plotT, Y: v, Style: "line"})
+	}
+	if r.decay != nil && len(r.plotD) > 0 && len(r.plotT) > 0 {
+		// The law of weight decay for the first pair: D_1(t) = D_1(0)·decay(t).
+		th := make([]float64, len(r.plotT))
+		for k, t := range r.plotT {
+			th[k] = r.plotD[0][0] * r.decay(t)
+		}
+		imb.Series = append(imb.Series, analysis.Curve{Name: r.decayName, X: r.plotT, Y: th, Style: "dashed"})
 	}
 	var st, sy []float64
 	for k, v := range r.plotSharp {
@@ -526,6 +538,9 @@ func runNetFlow(ctx *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	if mu := nr.net.WeightDecay(); mu > 0 {
+		rec.decay, rec.decayName = func(t float64) float64 { return math.Exp(-2 * mu * t) }, "‖D_1(0)‖·exp(−2μt) (law)"
+	}
 	f, label := nr.net.Flow(), "flow"
 	if mlr > 0 {
 		f, label = flow.ModifiedFlowOf(nr.net, mlr), "modified"
@@ -658,6 +673,12 @@ func runNetDiscrete(ctx *cli.Context, sgd bool) error {
 	rec, err := newNetRecorder(ctx, dir, nr.net)
 	if err != nil {
 		return err
+	}
+	if mu := nr.net.WeightDecay(); mu > 0 {
+		// A step multiplies D_i by (1 − λμ)² and adds λ²(G_{i+1}ᵀG_{i+1} − G_iG_iᵀ): the first
+		// factor alone.
+		rec.decay = func(t float64) float64 { return math.Pow(1-lr*mu, 2*math.Round(t/lr)) }
+		rec.decayName = "‖D_1(0)‖·(1 − λμ)²ᵏ (decay alone)"
 	}
 	set := &discrete.Settings{LR: lr, Steps: steps, Batch: batch, Seed: ctx.Uint64("seed"), Record: 1}
 	stopped := false
