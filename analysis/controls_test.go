@@ -411,6 +411,25 @@ func TestNegativeControls(t *testing.T) {
 			t.Logf("%-45s claim %2d fails %s", c.name, n, strings.Join(failed, " "))
 		}
 	}
+	// Claim 11 (matrix layers) under the wrong models of matrix layers.
+	for _, c := range netControls() {
+		lab := c.lab
+		cs, err := RunClaims([]int{11}, ClaimSettings{Quick: true, Seed: 1, NetLab: &lab})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var failed []string
+		for _, ch := range cs[0].Checks {
+			if ch.Verdict == Fail {
+				killedBy[ch.ID] = append(killedBy[ch.ID], c.name)
+				failed = append(failed, ch.ID)
+			}
+		}
+		if len(failed) == 0 {
+			t.Errorf("control %q: no check of claim 11 fails", c.name)
+		}
+		t.Logf("%-45s claim 11 fails %s", c.name, strings.Join(failed, " "))
+	}
 	var missing []string
 	for id := range ids {
 		if len(killedBy[id]) == 0 {
