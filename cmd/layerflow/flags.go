@@ -5,18 +5,15 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
-
-	"github.com/BurntSushi/toml"
-	"gopkg.in/yaml.v3"
 
 	"github.com/urfave/cli/v2"
 	"github.com/urfave/cli/v2/altsrc"
 
 	"github.com/layerflow/layerflow/flow"
+	"github.com/layerflow/layerflow/internal/config"
 )
 
 // Flag categories shown by --help.
@@ -99,19 +96,7 @@ func configSource(path string, flags []cli.Flag) (altsrc.InputSourceContext, err
 	fail := func(err error) (altsrc.InputSourceContext, error) {
 		return nil, fmt.Errorf("config %q: %v", path, err)
 	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return fail(unwrapPath(err))
-	}
-	var m map[string]any
-	switch strings.ToLower(filepath.Ext(path)) {
-	case ".yaml", ".yml":
-		err = yaml.Unmarshal(b, &m)
-	case ".toml":
-		err = toml.Unmarshal(b, &m)
-	default:
-		return nil, fmt.Errorf("config %q: unknown extension (want .yaml, .yml or .toml)", path)
-	}
+	m, err := config.ReadFile(path)
 	if err != nil {
 		return fail(err)
 	}
