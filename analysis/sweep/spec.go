@@ -3,9 +3,11 @@ package sweep
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -13,11 +15,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/BurntSushi/toml"
-	"gopkg.in/yaml.v3"
-
 	"github.com/layerflow/layerflow/flow"
 	"github.com/layerflow/layerflow/flow/ode"
+	"github.com/layerflow/layerflow/internal/config"
 )
 
 // Methods are the method names a sweep accepts.
@@ -74,6 +74,8 @@ type Starts struct {
 	Points [][]float64 `json:"points,omitempty"`
 	Grid   *Box        `json:"grid,omitempty"`
 	Random *Box        `json:"random,omitempty"`
+
+	byDepth map[int][][]float64 // the points of each depth (index)
 }
 
 // Box is a box [Min, Max] per weight (one value for all weights, or one per weight) with Num
@@ -123,24 +125,9 @@ var Keys = [][2]string{
 // that replace the file's keys (a nil map changes nothing). Relative data file names are
 // resolved against the sweep file's directory.
 func ReadFile(path string, set map[string]any) (*Spec, error) {
-	b, err := os.ReadFile(path)
+	m, err := config.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("sweep: %v", err)
-	}
-	var format string
-	switch strings.ToLower(filepath.Ext(path)) {
-	case ".yaml", ".yml":
-		format = "yaml"
-	case ".toml":
-		format = "toml"
-	default:
-		return nil, fmt.Errorf("sweep: %s: unknown extension %q (want .yaml, .yml or .toml)", path, filepath.Ext(path))
-	}
-	m, err := decode(b, format)
-	if err != nil {
-		// One line: the decoders' messages may span several.
-		msg := strings.Join(strings.Fields(strings.ReplaceAll(err.Error(), "\n", "; ")), " ")
-		return nil, fmt.Errorf("sweep: %s: %s", path, msg)
+		return nil, fmt.Errorf("sweep: %s: %v", path, err)
 	}
 	for k, v := range set {
 		m[k] = v
@@ -150,22 +137,6 @@ func ReadFile(path string, set map[string]any) (*Spec, error) {
 		return nil, fmt.Errorf("sweep: %s: %v", path, err)
 	}
 	return s, nil
-}
-
-func decode(b []byte, format string) (map[string]any, error) {
-	m := map[string]any{}
-	switch format {
-	case "yaml":
-		dec := yaml.NewDecoder(bytes.NewReader(b))
-		if err := dec.Decode(&m); err != nil && err.Error() != "EOF" {
-			return nil, err
-		}
-	case "toml":
-		if _, err := toml.Decode(string(b), &m); err != nil {
-			return nil, err
-		}
-	}
-	return m, nil
 }
 
 // FromMap makes a Spec from decoded keys (as YAML or TOML decode them, or strings as flags
@@ -296,13 +267,28 @@ func (p *parser) values(key string, v any) []float64 {
 				return nil
 			}
 		}
-		from, ok1 := number(x["from"])
-		to, ok2 := number(x["to"])
-		num, ok3 := number(x["num"])
-		if !ok1 || !ok2 || !ok3 {
-			p.fail("%s: a range needs numbers from, to and num", key)
+		var f [3]float64
+		var missing []string
+		for i, k := range []string{"from", "to", "num"} {
+			v, ok := x[k]
+			if !ok {
+				missing = append(missing, k)
+				continue
+			}
+			if f[i], ok = number(v); !ok {
+				p.fail("%s: range %s %v is not a number", key, k, v)
+				return nil
+			}
+			if math.IsNaN(f[i]) || math.IsInf(f[i], 0) {
+				p.fail("%s: range %s %v is not finite", key, k, f[i])
+				return nil
+			}
+		}
+		if missing != nil {
+			p.fail("%s: a range needs numbers from, to and num (%s missing)", key, strings.Join(missing, " and "))
 			return nil
 		}
+		from, to, num := f[0], f[1], f[2]
 		scale := ""
 		if sv, ok := x["scale"]; ok {
 			if scale, ok = sv.(string); !ok {
@@ -332,13 +318,19 @@ func (p *parser) values(key string, v any) []float64 {
 			}
 			return p.rng(key, f[0], f[1], f[2], scale)
 		}
-		// "a,b,c": the same as the list [a, b, c].
-		parts := strings.Split(x, ",")
-		list := make([]any, len(parts))
-		for i, e := range parts {
-			list[i] = e
+		// "a,b,c": the same as the list [a, b, c], read without making the list.
+		out := make([]float64, 0, strings.Count(x, ",")+1)
+		for rest, more := x, true; more; {
+			var e string
+			e, rest, more = strings.Cut(rest, ",")
+			f, ok := number(e)
+			if !ok {
+				p.fail("%s: %v is not a number", key, e)
+				return nil
+			}
+			out = append(out, f)
 		}
-		return p.values(key, list)
+		return out
 	default:
 		f, ok := number(v)
 		if !ok {
@@ -354,6 +346,15 @@ func (p *parser) rng(key string, from, to, num float64, scale string) []float64 
 		p.fail("%s: range num %v must be a whole number 1..%d", key, num, MaxValues)
 		return nil
 	}
+	for _, b := range []struct {
+		name string
+		v    float64
+	}{{"from", from}, {"to", to}} {
+		if math.IsNaN(b.v) || math.IsInf(b.v, 0) {
+			p.fail("%s: range %s %v is not finite", key, b.name, b.v)
+			return nil
+		}
+	}
 	n := int(num)
 	if n == 1 && from != to {
 		p.fail("%s: a range of num 1 needs from = to (have %v, %v)", key, from, to)
@@ -363,7 +364,10 @@ func (p *parser) rng(key string, from, to, num float64, scale string) []float64 
 	switch scale {
 	case "", "linear":
 		for i := range out {
-			out[i] = from + (to-from)*float64(i)/math.Max(float64(n-1), 1)
+			out[i] = from
+			if n > 1 {
+				out[i] = gridPoint(from, to, i, n)
+			}
 		}
 	case "log":
 		if !(from > 0) || !(to > 0) {
@@ -599,19 +603,33 @@ func (p *parser) starts(st *Starts) {
 	sub := parser{m: m}
 	if pv, ok := sub.get("points"); ok {
 		list, ok := pv.([]any)
-		if s, isStr := pv.(string); isStr {
-			// "w1,w2;w1,w2" from a flag.
-			list = nil
-			for _, pt := range strings.Split(s, ";") {
-				list = append(list, pt)
-			}
-			ok = true
+		n := len(list)
+		str, isStr := pv.(string) // "w1,w2; w1,w2", from a flag or a file
+		if isStr {
+			n, ok = strings.Count(str, ";")+1, true
 		}
-		if !ok || len(list) == 0 {
+		if !ok || n == 0 {
 			sub.fail("points: %v is not a non-empty list of points", pv)
 		}
-		for _, e := range list {
+		if n > MaxValues {
+			sub.fail("points: %d points, at most %d", n, MaxValues)
+		}
+		// Points seen, by their weights (with −0 as 0, since −0 = 0): a set, so that reading
+		// n points takes time n, not n².
+		seen := make(map[string]bool, n)
+		var key []byte
+		for i := 0; i < n && sub.err == nil; i++ {
+			var e any
+			if isStr {
+				e, str, _ = strings.Cut(str, ";")
+			} else {
+				e = list[i]
+			}
 			w := sub.values("points", e)
+			if len(w) > MaxDepth {
+				sub.fail("points: a point of %d weights (at most depth %d)", len(w), MaxDepth)
+				break
+			}
 			for _, f := range w {
 				if math.IsNaN(f) || math.IsInf(f, 0) {
 					sub.fail("points: weight %v is not finite", f)
@@ -620,9 +638,17 @@ func (p *parser) starts(st *Starts) {
 			if sub.err != nil {
 				break
 			}
-			if slices.ContainsFunc(st.Points, func(q []float64) bool { return slices.Equal(q, w) }) {
+			key = key[:0]
+			for _, f := range w {
+				if f == 0 {
+					f = 0 // −0 and 0 are the same weight
+				}
+				key = binary.LittleEndian.AppendUint64(key, math.Float64bits(f))
+			}
+			if seen[string(key)] {
 				continue // the same run twice would only weigh it double in every statistic
 			}
+			seen[string(key)] = true
 			st.Points = append(st.Points, w)
 		}
 	}
@@ -782,12 +808,14 @@ func (s *Spec) finish() error {
 			}
 		}
 	}
+	s.Start.index()
 	if err := s.Start.check(s.Depth); err != nil {
 		return fmt.Errorf("start: %v", err)
 	}
 	// A listed point that the grid holds too would be run twice.
 	if g := s.Start.Grid; g != nil {
 		s.Start.Points = slices.DeleteFunc(s.Start.Points, func(p []float64) bool { return g.fits(len(p)) && g.holds(p) })
+		s.Start.index()
 	}
 	if discrete && len(s.LR) > 0 {
 		l, m := slices.Max(s.LR), slices.Max(s.WD)
@@ -847,8 +875,9 @@ func (st *Starts) check(depths []int) error {
 			return fmt.Errorf("no starting point has %d weights (depth %d is swept)", d, d)
 		}
 	}
-	for _, p := range st.Points {
-		if !slices.Contains(depths, len(p)) {
+	for _, d := range slices.Sorted(maps.Keys(st.byDepth)) {
+		if !slices.Contains(depths, d) {
+			p := st.byDepth[d][0]
 			return fmt.Errorf("point %v has %d weights, but no depth %d is swept", p, len(p), len(p))
 		}
 	}
@@ -866,7 +895,10 @@ func (b *Box) holds(p []float64) bool {
 			continue
 		}
 		j := math.Round((v - lo) / (hi - lo) * float64(n-1))
-		if j < 0 || j > float64(n-1) || lo+(hi-lo)*j/float64(n-1) != v {
+		if math.IsInf(hi-lo, 0) {
+			j = math.Round((v/2 - lo/2) / (hi/2 - lo/2) * float64(n-1))
+		}
+		if j < 0 || j > float64(n-1) || gridPoint(lo, hi, int(j), n) != v {
 			return false
 		}
 	}
