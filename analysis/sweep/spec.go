@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"maps"
 	"math"
 	"os"
@@ -787,7 +788,7 @@ func (s *Spec) finish() error {
 	if uses("noisy-gd") || uses("sgd") || s.Data.File != "" {
 		var err error
 		if s.Data.File != "" {
-			f, e := os.ReadFile(s.Data.File)
+			f, e := readData(s.Data.File)
 			if e != nil {
 				return fmt.Errorf("data: %v", e)
 			}
@@ -846,6 +847,26 @@ func (s *Spec) finish() error {
 	sum := sha256.Sum256(append([]byte(formatVersion+"\n"), b...))
 	s.print = hex.EncodeToString(sum[:6])
 	return nil
+}
+
+// MaxDataBytes bounds the dataset file of a sweep: 256 MiB (some 10⁷ samples).
+const MaxDataBytes = 256 << 20
+
+// readData reads a dataset file, no further than MaxDataBytes.
+func readData(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, MaxDataBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > MaxDataBytes {
+		return nil, fmt.Errorf("%s: more than %d bytes (at most 256 MiB)", path, MaxDataBytes)
+	}
+	return b, nil
 }
 
 // formatVersion changes when the meaning of a row changes, so that old result files are not
