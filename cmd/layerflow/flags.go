@@ -198,9 +198,27 @@ func configValue(f cli.Flag, v any) (any, error) {
 		case []any:
 			parts := make([]string, len(x))
 			for i, e := range x {
+				switch e.(type) {
+				case []any, map[string]any:
+					return nil, fmt.Errorf("%v: a list of lists or tables, where a list of values is wanted", v)
+				}
 				parts[i] = fmt.Sprint(e)
 			}
 			return strings.Join(parts, ","), nil
+		case map[string]any:
+			// A range {from, to, num, scale} of a sweep's grid flag, as the flag writes it.
+			var parts []string
+			for _, k := range []string{"from", "to", "num", "scale"} {
+				if e, ok := x[k]; ok {
+					parts = append(parts, fmt.Sprint(e))
+				} else if k != "scale" {
+					return nil, fmt.Errorf("a table, where a value is wanted (a range is {from, to, num, scale})")
+				}
+			}
+			if len(parts) != len(x) {
+				return nil, fmt.Errorf("a table, where a value is wanted (a range is {from, to, num, scale})")
+			}
+			return strings.Join(parts, ":"), nil
 		default:
 			return fmt.Sprint(x), nil
 		}
