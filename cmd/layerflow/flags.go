@@ -139,7 +139,15 @@ func configValue(f cli.Flag, v any) (any, error) {
 		}
 		return 0, false
 	}
+	if v == nil {
+		return nil, fmt.Errorf("no value (remove the key for the flag's default)")
+	}
 	switch f.(type) {
+	case *altsrc.BoolFlag:
+		if b, ok := v.(bool); ok {
+			return b, nil
+		}
+		return nil, fmt.Errorf("%v is not true or false", v)
 	case *altsrc.Float64Flag:
 		if x, ok := num(); ok {
 			return x, nil
