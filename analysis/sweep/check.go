@@ -15,6 +15,9 @@ func checkRow(s *Spec, shard, shards int, done *runSet) func(line int, fl []stri
 		if fl[2] != s.Fingerprint() {
 			return fmt.Errorf("holds runs of another sweep (fingerprint %s, this sweep's is %s): write to another --out, or remove it", fl[2], s.Fingerprint())
 		}
+		if fl[1] != strconv.Itoa(s.Len()) {
+			return fmt.Errorf("line %d: run count %q, but the sweep %s has %d runs: the row is damaged", line, fl[1], s.Fingerprint(), s.Len())
+		}
 		i, err := strconv.Atoi(fl[0])
 		if err != nil || i < 0 || i >= s.Len() {
 			return fmt.Errorf("line %d: run %q is not in 0..%d", line, fl[0], s.Len()-1)

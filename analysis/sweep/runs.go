@@ -91,15 +91,15 @@ func (s *Spec) layout() error {
 			b.count = 1
 			for _, n := range b.dims {
 				if n < 1 {
-					return fmt.Errorf("sweep: empty dimension for %s at depth %d", m, d)
+					return fmt.Errorf("empty dimension for %s at depth %d", m, d)
 				}
 				if b.count > MaxRuns/n {
-					return fmt.Errorf("sweep: more than %d runs", MaxRuns)
+					return fmt.Errorf("more than %d runs", MaxRuns)
 				}
 				b.count *= n
 			}
 			if total > MaxRuns-b.count {
-				return fmt.Errorf("sweep: more than %d runs", MaxRuns)
+				return fmt.Errorf("more than %d runs", MaxRuns)
 			}
 			total += b.count
 			s.blocks = append(s.blocks, b)

@@ -133,7 +133,7 @@ func ReadFile(path string, set map[string]any) (*Spec, error) {
 	for k, v := range set {
 		m[k] = v
 	}
-	s, err := FromMap(m, filepath.Dir(path))
+	s, err := fromMap(m, filepath.Dir(path))
 	if err != nil {
 		return nil, fmt.Errorf("sweep: %s: %v", path, err)
 	}
@@ -143,6 +143,15 @@ func ReadFile(path string, set map[string]any) (*Spec, error) {
 // FromMap makes a Spec from decoded keys (as YAML or TOML decode them, or strings as flags
 // give them). dir resolves a relative data file name.
 func FromMap(m map[string]any, dir string) (*Spec, error) {
+	s, err := fromMap(m, dir)
+	if err != nil {
+		return nil, fmt.Errorf("sweep: %v", err)
+	}
+	return s, nil
+}
+
+// fromMap is FromMap with errors that do not name the package (ReadFile names it and the file).
+func fromMap(m map[string]any, dir string) (*Spec, error) {
 	s := &Spec{Seed: 1, Seeds: []int{0}, MaxSteps: 100000, Integrator: "dopri5", RTol: 1e-8, ATol: 1e-10, Balanced: 0.01, Record: 2000, Bound: 1e8,
 		Data: Data{Samples: 64, LabelNoise: 0.5}}
 	p := parser{m: m}

@@ -152,6 +152,12 @@ func configValue(f cli.Flag, v any) (any, error) {
 		if x, ok := num(); ok {
 			return x, nil
 		}
+		switch v.(type) {
+		case map[string]any:
+			return nil, fmt.Errorf("a table %v, where a number is wanted", v)
+		case []any:
+			return nil, fmt.Errorf("a list %v, where a number is wanted", v)
+		}
 		return nil, fmt.Errorf("%v is not a number", v)
 	case *altsrc.IntFlag, *altsrc.Uint64Flag:
 		// Integers the decoder read as integers are taken exactly (a seed 2^53 + 1 stays

@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -13,13 +14,17 @@ import (
 )
 
 // TestMain lets the test binary act as the layerflow command: with its arguments in
-// LAYERFLOW_TEST_ARGS (JSON, for the kill test), or with its own arguments when
+// LAYERFLOW_TEST_ARGS (JSON, for the kill test and the hostile inputs, its address space
+// capped at LAYERFLOW_TEST_MEMORY bytes when that is set), or with its own arguments when
 // LAYERFLOW_TEST_MAIN=1 (for scripts that call layerflow).
 func TestMain(m *testing.M) {
 	if os.Getenv("LAYERFLOW_TEST_MAIN") == "1" {
 		os.Exit(run(append([]string{"layerflow"}, os.Args[1:]...), os.Stdout, os.Stderr))
 	}
 	if a := os.Getenv("LAYERFLOW_TEST_ARGS"); a != "" {
+		if n, err := strconv.ParseUint(os.Getenv("LAYERFLOW_TEST_MEMORY"), 10, 64); err == nil {
+			limitMemory(n)
+		}
 		var args []string
 		if err := json.Unmarshal([]byte(a), &args); err != nil {
 			panic(err)
