@@ -111,7 +111,7 @@ var Keys = [][2]string{
 	{"depth", "depths d ≥ 2 (default 2)"},
 	{"steps", "numbers of steps (the horizon t = steps·λ); or t_end"},
 	{"t_end", "end times > 0 (discrete runs take round(t_end/λ) steps); or steps"},
-	{"start", "starting points: points: [[w1, …], …]; grid: {min, max, num}; random: {min, max, count, seed} (seed default: the sweep seed)"},
+	{"start", "starting points: points: [[w1, …], …] (or the string \"w1,w2; w1,w2\", lighter for very many); grid: {min, max, num}; random: {min, max, count, seed} (seed default: the sweep seed)"},
 	{"seeds", "replicates of every random run (noisy-gd, sgd): a count N (labels 0..N−1, default 1) or a list of labels; each run's seed derives from the sweep seed, its label and its parameters"},
 	{"data", "dataset of noisy-gd and sgd: {samples: 64, label_noise: 0.5} or {file: data.csv}"},
 	{"integrator", "dopri5, dop853 or gauss, for flow and modified (default dopri5)"},

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"gopkg.in/yaml.v3"
 )
 
 // Documents beyond the bounds are refused before the decoder sees them, with a one-line error
@@ -23,6 +25,8 @@ func TestBounds(t *testing.T) {
 		{"toml arrays 65 deep", "toml", deep("[", "]", 65), "line 1: arrays and tables nested more than 64"},
 		{"toml dotted key of 10⁶ parts", "toml", "a" + strings.Repeat(".a", 1_000_000) + " = 1\n", "dotted key of more than 64 parts"},
 		{"toml table header of 100 parts", "toml", "[a" + strings.Repeat(".a", 100) + "]\nb = 1\n", "dotted key of more than 64 parts"},
+		{"toml dotted key in an inline table", "toml", "x = {" + strings.Repeat("a.", 70) + "a = 1}\n", "dotted key of more than 64 parts"},
+		{"toml dotted key in an array of tables", "toml", "[[" + strings.Repeat("a.", 70) + "a]]\nb = 1\n", "dotted key of more than 64 parts"},
 		{"toml dotted keys nesting through tables", "toml", "[" + strings.Repeat("a.", 40) + "a]\n" + strings.Repeat("b.", 40) + "b = 1\n", "nested more than 64 levels deep"},
 		{"yaml 10⁶ deep", "yaml", "a: " + strings.Repeat("[", 1_000_000) + strings.Repeat("]", 1_000_000), "exceeded max depth"},
 		{"yaml 100 deep", "yaml", "a: " + strings.Repeat("[", 100) + strings.Repeat("]", 100), "nested more than 64 levels deep"},
@@ -92,6 +96,22 @@ func toString(v any) string {
 	return "?"
 }
 
+// The dots of numbers are not keys: a TOML list of 600 000 floats is within the bounds (its
+// 1.2·10⁶ dots would not be).
+func TestTOMLNumbersAreNotKeys(t *testing.T) {
+	doc := "a = [" + strings.Repeat("0.5, ", 600_000) + "1.5]\nb = {c = [2.5, 3.5], d.e = 4.5}\n"
+	m, err := Decode([]byte(doc), "toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := m["a"].([]any); len(a) != 600_001 || a[0] != 0.5 {
+		t.Errorf("a: %d values, the first %v", len(a), a[0])
+	}
+	if e := m["b"].(map[string]any)["d"].(map[string]any)["e"]; e != 4.5 {
+		t.Errorf("b.d.e = %v", e)
+	}
+}
+
 // Integers are decoded as integers, exactly: 2⁵³ + 1 is not rounded to 2⁵³.
 func TestIntegersExact(t *testing.T) {
 	for _, format := range []string{"yaml", "toml"} {
@@ -145,6 +165,33 @@ func TestReadFile(t *testing.T) {
 			if _, err := ReadFile(filepath.Join(dir, "z.yaml")); err == nil || !strings.Contains(err.Error(), "more than 67108864 bytes") {
 				t.Errorf("/dev/zero: %v", err)
 			}
+		}
+	}
+}
+
+// The values made from a YAML node tree are those the decoder makes, in every case the code
+// makes itself (numbers in their spellings, names, nulls) and those it leaves to the decoder
+// (tags, merge keys, aliases, tables with keys that are not names).
+func TestYAMLAsDecoder(t *testing.T) {
+	for _, doc := range []string{
+		"a: [0777, 0o17, 0x10, 0b101, -0b11, 1_000, -0, +5, 12, -12, 9223372036854775807, 9223372036854775808, 18446744073709551616]\n",
+		"a: [1e3, .5, -1.5e-3, +.5, 1_0.5, .inf, -.Inf, .NaN, 0.1, 1.]\n",
+		"a: [~, null, Null, '', \"\", true, False, yes, no, on, 2001-12-14, 2001-12-14t21:59:43.10-05:00]\n",
+		"a: !!str 1\nb: !!float 1\nc: !!int \"7\"\nd: '1'\ne: \"0x10\"\nf: |\n  text\n  more\n",
+		"base: &b {x: 1, y: [1, 2]}\nmore:\n  <<: *b\n  z: 3\nalso: *b\n",
+		"a: {1: one, 2: two}\nb: [{x: 1}, {y: [2, {z: 3}]}]\nc: {? [1, 2] : pair}\n",
+		"start:\n  points: [[2, 0.25], [1, -1e-300], [0, 5e-324]]\n  grid: {min: -1, max: 1, num: 3}\n",
+		"1: one\ntrue: yes\n",
+	} {
+		m, err := Decode([]byte(doc), "yaml")
+		var ref map[string]any
+		rerr := yaml.Unmarshal([]byte(doc), &ref)
+		if (err != nil) != (rerr != nil) {
+			t.Errorf("%q: error %v, the decoder's %v", doc, err, rerr)
+			continue
+		}
+		if err == nil && !same(m, ref) {
+			t.Errorf("%q:\n got %#v\nwant %#v", doc, m, ref)
 		}
 	}
 }

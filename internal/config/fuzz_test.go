@@ -1,8 +1,12 @@
 package config
 
 import (
+	"math"
+	"reflect"
 	"strings"
 	"testing"
+
+	"gopkg.in/yaml.v3"
 )
 
 // Any document either decodes into a map nested at most MaxDepth deep, or gives a one-line
@@ -37,5 +41,51 @@ func FuzzDecode(f *testing.F) {
 		if d := depth(m); d > MaxDepth {
 			t.Errorf("decoded %d levels deep", d)
 		}
+		// The values are those the YAML decoder makes by itself.
+		if !toml {
+			var ref map[string]any
+			if err := yaml.Unmarshal([]byte(doc), &ref); err != nil {
+				t.Fatalf("the decoder refuses what Decode took: %v", err)
+			}
+			if ref == nil {
+				ref = map[string]any{}
+			}
+			if !same(m, ref) {
+				t.Errorf("decoded %#v, the decoder makes %#v", m, ref)
+			}
+		}
 	})
+}
+
+// same reports whether a and b are deeply equal, NaN equal to NaN.
+func same(a, b any) bool {
+	switch x := a.(type) {
+	case float64:
+		y, ok := b.(float64)
+		return ok && (x == y && math.Signbit(x) == math.Signbit(y) || x != x && y != y)
+	case []any:
+		y, ok := b.([]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for i := range x {
+			if !same(x[i], y[i]) {
+				return false
+			}
+		}
+		return true
+	case map[string]any:
+		y, ok := b.(map[string]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for k, v := range x {
+			w, ok := y[k]
+			if !ok || !same(v, w) {
+				return false
+			}
+		}
+		return true
+	}
+	return reflect.DeepEqual(a, b)
 }
