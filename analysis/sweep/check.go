@@ -11,11 +11,12 @@ import (
 // checkRow returns the check of every row of a result file of shard shard/shards of s, which
 // adds the row's run to done (as its shard-local index).
 func checkRow(s *Spec, shard, shards int, done *runSet) func(line int, fl []string) error {
+	runs := strconv.Itoa(s.Len())
 	return func(line int, fl []string) error {
 		if fl[2] != s.Fingerprint() {
 			return fmt.Errorf("holds runs of another sweep (fingerprint %s, this sweep's is %s): write to another --out, or remove it", fl[2], s.Fingerprint())
 		}
-		if fl[1] != strconv.Itoa(s.Len()) {
+		if fl[1] != runs {
 			return fmt.Errorf("line %d: run count %q, but the sweep %s has %d runs: the row is damaged", line, fl[1], s.Fingerprint(), s.Len())
 		}
 		i, err := strconv.Atoi(fl[0])
