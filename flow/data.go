@@ -77,9 +77,10 @@ func (d *Dataset) C() float64 {
 
 // ReadCSV reads a dataset from CSV with a header naming columns x and y (in any order,
 // other columns ignored) and normalizes it. Empty, ragged or non-numeric input is an error
-// naming the line.
+// naming the line, and so is a line longer than MaxLine (a device or a binary file is not
+// read into memory whole).
 func ReadCSV(r io.Reader) (*Dataset, error) {
-	cr := csv.NewReader(r)
+	cr := csv.NewReader(&lineLimit{r: r, line: 1})
 	cr.FieldsPerRecord = 0
 	header, err := cr.Read()
 	if err == io.EOF {
@@ -128,4 +129,28 @@ func ReadCSV(r io.Reader) (*Dataset, error) {
 		return nil, errors.New("flow: CSV has a header but no data rows")
 	}
 	return d, d.Normalize()
+}
+
+// MaxLine is the longest line ReadCSV reads: 1 MiB.
+const MaxLine = 1 << 20
+
+// lineLimit passes reads through until a line exceeds MaxLine bytes.
+type lineLimit struct {
+	r       io.Reader
+	n, line int
+}
+
+func (l *lineLimit) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	for i, c := range p[:n] {
+		if c == '\n' {
+			l.n = 0
+			l.line++
+			continue
+		}
+		if l.n++; l.n > MaxLine {
+			return i, fmt.Errorf("line %d is longer than %d bytes", l.line, MaxLine)
+		}
+	}
+	return n, err
 }

@@ -1,7 +1,9 @@
 package flow_test
 
 import (
+	"io"
 	"math"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -155,6 +157,20 @@ func TestReadCSVErrors(t *testing.T) {
 			if !strings.Contains(err.Error(), w) {
 				t.Errorf("%s: error %q does not mention %s", tc.name, err, w)
 			}
+		}
+	}
+}
+
+// A line longer than flow.MaxLine is an error naming it, not a field read into memory whole.
+func TestReadCSVLongLine(t *testing.T) {
+	_, err := flow.ReadCSV(io.MultiReader(strings.NewReader("x,y\n1,2\n"), strings.NewReader(strings.Repeat("0", 2*flow.MaxLine))))
+	if err == nil || !strings.Contains(err.Error(), "line 3 is longer than 1048576 bytes") {
+		t.Errorf("long line: %v", err)
+	}
+	if f, err := os.Open("/dev/zero"); err == nil {
+		defer f.Close()
+		if _, err := flow.ReadCSV(f); err == nil || !strings.Contains(err.Error(), "line 1 is longer") {
+			t.Errorf("/dev/zero: %v", err)
 		}
 	}
 }

@@ -10,10 +10,14 @@ import (
 
 // checkRow returns the check of every row of a result file of shard shard/shards of s, which
 // adds the row's run to done (as its shard-local index).
-func checkRow(s *Spec, shard, shards int, done *ranges) func(line int, fl []string) error {
+func checkRow(s *Spec, shard, shards int, done *runSet) func(line int, fl []string) error {
+	runs := strconv.Itoa(s.Len())
 	return func(line int, fl []string) error {
 		if fl[2] != s.Fingerprint() {
 			return fmt.Errorf("holds runs of another sweep (fingerprint %s, this sweep's is %s): write to another --out, or remove it", fl[2], s.Fingerprint())
+		}
+		if fl[1] != runs {
+			return fmt.Errorf("line %d: run count %q, but the sweep %s has %d runs: the row is damaged", line, fl[1], s.Fingerprint(), s.Len())
 		}
 		i, err := strconv.Atoi(fl[0])
 		if err != nil || i < 0 || i >= s.Len() {
@@ -22,11 +26,32 @@ func checkRow(s *Spec, shard, shards int, done *ranges) func(line int, fl []stri
 		if i%shards != shard {
 			return fmt.Errorf("line %d: run %d belongs to shard %d/%d, not %d/%d", line, i, i%shards, shards, shard, shards)
 		}
-		if !done.add(i / shards) {
-			return fmt.Errorf("line %d: run %d is there twice", line, i)
-		}
-		return nil
+		return twice(done.add(i/shards, 0, line), shard, shards)
 	}
+}
+
+// twice writes a run found twice (a *dupError of a shard-local index) with the run's index.
+func twice(err error, shard, shards int) error {
+	var d *dupError
+	if errors.As(err, &d) {
+		return fmt.Errorf("line %d: run %d is there twice", d.Line, d.Index*shards+shard)
+	}
+	return err
+}
+
+// scanRuns reads the rows of a result file of shard shard/shards of s into a sealed set of
+// their shard-local indices, checking every row; it returns the length of the file up to its
+// last complete line.
+func scanRuns(path string, s *Spec, shard, shards int) (*runSet, int64, error) {
+	done := &runSet{}
+	good, err := scan(path, checkRow(s, shard, shards, done))
+	if err == nil {
+		err = twice(done.seal(), shard, shards)
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	return done, good, nil
 }
 
 // Held reports how many runs of shard shard/shards of s the result file at path holds (0
@@ -65,9 +90,22 @@ func Held(path string, s *Spec, shard, shards int) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("sweep: %s is being written by a sweep that is still running (%v)", path, err)
 	}
-	done := &ranges{}
-	if _, err := scan(path, checkRow(s, shard, shards, done)); err != nil {
+	done, _, err := scanRuns(path, s, shard, shards)
+	if err != nil {
 		return 0, fmt.Errorf("sweep: %s: %v", path, err)
 	}
 	return done.len(), nil
+}
+
+// Writing reports whether a running sweep is writing the result file at path (it holds the
+// file's lock). Such a file can be read: rows are appended whole and a reader stops at the
+// last complete one, so that it sees the runs finished so far. The lock is taken for an
+// instant only (a sweep starting at that very instant would be refused as if another ran).
+func Writing(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	return locked(f)
 }

@@ -54,9 +54,13 @@ var ColumnDocs = map[string]string{
 	"seconds":     "wall time of the run (the only column that differs between repeats)",
 }
 
+// MaxWorkers bounds Options.Workers: each worker has its buffers and a place in the queues.
+const MaxWorkers = 1024
+
 // Options control the execution of a sweep. A nil *Options means the defaults.
 type Options struct {
-	// Workers is the number of runs done at once; 0 means runtime.NumCPU().
+	// Workers is the number of runs done at once, at most MaxWorkers; 0 means
+	// runtime.NumCPU().
 	Workers int
 	// Shard and Shards select shard Shard of Shards, 0 ≤ Shard < Shards: the runs whose index
 	// i has i mod Shards = Shard. Shards 0 means one shard.
@@ -101,8 +105,8 @@ func Execute(ctx context.Context, s *Spec, path string, o *Options) (*Report, er
 	if opt.Workers == 0 {
 		opt.Workers = runtime.NumCPU()
 	}
-	if opt.Workers < 1 {
-		return nil, fmt.Errorf("sweep: %d workers (want ≥ 1)", opt.Workers)
+	if opt.Workers < 1 || opt.Workers > MaxWorkers {
+		return nil, fmt.Errorf("sweep: %d workers (want 1..%d)", opt.Workers, MaxWorkers)
 	}
 	start := time.Now()
 	out, done, err := openResults(path, s, opt.Shard, opt.Shards)

@@ -70,6 +70,9 @@ var (
 	Values = []string{"imbalance", "imbalance_ratio", "t_balanced", "phase_t", "loss", "sharpness", "d12", "W", "steps_taken", "evals", "seconds"}
 )
 
+// MaxCells bounds the cells of a heat map: 2²⁰ (a grid of 1024 × 1024), 16 MB of data.
+const MaxCells = 1 << 20
+
 // Heat is a heat map's data: z[iy][ix] is the median (or mean) over the runs with parameters
 // x[ix], y[iy], NaN where no run has a value.
 type Heat struct {
@@ -154,6 +157,11 @@ func HeatData(path, x, y, z, method, stat string) (*Heat, error) {
 	xs, ys := map[float64]bool{}, map[float64]bool{}
 	for k := range cells {
 		xs[k[0]], ys[k[1]] = true, true
+	}
+	// Bounded before the grid is made: with n runs there can be n distinct values on each
+	// axis, and n² cells.
+	if len(xs) > MaxCells/len(ys) {
+		return nil, fmt.Errorf("sweep: %s: a heat map of %d × %d cells (%s × %s), more than %d: choose axes with fewer values", path, len(xs), len(ys), x, y, MaxCells)
 	}
 	h.X, h.Y = sortedKeys(xs), sortedKeys(ys)
 	h.Z = make([][]float64, len(h.Y))

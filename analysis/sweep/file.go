@@ -2,97 +2,156 @@ package sweep
 
 import (
 	"bufio"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 )
 
-// ranges is a set of run indices kept as sorted disjoint half-open intervals, so that the
-// memory it takes grows with the number of gaps, not with the number of runs: rows arrive
-// nearly in index order.
-type ranges struct {
-	iv [][2]int
-	n  int
+// runSet is a set of run indices read from the rows of result files. Rows are taken as they
+// come, in spans of consecutive indices (a file written by a sweep is nearly in order), and the
+// spans are sorted and joined whenever the unsorted ones outnumber the sorted ones, and at the
+// end (seal): time O(r log r) and memory O(r) for r rows in any order, and nothing sized by a
+// run count read from a file (merge once made a bitset of the runs column: 10¹⁵ runs asked
+// for 125 TB).
+type runSet struct {
+	spans  []span // spans[:sorted] sorted, disjoint and joined; the rest as they came
+	sorted int
 }
 
-// add inserts i and reports whether it was new.
-func (r *ranges) add(i int) bool {
-	k := sort.Search(len(r.iv), func(k int) bool { return r.iv[k][1] >= i })
-	// r.iv[k] is the first interval ending at or after i.
-	if k < len(r.iv) && r.iv[k][0] <= i && i < r.iv[k][1] {
-		return false
-	}
-	r.n++
-	switch {
-	case k < len(r.iv) && r.iv[k][1] == i: // extend interval k at its end
-		r.iv[k][1]++
-		if k+1 < len(r.iv) && r.iv[k+1][0] == i+1 {
-			r.iv[k][1] = r.iv[k+1][1]
-			r.iv = append(r.iv[:k+1], r.iv[k+2:]...)
+// span holds the runs lo..hi−1, from line line of input file file onwards (file −1: joined
+// from several rows, where the line is not known).
+type span struct {
+	lo, hi     int
+	file, line int
+}
+
+// dupError says that run Index was found twice, the second time at line Line of input File.
+type dupError struct{ Index, File, Line int }
+
+func (e *dupError) Error() string {
+	return fmt.Sprintf("line %d: run %d is there twice", e.Line, e.Index)
+}
+
+// add adds run i, read at line line of input file file; it returns a *dupError when the sort
+// it may do finds a run twice.
+func (r *runSet) add(i, file, line int) error {
+	if k := len(r.spans) - 1; k >= r.sorted {
+		if l := &r.spans[k]; l.hi == i && l.file == file && l.line+(l.hi-l.lo) == line {
+			l.hi++
+			return nil
 		}
-	case k < len(r.iv) && r.iv[k][0] == i+1: // extend interval k at its start
-		r.iv[k][0]--
-	default:
-		r.iv = append(r.iv, [2]int{})
-		copy(r.iv[k+1:], r.iv[k:])
-		r.iv[k] = [2]int{i, i + 1}
 	}
-	return true
+	r.spans = append(r.spans, span{i, i + 1, file, line})
+	if len(r.spans)-r.sorted > max(r.sorted, 1024) {
+		return r.seal()
+	}
+	return nil
 }
 
-func (r *ranges) has(i int) bool {
-	k := sort.Search(len(r.iv), func(k int) bool { return r.iv[k][1] > i })
-	return k < len(r.iv) && r.iv[k][0] <= i
+// seal sorts and joins the spans; it returns a *dupError naming a run found twice, at its later
+// place (spans are taken in the order they came, so that a run's later place is always known:
+// spans joined by an earlier sort came before any span added since).
+func (r *runSet) seal() error {
+	if r.sorted == len(r.spans) {
+		return nil
+	}
+	slices.SortStableFunc(r.spans, func(a, b span) int { return cmp.Compare(a.lo, b.lo) })
+	// A span that starts inside an earlier one overlaps the earlier span reaching furthest.
+	far := 0
+	for k, c := range r.spans[1:] {
+		p := r.spans[far]
+		if c.lo < p.hi {
+			i := c.lo
+			at := func(s span) [2]int { return [2]int{s.file, s.line + i - s.lo} }
+			later := at(c)
+			if a := at(p); c.file < 0 || p.file >= 0 && (a[0] > later[0] || a[0] == later[0] && a[1] > later[1]) {
+				later = a
+			}
+			r.spans, r.sorted = r.spans[:0], 0
+			return &dupError{Index: i, File: later[0], Line: later[1]}
+		}
+		if c.hi > p.hi {
+			far = k + 1
+		}
+	}
+	out := r.spans[:1]
+	for _, c := range r.spans[1:] {
+		if p := &out[len(out)-1]; c.lo == p.hi {
+			p.hi, p.file = c.hi, -1
+		} else {
+			out = append(out, c)
+		}
+	}
+	r.spans, r.sorted = out, len(out)
+	return nil
 }
 
-func (r *ranges) len() int { return r.n }
+// has reports whether run i is in the set (sealed).
+func (r *runSet) has(i int) bool {
+	k, _ := slices.BinarySearchFunc(r.spans[:r.sorted], i, func(s span, i int) int {
+		if s.hi <= i {
+			return -1
+		}
+		if s.lo > i {
+			return 1
+		}
+		return 0
+	})
+	return k < r.sorted && r.spans[k].lo <= i && i < r.spans[k].hi
+}
 
-// missing describes the indices in 0..total−1 for which has is false: their count and up to
-// max of them written as ranges ("5, 17, 40–49"), or as a shard when they are every k-th.
-func missing(has func(int) bool, total, max int) (int, string) {
+// len returns the number of runs in the set (sealed).
+func (r *runSet) len() int {
+	n := 0
+	for _, s := range r.spans[:r.sorted] {
+		n += s.hi - s.lo
+	}
+	return n
+}
+
+// missing describes the runs in 0..total−1 that the sealed set lacks: their count and up to
+// max of them written as ranges ("5, 17, 40–49"), or as a shard when they are every k-th. It
+// takes time in the number of gaps, not of runs.
+func missing(set *runSet, total, max int) (int, string) {
 	var parts []string
 	n := 0
-	lo, hi := -1, -1
-	flushRun := func() {
-		if lo < 0 {
+	first, step, prev := -1, 0, -1
+	gap := func(lo, hi int) { // the runs lo..hi−1 are missing
+		if lo >= hi {
 			return
 		}
+		n += hi - lo
 		if len(parts) < max {
-			if lo == hi {
+			if hi-lo == 1 {
 				parts = append(parts, strconv.Itoa(lo))
 			} else {
-				parts = append(parts, fmt.Sprintf("%d–%d", lo, hi))
+				parts = append(parts, fmt.Sprintf("%d–%d", lo, hi-1))
 			}
 		} else if len(parts) == max {
 			parts = append(parts, "…")
 		}
-		lo = -1
-	}
-	first, step := -1, 0
-	for i := 0; i < total; i++ {
-		if has(i) {
-			flushRun()
-			continue
-		}
-		n++
 		if first < 0 {
-			first = i
+			first = lo
 		} else {
-			step = gcd(step, i-first)
+			step = gcd(step, lo-prev)
 		}
-		if lo >= 0 && i == hi+1 {
-			hi = i
-			continue
+		if hi-lo > 1 {
+			step = 1
 		}
-		flushRun()
-		lo, hi = i, i
+		prev = hi - 1
 	}
-	flushRun()
+	at := 0
+	for _, s := range set.spans[:set.sorted] {
+		gap(at, min(s.lo, total))
+		at = s.hi
+	}
+	gap(at, total)
 	list := strings.Join(parts, ", ")
 	if n > 1 && step > 1 && first < step && n == (total-1-first)/step+1 {
 		list = fmt.Sprintf("the runs i with i mod %d = %d, that is shard %d/%d: %s", step, first, first, step, list)
@@ -106,22 +165,6 @@ func gcd(a, b int) int {
 	}
 	return a
 }
-
-// bitset is a set of run indices 0..n−1, one bit each (merge checks every run once).
-type bitset struct{ words []uint64 }
-
-func newBitset(n int) bitset { return bitset{words: make([]uint64, (n+63)/64)} }
-
-func (b *bitset) add(i int) bool {
-	w, m := i/64, uint64(1)<<(i%64)
-	if b.words[w]&m != 0 {
-		return false
-	}
-	b.words[w] |= m
-	return true
-}
-
-func (b *bitset) has(i int) bool { return b.words[i/64]&(1<<(i%64)) != 0 }
 
 // header is the first line of a result file.
 func header() string { return strings.Join(Columns, ",") + "\n" }
@@ -180,12 +223,12 @@ func (o *results) close() error { return o.f.Close() }
 // missing or empty file gets the header. The file is locked (flock) while the sweep runs, so
 // that a second sweep on the same file fails at once instead of doing every run twice; the
 // lock goes with the process, so a killed sweep leaves none behind.
-func openResults(path string, s *Spec, shard, shards int) (*results, *ranges, error) {
+func openResults(path string, s *Spec, shard, shards int) (*results, *runSet, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, nil, fmt.Errorf("sweep: %v", err)
 	}
-	fail := func(err error) (*results, *ranges, error) {
+	fail := func(err error) (*results, *runSet, error) {
 		f.Close()
 		return nil, nil, err
 	}
@@ -199,7 +242,7 @@ func openResults(path string, s *Spec, shard, shards int) (*results, *ranges, er
 	if err := lock(f); err != nil {
 		return fail(fmt.Errorf("sweep: %s is being written by another sweep (%v)", path, err))
 	}
-	done := &ranges{}
+	done := &runSet{}
 	// An empty file, or a header cut short by a kill, gets the header.
 	head := make([]byte, len(header()))
 	n, _ := f.ReadAt(head, 0)
@@ -211,7 +254,8 @@ func openResults(path string, s *Spec, shard, shards int) (*results, *ranges, er
 			return fail(fmt.Errorf("sweep: %v", err))
 		}
 	} else {
-		good, err := scan(path, checkRow(s, shard, shards, done))
+		var good int64
+		done, good, err = scanRuns(path, s, shard, shards)
 		if err != nil {
 			return fail(fmt.Errorf("sweep: %s: %v", path, err))
 		}
@@ -228,46 +272,57 @@ func openResults(path string, s *Spec, shard, shards int) (*results, *ranges, er
 	return &results{f: f}, done, nil
 }
 
+// MaxLine is the longest line of a result file: a row is at most some 7 KB (a starting point
+// of depth 256 in w0), and a longer line (a file that is not a result file, a device) is an
+// error rather than a line read into memory whole.
+const MaxLine = 1 << 16
+
 // scan reads a result file, checks its header and passes every complete row, split into its
 // fields, to fn (with its line number). It returns the length of the file up to the end of
-// the last complete line. A complete row with the wrong number of fields is an error.
+// the last complete line. A complete row with the wrong number of fields, or a line longer
+// than MaxLine, is an error.
 func scan(path string, fn func(line int, f []string) error) (int64, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return 0, err
 	}
 	defer f.Close()
-	br := bufio.NewReaderSize(f, 1<<16)
-	h, err := br.ReadString('\n')
+	br := bufio.NewReaderSize(f, MaxLine)
+	h, err := br.ReadSlice('\n')
 	cols := Columns
-	if err == nil && h == netHeader() {
+	if err == nil && string(h) == netHeader() {
 		cols = NetColumns // a sweep of networks with matrix layers
-	} else if err != nil || h != header() {
+	} else if err != nil || string(h) != header() {
 		return 0, fmt.Errorf("not a layerflow sweep result file (its first line is not the header %q)", strings.TrimSpace(header()))
 	}
 	good := int64(len(h))
 	fields := make([]string, 0, len(cols))
 	for line := 2; ; line++ {
-		s, err := br.ReadString('\n')
+		b, err := br.ReadSlice('\n')
 		if err == io.EOF {
-			return good, nil // s, if any, is a row cut short
+			return good, nil // b, if any, is a row cut short
+		}
+		if err == bufio.ErrBufferFull {
+			return 0, fmt.Errorf("line %d is longer than %d bytes: not a row", line, MaxLine)
 		}
 		if err != nil {
 			return 0, err
 		}
-		fields = splitInto(fields[:0], s[:len(s)-1])
+		s := string(b[:len(b)-1])
+		fields = splitInto(fields[:0], s, len(cols))
 		if len(fields) != len(cols) {
-			return 0, fmt.Errorf("line %d has %d fields, want %d", line, len(fields), len(cols))
+			return 0, fmt.Errorf("line %d has %d fields, want %d", line, strings.Count(s, ",")+1, len(cols))
 		}
 		if err := fn(line, fields); err != nil {
 			return 0, err
 		}
-		good += int64(len(s))
+		good += int64(len(b))
 	}
 }
 
-func splitInto(dst []string, s string) []string {
-	for {
+// splitInto splits s at its commas into dst, stopping after more than most fields.
+func splitInto(dst []string, s string, most int) []string {
+	for len(dst) <= most {
 		i := strings.IndexByte(s, ',')
 		if i < 0 {
 			return append(dst, s)
@@ -275,6 +330,7 @@ func splitInto(dst []string, s string) []string {
 		dst = append(dst, s[:i])
 		s = s[i+1:]
 	}
+	return dst
 }
 
 func absPath(p string) string {
@@ -297,18 +353,32 @@ type MergeReport struct {
 // Merge joins result files of one sweep (its shards, or pieces of one shard) into out,
 // written atomically. Every input must carry the same sweep fingerprint and no run may
 // appear twice. When runs are missing, Merge returns an error naming them and writes nothing,
-// unless partial is true.
+// unless partial is true. Its memory grows with the rows read, never with the run count the
+// files state (which is checked against MaxRuns).
 func Merge(out string, inputs []string, partial bool) (*MergeReport, error) {
 	if len(inputs) == 0 {
 		return nil, fmt.Errorf("sweep: merge: no input files")
 	}
-	if st, err := os.Stat(out); err == nil && !st.Mode().IsRegular() {
+	so, err := os.Stat(out)
+	if err == nil && !so.Mode().IsRegular() {
 		return nil, fmt.Errorf("sweep: merge: %s is not a regular file", out)
 	}
-	for _, in := range inputs {
-		if a, b := absPath(in), absPath(out); a == b {
+	stats := make([]os.FileInfo, len(inputs))
+	for k, in := range inputs {
+		st, err := os.Stat(in)
+		if err != nil {
+			return nil, fmt.Errorf("sweep: merge: %s: %v", in, errors.Unwrap(err))
+		}
+		// By file identity: another name or a link for the same file counts.
+		if so != nil && os.SameFile(st, so) || absPath(in) == absPath(out) {
 			return nil, fmt.Errorf("sweep: merge: %s is both an input and the output", in)
 		}
+		for j := range k {
+			if os.SameFile(st, stats[j]) {
+				return nil, fmt.Errorf("sweep: merge: %s is given twice (%s)", in, inputs[j])
+			}
+		}
+		stats[k] = st
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".tmp*")
 	if err != nil {
@@ -329,13 +399,15 @@ func Merge(out string, inputs []string, partial bool) (*MergeReport, error) {
 	}
 	bw.WriteString(head)
 	rep := &MergeReport{Runs: -1}
-	var done bitset
-	seenIn := map[string]string{}
-	for _, in := range inputs {
-		if prev, dup := seenIn[in]; dup {
-			return nil, fmt.Errorf("sweep: merge: %s is given twice (%s)", in, prev)
+	done := &runSet{}
+	dup := func(err error) error {
+		var d *dupError
+		if errors.As(err, &d) {
+			return fmt.Errorf("sweep: merge: %s: line %d: run %d is already in this or an earlier file", inputs[d.File], d.Line, d.Index)
 		}
-		seenIn[in] = in
+		return err
+	}
+	for k, in := range inputs {
 		if h := HeaderOf(in); h != head && (h == header() || h == netHeader()) {
 			return nil, fmt.Errorf("sweep: merge: %s holds a sweep of another kind than %s", in, inputs[0])
 		}
@@ -343,6 +415,9 @@ func Merge(out string, inputs []string, partial bool) (*MergeReport, error) {
 			runs, err := strconv.Atoi(f[1])
 			if err != nil || runs < 1 {
 				return fmt.Errorf("line %d: run count %q", line, f[1])
+			}
+			if runs > MaxRuns {
+				return fmt.Errorf("line %d: run count %d is more than 2^40, the most a sweep has", line, runs)
 			}
 			if rep.Runs < 0 {
 				rep.Runs, rep.Sweep = runs, f[2]
@@ -354,11 +429,8 @@ func Merge(out string, inputs []string, partial bool) (*MergeReport, error) {
 			if err != nil || i < 0 || i >= runs {
 				return fmt.Errorf("line %d: run %q is not in 0..%d", line, f[0], runs-1)
 			}
-			if done.words == nil {
-				done = newBitset(runs)
-			}
-			if !done.add(i) {
-				return fmt.Errorf("line %d: run %d is already in this or an earlier file", line, i)
+			if err := done.add(i, k, line); err != nil {
+				return err
 			}
 			bw.WriteString(strings.Join(f, ","))
 			bw.WriteByte('\n')
@@ -366,6 +438,9 @@ func Merge(out string, inputs []string, partial bool) (*MergeReport, error) {
 			return nil
 		})
 		if err != nil {
+			if e := dup(err); e != err {
+				return nil, e
+			}
 			return nil, fmt.Errorf("sweep: merge: %s: %v", in, err)
 		}
 		if st, err := os.Stat(in); err == nil && good < st.Size() {
@@ -375,7 +450,10 @@ func Merge(out string, inputs []string, partial bool) (*MergeReport, error) {
 	if rep.Runs < 0 {
 		return nil, fmt.Errorf("sweep: merge: the inputs hold no runs")
 	}
-	rep.Missing, rep.MissingList = missing(done.has, rep.Runs, 10)
+	if err := done.seal(); err != nil {
+		return nil, dup(err)
+	}
+	rep.Missing, rep.MissingList = missing(done, rep.Runs, 10)
 	if rep.Missing > 0 && !partial {
 		return rep, fmt.Errorf("sweep: merge: %d of %d runs missing: %s", rep.Missing, rep.Runs, rep.MissingList)
 	}

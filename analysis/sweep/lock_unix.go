@@ -12,3 +12,13 @@ import (
 func lock(f *os.File) error {
 	return syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
 }
+
+// locked reports whether another open file description holds a lock on f (a running sweep
+// holds its result file's), taking a shared lock for an instant to find out.
+func locked(f *os.File) bool {
+	err := syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB)
+	if err == nil {
+		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+	}
+	return err == syscall.EWOULDBLOCK
+}

@@ -91,15 +91,15 @@ func (s *Spec) layout() error {
 			b.count = 1
 			for _, n := range b.dims {
 				if n < 1 {
-					return fmt.Errorf("sweep: empty dimension for %s at depth %d", m, d)
+					return fmt.Errorf("empty dimension for %s at depth %d", m, d)
 				}
 				if b.count > MaxRuns/n {
-					return fmt.Errorf("sweep: more than %d runs", MaxRuns)
+					return fmt.Errorf("more than %d runs", MaxRuns)
 				}
 				b.count *= n
 			}
 			if total > MaxRuns-b.count {
-				return fmt.Errorf("sweep: more than %d runs", MaxRuns)
+				return fmt.Errorf("more than %d runs", MaxRuns)
 			}
 			total += b.count
 			s.blocks = append(s.blocks, b)
@@ -109,14 +109,18 @@ func (s *Spec) layout() error {
 	return nil
 }
 
+// index groups the listed points by depth, in their order, so that a run finds its point
+// at once (with 10⁶ points a scan per run would make a sweep quadratic).
+func (st *Starts) index() {
+	st.byDepth = map[int][][]float64{}
+	for _, p := range st.Points {
+		st.byDepth[len(p)] = append(st.byDepth[len(p)], p)
+	}
+}
+
 // count returns the number of starting points of depth d.
 func (st *Starts) count(d int) int {
-	n := 0
-	for _, p := range st.Points {
-		if len(p) == d {
-			n++
-		}
-	}
+	n := len(st.byDepth[d])
 	if b := st.Grid; b != nil && b.fits(d) {
 		g := 1
 		for i := range d {
@@ -177,6 +181,22 @@ func (s *Spec) Run(i int) Run {
 	return r
 }
 
+// gridPoint returns point j of the n > 1 points from lo to hi, lo + (hi − lo)·j/(n − 1).
+func gridPoint(lo, hi float64, j, n int) float64 {
+	if math.IsInf(hi-lo, 0) {
+		return between(lo, hi, float64(j)/float64(n-1))
+	}
+	return lo + (hi-lo)*float64(j)/float64(n-1)
+}
+
+// between returns lo + (hi − lo)·u for u in [0, 1], finite also where hi − lo overflows.
+func between(lo, hi, u float64) float64 {
+	if math.IsInf(hi-lo, 0) {
+		return lo*(1-u) + hi*u
+	}
+	return lo + (hi-lo)*u
+}
+
 // key is the run's identity: its parameters, written out.
 func (r *Run) key() string {
 	var b strings.Builder
@@ -206,14 +226,10 @@ func derive(seed uint64, key string) uint64 {
 // grid (the last weight varying fastest), then the random points.
 func (s *Spec) start(d, k int) []float64 {
 	st := &s.Start
-	for _, p := range st.Points {
-		if len(p) == d {
-			if k == 0 {
-				return slices.Clone(p)
-			}
-			k--
-		}
+	if pts := st.byDepth[d]; k < len(pts) {
+		return slices.Clone(pts[k])
 	}
+	k -= len(st.byDepth[d])
 	w := make([]float64, d)
 	if b := st.Grid; b != nil && b.fits(d) {
 		g := 1
@@ -229,7 +245,7 @@ func (s *Spec) start(d, k int) []float64 {
 				if n == 1 {
 					w[i] = 0.5 * (lo + hi)
 				} else {
-					w[i] = lo + (hi-lo)*float64(j)/float64(n-1)
+					w[i] = gridPoint(lo, hi, j, n)
 				}
 			}
 			return w
@@ -245,7 +261,7 @@ func (s *Spec) start(d, k int) []float64 {
 	rng := rand.New(rand.NewPCG(src, src))
 	for i := range w {
 		lo, hi := at(b.Min, i), at(b.Max, i)
-		w[i] = lo + (hi-lo)*rng.Float64()
+		w[i] = between(lo, hi, rng.Float64())
 	}
 	return w
 }

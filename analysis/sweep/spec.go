@@ -3,9 +3,12 @@ package sweep
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -13,11 +16,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/BurntSushi/toml"
-	"gopkg.in/yaml.v3"
-
 	"github.com/layerflow/layerflow/flow"
 	"github.com/layerflow/layerflow/flow/ode"
+	"github.com/layerflow/layerflow/analysis/config"
 )
 
 // Methods are the method names a sweep accepts.
@@ -74,6 +75,8 @@ type Starts struct {
 	Points [][]float64 `json:"points,omitempty"`
 	Grid   *Box        `json:"grid,omitempty"`
 	Random *Box        `json:"random,omitempty"`
+
+	byDepth map[int][][]float64 // the points of each depth (index)
 }
 
 // Box is a box [Min, Max] per weight (one value for all weights, or one per weight) with Num
@@ -108,7 +111,7 @@ var Keys = [][2]string{
 	{"depth", "depths d ≥ 2 (default 2)"},
 	{"steps", "numbers of steps (the horizon t = steps·λ); or t_end"},
 	{"t_end", "end times > 0 (discrete runs take round(t_end/λ) steps); or steps"},
-	{"start", "starting points: points: [[w1, …], …]; grid: {min, max, num}; random: {min, max, count, seed} (seed default: the sweep seed)"},
+	{"start", "starting points: points: [[w1, …], …] (or the string \"w1,w2; w1,w2\", lighter for very many); grid: {min, max, num}; random: {min, max, count, seed} (seed default: the sweep seed)"},
 	{"seeds", "replicates of every random run (noisy-gd, sgd): a count N (labels 0..N−1, default 1) or a list of labels; each run's seed derives from the sweep seed, its label and its parameters"},
 	{"data", "dataset of noisy-gd and sgd: {samples: 64, label_noise: 0.5} or {file: data.csv}"},
 	{"integrator", "dopri5, dop853 or gauss, for flow and modified (default dopri5)"},
@@ -123,54 +126,32 @@ var Keys = [][2]string{
 // that replace the file's keys (a nil map changes nothing). Relative data file names are
 // resolved against the sweep file's directory.
 func ReadFile(path string, set map[string]any) (*Spec, error) {
-	b, err := os.ReadFile(path)
+	m, err := config.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("sweep: %v", err)
-	}
-	var format string
-	switch strings.ToLower(filepath.Ext(path)) {
-	case ".yaml", ".yml":
-		format = "yaml"
-	case ".toml":
-		format = "toml"
-	default:
-		return nil, fmt.Errorf("sweep: %s: unknown extension %q (want .yaml, .yml or .toml)", path, filepath.Ext(path))
-	}
-	m, err := decode(b, format)
-	if err != nil {
-		// One line: the decoders' messages may span several.
-		msg := strings.Join(strings.Fields(strings.ReplaceAll(err.Error(), "\n", "; ")), " ")
-		return nil, fmt.Errorf("sweep: %s: %s", path, msg)
+		return nil, fmt.Errorf("sweep: %s: %v", path, err)
 	}
 	for k, v := range set {
 		m[k] = v
 	}
-	s, err := FromMap(m, filepath.Dir(path))
+	s, err := fromMap(m, filepath.Dir(path))
 	if err != nil {
 		return nil, fmt.Errorf("sweep: %s: %v", path, err)
 	}
 	return s, nil
 }
 
-func decode(b []byte, format string) (map[string]any, error) {
-	m := map[string]any{}
-	switch format {
-	case "yaml":
-		dec := yaml.NewDecoder(bytes.NewReader(b))
-		if err := dec.Decode(&m); err != nil && err.Error() != "EOF" {
-			return nil, err
-		}
-	case "toml":
-		if _, err := toml.Decode(string(b), &m); err != nil {
-			return nil, err
-		}
-	}
-	return m, nil
-}
-
 // FromMap makes a Spec from decoded keys (as YAML or TOML decode them, or strings as flags
 // give them). dir resolves a relative data file name.
 func FromMap(m map[string]any, dir string) (*Spec, error) {
+	s, err := fromMap(m, dir)
+	if err != nil {
+		return nil, fmt.Errorf("sweep: %v", err)
+	}
+	return s, nil
+}
+
+// fromMap is FromMap with errors that do not name the package (ReadFile names it and the file).
+func fromMap(m map[string]any, dir string) (*Spec, error) {
 	s := &Spec{Seed: 1, Seeds: []int{0}, MaxSteps: 100000, Integrator: "dopri5", RTol: 1e-8, ATol: 1e-10, Balanced: 0.01, Record: 2000, Bound: 1e8,
 		Data: Data{Samples: 64, LabelNoise: 0.5}}
 	p := parser{m: m}
@@ -296,13 +277,28 @@ func (p *parser) values(key string, v any) []float64 {
 				return nil
 			}
 		}
-		from, ok1 := number(x["from"])
-		to, ok2 := number(x["to"])
-		num, ok3 := number(x["num"])
-		if !ok1 || !ok2 || !ok3 {
-			p.fail("%s: a range needs numbers from, to and num", key)
+		var f [3]float64
+		var missing []string
+		for i, k := range []string{"from", "to", "num"} {
+			v, ok := x[k]
+			if !ok {
+				missing = append(missing, k)
+				continue
+			}
+			if f[i], ok = number(v); !ok {
+				p.fail("%s: range %s %v is not a number", key, k, v)
+				return nil
+			}
+			if math.IsNaN(f[i]) || math.IsInf(f[i], 0) {
+				p.fail("%s: range %s %v is not finite", key, k, f[i])
+				return nil
+			}
+		}
+		if missing != nil {
+			p.fail("%s: a range needs numbers from, to and num (%s missing)", key, strings.Join(missing, " and "))
 			return nil
 		}
+		from, to, num := f[0], f[1], f[2]
 		scale := ""
 		if sv, ok := x["scale"]; ok {
 			if scale, ok = sv.(string); !ok {
@@ -332,13 +328,19 @@ func (p *parser) values(key string, v any) []float64 {
 			}
 			return p.rng(key, f[0], f[1], f[2], scale)
 		}
-		// "a,b,c": the same as the list [a, b, c].
-		parts := strings.Split(x, ",")
-		list := make([]any, len(parts))
-		for i, e := range parts {
-			list[i] = e
+		// "a,b,c": the same as the list [a, b, c], read without making the list.
+		out := make([]float64, 0, strings.Count(x, ",")+1)
+		for rest, more := x, true; more; {
+			var e string
+			e, rest, more = strings.Cut(rest, ",")
+			f, ok := number(e)
+			if !ok {
+				p.fail("%s: %v is not a number", key, e)
+				return nil
+			}
+			out = append(out, f)
 		}
-		return p.values(key, list)
+		return out
 	default:
 		f, ok := number(v)
 		if !ok {
@@ -354,6 +356,15 @@ func (p *parser) rng(key string, from, to, num float64, scale string) []float64 
 		p.fail("%s: range num %v must be a whole number 1..%d", key, num, MaxValues)
 		return nil
 	}
+	for _, b := range []struct {
+		name string
+		v    float64
+	}{{"from", from}, {"to", to}} {
+		if math.IsNaN(b.v) || math.IsInf(b.v, 0) {
+			p.fail("%s: range %s %v is not finite", key, b.name, b.v)
+			return nil
+		}
+	}
 	n := int(num)
 	if n == 1 && from != to {
 		p.fail("%s: a range of num 1 needs from = to (have %v, %v)", key, from, to)
@@ -363,7 +374,10 @@ func (p *parser) rng(key string, from, to, num float64, scale string) []float64 
 	switch scale {
 	case "", "linear":
 		for i := range out {
-			out[i] = from + (to-from)*float64(i)/math.Max(float64(n-1), 1)
+			out[i] = from
+			if n > 1 {
+				out[i] = gridPoint(from, to, i, n)
+			}
 		}
 	case "log":
 		if !(from > 0) || !(to > 0) {
@@ -599,19 +613,33 @@ func (p *parser) starts(st *Starts) {
 	sub := parser{m: m}
 	if pv, ok := sub.get("points"); ok {
 		list, ok := pv.([]any)
-		if s, isStr := pv.(string); isStr {
-			// "w1,w2;w1,w2" from a flag.
-			list = nil
-			for _, pt := range strings.Split(s, ";") {
-				list = append(list, pt)
-			}
-			ok = true
+		n := len(list)
+		str, isStr := pv.(string) // "w1,w2; w1,w2", from a flag or a file
+		if isStr {
+			n, ok = strings.Count(str, ";")+1, true
 		}
-		if !ok || len(list) == 0 {
+		if !ok || n == 0 {
 			sub.fail("points: %v is not a non-empty list of points", pv)
 		}
-		for _, e := range list {
+		if n > MaxValues {
+			sub.fail("points: %d points, at most %d", n, MaxValues)
+		}
+		// Points seen, by their weights (with −0 as 0, since −0 = 0): a set, so that reading
+		// n points takes time n, not n².
+		seen := make(map[string]bool, n)
+		var key []byte
+		for i := 0; i < n && sub.err == nil; i++ {
+			var e any
+			if isStr {
+				e, str, _ = strings.Cut(str, ";")
+			} else {
+				e = list[i]
+			}
 			w := sub.values("points", e)
+			if len(w) > MaxDepth {
+				sub.fail("points: a point of %d weights (at most depth %d)", len(w), MaxDepth)
+				break
+			}
 			for _, f := range w {
 				if math.IsNaN(f) || math.IsInf(f, 0) {
 					sub.fail("points: weight %v is not finite", f)
@@ -620,9 +648,17 @@ func (p *parser) starts(st *Starts) {
 			if sub.err != nil {
 				break
 			}
-			if slices.ContainsFunc(st.Points, func(q []float64) bool { return slices.Equal(q, w) }) {
+			key = key[:0]
+			for _, f := range w {
+				if f == 0 {
+					f = 0 // −0 and 0 are the same weight
+				}
+				key = binary.LittleEndian.AppendUint64(key, math.Float64bits(f))
+			}
+			if seen[string(key)] {
 				continue // the same run twice would only weigh it double in every statistic
 			}
+			seen[string(key)] = true
 			st.Points = append(st.Points, w)
 		}
 	}
@@ -761,7 +797,7 @@ func (s *Spec) finish() error {
 	if uses("noisy-gd") || uses("sgd") || s.Data.File != "" {
 		var err error
 		if s.Data.File != "" {
-			f, e := os.ReadFile(s.Data.File)
+			f, e := readData(s.Data.File)
 			if e != nil {
 				return fmt.Errorf("data: %v", e)
 			}
@@ -782,12 +818,14 @@ func (s *Spec) finish() error {
 			}
 		}
 	}
+	s.Start.index()
 	if err := s.Start.check(s.Depth); err != nil {
 		return fmt.Errorf("start: %v", err)
 	}
 	// A listed point that the grid holds too would be run twice.
 	if g := s.Start.Grid; g != nil {
 		s.Start.Points = slices.DeleteFunc(s.Start.Points, func(p []float64) bool { return g.fits(len(p)) && g.holds(p) })
+		s.Start.index()
 	}
 	if discrete && len(s.LR) > 0 {
 		l, m := slices.Max(s.LR), slices.Max(s.WD)
@@ -820,6 +858,26 @@ func (s *Spec) finish() error {
 	return nil
 }
 
+// MaxDataBytes bounds the dataset file of a sweep: 256 MiB (some 10⁷ samples).
+const MaxDataBytes = 256 << 20
+
+// readData reads a dataset file, no further than MaxDataBytes.
+func readData(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, MaxDataBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > MaxDataBytes {
+		return nil, fmt.Errorf("%s: more than %d bytes (at most 256 MiB)", path, MaxDataBytes)
+	}
+	return b, nil
+}
+
 // formatVersion changes when the meaning of a row changes, so that old result files are not
 // resumed by a newer layerflow.
 const formatVersion = "layerflow-sweep-2"
@@ -847,8 +905,9 @@ func (st *Starts) check(depths []int) error {
 			return fmt.Errorf("no starting point has %d weights (depth %d is swept)", d, d)
 		}
 	}
-	for _, p := range st.Points {
-		if !slices.Contains(depths, len(p)) {
+	for _, d := range slices.Sorted(maps.Keys(st.byDepth)) {
+		if !slices.Contains(depths, d) {
+			p := st.byDepth[d][0]
 			return fmt.Errorf("point %v has %d weights, but no depth %d is swept", p, len(p), len(p))
 		}
 	}
@@ -866,7 +925,10 @@ func (b *Box) holds(p []float64) bool {
 			continue
 		}
 		j := math.Round((v - lo) / (hi - lo) * float64(n-1))
-		if j < 0 || j > float64(n-1) || lo+(hi-lo)*j/float64(n-1) != v {
+		if math.IsInf(hi-lo, 0) {
+			j = math.Round((v/2 - lo/2) / (hi/2 - lo/2) * float64(n-1))
+		}
+		if j < 0 || j > float64(n-1) || gridPoint(lo, hi, int(j), n) != v {
 			return false
 		}
 	}

@@ -13,7 +13,7 @@ import (
 )
 
 // spec parses a YAML sweep given as text.
-func spec(t *testing.T, text string) *Spec {
+func spec(t testing.TB, text string) *Spec {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "s.yaml")
 	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {

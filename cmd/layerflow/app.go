@@ -94,9 +94,10 @@ func flagsFirst(app *cli.App, args []string) []string {
 	}
 	takesValue := map[string]bool{}
 	for _, f := range c.Flags {
-		_, isBool := f.(*cli.BoolFlag)
+		// A bool flag takes no value, also when wrapped for config files (altsrc.BoolFlag).
+		tv, ok := f.(interface{ TakesValue() bool })
 		for _, n := range f.Names() {
-			takesValue[n] = !isBool
+			takesValue[n] = !ok || tv.TakesValue()
 		}
 	}
 	var flags, rest []string

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/urfave/cli/v2"
+	"github.com/urfave/cli/v2/altsrc"
 
 	"github.com/layerflow/layerflow/analysis/sweep"
 )
@@ -19,7 +20,7 @@ import (
 const catSlurm = "Slurm"
 
 func slurmCommand() *cli.Command {
-	return &cli.Command{
+	return withConfig(&cli.Command{
 		Name:      "slurm",
 		Usage:     "the Slurm job array of a sweep (one task per shard) and its merge job: printed, or submitted with --submit",
 		ArgsUsage: "SWEEP.yaml|SWEEP.toml",
@@ -30,18 +31,19 @@ func slurmCommand() *cli.Command {
 			"lost or done twice. The merge job starts when every task has ended (afterany) and runs\n" +
 			"`layerflow merge`, which refuses incomplete shards, names the missing runs and fails the job;\n" +
 			"the same command again resubmits what is not done. Logs: DIR/logs/shard-k.log, merge.log.",
+		// --shards and --time are required, checked by the action: a config file may give them.
 		Flags: []cli.Flag{
-			&cli.IntFlag{Name: "shards", Required: true, DefaultText: "required", Usage: "number of shards, one array task each", Category: catSlurm},
-			&cli.IntFlag{Name: "cpus", Value: 1, Usage: "CPUs per task (the sweep's --workers)", Category: catSlurm},
-			&cli.StringFlag{Name: "time", Required: true, Usage: "time limit of every task and of the merge job, HH:MM:SS or D-HH:MM:SS", Category: catSlurm},
-			&cli.StringFlag{Name: "partition", Usage: "partition to run in (default: the cluster's default)", Category: catSlurm},
-			&cli.BoolFlag{Name: "submit", Usage: "submit with sbatch instead of printing the script", Category: catSlurm},
-			&cli.StringFlag{Name: "dir", Usage: "directory of the shard files, logs and job scripts (default: SWEEP's name + \"-slurm\" in the working directory)", Category: catOutput},
-			&cli.StringFlag{Name: "out", Usage: "the merged result file (default: DIR/all.csv)", Category: catOutput},
-			&cli.StringFlag{Name: "bin", Usage: "the layerflow binary the jobs run, as the nodes see it (default: this binary)", Category: catSlurm},
+			altsrc.NewIntFlag(&cli.IntFlag{Name: "shards", DefaultText: "required", Usage: "number of shards, one array task each", Category: catSlurm}),
+			altsrc.NewIntFlag(&cli.IntFlag{Name: "cpus", Value: 1, Usage: "CPUs per task (the sweep's --workers)", Category: catSlurm}),
+			altsrc.NewStringFlag(&cli.StringFlag{Name: "time", DefaultText: "required", Usage: "time limit of every task and of the merge job, HH:MM:SS or D-HH:MM:SS", Category: catSlurm}),
+			altsrc.NewStringFlag(&cli.StringFlag{Name: "partition", Usage: "partition to run in (default: the cluster's default)", Category: catSlurm}),
+			altsrc.NewBoolFlag(&cli.BoolFlag{Name: "submit", Usage: "submit with sbatch instead of printing the script", Category: catSlurm}),
+			altsrc.NewStringFlag(&cli.StringFlag{Name: "dir", Usage: "directory of the shard files, logs and job scripts (default: SWEEP's name + \"-slurm\" in the working directory)", Category: catOutput}),
+			altsrc.NewStringFlag(&cli.StringFlag{Name: "out", Usage: "the merged result file (default: DIR/all.csv)", Category: catOutput}),
+			altsrc.NewStringFlag(&cli.StringFlag{Name: "bin", Usage: "the layerflow binary the jobs run, as the nodes see it (default: this binary)", Category: catSlurm}),
 		},
 		Action: runSlurm,
-	}
+	})
 }
 
 // slurmJob is everything the job scripts are made from, all paths absolute.
@@ -58,6 +60,11 @@ type slurmJob struct {
 func runSlurm(ctx *cli.Context) error {
 	if ctx.NArg() != 1 {
 		return fmt.Errorf("slurm: give one sweep file (have %d arguments)", ctx.NArg())
+	}
+	for _, f := range []string{"shards", "time"} {
+		if !ctx.IsSet(f) {
+			return fmt.Errorf("slurm: --%s is required", f)
+		}
 	}
 	j := &slurmJob{shards: ctx.Int("shards"), cpus: ctx.Int("cpus"), part: ctx.String("partition")}
 	if j.shards < 1 {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/urfave/cli/v2"
+	"github.com/urfave/cli/v2/altsrc"
 
 	lfplot "github.com/layerflow/layerflow/analysis/plot"
 	"github.com/layerflow/layerflow/analysis/sweep"
@@ -50,16 +51,16 @@ var gridFlags = []struct{ flag, key, usage string }{
 
 func sweepCommand() *cli.Command {
 	flags := []cli.Flag{
-		&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Value: "sweep.csv", Usage: "result CSV: one row per run, appended as runs finish; rerunning the same command finishes an interrupted sweep", Category: catOutput},
-		&cli.IntFlag{Name: "workers", Aliases: []string{"j"}, Usage: "runs at once (0: all cores)", Category: catOutput},
-		&cli.StringFlag{Name: "shard", Usage: "run only shard i of n, 0 ≤ i < n (e.g. --shard $SLURM_ARRAY_TASK_ID/16)", Category: catOutput},
-		&cli.BoolFlag{Name: "no-progress", Usage: "no progress bar even on a terminal", Category: catOutput},
+		altsrc.NewStringFlag(&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Value: "sweep.csv", Usage: "result CSV: one row per run, appended as runs finish; rerunning the same command finishes an interrupted sweep", Category: catOutput}),
+		altsrc.NewIntFlag(&cli.IntFlag{Name: "workers", Aliases: []string{"j"}, Usage: "runs at once (0: all cores)", Category: catOutput}),
+		altsrc.NewStringFlag(&cli.StringFlag{Name: "shard", Usage: "run only shard i of n, 0 ≤ i < n (e.g. --shard $SLURM_ARRAY_TASK_ID/16)", Category: catOutput}),
+		altsrc.NewBoolFlag(&cli.BoolFlag{Name: "no-progress", Usage: "no progress bar even on a terminal", Category: catOutput}),
 	}
 	for _, g := range gridFlags {
-		flags = append(flags, &cli.StringFlag{Name: g.flag, Usage: g.usage, Category: catGrid})
+		flags = append(flags, altsrc.NewStringFlag(&cli.StringFlag{Name: g.flag, Usage: g.usage, Category: catGrid}))
 	}
 	flags = append(flags, netSweepFlags()...)
-	return &cli.Command{
+	return withConfig(&cli.Command{
 		Name:      "sweep",
 		Usage:     "many runs over a grid of λ, μ, σ, batch, depth, horizon, method, starting point and seed, on all cores",
 		ArgsUsage: "[SWEEP.yaml|SWEEP.toml]",
@@ -69,7 +70,7 @@ func sweepCommand() *cli.Command {
 			"--shard i/n runs every n-th run from i; `layerflow merge` joins the shards.",
 		Flags:  flags,
 		Action: runSweep,
-	}
+	})
 }
 
 // sweepOverrides returns the sweep keys set by flags.
@@ -150,8 +151,8 @@ func runSweep(ctx *cli.Context) error {
 		return err
 	}
 	workers := ctx.Int("workers")
-	if workers < 0 {
-		return fmt.Errorf("--workers %d: must be ≥ 0 (0: all cores)", workers)
+	if workers < 0 || workers > sweep.MaxWorkers {
+		return fmt.Errorf("--workers %d: must be 0..%d (0: all cores)", workers, sweep.MaxWorkers)
 	}
 	set, err := sweepOverrides(ctx)
 	if err != nil {
@@ -229,15 +230,19 @@ func runSweep(ctx *cli.Context) error {
 }
 
 func mergeCommand() *cli.Command {
-	return &cli.Command{
+	return withConfig(&cli.Command{
 		Name:      "merge",
 		Usage:     "join the result files of a sweep's shards, checking that every run is there once",
 		ArgsUsage: "SHARD.csv...",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Required: true, Usage: "merged CSV (written only when every run is present, unless --partial)", Category: catOutput},
-			&cli.BoolFlag{Name: "partial", Usage: "write the merged file even when runs are missing (still exit 1)", Category: catOutput},
+			// Required, but checked by the action: a config file may give it.
+			altsrc.NewStringFlag(&cli.StringFlag{Name: "out", Aliases: []string{"o"}, DefaultText: "required", Usage: "merged CSV (written only when every run is present, unless --partial)", Category: catOutput}),
+			altsrc.NewBoolFlag(&cli.BoolFlag{Name: "partial", Usage: "write the merged file even when runs are missing (still exit 1)", Category: catOutput}),
 		},
 		Action: func(ctx *cli.Context) error {
+			if ctx.String("out") == "" {
+				return fmt.Errorf("merge: --out FILE is required (the merged CSV)")
+			}
 			if ctx.NArg() == 0 {
 				return fmt.Errorf("merge: no result files given")
 			}
@@ -255,7 +260,7 @@ func mergeCommand() *cli.Command {
 			fmt.Fprintf(ctx.App.Writer, "sweep %s: all %d runs, each once, written to %s\n", rep.Sweep, rep.Runs, ctx.String("out"))
 			return nil
 		},
-	}
+	})
 }
 
 // progressBar draws "[=====>    ] done/total  pct  rate  ETA" on one terminal line.
@@ -315,7 +320,7 @@ var axisLabels = map[string]string{
 }
 
 func sweepPlotCommand() *cli.Command {
-	return &cli.Command{
+	return withConfig(&cli.Command{
 		Name:      "sweep-plot",
 		Usage:     "figures of a sweep's results: the stability map and a heat map over two swept parameters",
 		ArgsUsage: "RESULTS.csv",
@@ -325,17 +330,17 @@ func sweepPlotCommand() *cli.Command {
 			"boundary) are left out, and cells without any run are grey. The heat map's data is written\n" +
 			"beside it as FILE-cells.csv. Formats by extension: .png, .svg, .pdf.",
 		Flags: append([]cli.Flag{
-			&cli.StringFlag{Name: "stability", Usage: "stability map FILE.png|svg|pdf", Category: catOutput},
-			&cli.StringFlag{Name: "heatmap", Usage: "heat map FILE.png|svg|pdf (and FILE-cells.csv with its data)", Category: catOutput},
-			&cli.StringFlag{Name: "x", Value: "lr", Usage: "heat map column across: " + strings.Join(sweep.Axes, ", "), Category: catOutput},
-			&cli.StringFlag{Name: "y", Value: "wd", Usage: "heat map column up: " + strings.Join(sweep.Axes, ", "), Category: catOutput},
-			&cli.StringFlag{Name: "z", Value: "imbalance_ratio", Usage: "heat map value: " + strings.Join(sweep.Values, ", "), Category: catOutput},
-			&cli.StringFlag{Name: "method", Usage: "heat map method (needed when the results hold several)", Category: catOutput},
-			&cli.StringFlag{Name: "stat", Value: "median", Usage: "statistic over the runs of a cell: median or mean", Category: catOutput},
-			&cli.StringFlag{Name: "log-z", Value: "auto", Usage: "colour by log10 z: yes, no, or auto (when all values are > 0 and span over two decades)", Category: catOutput},
+			altsrc.NewStringFlag(&cli.StringFlag{Name: "stability", Usage: "stability map FILE.png|svg|pdf", Category: catOutput}),
+			altsrc.NewStringFlag(&cli.StringFlag{Name: "heatmap", Usage: "heat map FILE.png|svg|pdf (and FILE-cells.csv with its data)", Category: catOutput}),
+			altsrc.NewStringFlag(&cli.StringFlag{Name: "x", Value: "lr", Usage: "heat map column across: " + strings.Join(sweep.Axes, ", "), Category: catOutput}),
+			altsrc.NewStringFlag(&cli.StringFlag{Name: "y", Value: "wd", Usage: "heat map column up: " + strings.Join(sweep.Axes, ", "), Category: catOutput}),
+			altsrc.NewStringFlag(&cli.StringFlag{Name: "z", Value: "imbalance_ratio", Usage: "heat map value: " + strings.Join(sweep.Values, ", "), Category: catOutput}),
+			altsrc.NewStringFlag(&cli.StringFlag{Name: "method", Usage: "heat map method (needed when the results hold several)", Category: catOutput}),
+			altsrc.NewStringFlag(&cli.StringFlag{Name: "stat", Value: "median", Usage: "statistic over the runs of a cell: median or mean", Category: catOutput}),
+			altsrc.NewStringFlag(&cli.StringFlag{Name: "log-z", Value: "auto", Usage: "colour by log10 z: yes, no, or auto (when all values are > 0 and span over two decades)", Category: catOutput}),
 		}, styleFlags()...),
 		Action: runSweepPlot,
-	}
+	})
 }
 
 func runSweepPlot(ctx *cli.Context) (err error) {
@@ -372,6 +377,11 @@ func runSweepPlot(ctx *cli.Context) (err error) {
 	logZ := ctx.String("log-z")
 	if logZ != "auto" && logZ != "yes" && logZ != "no" {
 		return fmt.Errorf("--log-z %q: want yes, no or auto", logZ)
+	}
+	// A running sweep appends whole rows, and the reading stops at the last complete one: the
+	// figures are of the runs finished so far, which is worth a word but no refusal.
+	if sweep.Writing(in) {
+		fmt.Fprintf(ctx.App.ErrWriter, "layerflow: warning: %s is being written by a running sweep: the figures show the runs finished so far\n", in)
 	}
 	// Read and check everything before writing anything.
 	var pts []lfplot.StabilityPoint

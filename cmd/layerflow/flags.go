@@ -5,18 +5,15 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
-
-	"github.com/BurntSushi/toml"
-	"gopkg.in/yaml.v3"
 
 	"github.com/urfave/cli/v2"
 	"github.com/urfave/cli/v2/altsrc"
 
 	"github.com/layerflow/layerflow/flow"
+	"github.com/layerflow/layerflow/analysis/config"
 )
 
 // Flag categories shown by --help.
@@ -99,19 +96,7 @@ func configSource(path string, flags []cli.Flag) (altsrc.InputSourceContext, err
 	fail := func(err error) (altsrc.InputSourceContext, error) {
 		return nil, fmt.Errorf("config %q: %v", path, err)
 	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return fail(unwrapPath(err))
-	}
-	var m map[string]any
-	switch strings.ToLower(filepath.Ext(path)) {
-	case ".yaml", ".yml":
-		err = yaml.Unmarshal(b, &m)
-	case ".toml":
-		err = toml.Unmarshal(b, &m)
-	default:
-		return nil, fmt.Errorf("config %q: unknown extension (want .yaml, .yml or .toml)", path)
-	}
+	m, err := config.ReadFile(path)
 	if err != nil {
 		return fail(err)
 	}
@@ -154,10 +139,24 @@ func configValue(f cli.Flag, v any) (any, error) {
 		}
 		return 0, false
 	}
+	if v == nil {
+		return nil, fmt.Errorf("no value (remove the key for the flag's default)")
+	}
 	switch f.(type) {
+	case *altsrc.BoolFlag:
+		if b, ok := v.(bool); ok {
+			return b, nil
+		}
+		return nil, fmt.Errorf("%v is not true or false", v)
 	case *altsrc.Float64Flag:
 		if x, ok := num(); ok {
 			return x, nil
+		}
+		switch v.(type) {
+		case map[string]any:
+			return nil, fmt.Errorf("a table %v, where a number is wanted", v)
+		case []any:
+			return nil, fmt.Errorf("a list %v, where a number is wanted", v)
 		}
 		return nil, fmt.Errorf("%v is not a number", v)
 	case *altsrc.IntFlag, *altsrc.Uint64Flag:
@@ -213,9 +212,27 @@ func configValue(f cli.Flag, v any) (any, error) {
 		case []any:
 			parts := make([]string, len(x))
 			for i, e := range x {
+				switch e.(type) {
+				case []any, map[string]any:
+					return nil, fmt.Errorf("%v: a list of lists or tables, where a list of values is wanted", v)
+				}
 				parts[i] = fmt.Sprint(e)
 			}
 			return strings.Join(parts, ","), nil
+		case map[string]any:
+			// A range {from, to, num, scale} of a sweep's grid flag, as the flag writes it.
+			var parts []string
+			for _, k := range []string{"from", "to", "num", "scale"} {
+				if e, ok := x[k]; ok {
+					parts = append(parts, fmt.Sprint(e))
+				} else if k != "scale" {
+					return nil, fmt.Errorf("a table, where a value is wanted (a range is {from, to, num, scale})")
+				}
+			}
+			if len(parts) != len(x) {
+				return nil, fmt.Errorf("a table, where a value is wanted (a range is {from, to, num, scale})")
+			}
+			return strings.Join(parts, ":"), nil
 		default:
 			return fmt.Sprint(x), nil
 		}

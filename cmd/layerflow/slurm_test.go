@@ -184,11 +184,20 @@ func TestSlurmBadInput(t *testing.T) {
 	if b, _ := os.ReadFile(calls); len(b) > 0 {
 		t.Errorf("bad input reached sbatch: %s", b)
 	}
-	// Without --time or --shards.
+	// Without --time or --shards; with them from a config file.
 	for _, args := range [][]string{{"slurm", good, "--shards", "2"}, {"slurm", good, "--time", "01:00:00"}} {
-		if code, _, errs := runArgs(t, args...); code != 2 || !strings.Contains(errs, "Required flag") {
+		want := "--time is required"
+		if args[2] == "--time" {
+			want = "--shards is required"
+		}
+		if code, _, errs := runArgs(t, args...); code != 2 || !strings.Contains(errs, want) {
 			t.Errorf("%v: exit %d, %q", args, code, errs)
 		}
+	}
+	cfg := filepath.Join(tmp, "slurm.yaml")
+	os.WriteFile(cfg, []byte("shards: 2\ntime: \"01:00:00\"\n"), 0o644)
+	if code, out, errs := runArgs(t, "slurm", good, "--config", cfg); code != 0 || !strings.Contains(out, "--shards 2") || !strings.Contains(out, "--time 01:00:00") {
+		t.Errorf("slurm --config: exit %d, %q, %q", code, out, errs)
 	}
 }
 

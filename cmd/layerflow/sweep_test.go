@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -13,13 +14,17 @@ import (
 )
 
 // TestMain lets the test binary act as the layerflow command: with its arguments in
-// LAYERFLOW_TEST_ARGS (JSON, for the kill test), or with its own arguments when
+// LAYERFLOW_TEST_ARGS (JSON, for the kill test and the hostile inputs, its address space
+// capped at LAYERFLOW_TEST_MEMORY bytes when that is set), or with its own arguments when
 // LAYERFLOW_TEST_MAIN=1 (for scripts that call layerflow).
 func TestMain(m *testing.M) {
 	if os.Getenv("LAYERFLOW_TEST_MAIN") == "1" {
 		os.Exit(run(append([]string{"layerflow"}, os.Args[1:]...), os.Stdout, os.Stderr))
 	}
 	if a := os.Getenv("LAYERFLOW_TEST_ARGS"); a != "" {
+		if n, err := strconv.ParseUint(os.Getenv("LAYERFLOW_TEST_MEMORY"), 10, 64); err == nil {
+			limitMemory(n)
+		}
 		var args []string
 		if err := json.Unmarshal([]byte(a), &args); err != nil {
 			panic(err)
@@ -254,5 +259,78 @@ func TestProgressBar(t *testing.T) {
 	}
 	if !strings.HasSuffix(out, "\n") || strings.Count(out, "\r") != 2 {
 		t.Errorf("progress output %q: want two \\r-rewritten lines and a final newline", out)
+	}
+}
+
+// sweep, merge and sweep-plot take --config as every other command does: keys spelled as the
+// flags, the command line winning.
+func TestSweepCommandsConfig(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	spec := write("s.yaml", "method: [gd]\nlr: [0.1]\nsteps: [10]\nstart: {points: [[1, 2]]}\n")
+	res := filepath.Join(dir, "r.csv")
+	// The grid flag lr given as a list, workers and no-progress too.
+	cfg := write("sweep.yaml", "out: "+res+"\nworkers: 1\nno-progress: true\nlr: [0.05, 0.1]\n")
+	if code, stdout, errs := runArgs(t, "sweep", spec, "--config", cfg); code != 0 || !strings.Contains(stdout, "2 runs; 0 already in "+res) {
+		t.Fatalf("sweep --config: exit %d, %q, %q", code, stdout, errs)
+	}
+	// The command line wins over the file.
+	if code, stdout, errs := runArgs(t, "sweep", spec, "--config", cfg, "--lr", "0.1", "--out", filepath.Join(dir, "r1.csv")); code != 0 || !strings.Contains(stdout, "1 runs;") {
+		t.Fatalf("sweep --config with --lr: exit %d, %q, %q", code, stdout, errs)
+	}
+	merged := filepath.Join(dir, "m.csv")
+	if code, stdout, errs := runArgs(t, "merge", res, "--config", write("merge.toml", "out = \""+merged+"\"\n")); code != 0 || !strings.Contains(stdout, "all 2 runs") {
+		t.Fatalf("merge --config: exit %d, %q, %q", code, stdout, errs)
+	}
+	stab := filepath.Join(dir, "st.svg")
+	if code, stdout, errs := runArgs(t, "sweep-plot", res, "--config", write("plot.yaml", "stability: "+stab+"\n")); code != 0 || !strings.Contains(stdout, "→ "+stab) {
+		t.Fatalf("sweep-plot --config: exit %d, %q, %q", code, stdout, errs)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"merge", res}, "merge: --out FILE is required"},
+		{[]string{"merge", res, "--config", write("m2.yaml", "partial: true\n")}, "merge: --out FILE is required"},
+		{[]string{"sweep", spec, "--config", write("s2.yaml", "worker: 2\n")}, `unknown key "worker"`},
+		{[]string{"sweep-plot", res, "--config", write("p2.yaml", "stability: "+res+"\n")}, `--stability "` + res + `": unknown extension ".csv"`},
+		{[]string{"sweep-plot", res, "--config", write("p3.toml", "x = [[[1]]]\n")}, `key "x": [[[1]]]: a list of lists`},
+		{[]string{"sweep", spec, "--config", write("s3.yaml", "lr: {to: .inf}\n")}, `key "lr": a table, where a value is wanted`},
+		{[]string{"sweep", spec, "--config", write("s4.yaml", "lr: {from: 0.1, to: .inf, num: 3}\n")}, "lr: range to +Inf is not finite"},
+	} {
+		code, _, errs := runArgs(t, tc.args...)
+		if code != 2 || !strings.Contains(errs, tc.want) || strings.Count(errs, "\n") != 1 {
+			t.Errorf("%v: exit %d, %q, want exit 2 and one line with %q", tc.args, code, errs, tc.want)
+		}
+	}
+}
+
+// sweep-plot of a result file that a running sweep holds draws the runs finished so far and
+// says so in one line on stderr.
+func TestSweepPlotWhileWriting(t *testing.T) {
+	dir := t.TempDir()
+	res := filepath.Join(dir, "r.csv")
+	if code, _, errs := runArgs(t, "sweep", "--method", "gd", "--lr", "0.1,0.2", "--steps", "10", "--start", "1,2", "--out", res); code != 0 {
+		t.Fatal(errs)
+	}
+	f := lockFile(t, res)
+	defer f.Close()
+	stab := filepath.Join(dir, "s.svg")
+	code, stdout, errs := runArgs(t, "sweep-plot", res, "--stability", stab)
+	if code != 0 || !strings.Contains(stdout, "2 discrete runs") {
+		t.Fatalf("exit %d, %q, %q", code, stdout, errs)
+	}
+	if !strings.Contains(errs, "warning: "+res+" is being written by a running sweep") || strings.Count(errs, "\n") != 1 {
+		t.Errorf("stderr %q: want one line warning that a sweep is writing %s", errs, res)
+	}
+	f.Close()
+	if _, _, errs := runArgs(t, "sweep-plot", res, "--stability", stab); errs != "" {
+		t.Errorf("a file at rest: stderr %q", errs)
 	}
 }

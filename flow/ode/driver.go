@@ -125,6 +125,9 @@ func checkSettings(s *Settings, p Problem) error {
 	if !finite(p.T0) || !finite(p.T1) {
 		return fmt.Errorf("ode: time span [%v, %v] is not finite", p.T0, p.T1)
 	}
+	if !finite(p.T1 - p.T0) {
+		return fmt.Errorf("ode: time span [%v, %v] is longer than the largest float64", p.T0, p.T1)
+	}
 	for i, v := range p.Y0 {
 		if !finite(v) {
 			return fmt.Errorf("ode: initial state y0[%d] = %v is not finite", i, v)
@@ -605,6 +608,7 @@ func (d *driver) runFixed(span float64) {
 		err, ev := m.Step(d.y1, t, h, d.y, d.f0, nil)
 		st.Evaluations += ev
 		if err < 0 { // the method could not complete the step (implicit stage equations)
+			st.Rejected++
 			d.stop(NoConvergence, t, h)
 			return
 		}

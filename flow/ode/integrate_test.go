@@ -2,6 +2,7 @@ package ode_test
 
 import (
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/layerflow/layerflow/flow/ode"
@@ -438,6 +439,25 @@ func TestBadSettings(t *testing.T) {
 	p.Y0 = []float64{math.NaN(), 0}
 	if _, err := ode.Integrate(p, nil, &ode.DOPRI5{}); err == nil {
 		t.Error("NaN initial state: no error")
+	}
+	// Ends that are finite, a span that is not: its steps would be NaN.
+	p = c.Problem
+	p.T0, p.T1 = -1e308, 1e308
+	if _, err := ode.Integrate(p, nil, &ode.DOPRI5{}); err == nil || !strings.Contains(err.Error(), "longer than the largest float64") {
+		t.Errorf("time span [-1e308, 1e308]: %v", err)
+	}
+}
+
+// A fixed step whose stage equations cannot be solved is an attempted step that was not
+// accepted: it counts as rejected (Steps = Accepted + Rejected).
+func TestFixedStepNoConvergence(t *testing.T) {
+	p := ode.Problem{Func: func(dy []float64, _ float64, y []float64) { dy[0] = y[0] * y[0] * y[0] }, T1: 10, Y0: []float64{1}}
+	r, err := ode.Integrate(p, &ode.Settings{FixedStep: 2}, &ode.GaussLegendre{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := r.Stats; r.Status != ode.NoConvergence || st.Steps != 1 || st.Rejected != 1 || st.Accepted != 0 {
+		t.Errorf("y' = y³ with fixed step 2: %v, %+v", r.Status, st)
 	}
 }
 

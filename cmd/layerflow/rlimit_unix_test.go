@@ -1,0 +1,22 @@
+//go:build unix
+
+package main
+
+import (
+	"os"
+	"syscall"
+)
+
+// limitMemory caps the address space of this process (a command run by a test) at n bytes,
+// so that a command that would take unbounded memory fails instead of taking the machine's.
+func limitMemory(n uint64) {
+	syscall.Setrlimit(syscall.RLIMIT_AS, &syscall.Rlimit{Cur: n, Max: n})
+}
+
+// peakRSS returns the largest resident set of an ended process in bytes (0 if unknown).
+func peakRSS(ps *os.ProcessState) int64 {
+	if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
+		return ru.Maxrss * 1024 // kilobytes on Linux
+	}
+	return 0
+}
