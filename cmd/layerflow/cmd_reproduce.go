@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/csv"
 	"fmt"
 	"io"
 	"os"
@@ -224,30 +225,38 @@ func writeFigure(dir string, fig analysis.Figure, draw bool, st plot.Style) ([]s
 		}
 		names = append(names, name)
 	}
-	var rows [][]float64
-	var labels []string
-	for si, s := range fig.Series {
-		labels = append(labels, s.Name)
-		for i := range s.X {
-			e := 0.0
-			if s.Err != nil {
-				e = s.Err[i]
-			}
-			rows = append(rows, []float64{float64(si), s.X[i], s.Y[i], e})
-		}
-	}
 	name := fig.Name + ".csv"
 	err := writeAtomic(filepath.Join(dir, name), func(w io.Writer) error {
-		fmt.Fprintln(w, "series,x,y,err")
-		for _, r := range rows {
-			fmt.Fprintf(w, "%q,%s,%s,%s\n", labels[int(r[0])], ftoa(r[1]), ftoa(r[2]), ftoa(r[3]))
-		}
-		return nil
+		return writeFigureCSV(w, fig)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return append(names, name), nil
+}
+
+// writeFigureCSV writes a figure's data in long form: one row per point, the curve named by
+// its snake_case key (the legend entry is the figure's), the error bar empty for a curve
+// without one.
+func writeFigureCSV(w io.Writer, fig analysis.Figure) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write([]string{"series", "x", "y", "err"}); err != nil {
+		return err
+	}
+	keys := fig.Keys()
+	for si, s := range fig.Series {
+		for i := range s.X {
+			e := ""
+			if s.Err != nil {
+				e = ftoa(s.Err[i])
+			}
+			if err := cw.Write([]string{keys[si], ftoa(s.X[i]), ftoa(s.Y[i]), e}); err != nil {
+				return err
+			}
+		}
+	}
+	cw.Flush()
+	return cw.Error()
 }
 
 func writeReport(dir string, claims []*analysis.Claim, files map[int][]string, set analysis.ClaimSettings, family int, elapsed time.Duration) error {

@@ -73,14 +73,14 @@ func writeAtomic(path string, write func(w io.Writer) error) error {
 	return nil
 }
 
-// ftoa formats a number for CSV with full precision; a non-finite value (a loss that
-// overflows, a sharpness of an overflowing Hessian) is an empty cell, which CSV readers take
-// as missing.
+// ftoa formats a number for CSV in the shortest form that reads back as the same float64
+// (0.26, not 0.26000000000000001); a non-finite value (a loss that overflows, a sharpness of
+// an overflowing Hessian) is an empty cell, which CSV readers take as missing.
 func ftoa(x float64) string {
 	if math.IsNaN(x) || math.IsInf(x, 0) {
 		return ""
 	}
-	return strconv.FormatFloat(x, 'g', 17, 64)
+	return strconv.FormatFloat(x, 'g', -1, 64)
 }
 
 // writeTrajectoryCSV writes t, w1..wd, loss, D12, D23, …, sharpness for every point.
