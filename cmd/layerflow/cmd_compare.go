@@ -88,7 +88,7 @@ func runCompare(ctx *cli.Context) error {
 	}
 	summary := map[string]any{
 		"status":                c.GD.Status,
-		"settings":              settingsOf(ctx),
+		"settings":              recordSettings(ctx, map[string]any{"init": startList(w0)}),
 		"stats":                 map[string]any{"steps": c.Steps, "flow_evaluations": c.FlowStats.Evaluations, "modified_evaluations": c.ModifiedStats.Evaluations},
 		"max_distance_flow":     num(c.MaxFlow),
 		"max_distance_modified": num(c.MaxModified),

@@ -100,7 +100,7 @@ func runDiscrete(ctx *cli.Context, sgd bool) error {
 	tr, res, ph := run.Trajectory, run.Discrete, run.Phase
 	summary := map[string]any{
 		"status":   tr.Status,
-		"settings": settingsOf(ctx),
+		"settings": recordSettings(ctx, map[string]any{"init": startList(w0)}),
 		"stats":    map[string]any{"steps": res.Steps},
 		"final":    finalOf(tr, obj.C),
 		"phase":    phaseOf(ph),

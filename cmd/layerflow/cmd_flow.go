@@ -121,7 +121,7 @@ func runFlow(ctx *cli.Context) error {
 	drift := analysis.MaxRelDrift(tr)
 	summary := map[string]any{
 		"status":   res.Status.String(),
-		"settings": settingsOf(ctx),
+		"settings": recordSettings(ctx, map[string]any{"init": startList(w0)}),
 		"stats": map[string]any{
 			"evaluations": res.Stats.Evaluations, "steps": res.Stats.Steps,
 			"accepted": res.Stats.Accepted, "rejected": res.Stats.Rejected,

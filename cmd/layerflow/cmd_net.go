@@ -61,6 +61,8 @@ type netRun struct {
 	net    *flow.Net
 	w0     []float64
 	init   map[string]any
+	// initArg is the --init used: the flag's value, or the default kind "gaussian".
+	initArg string
 }
 
 func parseWidths(s string) ([]int, error) {
@@ -169,6 +171,7 @@ func (nr *netRun) start(ctx *cli.Context) error {
 	if ctx.IsSet("init") {
 		s = ctx.String("init")
 	}
+	nr.initArg = s
 	scale, err := finiteFlag(ctx, "init-scale", 0, true)
 	if err != nil {
 		return err
@@ -480,7 +483,7 @@ func pointOf(p analysis.NetPoint) map[string]any {
 
 func (nr *netRun) summary(ctx *cli.Context, method string) map[string]any {
 	return map[string]any{
-		"settings": settingsOf(ctx),
+		"settings": recordSettings(ctx, map[string]any{"init": nr.initArg}),
 		"method":   method,
 		"data":     nr.info,
 		"model": map[string]any{

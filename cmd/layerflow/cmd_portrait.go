@@ -25,7 +25,8 @@ func portraitCommand() *cli.Command {
 		Name:  "portrait",
 		Usage: "phase portrait of the (w_i, w_j) plane: field, loss, minima, imbalance level sets, equilibria, separatrices, trajectories",
 		Description: "Writes the picture (format by extension: .png, .svg, .pdf) and, beside it, a JSON file with the\n" +
-			"equilibria (position, eigenvalues, type) and each trajectory's method, start, end and status.\n" +
+			"equilibria (position, eigenvalues, type), every start used (settings.from) and each trajectory's method,\n" +
+			"status and points (t and the weights, thinned to at most 2000 per trajectory).\n" +
 			"For depth ≥ 3 the field and the manifold are the slice through the first start (--plane i,j).\n" +
 			"With --widths (a network with matrix layers, started from --init) --plane coords:I,J draws the field and F\n" +
 			"of the slice through the start in two parameters, and --plane sv:A,B (the default, sv:1,2) projects the runs\n" +
@@ -241,7 +242,12 @@ func runPortrait(ctx *cli.Context) error {
 	}
 	// Encode the data before drawing, so that nothing is written when either fails.
 	jsonPath := strings.TrimSuffix(out, filepath.Ext(out)) + ".json"
-	encoded, err := encodeJSON(map[string]any{"settings": settingsOf(ctx), "portrait": pt})
+	froms := make([]string, len(starts))
+	for k, w0 := range starts {
+		froms[k] = startList(w0)
+	}
+	encoded, err := encodeJSON(map[string]any{"settings": recordSettings(ctx, map[string]any{"from": froms}),
+		"portrait": pt, "trajectories": trajectoryPoints(trs)})
 	if err != nil {
 		return fmt.Errorf("write %s: %v", jsonPath, err)
 	}

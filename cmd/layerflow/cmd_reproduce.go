@@ -202,7 +202,7 @@ func reproduceSummary(ctx *cli.Context, claims []*analysis.Claim, family int, el
 		cs = append(cs, map[string]any{"number": c.Number, "title": c.Title, "measures": c.Measures, "control": c.Control,
 			"verdict": verdictText(c.Verdict()), "checks": checks})
 	}
-	return map[string]any{"status": status, "settings": settingsOf(ctx), "seconds": elapsed.Seconds(), "claims": cs,
+	return map[string]any{"status": status, "settings": recordSettings(ctx, nil), "seconds": elapsed.Seconds(), "claims": cs,
 		"statistics": map[string]any{"checks": family, "family_wise_alpha": analysis.FamilyAlpha, "correction": "Holm"}}
 }
 

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/urfave/cli/v2"
+
 	"github.com/layerflow/layerflow/analysis"
 	"github.com/layerflow/layerflow/flow"
 )
@@ -241,6 +243,56 @@ func nums(xs []float64) []any {
 	out := make([]any, len(xs))
 	for i, x := range xs {
 		out[i] = num(x)
+	}
+	return out
+}
+
+// recordSettings is what a record says was run: the value of every flag of the command
+// (settingsOf) under its name in snake_case ("t-end" is "t_end"), with the values actually
+// used in place of the flags' where they differ (used: the drawn initial weights for "init",
+// every start of a portrait for "from"), so that the run can be repeated from the record.
+func recordSettings(ctx *cli.Context, used map[string]any) map[string]any {
+	out := map[string]any{}
+	for k, v := range settingsOf(ctx) {
+		if s, ok := v.(interface{ Value() []string }); ok {
+			v = s.Value() // a repeatable flag (portrait --from)
+		}
+		out[strings.ReplaceAll(k, "-", "_")] = v
+	}
+	for k, v := range used {
+		out[k] = v
+	}
+	return out
+}
+
+// startList writes weights as "w1,w2,…" in the shortest form that reads back exactly: the
+// form --init and --from take.
+func startList(w []float64) string {
+	parts := make([]string, len(w))
+	for i, v := range w {
+		parts[i] = strconv.FormatFloat(v, 'g', -1, 64)
+	}
+	return strings.Join(parts, ",")
+}
+
+// maxRecordPoints is the most points of one trajectory a JSON record holds: enough to draw it
+// again at any size a figure has.
+const maxRecordPoints = 2000
+
+// trajectoryPoints records each trajectory: its method, status, start, and its times and
+// weights (w[k] the weights at t[k]), thinned evenly to at most maxRecordPoints points with
+// the first and the last kept.
+func trajectoryPoints(trs []*flow.Trajectory) []map[string]any {
+	out := make([]map[string]any, len(trs))
+	for i, tr := range trs {
+		idx := sampleIndices(tr.Len(), maxRecordPoints-1)
+		t := make([]any, len(idx))
+		w := make([]any, len(idx))
+		for j, k := range idx {
+			t[j], w[j] = num(tr.T[k]), nums(tr.At(k))
+		}
+		out[i] = map[string]any{"method": tr.Label, "status": tr.Status, "start": nums(tr.At(0)),
+			"points": tr.Len(), "recorded_points": len(idx), "t": t, "w": w}
 	}
 	return out
 }

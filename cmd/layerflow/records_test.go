@@ -2,9 +2,14 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/layerflow/layerflow/analysis"
@@ -51,5 +56,158 @@ func TestFigureCSVKeys(t *testing.T) {
 	want := "series,x,y,err\nsgd_mean,4,0.26,0.01\nsgd_mean,8,0.1,0.02\nlambda_2_e_rho_2_law,4,0.25,\n"
 	if b.String() != want {
 		t.Errorf("figure CSV\n%s\nwant\n%s", b.String(), want)
+	}
+}
+
+// flagsFromRecord turns the settings of a summary.json back into a command line: every
+// recorded flag of the command as --name value, except those in skip (and empty strings:
+// a flag not given).
+func flagsFromRecord(t *testing.T, set map[string]any, skip ...string) []string {
+	t.Helper()
+	drop := map[string]bool{"command": true, "version": true, "provenance": true, "out": true, "plot": true, "config": true}
+	for _, s := range skip {
+		drop[s] = true
+	}
+	var args []string
+	for k, v := range set {
+		if drop[k] {
+			continue
+		}
+		name := "--" + strings.ReplaceAll(k, "_", "-")
+		switch v := v.(type) {
+		case string:
+			if v != "" {
+				args = append(args, name, v)
+			}
+		case bool:
+			args = append(args, name+"="+strconv.FormatBool(v))
+		case float64:
+			f := byte('g')
+			if v == math.Trunc(v) && math.Abs(v) < 1e15 {
+				f = 'f' // an integer flag such as --max-steps 1000000
+			}
+			args = append(args, name, strconv.FormatFloat(v, f, -1, 64))
+		default:
+			t.Fatalf("setting %s: unexpected %T %v", k, v, v)
+		}
+	}
+	return args
+}
+
+// A run repeated from the settings its summary.json records gives the same trajectory, byte
+// for byte: the drawn initial weights are recorded (not the default --init), and the start
+// comes from the record alone (--init-random off).
+func TestRerunFromRecord(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"gd", []string{"gd", "--init-random", "--seed", "7", "--steps", "300"}},
+		{"sgd", []string{"sgd", "--init-random", "--seed", "11", "--steps", "300", "--batch", "4"}},
+		{"flow", []string{"flow", "--init-random", "--seed", "3", "--depth", "3", "--wd", "0.1", "--t-end", "4", "--dt", "0.1"}},
+		{"noisy-gd", []string{"gd", "--init-random", "--seed", "5", "--noise", "0.3", "--steps", "200"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a, b := t.TempDir(), t.TempDir()
+			if code, _, errs := runArgs(t, append(tc.args, "--out", a)...); code != 0 {
+				t.Fatal(errs)
+			}
+			sum := readSummary(t, a)
+			var bad []string
+			snakeKeys(sum, "", &bad)
+			if len(bad) > 0 {
+				t.Errorf("keys not in snake_case: %v", bad)
+			}
+			set := sum["settings"].(map[string]any)
+			if set["init"] == "2,0.25" {
+				t.Fatalf("the record has the default start, not the drawn one: %v", set["init"])
+			}
+			args := append([]string{tc.args[0]}, flagsFromRecord(t, set, "init_random")...)
+			if code, _, errs := runArgs(t, append(args, "--out", b)...); code != 0 {
+				t.Fatalf("%v: %s", args, errs)
+			}
+			ta, _ := os.ReadFile(filepath.Join(a, "trajectory.csv"))
+			tb, _ := os.ReadFile(filepath.Join(b, "trajectory.csv"))
+			if len(ta) == 0 || !bytes.Equal(ta, tb) {
+				t.Errorf("the run repeated from its record (%v) differs", args)
+			}
+		})
+	}
+}
+
+// snakeKeys reports every key of a decoded JSON value that is not snake_case.
+func snakeKeys(v any, path string, bad *[]string) {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, x := range v {
+			for _, r := range k {
+				if !(r == '_' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9') {
+					*bad = append(*bad, path+"."+k)
+					break
+				}
+			}
+			snakeKeys(x, path+"."+k, bad)
+		}
+	case []any:
+		for _, x := range v {
+			snakeKeys(x, path, bad)
+		}
+	}
+}
+
+// The portrait's JSON records the starts used and every trajectory's points (thinned to at
+// most 2000), ending where the portrait says it ends; all its keys are snake_case.
+func TestPortraitRecord(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "p.svg")
+	code, _, errs := runArgs(t, "portrait", "--from", "1,2", "--from", "0.5,-1", "--methods", "flow,gd",
+		"--steps", "5000", "--lr", "0.01", "--field", "5", "--out", out)
+	if code != 0 {
+		t.Fatal(errs)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "p.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var js map[string]any
+	if err := json.Unmarshal(b, &js); err != nil {
+		t.Fatal(err)
+	}
+	var bad []string
+	snakeKeys(js, "", &bad)
+	if len(bad) > 0 {
+		t.Errorf("keys not in snake_case: %v", bad)
+	}
+	from := js["settings"].(map[string]any)["from"].([]any)
+	if len(from) != 2 || from[0] != "1,2" || from[1] != "0.5,-1" {
+		t.Errorf("settings.from = %v, want the two starts", from)
+	}
+	sums := js["portrait"].(map[string]any)["trajectories"].([]any)
+	trs := js["trajectories"].([]any)
+	if len(trs) != 4 || len(sums) != 4 {
+		t.Fatalf("%d trajectories with points, %d summaries, want 4", len(trs), len(sums))
+	}
+	for i, x := range trs {
+		tr := x.(map[string]any)
+		ts, ws := tr["t"].([]any), tr["w"].([]any)
+		n, kept := int(tr["points"].(float64)), len(ts)
+		if kept != len(ws) || kept > maxRecordPoints || kept != min(n, maxRecordPoints) {
+			t.Errorf("%v: %d times, %d points of %d recorded", tr["method"], kept, len(ws), n)
+		}
+		if ts[0] != 0.0 || ts[kept-1] != 50.0 {
+			t.Errorf("%v: t from %v to %v, want 0 to 50", tr["method"], ts[0], ts[kept-1])
+		}
+		for k := 1; k < kept; k++ {
+			if !(ts[k].(float64) > ts[k-1].(float64)) {
+				t.Fatalf("%v: times not increasing at %d", tr["method"], k)
+			}
+		}
+		sum := sums[i].(map[string]any)
+		if fmt.Sprint(ws[0]) != fmt.Sprint(sum["start"]) || fmt.Sprint(ws[kept-1]) != fmt.Sprint(sum["end"]) {
+			t.Errorf("%v: points from %v to %v, the summary says %v to %v", tr["method"], ws[0], ws[kept-1], sum["start"], sum["end"])
+		}
+	}
+	if n := trs[1].(map[string]any)["points"].(float64); n != 5001 {
+		t.Errorf("gd has %v points, want 5001 (thinned in the record)", n)
 	}
 }
