@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"math"
-	"path/filepath"
 
 	"github.com/urfave/cli/v2"
 	"github.com/urfave/cli/v2/altsrc"
@@ -27,7 +26,7 @@ func flowCommand() *cli.Command {
 		Usage: "integrate the gradient flow ẇ = −∇F of a scalar deep linear network",
 		Description: "Integrates the gradient flow of the loss, with weight decay (--wd) or the expected loss under\n" +
 			"input noise (--noise), or the modified equation of GD (--modified-lr), and writes\n" +
-			"DIR/trajectory.csv and DIR/summary.json.",
+			"DIR/trajectory.csv and DIR/summary.json.\n" + plotPathNote,
 		Flags: concat(modelFlags(),
 			[]cli.Flag{altsrc.NewStringFlag(&cli.StringFlag{Name: "data", Usage: "CSV `FILE` (columns x,y) whose loss floor c enters the reported loss", Category: catData})},
 			solverFlags(),
@@ -135,13 +134,12 @@ func runFlow(ctx *cli.Context) error {
 	if res.Stiff {
 		summary["stiff_at"] = num(res.StiffAt)
 	}
-	if err := writeTrajectoryCSV(filepath.Join(dir, "trajectory.csv"), tr, obj.C); err != nil {
+	files, err := writeRun(dir, tr, obj.C, summary)
+	if err != nil {
 		return err
 	}
-	if err := writeJSON(filepath.Join(dir, "summary.json"), summary); err != nil {
-		return err
-	}
-	if err := plotRun(ctx, obj, []*flow.Trajectory{tr}, 0, ph); err != nil {
+	figs, err := plotRun(ctx, obj, []*flow.Trajectory{tr}, 0, ph)
+	if err != nil {
 		return err
 	}
 	w := ctx.App.Writer
@@ -151,7 +149,8 @@ func runFlow(ctx *cli.Context) error {
 	if ph.Found {
 		fmt.Fprintf(w, "phase boundary: t*=%.6g, loss %.6g, ‖D‖ %.6g\n", ph.T, ph.Loss, ph.Imbalance)
 	}
-	fmt.Fprintf(w, "largest relative change of D_ij: %.3g\nwrote %s\n", maxf(drift), dir)
+	fmt.Fprintf(w, "largest relative change of D_ij: %.3g\n", maxf(drift))
+	printWrote(w, append(files, figs...)...)
 	if err := res.Err(); err != nil {
 		return &exitError{code: 1, msg: err.Error()}
 	}

@@ -309,22 +309,31 @@ func portraitRun(ctx *cli.Context, m string, obj flow.Objective, data *flow.Data
 	return run.Trajectory, nil
 }
 
+// plotPathNote says in --help how --plot FILE resolves.
+const plotPathNote = "--plot FILE is a path like any other: a relative one is relative to the current directory, not to --out.\n" +
+	"Every file written is listed (\"wrote PATH\")."
+
 // plotRun draws a run's time series to --plot FILE, its portrait (depth 2, or the (w1, w2)
 // slice through the start) to FILE-portrait.ext, the (imbalance, loss) plane to
 // FILE-plane.ext and, for a flow, the measured imbalance against its closed form to
-// FILE-theory.ext. A bare file name goes into --out, beside the data.
-func plotRun(ctx *cli.Context, obj flow.Objective, trs []*flow.Trajectory, lr float64, ph analysis.Phase) (err error) {
+// FILE-theory.ext; it returns the files written. FILE is a path like any other: a relative
+// one is relative to the current directory, not to --out.
+func plotRun(ctx *cli.Context, obj flow.Objective, trs []*flow.Trajectory, lr float64, ph analysis.Phase) (wrote []string, err error) {
 	defer guardPlot(&err)
 	path := ctx.String("plot")
 	if path == "" {
-		return nil
-	}
-	if filepath.Base(path) == path {
-		path = filepath.Join(ctx.String("out"), path)
+		return nil, nil
 	}
 	st, err := figureStyle(ctx)
 	if err != nil {
-		return err
+		return nil, err
+	}
+	save := func(fig interface{ Save(string) error }, p string) error {
+		if err := fig.Save(p); err != nil {
+			return err
+		}
+		wrote = append(wrote, p)
+		return nil
 	}
 	opt := &plot.SeriesOptions{Objective: obj, LearningRate: lr, Style: st}
 	if ph.Found && ph.T > 0 {
@@ -332,10 +341,10 @@ func plotRun(ctx *cli.Context, obj flow.Objective, trs []*flow.Trajectory, lr fl
 	}
 	fig, err := plot.TimeSeries(trs, opt)
 	if err != nil {
-		return err
+		return wrote, err
 	}
-	if err = fig.Save(path); err != nil {
-		return err
+	if err = save(fig, path); err != nil {
+		return wrote, err
 	}
 	plane := portrait.Plane{Objective: obj}
 	if obj.Depth > 2 {
@@ -343,24 +352,24 @@ func plotRun(ctx *cli.Context, obj flow.Objective, trs []*flow.Trajectory, lr fl
 	}
 	pt, err := portrait.New(plane, trs, &portrait.Settings{NoSeparatrices: obj.Depth > 2})
 	if err != nil {
-		return err
+		return wrote, err
 	}
 	pf, err := plot.Portrait(pt, trs, &plot.PortraitOptions{Style: st, LearningRate: lr})
 	if err != nil {
-		return err
+		return wrote, err
 	}
 	ext := filepath.Ext(path)
 	stem := strings.TrimSuffix(path, ext)
-	if err := pf.Save(stem + "-portrait" + ext); err != nil {
-		return err
+	if err := save(pf, stem+"-portrait"+ext); err != nil {
+		return wrote, err
 	}
 	// The (imbalance, loss) plane, where the two phases show as an L.
 	lf, err := plot.ImbalanceLoss(trs, &plot.PlaneOptions{Objective: obj, Style: st})
 	if err != nil {
-		return err
+		return wrote, err
 	}
-	if err := lf.Save(stem + "-plane" + ext); err != nil {
-		return err
+	if err := save(lf, stem+"-plane"+ext); err != nil {
+		return wrote, err
 	}
 	// Measured imbalance against its closed form, for the continuous runs: D(0)e^{−2μt}
 	// (conserved for μ = 0, also under the expected-loss noise flow; package flow, Gradient flows).
@@ -371,7 +380,7 @@ func plotRun(ctx *cli.Context, obj flow.Objective, trs []*flow.Trajectory, lr fl
 		}
 	}
 	if len(cont) == 0 {
-		return nil
+		return wrote, nil
 	}
 	label := "D(0) (conserved)"
 	if obj.WeightDecay > 0 {
@@ -379,9 +388,10 @@ func plotRun(ctx *cli.Context, obj flow.Objective, trs []*flow.Trajectory, lr fl
 	}
 	tf, err := plot.Theory(cont, &plot.TheoryOptions{Law: plot.ExpDecay(2 * obj.WeightDecay), LawLabel: label, LogY: obj.WeightDecay > 0, Style: st})
 	if err != nil {
-		return err
+		return wrote, err
 	}
-	return tf.Save(stem + "-theory" + ext)
+	err = save(tf, stem+"-theory"+ext)
+	return wrote, err
 }
 
 // checkPlotFlag validates --plot before any work.
@@ -396,11 +406,9 @@ func checkPlotFlag(ctx *cli.Context) error {
 	if _, err := figureStyle(ctx); err != nil {
 		return err
 	}
-	if filepath.Base(p) != p {
-		// A path with a directory: it must be writable before the run starts.
-		if err := prepareDir(filepath.Dir(p)); err != nil {
-			return fmt.Errorf("--plot %s: %v", p, strings.TrimPrefix(err.Error(), "--out "+filepath.Dir(p)+": "))
-		}
+	// The directory must be writable before the run starts.
+	if err := prepareDir(filepath.Dir(p)); err != nil {
+		return fmt.Errorf("--plot %s: %v", p, strings.TrimPrefix(err.Error(), "--out "+filepath.Dir(p)+": "))
 	}
 	return nil
 }

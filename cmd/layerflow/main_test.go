@@ -419,14 +419,27 @@ func TestPortraitAndPlots(t *testing.T) {
 	if code, _, errs := runArgs(t, "portrait", "--depth", "3", "--from", "1.5,0.7,0.4", "--plane", "1,3", "--out", filepath.Join(dir, "d3.png")); code != 0 {
 		t.Fatal(errs)
 	}
-	// --plot beside the data.
+	// --plot is a path like any other: "ts.svg" and "./ts.svg" both name a file of the
+	// current directory, not of --out; the command lists every file it wrote.
+	t.Chdir(dir)
 	out := filepath.Join(dir, "run")
-	if code, _, errs := runArgs(t, "gd", "--wd", "0.1", "--steps", "200", "--plot", "ts.svg", "--out", out); code != 0 {
-		t.Fatal(errs)
-	}
-	for _, f := range []string{"ts.svg", "ts-portrait.svg", "trajectory.csv"} {
-		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
-			t.Error(err)
+	for _, p := range []string{"ts.svg", "./tt.svg"} {
+		code, stdout, errs := runArgs(t, "gd", "--wd", "0.1", "--steps", "200", "--plot", p, "--out", out)
+		if code != 0 {
+			t.Fatal(errs)
+		}
+		stem := strings.TrimSuffix(p, ".svg")
+		want := []string{filepath.Join(out, "trajectory.csv"), filepath.Join(out, "summary.json"), p, stem + "-portrait.svg", stem + "-plane.svg"}
+		for _, f := range want {
+			if _, err := os.Stat(f); err != nil {
+				t.Error(err)
+			}
+			if !strings.Contains(stdout, "wrote "+f+"\n") {
+				t.Errorf("--plot %s: the output does not list %s:\n%s", p, f, stdout)
+			}
+		}
+		if _, err := os.Stat(filepath.Join(out, filepath.Base(p))); err == nil {
+			t.Errorf("--plot %s went into --out", p)
 		}
 	}
 	for _, tc := range []struct {
@@ -436,6 +449,9 @@ func TestPortraitAndPlots(t *testing.T) {
 		{[]string{"portrait", "--xrange", "1,1", "--out", filepath.Join(dir, "x.png")}, `"1,1"`},
 		{[]string{"portrait", "--plane", "1,3", "--out", filepath.Join(dir, "x.png")}, `"1,3"`},
 		{[]string{"portrait", "--out", filepath.Join(dir, "x.gif")}, `".gif"`},
+		{[]string{"portrait", "--out", filepath.Join(dir, "x.jpg")}, `".jpg"`},
+		{[]string{"portrait", "--widths", "3,2,1", "--out", filepath.Join(dir, "x.jpeg")}, `".jpeg"`},
+		{[]string{"gd", "--widths", "3,2,1", "--plot", "x.jpg", "--out", filepath.Join(dir, "y")}, `".jpg"`},
 		{[]string{"portrait", "--methods", "flow,rk4", "--out", filepath.Join(dir, "x.png")}, `"rk4"`},
 		{[]string{"flow", "--plot", "x.bmp", "--out", filepath.Join(dir, "y")}, `".bmp"`},
 	} {

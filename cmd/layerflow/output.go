@@ -275,6 +275,25 @@ func startList(w []float64) string {
 	return strings.Join(parts, ",")
 }
 
+// writeRun writes a run's trajectory.csv and summary.json into dir and returns their paths.
+func writeRun(dir string, tr *flow.Trajectory, c float64, summary map[string]any) ([]string, error) {
+	files := []string{filepath.Join(dir, "trajectory.csv"), filepath.Join(dir, "summary.json")}
+	if err := writeTrajectoryCSV(files[0], tr, c); err != nil {
+		return nil, err
+	}
+	if err := writeJSON(files[1], summary); err != nil {
+		return nil, err
+	}
+	return files, nil
+}
+
+// printWrote lists the files a command wrote, one "wrote PATH" line each.
+func printWrote(w io.Writer, paths ...string) {
+	for _, p := range paths {
+		fmt.Fprintf(w, "wrote %s\n", p)
+	}
+}
+
 // maxRecordPoints is the most points of one trajectory a JSON record holds: enough to draw it
 // again at any size a figure has.
 const maxRecordPoints = 2000
