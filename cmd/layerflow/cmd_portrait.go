@@ -258,13 +258,30 @@ func runPortrait(ctx *cli.Context) error {
 		return err
 	}
 	w := ctx.App.Writer
-	fmt.Fprintf(w, "%s: %d trajectories, %d equilibria (%.2fs)\n", out, len(trs), len(pt.Equilibria), time.Since(start).Seconds())
+	// The figure marks the isolated equilibria; the degenerate ones are samples of the curve
+	// of minima, drawn as that curve.
+	isolated, onCurve := 0, 0
+	for _, e := range pt.Equilibria {
+		if e.Type == portrait.Degenerate {
+			onCurve++
+		} else {
+			isolated++
+		}
+	}
+	fmt.Fprintf(w, "%s: %d trajectories, %d isolated %s (%.2fs)\n", out, len(trs), isolated, pluralWord(isolated, "equilibrium", "equilibria"), time.Since(start).Seconds())
 	for _, e := range pt.Equilibria {
 		if e.Type != portrait.Degenerate {
 			fmt.Fprintf(w, "  %-15s at (%.6g, %.6g), eigenvalues %.6g, %.6g\n", e.Type, e.X, e.Y, e.Eigen[0].Re, e.Eigen[1].Re)
 		}
 	}
-	fmt.Fprintf(w, "wrote %s and %s\n", out, jsonPath)
+	if len(pt.Minima) > 0 {
+		fmt.Fprintf(w, "  curve of minima %s, %d %s", pt.Minima[0].Label, len(pt.Minima), pluralWord(len(pt.Minima), "branch", "branches"))
+		if onCurve > 0 {
+			fmt.Fprintf(w, " (%d equilibria found on it, in the JSON as degenerate)", onCurve)
+		}
+		fmt.Fprintln(w)
+	}
+	printWrote(w, out, jsonPath)
 	// A flow that did not reach its end is a failed computation (a diverging GD is a result).
 	var failed []string
 	for _, tr := range trs {
@@ -276,6 +293,14 @@ func runPortrait(ctx *cli.Context) error {
 		return &exitError{code: 1, msg: strings.Join(failed, "; ")}
 	}
 	return nil
+}
+
+// pluralWord picks the singular for n = 1.
+func pluralWord(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // portraitRun computes one trajectory of method m from w0 through the run dispatcher, the

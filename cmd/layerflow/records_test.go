@@ -211,3 +211,21 @@ func TestPortraitRecord(t *testing.T) {
 		t.Errorf("gd has %v points, want 5001 (thinned in the record)", n)
 	}
 }
+
+// The portrait says what its figure marks: the one saddle of d = 2 as the isolated
+// equilibrium, the points found on W = 1 as the curve of minima, not as equilibria of their own.
+func TestPortraitPrintsMarkedEquilibria(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "p.png")
+	code, stdout, errs := runArgs(t, "portrait", "--field", "5", "--out", out)
+	if code != 0 {
+		t.Fatal(errs)
+	}
+	for _, want := range []string{"1 isolated equilibrium", "\n  saddle ", "\n  curve of minima W = 1, 2 branches (", "wrote " + out + "\n"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout)
+		}
+	}
+	if strings.Count(stdout, "eigenvalues") != 1 {
+		t.Errorf("want one equilibrium listed:\n%s", stdout)
+	}
+}
