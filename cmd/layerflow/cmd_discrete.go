@@ -31,7 +31,7 @@ func gdCommand() *cli.Command {
 		Usage: "gradient descent, with weight decay (--wd) or fresh input noise at every step (--noise)",
 		Description: "Full-batch GD on the population loss ½(W−1)², or on a dataset (--data, or one generated\n" +
 			"with --samples and --seed when --noise > 0). Writes DIR/trajectory.csv and DIR/summary.json.\n" + plotPathNote,
-		Flags:  concat(modelFlags(), dataFlags(), stepFlags(false), netFlags(false), outFlags("layerflow-gd"), styleFlags()),
+		Flags:  concat(modelFlags(), dataFlags(), stepFlags(false), netFlags(false), outFlags("layerflow-gd"), []cli.Flag{formatFlag()}, styleFlags()),
 		Action: func(ctx *cli.Context) error { return runDiscrete(ctx, false) },
 	})
 }
@@ -42,7 +42,7 @@ func sgdCommand() *cli.Command {
 		Usage: "mini-batch SGD on a dataset (--data FILE, or --samples N generated with --seed)",
 		Description: "Mini-batch SGD, batches drawn without replacement within an epoch with --seed. Writes\n" +
 			"DIR/trajectory.csv and DIR/summary.json.\n" + plotPathNote,
-		Flags: concat(modelFlags(), dataFlags(), stepFlags(true), netFlags(false), outFlags("layerflow-sgd"), styleFlags()),
+		Flags: concat(modelFlags(), dataFlags(), stepFlags(true), netFlags(false), outFlags("layerflow-sgd"), []cli.Flag{formatFlag()}, styleFlags()),
 		Action: func(ctx *cli.Context) error {
 			return runDiscrete(ctx, true)
 		},
@@ -51,6 +51,9 @@ func sgdCommand() *cli.Command {
 
 func runDiscrete(ctx *cli.Context, sgd bool) error {
 	if err := checkPlotFlag(ctx); err != nil {
+		return err
+	}
+	if _, _, err := trajectoryFormats(ctx); err != nil {
 		return err
 	}
 	if ctx.IsSet("widths") {
@@ -121,7 +124,7 @@ func runDiscrete(ctx *cli.Context, sgd bool) error {
 	if record == 1 {
 		summary["step_law_max_deviation"] = num(analysis.StepLawDeviation(tr, res.Rho, lr, obj.WeightDecay))
 	}
-	files, err := writeRun(dir, tr, obj.C, summary)
+	files, err := writeRun(ctx, dir, tr, obj.C, summary)
 	if err != nil {
 		return err
 	}

@@ -36,7 +36,7 @@ func flowCommand() *cli.Command {
 				altsrc.NewFloat64Flag(&cli.Float64Flag{Name: "modified-lr", Value: 0, Usage: "integrate the modified equation of GD with this learning rate instead (0: the plain flow)", Category: catModel}),
 			},
 			netFlags(true),
-			outFlags("layerflow-flow"), styleFlags()),
+			outFlags("layerflow-flow"), []cli.Flag{formatFlag()}, styleFlags()),
 		Action: runFlow,
 	})
 }
@@ -60,6 +60,9 @@ func solverSettings(ctx *cli.Context) (ode.Method, *ode.Settings, error) {
 
 func runFlow(ctx *cli.Context) error {
 	if err := checkPlotFlag(ctx); err != nil {
+		return err
+	}
+	if _, _, err := trajectoryFormats(ctx); err != nil {
 		return err
 	}
 	if ctx.IsSet("widths") {
@@ -134,7 +137,7 @@ func runFlow(ctx *cli.Context) error {
 	if res.Stiff {
 		summary["stiff_at"] = num(res.StiffAt)
 	}
-	files, err := writeRun(dir, tr, obj.C, summary)
+	files, err := writeRun(ctx, dir, tr, obj.C, summary)
 	if err != nil {
 		return err
 	}

@@ -7,10 +7,14 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+
+	"codeberg.org/sbinet/npyio"
+	"gonum.org/v1/gonum/mat"
 
 	"github.com/layerflow/layerflow/analysis"
 )
@@ -227,5 +231,59 @@ func TestPortraitPrintsMarkedEquilibria(t *testing.T) {
 	}
 	if strings.Count(stdout, "eigenvalues") != 1 {
 		t.Errorf("want one equilibrium listed:\n%s", stdout)
+	}
+}
+
+// --format npy writes trajectory.npy, a float64 array of rows t, w1..wd equal to the first
+// columns of trajectory.csv; numpy reads it where numpy is installed.
+func TestTrajectoryNPY(t *testing.T) {
+	dir := t.TempDir()
+	code, stdout, errs := runArgs(t, "sgd", "--depth", "3", "--init-random", "--seed", "2", "--steps", "150", "--format", "csv,npy", "--out", dir)
+	if code != 0 {
+		t.Fatal(errs)
+	}
+	npyPath := filepath.Join(dir, "trajectory.npy")
+	if !strings.Contains(stdout, "wrote "+npyPath+"\n") {
+		t.Errorf("the output does not list %s:\n%s", npyPath, stdout)
+	}
+	f, err := os.Open(npyPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var m mat.Dense
+	if err := npyio.Read(f, &m); err != nil {
+		t.Fatal(err)
+	}
+	recs := readCSV(t, filepath.Join(dir, "trajectory.csv"))[1:]
+	if r, c := m.Dims(); r != len(recs) || r != 151 || c != 4 {
+		t.Fatalf("trajectory.npy is %d×%d, want %d×4", r, c, len(recs))
+	}
+	for i, rec := range recs {
+		for j := 0; j < 4; j++ {
+			if v, _ := strconv.ParseFloat(rec[j], 64); m.At(i, j) != v {
+				t.Fatalf("row %d column %d: npy %v, csv %v", i, j, m.At(i, j), v)
+			}
+		}
+	}
+	// Only the array: --format npy alone writes no CSV.
+	only := t.TempDir()
+	if code, _, errs := runArgs(t, "flow", "--t-end", "1", "--format", "npy", "--out", only); code != 0 {
+		t.Fatal(errs)
+	}
+	if _, err := os.Stat(filepath.Join(only, "trajectory.csv")); err == nil {
+		t.Error("--format npy wrote trajectory.csv too")
+	}
+	py := "/usr/bin/python3"
+	if exec.Command(py, "-c", "import numpy").Run() != nil {
+		t.Log("no numpy: the file was checked with npyio only")
+		return
+	}
+	out, err := exec.Command(py, "-c", "import numpy as np, sys; a = np.load(sys.argv[1]); print(a.dtype, a.shape, float(a[-1, 0]), float(a[-1, 3]))", npyPath).CombinedOutput()
+	if err != nil {
+		t.Fatalf("numpy: %v: %s", err, out)
+	}
+	if want := fmt.Sprintf("float64 (151, 4) %s %s\n", ftoa(m.At(150, 0)), ftoa(m.At(150, 3))); string(out) != want {
+		t.Errorf("numpy reads %q, want %q", out, want)
 	}
 }
