@@ -328,6 +328,35 @@ func TestReproduceQuick(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A reproduction report: the header says when, what and how; each claim has a paragraph
+	// of its outcome, and its figures under its heading; a bound is not shown as a prediction.
+	for _, want := range []string{"| date | ", "| version | " + version + " |", "| commit | ", "| machine | ", "| command | `", "| quick | yes |",
+		"| claim | verdict | checks passed | largest margin |"} {
+		if !strings.Contains(string(report), want) {
+			t.Errorf("report.md lacks %q", want)
+		}
+	}
+	if got := strings.Count(string(report), "**What it shows.** The claim holds: all "); got != n {
+		t.Errorf("%d claims say they hold, want %d", got, n)
+	}
+	if strings.Contains(string(report), "batch 0") {
+		t.Error(`report.md describes a run as "batch 0"`)
+	}
+	for k, sec := range strings.Split(string(report), "\n## Claim ")[1:] {
+		for _, line := range strings.Split(sec, "\n") {
+			if strings.HasPrefix(line, "![") && !strings.Contains(line, fmt.Sprintf("](claim%d-", k+1)) {
+				t.Errorf("claim %d shows %s", k+1, line)
+			}
+			cs := strings.Split(strings.ReplaceAll(line, `\|`, "‖"), " | ")
+			if !strings.HasPrefix(line, "| ") || len(cs) != 7 || cs[0] == "| check" || strings.HasPrefix(cs[0], "|---") {
+				continue
+			}
+			bound := strings.HasPrefix(cs[3], "m ≤ ") || strings.HasPrefix(cs[3], "m ≥ ")
+			if _, err := strconv.ParseFloat(cs[2], 64); bound != (cs[2] == "—") || !bound && err != nil {
+				t.Errorf("predicted %q with the condition %q: %s", cs[2], cs[3], line)
+			}
+		}
+	}
 	// Every file the report links to exists and is not empty.
 	links := 0
 	for _, part := range strings.Split(string(report), "](")[1:] {

@@ -287,3 +287,25 @@ func TestTrajectoryNPY(t *testing.T) {
 		t.Errorf("numpy reads %q, want %q", out, want)
 	}
 }
+
+// A failing claim's paragraph says so, names the failed checks and a control that did not
+// come out as required.
+func TestClaimParagraphFailure(t *testing.T) {
+	c := &analysis.Claim{Number: 9, Title: "t", Control: "plain GD must be reported as not alike", Checks: []analysis.Check{
+		{ID: "c-a", Verdict: analysis.Pass, Relation: analysis.Within, Source: analysis.RoundOff, Measured: 1, Predicted: 1, Tolerance: 1e-14, Margin: 0.5},
+		{ID: "c-control", Verdict: analysis.Fail, Relation: analysis.AtMost, Source: analysis.Heuristic, Measured: 2, Tolerance: 1, Margin: 2},
+		{ID: "c-b", Verdict: analysis.NotTested, Reason: "diverged"},
+	}}
+	got := claimParagraph(c)
+	for _, want := range []string{"The claim fails: 1 of 3 checks fail.", "1 at round-off, 1 heuristic threshold.",
+		"The closest call is c-control at margin 2 (measured 2; m ≤ 1).", "— it is NOT (c-control).", "Failed: c-control (margin 2)."} {
+		if !strings.Contains(got, want) {
+			t.Errorf("paragraph lacks %q:\n%s", want, got)
+		}
+	}
+	c.Checks[1].Verdict, c.Checks[1].Margin, c.Checks[1].Measured = analysis.Pass, 0, 0
+	got = claimParagraph(c)
+	if !strings.Contains(got, "The claim is not tested: 1 of 3 checks could not run with these settings, 2 pass.") || !strings.Contains(got, "as required (c-control passes)") {
+		t.Errorf("untested claim: %s", got)
+	}
+}
