@@ -192,14 +192,14 @@ func claimConservation(c *Claim, s ClaimSettings) {
 				obj, w0, T, m, rtols)
 			c.Checks = append(c.Checks, ch)
 			if drifts != nil {
-				fig.Series = append(fig.Series, Curve{Name: fmt.Sprintf("%s d=%d", m, d), X: rtols, Y: drifts, Style: "linepoints"})
+				fig.Series = append(fig.Series, Curve{Name: fmt.Sprintf("%s d=%d", m, d), Key: fmt.Sprintf("%s_d%d", m, d), X: rtols, Y: drifts, Style: "linepoints"})
 			}
 		}
 		ch, dr := conservationRoundOff(s.Lab, Check{ID: fmt.Sprintf("c1-gauss-d%d", d), Claim: "Gauss–Legendre keeps D to round-off",
 			Experiment: fmt.Sprintf("d=%d from %v, t ∈ [0, %g], fixed step 0.01: max relative drift ≤ 20u√(steps+1)", d, w0, T)}, obj, w0, T)
 		c.Checks = append(c.Checks, ch)
 		if ch.Verdict != NotTested {
-			fig.Series = append(fig.Series, Curve{Name: fmt.Sprintf("gauss d=%d (h=0.01)", d), X: []float64{rtols[0], rtols[len(rtols)-1]}, Y: []float64{math.Max(dr, 1e-17), math.Max(dr, 1e-17)}, Style: "floor"})
+			fig.Series = append(fig.Series, Curve{Name: fmt.Sprintf("gauss d=%d (h=0.01)", d), Key: fmt.Sprintf("gauss_d%d", d), X: []float64{rtols[0], rtols[len(rtols)-1]}, Y: []float64{math.Max(dr, 1e-17), math.Max(dr, 1e-17)}, Style: "floor"})
 		}
 	}
 	c.Figures = append(c.Figures, fig)
@@ -237,8 +237,8 @@ func claimFlatness(c *Claim, s ClaimSettings) {
 	}
 	c.Figures = append(c.Figures, Figure{Name: "claim2-flatness", Title: "Sharpness of the minima of d = 2 against their imbalance",
 		XLabel: "D = w1² − w2²", YLabel: "sharpness S", Series: []Curve{
-			{Name: "random minima", X: xs, Y: ys, Style: "points"},
-			{Name: "√(D² + 4)", X: theoryX, Y: theoryY, Style: "dashed"}}})
+			{Name: "random minima", Key: "minima", X: xs, Y: ys, Style: "points"},
+			{Name: "√(D² + 4)", Key: "theory", X: theoryX, Y: theoryY, Style: "dashed"}}})
 	for _, d := range []int{2, 3, 4} {
 		// Off the manifold the Hessian has full rank: its top eigenvalue is not its trace.
 		var worst, gap float64
@@ -335,7 +335,7 @@ func claimFlatness(c *Claim, s ClaimSettings) {
 			within(Check{ID: fmt.Sprintf("c2-balanced-d%d", d), Claim: "S = d at the balanced minimum",
 				Experiment: fmt.Sprintf("d=%d, w = (1, …, 1)", d)}, l.sharpness(bal), float64(d), 64*float64(d)*unitRoundoff, RoundOff, "64·d·u"))
 		c.Figures = append(c.Figures, Figure{Name: fmt.Sprintf("claim2-flatness-d%d", d), Title: fmt.Sprintf("Sharpness of minima of d = %d against ‖D‖", d),
-			XLabel: "‖D‖ = max |w_i² − w_j²|", YLabel: "sharpness S", LogY: true, Series: []Curve{{Name: "minima from random D", X: sx, Y: sy, Style: "points"}},
+			XLabel: "‖D‖ = max |w_i² − w_j²|", YLabel: "sharpness S", LogY: true, Series: []Curve{{Name: "minima from random D", Key: "minima", X: sx, Y: sy, Style: "points"}},
 			HLines: []Mark{{At: float64(d), Label: fmt.Sprintf("S = d = %d", d)}}})
 	}
 }
@@ -396,9 +396,9 @@ func Series2(tr *flow.Trajectory, mu float64) []Figure {
 	}
 	return []Figure{
 		{Name: "claim3-phases", Title: "Weight decay: loss and imbalance", XLabel: "t", YLabel: "value", LogY: true,
-			Series: []Curve{{Name: "loss L", X: t, Y: loss, Style: "line"}, {Name: "|D12|", X: t, Y: dd, Style: "line"}}},
+			Series: []Curve{{Name: "loss L", Key: "loss", X: t, Y: loss, Style: "line"}, {Name: "|D12|", Key: "abs_d12", X: t, Y: dd, Style: "line"}}},
 		{Name: "claim3-theory", Title: "Weight decay: |D12(t)| against D(0)·exp(−2μt)", XLabel: "t", YLabel: "|D12|", LogY: true,
-			Series: []Curve{{Name: "measured (DOP853)", X: t, Y: dd, Style: "line"}, {Name: "D(0)·exp(−2μt)", X: t, Y: th, Style: "dashed"}}},
+			Series: []Curve{{Name: "measured (DOP853)", Key: "measured", X: t, Y: dd, Style: "line"}, {Name: "D(0)·exp(−2μt)", Key: "theory", X: t, Y: th, Style: "dashed"}}},
 	}
 }
 
@@ -472,7 +472,7 @@ func phaseFigure(r *phaseRun) Figure {
 		D[k] = oracleImbalance(r.w.At(k)) / D0
 	}
 	f := Figure{Name: strings.TrimPrefix(r.id, "c4-"), Title: "Two phases: " + strings.SplitN(r.what, " from", 2)[0], XLabel: "t", YLabel: "relative to t = 0", LogY: true,
-		Series: []Curve{{Name: "(L − L_min)/(L(0) − L_min)", X: r.t, Y: L, Style: "line"}, {Name: "‖D‖/‖D(0)‖", X: r.t, Y: D, Style: "line"}}}
+		Series: []Curve{{Name: "(L − L_min)/(L(0) − L_min)", Key: "relative_loss", X: r.t, Y: L, Style: "line"}, {Name: "‖D‖/‖D(0)‖", Key: "relative_imbalance", X: r.t, Y: D, Style: "line"}}}
 	f.Name = "claim4-" + f.Name
 	if r.found {
 		f.VLines = []Mark{{At: r.tstar, Label: "t*"}}
@@ -544,9 +544,9 @@ func claimNoise(c *Claim, s ClaimSettings) {
 			}
 			c.Figures = append(c.Figures, Figure{Name: "claim5-noise", Title: fmt.Sprintf("Input noise σ = %g: mean D(t)/D(0) over %d seeds", sigma, seeds),
 				XLabel: "t = kλ", YLabel: "D(t)/D(0)", Series: []Curve{
-					{Name: "noisy GD (mean ± 2 SE)", X: t, Y: mean, Err: scale(se, 2), Style: "line"},
-					{Name: "law in expectation", X: t, Y: pred, Style: "dashed"},
-					{Name: "expected-loss flow (conserved)", X: t, Y: flat, Style: "line"}}})
+					{Name: "noisy GD (mean ± 2 SE)", Key: "noisy_gd_mean", X: t, Y: mean, Err: scale(se, 2), Style: "line"},
+					{Name: "law in expectation", Key: "law", X: t, Y: pred, Style: "dashed"},
+					{Name: "expected-loss flow (conserved)", Key: "expected_loss_flow", X: t, Y: flat, Style: "line"}}})
 		}
 	}
 	alike(c, s)
@@ -636,5 +636,5 @@ func claimGD(c *Claim, s ClaimSettings) {
 		t[k], dd[k], flat[k] = p.T, p.Imbalance[0], d0
 	}
 	c.Figures = append(c.Figures, Figure{Name: "claim6-gd", Title: fmt.Sprintf("GD (λ = %g): imbalance against the conserved value of the flow", lr), XLabel: "t = kλ", YLabel: "D12", LogX: true,
-		Series: []Curve{{Name: "GD", X: t[1:], Y: dd[1:], Style: "line"}, {Name: "gradient flow: D(0)", X: t[1:], Y: flat[1:], Style: "dashed"}}})
+		Series: []Curve{{Name: "GD", Key: "gd", X: t[1:], Y: dd[1:], Style: "line"}, {Name: "gradient flow: D(0)", Key: "gradient_flow", X: t[1:], Y: flat[1:], Style: "dashed"}}})
 }

@@ -82,7 +82,7 @@ func alike(c *Claim, s ClaimSettings) {
 	}
 	ca, cb := cut(pa), cut(pb)
 	c.Figures = append(c.Figures, Figure{Name: "claim5-alike", Title: "Weight decay and noise after t*: sharpness against imbalance", XLabel: "‖D‖", YLabel: "sharpness S", LogX: true,
-		Series: []Curve{{Name: fmt.Sprintf("GD + weight decay μ = %g", mu), X: expAll(ca.lnD), Y: ca.S, Style: "line"}, {Name: fmt.Sprintf("noisy GD σ = %.3g (mean)", sigma), X: expAll(cb.lnD), Y: cb.S, Style: "line"}}})
+		Series: []Curve{{Name: fmt.Sprintf("GD + weight decay μ = %g", mu), Key: "gd_weight_decay", X: expAll(ca.lnD), Y: ca.S, Style: "line"}, {Name: fmt.Sprintf("noisy GD σ = %.3g (mean)", sigma), Key: "noisy_gd_mean", X: expAll(cb.lnD), Y: cb.S, Style: "line"}}})
 }
 
 // sharpnessAt returns the top Hessian eigenvalue of the data loss at the point of depth 2 with
@@ -220,7 +220,7 @@ func claimSGD(c *Claim, s ClaimSettings) {
 		discrete.Problem{Objective: flow.Objective{Depth: 2, Noise: 0.5}, Data: data}, w0, lr, steps, 8, seeds, s.Seed)
 	c.Checks = append(c.Checks, ch)
 	c.Figures = append(c.Figures, Figure{Name: "claim7-sgd", Title: "SGD at a minimum: decay rate of D against the batch size", XLabel: "batch size B", YLabel: "−ln(D_K/D_0)/K per step",
-		LogX: true, LogY: true, Series: []Curve{{Name: "SGD (mean ± 2 SE)", X: bx, Y: meas, Err: errs, Style: "points"}, {Name: "λ²E[ρ²] (law)", X: bx, Y: pred, Style: "dashed"}}})
+		LogX: true, LogY: true, Series: []Curve{{Name: "SGD (mean ± 2 SE)", Key: "sgd_mean", X: bx, Y: meas, Err: errs, Style: "points"}, {Name: "λ²E[ρ²] (law)", Key: "law", X: bx, Y: pred, Style: "dashed"}}})
 	// Noisy GD at the noise level whose E[ρ²] at its own minimum W* = 1/(1 + σ²) equals SGD's
 	// at W = 1, started at W* with the same D. Both shrink D at rates λ²E[ρ²](1 + O(λ)): the
 	// iterates fluctuate about their manifolds, and E[ρ²] grows with the square of the offset
@@ -373,7 +373,7 @@ func claimStability(c *Claim, s ClaimSettings) {
 					t[k], sh[k] = p.T, p.Sharpness
 				}
 				fig = &Figure{Name: "claim8-stability", Title: fmt.Sprintf("GD at λ = 1.1·2/S from next to the minimum %v", ws), XLabel: "t = kλ", YLabel: "sharpness S", LogX: true,
-					Series: []Curve{{Name: "GD", X: t[1:], Y: sh[1:], Style: "line"}}, HLines: []Mark{{At: 2 / lr, Label: "2/λ"}}}
+					Series: []Curve{{Name: "GD", Key: "gd", X: t[1:], Y: sh[1:], Style: "line"}}, HLines: []Mark{{At: 2 / lr, Label: "2/λ"}}}
 			}
 		}
 	}
@@ -472,8 +472,8 @@ func claimModified(c *Claim, s ClaimSettings) {
 		if mu == 0 {
 			c.Figures = append(c.Figures, Figure{Name: "claim9-modified", Title: fmt.Sprintf("Distance between GD and the flows at t = %g", T), XLabel: "learning rate λ", YLabel: "‖w_k − w(kλ)‖",
 				LogX: true, LogY: true, Series: []Curve{
-					{Name: fmt.Sprintf("gradient flow (slope %.2f)", logslope(lrs, df)), X: lrs, Y: df, Style: "linepoints"},
-					{Name: fmt.Sprintf("modified flow (slope %.2f)", logslope(lrs, dm)), X: lrs, Y: dm, Style: "linepoints"}}})
+					{Name: fmt.Sprintf("gradient flow (slope %.2f)", logslope(lrs, df)), Key: "gradient_flow", X: lrs, Y: df, Style: "linepoints"},
+					{Name: fmt.Sprintf("modified flow (slope %.2f)", logslope(lrs, dm)), Key: "modified_flow", X: lrs, Y: dm, Style: "linepoints"}}})
 		}
 	}
 	c.Checks = append(c.Checks, atMost(Check{ID: "c9-time-axis", Claim: "GD's iterate k sits at t = k·λ, the flows' time axis",
@@ -592,7 +592,7 @@ func claimSME(c *Claim, s ClaimSettings) {
 		statistical(Check{ID: "c10-order", Claim: "the weak error is of first order in λ, with the coefficient S(0)/2 of the fluctuation the SME leaves out",
 			Experiment: what + fmt.Sprintf(": slope b against S(0)/2 = %.4g (SGD's decay is faster by a relative λS/2: its iterate fluctuates about the manifold with variance ≈ λ·v_B·S/2)", S0/2)}, b, S0/2, seB, seeds-1))
 	c.Figures = append(c.Figures, Figure{Name: "claim10-sme", Title: fmt.Sprintf("SGD against its SME: decay coefficient of D to T = %g", T), XLabel: "learning rate λ", YLabel: "−mean ln(D(T)/D(0))/(λT)", LogX: true,
-		Series: []Curve{{Name: "SGD, independent batches (± 2 SE)", X: xs, Y: mS, Err: eS, Style: "linepoints"}, {Name: "SME, Euler–Maruyama (± 2 SE)", X: xs, Y: mE, Err: eE, Style: "linepoints"}}})
+		Series: []Curve{{Name: "SGD, independent batches (± 2 SE)", Key: "sgd_mean", X: xs, Y: mS, Err: eS, Style: "linepoints"}, {Name: "SME, Euler–Maruyama (± 2 SE)", Key: "sme_mean", X: xs, Y: mE, Err: eE, Style: "linepoints"}}})
 }
 
 // linearFit fits y = a + b·x by least squares weighted with 1/se², and returns a, b and their

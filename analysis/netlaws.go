@@ -250,7 +250,7 @@ func NetLaws(c NetCase, s NetLawSettings) []Check {
 		{"net-sgd-step-", "SGD: every step is a gradient step of a function of W, so D_i ← (1−λμ)²D_i + λ²(G_{i+1}ᵀG_{i+1} − G_iG_iᵀ) with the step's G", s.Batch, 0},
 		{"net-noisy-gd-step-", "noisy GD: every step is a gradient step of a function of W, so the same law holds with the step's G", 0, s.Noise},
 	} {
-		ch := Check{ID: m.id + c.Name, Claim: m.claim, Experiment: fmt.Sprintf("%s, λ=%g, μ=%g, batch %d, σ=%g, %d steps, seed %d, max ‖W_{i+1}ᵀG_{i+1} − G_iW_iᵀ‖_F over its round-off bound", exp, s.LR, s.WeightDecay, m.batch, m.noise, s.Steps, s.Seed)}
+		ch := Check{ID: m.id + c.Name, Claim: m.claim, Experiment: fmt.Sprintf("%s, λ=%g, μ=%g, %s, %d steps, seed %d, max ‖W_{i+1}ᵀG_{i+1} − G_iW_iᵀ‖_F over its round-off bound", exp, s.LR, s.WeightDecay, sampling(m.batch, m.noise), s.Steps, s.Seed)}
 		out = append(out, netSampledStep(l, ch, c, st, s.LR, s.WeightDecay, m.batch, m.noise, w0, s.Steps, s.Seed))
 	}
 	// The expected change of D_i that the sampling adds, from a point near the minima.
@@ -271,7 +271,7 @@ func NetLaws(c NetCase, s NetLawSettings) []Check {
 		{"net-sgd-noise-", "SGD: in expectation a step changes D_i by the deterministic step's change plus λ²(P_iE[FᵀK_iF]P_iᵀ − S_iᵀE[FL_iFᵀ]S_i), F the batch's fluctuation", s.Batch, 0},
 		{"net-noisy-gd-noise-", "noisy GD: in expectation a step changes D_i by the deterministic step's change plus λ²(P_iE[FᵀK_iF]P_iᵀ − S_iᵀE[FL_iFᵀ]S_i), F the noise's fluctuation", 0, s.Noise},
 	} {
-		ch := Check{ID: m.id + c.Name, Claim: m.claim, Experiment: fmt.Sprintf("%s, λ=%g, batch %d, σ=%g, %d single steps from the iterate of %d GD steps, mean change along D_i/‖D_i‖_F beyond the deterministic step's", exp, s.LR, m.batch, m.noise, s.Seeds, s.Warmup)}
+		ch := Check{ID: m.id + c.Name, Claim: m.claim, Experiment: fmt.Sprintf("%s, λ=%g, %s, %d single steps from the iterate of %d GD steps, mean change along D_i/‖D_i‖_F beyond the deterministic step's", exp, s.LR, sampling(m.batch, m.noise), s.Seeds, s.Warmup)}
 		out = append(out, netNoiseShrink(l, ch, c, st, wm, s.LR, m.batch, m.noise, s.Seeds, s.Seed)...)
 	}
 	// The statistical checks of one call are corrected together (Holm); reproduce corrects
@@ -530,4 +530,14 @@ func netSharpness(l *NetLab, c Check, widths []int, st flow.Stats, w []float64) 
 	norm := math.Max(math.Abs(v[0]), math.Abs(want))
 	got := net.Sharpness(w)
 	return within(c, got, want, 1e-7*norm, Heuristic, "1e-7 of the largest |eigenvalue|, above the central differences' error")
+}
+
+// sampling says how a stochastic run samples: "batch 10" for SGD, "full batch, input noise
+// σ=0.3" for noisy GD (batch 0 and a noise σ > 0).
+func sampling(batch int, noise float64) string {
+	s := batchName(batch)
+	if noise > 0 {
+		s += fmt.Sprintf(", input noise σ=%g", noise)
+	}
+	return s
 }

@@ -16,14 +16,14 @@ import (
 // The zero values of WeightDecay and Noise give the plain loss.
 type Objective struct {
 	// Depth d ≥ 2.
-	Depth int
+	Depth int `json:"depth"`
 	// WeightDecay μ ≥ 0.
-	WeightDecay float64
+	WeightDecay float64 `json:"weight_decay"`
 	// Noise σ ≥ 0: the standard deviation of Gaussian noise added to the inputs.
 	// In the flow it enters through the expected loss.
-	Noise float64
+	Noise float64 `json:"noise"`
 	// C = ½(mean(y²) − 1) ≥ 0 is the loss that no network removes; 0 for the population loss.
-	C float64
+	C float64 `json:"loss_floor"`
 }
 
 // Validate reports the first setting that is out of range.

@@ -18,7 +18,7 @@ func compareCommand() *cli.Command {
 		Name:  "compare",
 		Usage: "GD against the gradient flow and the modified flow from the same start, at t = k·λ",
 		Description: "Runs full-batch GD and integrates ẇ = −∇F and the modified equation ẇ = −∇(F + (λ/4)‖∇F‖²)\n" +
-			"with output at every t = k·λ; prints the distances and writes DIR/compare.csv and DIR/summary.json.",
+			"with output at every t = k·λ; prints the distances and writes DIR/compare.csv and DIR/summary.json.\n" + plotPathNote,
 		Flags: concat(modelFlags()[:5], stepFlags(false)[:2], []cli.Flag{
 			altsrc.NewStringFlag(&cli.StringFlag{Name: "method", Value: "dop853", Usage: "integrator of the flows: dopri5, dop853 or gauss", Category: catSolver}),
 			altsrc.NewFloat64Flag(&cli.Float64Flag{Name: "rtol", Value: 1e-10, Usage: "relative tolerance of the flows", Category: catSolver}),
@@ -88,7 +88,7 @@ func runCompare(ctx *cli.Context) error {
 	}
 	summary := map[string]any{
 		"status":                c.GD.Status,
-		"settings":              settingsOf(ctx),
+		"settings":              recordSettings(ctx, map[string]any{"init": startList(w0)}),
 		"stats":                 map[string]any{"steps": c.Steps, "flow_evaluations": c.FlowStats.Evaluations, "modified_evaluations": c.ModifiedStats.Evaluations},
 		"max_distance_flow":     num(c.MaxFlow),
 		"max_distance_modified": num(c.MaxModified),
@@ -97,7 +97,8 @@ func runCompare(ctx *cli.Context) error {
 	if err := writeJSON(filepath.Join(dir, "summary.json"), summary); err != nil {
 		return err
 	}
-	if err := plotRun(ctx, obj, []*flow.Trajectory{c.GD, c.Flow, c.Modified}, lr, analysis.Phase{}); err != nil {
+	figs, err := plotRun(ctx, obj, []*flow.Trajectory{c.GD, c.Flow, c.Modified}, lr, analysis.Phase{})
+	if err != nil {
 		return err
 	}
 	w := ctx.App.Writer
@@ -109,7 +110,7 @@ func runCompare(ctx *cli.Context) error {
 	}
 	fmt.Fprintf(tw, "max\t\t%.3e\t%.3e\t\n", c.MaxFlow, c.MaxModified)
 	tw.Flush()
-	fmt.Fprintf(w, "wrote %s\n", dir)
+	printWrote(w, append([]string{filepath.Join(dir, "compare.csv"), filepath.Join(dir, "summary.json")}, figs...)...)
 	return nil
 }
 

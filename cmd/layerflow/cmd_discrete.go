@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"math"
-	"path/filepath"
 	"strconv"
 
 	"github.com/urfave/cli/v2"
@@ -31,8 +30,8 @@ func gdCommand() *cli.Command {
 		Name:  "gd",
 		Usage: "gradient descent, with weight decay (--wd) or fresh input noise at every step (--noise)",
 		Description: "Full-batch GD on the population loss ½(W−1)², or on a dataset (--data, or one generated\n" +
-			"with --samples and --seed when --noise > 0). Writes DIR/trajectory.csv and DIR/summary.json.",
-		Flags:  concat(modelFlags(), dataFlags(), stepFlags(false), netFlags(false), outFlags("layerflow-gd"), styleFlags()),
+			"with --samples and --seed when --noise > 0). Writes DIR/trajectory.csv and DIR/summary.json.\n" + plotPathNote,
+		Flags:  concat(modelFlags(), dataFlags(), stepFlags(false), netFlags(false), outFlags("layerflow-gd"), []cli.Flag{formatFlag()}, styleFlags()),
 		Action: func(ctx *cli.Context) error { return runDiscrete(ctx, false) },
 	})
 }
@@ -41,7 +40,9 @@ func sgdCommand() *cli.Command {
 	return withConfig(&cli.Command{
 		Name:  "sgd",
 		Usage: "mini-batch SGD on a dataset (--data FILE, or --samples N generated with --seed)",
-		Flags: concat(modelFlags(), dataFlags(), stepFlags(true), netFlags(false), outFlags("layerflow-sgd"), styleFlags()),
+		Description: "Mini-batch SGD, batches drawn without replacement within an epoch with --seed. Writes\n" +
+			"DIR/trajectory.csv and DIR/summary.json.\n" + plotPathNote,
+		Flags: concat(modelFlags(), dataFlags(), stepFlags(true), netFlags(false), outFlags("layerflow-sgd"), []cli.Flag{formatFlag()}, styleFlags()),
 		Action: func(ctx *cli.Context) error {
 			return runDiscrete(ctx, true)
 		},
@@ -50,6 +51,9 @@ func sgdCommand() *cli.Command {
 
 func runDiscrete(ctx *cli.Context, sgd bool) error {
 	if err := checkPlotFlag(ctx); err != nil {
+		return err
+	}
+	if _, _, err := trajectoryFormats(ctx); err != nil {
 		return err
 	}
 	if ctx.IsSet("widths") {
@@ -100,7 +104,7 @@ func runDiscrete(ctx *cli.Context, sgd bool) error {
 	tr, res, ph := run.Trajectory, run.Discrete, run.Phase
 	summary := map[string]any{
 		"status":   tr.Status,
-		"settings": settingsOf(ctx),
+		"settings": recordSettings(ctx, map[string]any{"init": startList(w0)}),
 		"stats":    map[string]any{"steps": res.Steps},
 		"final":    finalOf(tr, obj.C),
 		"phase":    phaseOf(ph),
@@ -120,13 +124,12 @@ func runDiscrete(ctx *cli.Context, sgd bool) error {
 	if record == 1 {
 		summary["step_law_max_deviation"] = num(analysis.StepLawDeviation(tr, res.Rho, lr, obj.WeightDecay))
 	}
-	if err := writeTrajectoryCSV(filepath.Join(dir, "trajectory.csv"), tr, obj.C); err != nil {
+	files, err := writeRun(ctx, dir, tr, obj.C, summary)
+	if err != nil {
 		return err
 	}
-	if err := writeJSON(filepath.Join(dir, "summary.json"), summary); err != nil {
-		return err
-	}
-	if err := plotRun(ctx, obj, []*flow.Trajectory{tr}, lr, ph); err != nil {
+	figs, err := plotRun(ctx, obj, []*flow.Trajectory{tr}, lr, ph)
+	if err != nil {
 		return err
 	}
 	w := ctx.App.Writer
@@ -138,7 +141,7 @@ func runDiscrete(ctx *cli.Context, sgd bool) error {
 	if ph.Found {
 		fmt.Fprintf(w, "phase boundary: t*=%.6g, loss %.6g, ‖D‖ %.6g\n", ph.T, ph.Loss, ph.Imbalance)
 	}
-	fmt.Fprintf(w, "wrote %s\n", dir)
+	printWrote(w, append(files, figs...)...)
 	return nil
 }
 

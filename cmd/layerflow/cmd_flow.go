@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"math"
-	"path/filepath"
 
 	"github.com/urfave/cli/v2"
 	"github.com/urfave/cli/v2/altsrc"
@@ -27,7 +26,7 @@ func flowCommand() *cli.Command {
 		Usage: "integrate the gradient flow ẇ = −∇F of a scalar deep linear network",
 		Description: "Integrates the gradient flow of the loss, with weight decay (--wd) or the expected loss under\n" +
 			"input noise (--noise), or the modified equation of GD (--modified-lr), and writes\n" +
-			"DIR/trajectory.csv and DIR/summary.json.",
+			"DIR/trajectory.csv and DIR/summary.json.\n" + plotPathNote,
 		Flags: concat(modelFlags(),
 			[]cli.Flag{altsrc.NewStringFlag(&cli.StringFlag{Name: "data", Usage: "CSV `FILE` (columns x,y) whose loss floor c enters the reported loss", Category: catData})},
 			solverFlags(),
@@ -37,7 +36,7 @@ func flowCommand() *cli.Command {
 				altsrc.NewFloat64Flag(&cli.Float64Flag{Name: "modified-lr", Value: 0, Usage: "integrate the modified equation of GD with this learning rate instead (0: the plain flow)", Category: catModel}),
 			},
 			netFlags(true),
-			outFlags("layerflow-flow"), styleFlags()),
+			outFlags("layerflow-flow"), []cli.Flag{formatFlag()}, styleFlags()),
 		Action: runFlow,
 	})
 }
@@ -61,6 +60,9 @@ func solverSettings(ctx *cli.Context) (ode.Method, *ode.Settings, error) {
 
 func runFlow(ctx *cli.Context) error {
 	if err := checkPlotFlag(ctx); err != nil {
+		return err
+	}
+	if _, _, err := trajectoryFormats(ctx); err != nil {
 		return err
 	}
 	if ctx.IsSet("widths") {
@@ -121,7 +123,7 @@ func runFlow(ctx *cli.Context) error {
 	drift := analysis.MaxRelDrift(tr)
 	summary := map[string]any{
 		"status":   res.Status.String(),
-		"settings": settingsOf(ctx),
+		"settings": recordSettings(ctx, map[string]any{"init": startList(w0)}),
 		"stats": map[string]any{
 			"evaluations": res.Stats.Evaluations, "steps": res.Stats.Steps,
 			"accepted": res.Stats.Accepted, "rejected": res.Stats.Rejected,
@@ -135,13 +137,12 @@ func runFlow(ctx *cli.Context) error {
 	if res.Stiff {
 		summary["stiff_at"] = num(res.StiffAt)
 	}
-	if err := writeTrajectoryCSV(filepath.Join(dir, "trajectory.csv"), tr, obj.C); err != nil {
+	files, err := writeRun(ctx, dir, tr, obj.C, summary)
+	if err != nil {
 		return err
 	}
-	if err := writeJSON(filepath.Join(dir, "summary.json"), summary); err != nil {
-		return err
-	}
-	if err := plotRun(ctx, obj, []*flow.Trajectory{tr}, 0, ph); err != nil {
+	figs, err := plotRun(ctx, obj, []*flow.Trajectory{tr}, 0, ph)
+	if err != nil {
 		return err
 	}
 	w := ctx.App.Writer
@@ -151,7 +152,8 @@ func runFlow(ctx *cli.Context) error {
 	if ph.Found {
 		fmt.Fprintf(w, "phase boundary: t*=%.6g, loss %.6g, ‖D‖ %.6g\n", ph.T, ph.Loss, ph.Imbalance)
 	}
-	fmt.Fprintf(w, "largest relative change of D_ij: %.3g\nwrote %s\n", maxf(drift), dir)
+	fmt.Fprintf(w, "largest relative change of D_ij: %.3g\n", maxf(drift))
+	printWrote(w, append(files, figs...)...)
 	if err := res.Err(); err != nil {
 		return &exitError{code: 1, msg: err.Error()}
 	}

@@ -61,6 +61,8 @@ type netRun struct {
 	net    *flow.Net
 	w0     []float64
 	init   map[string]any
+	// initArg is the --init used: the flag's value, or the default kind "gaussian".
+	initArg string
 }
 
 func parseWidths(s string) ([]int, error) {
@@ -169,6 +171,7 @@ func (nr *netRun) start(ctx *cli.Context) error {
 	if ctx.IsSet("init") {
 		s = ctx.String("init")
 	}
+	nr.initArg = s
 	scale, err := finiteFlag(ctx, "init-scale", 0, true)
 	if err != nil {
 		return err
@@ -423,6 +426,17 @@ func (r *netRecorder) checkpoint(step int, t float64, w []float64) {
 	r.ckpts = append(r.ckpts, name)
 }
 
+// printWrote lists the files of a run: records.csv, summary.json, every checkpoint and the
+// figures.
+func (r *netRecorder) printWrote(w io.Writer, figs []string) {
+	fmt.Fprintf(w, "wrote %s (%d rows)\n", filepath.Join(r.dir, "records.csv"), r.n)
+	printWrote(w, filepath.Join(r.dir, "summary.json"))
+	for _, c := range r.ckpts {
+		printWrote(w, filepath.Join(r.dir, c))
+	}
+	printWrote(w, figs...)
+}
+
 // writeCheckpoint writes W1 … Wd (n_i × n_{i−1} float64 arrays), step and t as an .npz that
 // numpy.load reads.
 func writeCheckpoint(out io.Writer, net *flow.Net, step int, t float64, w []float64) error {
@@ -480,7 +494,7 @@ func pointOf(p analysis.NetPoint) map[string]any {
 
 func (nr *netRun) summary(ctx *cli.Context, method string) map[string]any {
 	return map[string]any{
-		"settings": settingsOf(ctx),
+		"settings": recordSettings(ctx, map[string]any{"init": nr.initArg}),
 		"method":   method,
 		"data":     nr.info,
 		"model": map[string]any{
@@ -605,10 +619,7 @@ func runNetFlow(ctx *cli.Context) error {
 	fmt.Fprintf(w, "%s of widths %v (%d parameters) on %s: %s at t=%g after %d evaluations (%d accepted, %d rejected steps), %.3g s\n",
 		label, nr.widths, nr.net.Dim(), nr.info.Source, status, res.T, res.Stats.Evaluations, res.Stats.Accepted, res.Stats.Rejected, secs)
 	printNetFinal(w, rec)
-	fmt.Fprintf(w, "wrote %s: records.csv (%d rows), summary.json, %d checkpoints in checkpoints/\n", dir, rec.n, len(rec.ckpts))
-	for _, f := range figs {
-		fmt.Fprintf(w, "wrote %s\n", f)
-	}
+	rec.printWrote(w, figs)
 	if stopped {
 		return &exitError{code: 130, msg: "interrupted; the outputs hold the run up to the stop"}
 	}
@@ -735,10 +746,7 @@ func runNetDiscrete(ctx *cli.Context, sgd bool) error {
 	fmt.Fprintf(w, "%s of widths %v (%d parameters) on %s (%d samples): %s after %d steps (t=%g), %.3g s, %.4g steps/s\n",
 		res.Label, nr.widths, nr.net.Dim(), nr.info.Source, n, status, res.Steps, float64(res.Steps)*lr, secs, float64(res.Steps)/secs)
 	printNetFinal(w, rec)
-	fmt.Fprintf(w, "wrote %s: records.csv (%d rows), summary.json, %d checkpoints in checkpoints/\n", dir, rec.n, len(rec.ckpts))
-	for _, f := range figs {
-		fmt.Fprintf(w, "wrote %s\n", f)
-	}
+	rec.printWrote(w, figs)
 	if stopped {
 		return &exitError{code: 130, msg: "interrupted; the outputs hold the run up to the stop"}
 	}
@@ -756,9 +764,6 @@ func plotNetRecords(ctx *cli.Context, r *netRecorder, label string) (wrote []str
 	st, err := figureStyle(ctx)
 	if err != nil {
 		return nil, err
-	}
-	if filepath.Base(path) == path {
-		path = filepath.Join(ctx.String("out"), path)
 	}
 	ext := filepath.Ext(path)
 	stem := strings.TrimSuffix(path, ext)
@@ -926,7 +931,8 @@ func runNetCompare(ctx *cli.Context) error {
 	w := ctx.App.Writer
 	fmt.Fprintf(w, "GD (λ=%g, %d steps, %s) of widths %v against the flows at t = k·λ: max ‖GD − flow‖ %.3e, max ‖GD − modified‖ %.3e (%d and %d evaluations)\n",
 		lr, steps, status, nr.widths, maxF, maxM, evF, evM)
-	fmt.Fprintf(w, "wrote %s: compare.csv (%d rows), summary.json\n", dir, len(rows))
+	fmt.Fprintf(w, "wrote %s (%d rows)\n", filepath.Join(dir, "compare.csv"), len(rows))
+	printWrote(w, filepath.Join(dir, "summary.json"))
 	if status == "interrupted" {
 		return &exitError{code: 130, msg: "interrupted"}
 	}

@@ -25,7 +25,8 @@ func portraitCommand() *cli.Command {
 		Name:  "portrait",
 		Usage: "phase portrait of the (w_i, w_j) plane: field, loss, minima, imbalance level sets, equilibria, separatrices, trajectories",
 		Description: "Writes the picture (format by extension: .png, .svg, .pdf) and, beside it, a JSON file with the\n" +
-			"equilibria (position, eigenvalues, type) and each trajectory's method, start, end and status.\n" +
+			"equilibria (position, eigenvalues, type), every start used (settings.from) and each trajectory's method,\n" +
+			"status and points (t and the weights, thinned to at most 2000 per trajectory).\n" +
 			"For depth ≥ 3 the field and the manifold are the slice through the first start (--plane i,j).\n" +
 			"With --widths (a network with matrix layers, started from --init) --plane coords:I,J draws the field and F\n" +
 			"of the slice through the start in two parameters, and --plane sv:A,B (the default, sv:1,2) projects the runs\n" +
@@ -241,7 +242,12 @@ func runPortrait(ctx *cli.Context) error {
 	}
 	// Encode the data before drawing, so that nothing is written when either fails.
 	jsonPath := strings.TrimSuffix(out, filepath.Ext(out)) + ".json"
-	encoded, err := encodeJSON(map[string]any{"settings": settingsOf(ctx), "portrait": pt})
+	froms := make([]string, len(starts))
+	for k, w0 := range starts {
+		froms[k] = startList(w0)
+	}
+	encoded, err := encodeJSON(map[string]any{"settings": recordSettings(ctx, map[string]any{"from": froms}),
+		"portrait": pt, "trajectories": trajectoryPoints(trs)})
 	if err != nil {
 		return fmt.Errorf("write %s: %v", jsonPath, err)
 	}
@@ -252,13 +258,30 @@ func runPortrait(ctx *cli.Context) error {
 		return err
 	}
 	w := ctx.App.Writer
-	fmt.Fprintf(w, "%s: %d trajectories, %d equilibria (%.2fs)\n", out, len(trs), len(pt.Equilibria), time.Since(start).Seconds())
+	// The figure marks the isolated equilibria; the degenerate ones are samples of the curve
+	// of minima, drawn as that curve.
+	isolated, onCurve := 0, 0
+	for _, e := range pt.Equilibria {
+		if e.Type == portrait.Degenerate {
+			onCurve++
+		} else {
+			isolated++
+		}
+	}
+	fmt.Fprintf(w, "%s: %d trajectories, %d isolated %s (%.2fs)\n", out, len(trs), isolated, pluralWord(isolated, "equilibrium", "equilibria"), time.Since(start).Seconds())
 	for _, e := range pt.Equilibria {
 		if e.Type != portrait.Degenerate {
 			fmt.Fprintf(w, "  %-15s at (%.6g, %.6g), eigenvalues %.6g, %.6g\n", e.Type, e.X, e.Y, e.Eigen[0].Re, e.Eigen[1].Re)
 		}
 	}
-	fmt.Fprintf(w, "wrote %s and %s\n", out, jsonPath)
+	if len(pt.Minima) > 0 {
+		fmt.Fprintf(w, "  curve of minima %s, %d %s", pt.Minima[0].Label, len(pt.Minima), pluralWord(len(pt.Minima), "branch", "branches"))
+		if onCurve > 0 {
+			fmt.Fprintf(w, " (%d equilibria found on it, in the JSON as degenerate)", onCurve)
+		}
+		fmt.Fprintln(w)
+	}
+	printWrote(w, out, jsonPath)
 	// A flow that did not reach its end is a failed computation (a diverging GD is a result).
 	var failed []string
 	for _, tr := range trs {
@@ -270,6 +293,14 @@ func runPortrait(ctx *cli.Context) error {
 		return &exitError{code: 1, msg: strings.Join(failed, "; ")}
 	}
 	return nil
+}
+
+// pluralWord picks the singular for n = 1.
+func pluralWord(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // portraitRun computes one trajectory of method m from w0 through the run dispatcher, the
@@ -303,22 +334,31 @@ func portraitRun(ctx *cli.Context, m string, obj flow.Objective, data *flow.Data
 	return run.Trajectory, nil
 }
 
+// plotPathNote says in --help how --plot FILE resolves.
+const plotPathNote = "--plot FILE is a path like any other: a relative one is relative to the current directory, not to --out.\n" +
+	"Every file written is listed (\"wrote PATH\")."
+
 // plotRun draws a run's time series to --plot FILE, its portrait (depth 2, or the (w1, w2)
 // slice through the start) to FILE-portrait.ext, the (imbalance, loss) plane to
 // FILE-plane.ext and, for a flow, the measured imbalance against its closed form to
-// FILE-theory.ext. A bare file name goes into --out, beside the data.
-func plotRun(ctx *cli.Context, obj flow.Objective, trs []*flow.Trajectory, lr float64, ph analysis.Phase) (err error) {
+// FILE-theory.ext; it returns the files written. FILE is a path like any other: a relative
+// one is relative to the current directory, not to --out.
+func plotRun(ctx *cli.Context, obj flow.Objective, trs []*flow.Trajectory, lr float64, ph analysis.Phase) (wrote []string, err error) {
 	defer guardPlot(&err)
 	path := ctx.String("plot")
 	if path == "" {
-		return nil
-	}
-	if filepath.Base(path) == path {
-		path = filepath.Join(ctx.String("out"), path)
+		return nil, nil
 	}
 	st, err := figureStyle(ctx)
 	if err != nil {
-		return err
+		return nil, err
+	}
+	save := func(fig interface{ Save(string) error }, p string) error {
+		if err := fig.Save(p); err != nil {
+			return err
+		}
+		wrote = append(wrote, p)
+		return nil
 	}
 	opt := &plot.SeriesOptions{Objective: obj, LearningRate: lr, Style: st}
 	if ph.Found && ph.T > 0 {
@@ -326,10 +366,10 @@ func plotRun(ctx *cli.Context, obj flow.Objective, trs []*flow.Trajectory, lr fl
 	}
 	fig, err := plot.TimeSeries(trs, opt)
 	if err != nil {
-		return err
+		return wrote, err
 	}
-	if err = fig.Save(path); err != nil {
-		return err
+	if err = save(fig, path); err != nil {
+		return wrote, err
 	}
 	plane := portrait.Plane{Objective: obj}
 	if obj.Depth > 2 {
@@ -337,24 +377,24 @@ func plotRun(ctx *cli.Context, obj flow.Objective, trs []*flow.Trajectory, lr fl
 	}
 	pt, err := portrait.New(plane, trs, &portrait.Settings{NoSeparatrices: obj.Depth > 2})
 	if err != nil {
-		return err
+		return wrote, err
 	}
 	pf, err := plot.Portrait(pt, trs, &plot.PortraitOptions{Style: st, LearningRate: lr})
 	if err != nil {
-		return err
+		return wrote, err
 	}
 	ext := filepath.Ext(path)
 	stem := strings.TrimSuffix(path, ext)
-	if err := pf.Save(stem + "-portrait" + ext); err != nil {
-		return err
+	if err := save(pf, stem+"-portrait"+ext); err != nil {
+		return wrote, err
 	}
 	// The (imbalance, loss) plane, where the two phases show as an L.
 	lf, err := plot.ImbalanceLoss(trs, &plot.PlaneOptions{Objective: obj, Style: st})
 	if err != nil {
-		return err
+		return wrote, err
 	}
-	if err := lf.Save(stem + "-plane" + ext); err != nil {
-		return err
+	if err := save(lf, stem+"-plane"+ext); err != nil {
+		return wrote, err
 	}
 	// Measured imbalance against its closed form, for the continuous runs: D(0)e^{−2μt}
 	// (conserved for μ = 0, also under the expected-loss noise flow; package flow, Gradient flows).
@@ -365,7 +405,7 @@ func plotRun(ctx *cli.Context, obj flow.Objective, trs []*flow.Trajectory, lr fl
 		}
 	}
 	if len(cont) == 0 {
-		return nil
+		return wrote, nil
 	}
 	label := "D(0) (conserved)"
 	if obj.WeightDecay > 0 {
@@ -373,9 +413,10 @@ func plotRun(ctx *cli.Context, obj flow.Objective, trs []*flow.Trajectory, lr fl
 	}
 	tf, err := plot.Theory(cont, &plot.TheoryOptions{Law: plot.ExpDecay(2 * obj.WeightDecay), LawLabel: label, LogY: obj.WeightDecay > 0, Style: st})
 	if err != nil {
-		return err
+		return wrote, err
 	}
-	return tf.Save(stem + "-theory" + ext)
+	err = save(tf, stem+"-theory"+ext)
+	return wrote, err
 }
 
 // checkPlotFlag validates --plot before any work.
@@ -390,11 +431,9 @@ func checkPlotFlag(ctx *cli.Context) error {
 	if _, err := figureStyle(ctx); err != nil {
 		return err
 	}
-	if filepath.Base(p) != p {
-		// A path with a directory: it must be writable before the run starts.
-		if err := prepareDir(filepath.Dir(p)); err != nil {
-			return fmt.Errorf("--plot %s: %v", p, strings.TrimPrefix(err.Error(), "--out "+filepath.Dir(p)+": "))
-		}
+	// The directory must be writable before the run starts.
+	if err := prepareDir(filepath.Dir(p)); err != nil {
+		return fmt.Errorf("--plot %s: %v", p, strings.TrimPrefix(err.Error(), "--out "+filepath.Dir(p)+": "))
 	}
 	return nil
 }

@@ -417,7 +417,7 @@ func netPortraitJSON(ctx *cli.Context, nr *netRun, pt *portrait.NetPortrait, run
 		trs = append(trs, m)
 	}
 	js := map[string]any{
-		"settings":   settingsOf(ctx),
+		"settings":   recordSettings(ctx, map[string]any{"init": nr.initArg}),
 		"widths":     nr.widths,
 		"parameters": nr.net.Dim(),
 		"plane":      plane,

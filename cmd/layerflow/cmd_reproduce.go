@@ -1,8 +1,10 @@
 package main
 
 import (
+	"encoding/csv"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -129,7 +131,7 @@ func runReproduce(ctx *cli.Context) error {
 	}
 	family := analysis.CorrectClaims(claims)
 	elapsed := time.Since(start)
-	if err := writeReport(dir, claims, files, set, family, elapsed); err != nil {
+	if err := writeReport(dir, claims, files, set, draw, family, elapsed); err != nil {
 		return err
 	}
 	if err := writeJSON(filepath.Join(dir, "summary.json"), reproduceSummary(ctx, claims, family, elapsed)); err != nil {
@@ -154,6 +156,10 @@ func runReproduce(ctx *cli.Context) error {
 	}
 	fmt.Fprintf(w, "%d of %d claims hold, %d fail, %d not tested (%d statistical checks, Holm at family-wise α = %g; %.1fs); report in %s\n",
 		len(claims)-failed-untested, len(claims), failed, untested, family, analysis.FamilyAlpha, elapsed.Seconds(), filepath.Join(dir, "report.md"))
+	printWrote(w, filepath.Join(dir, "report.md"), filepath.Join(dir, "summary.json"))
+	for _, n := range only {
+		printWrote(w, groupByStem(dir, files[n])...)
+	}
 	if failed > 0 {
 		return &exitError{code: 1, msg: fmt.Sprintf("%d of %d claims failed", failed, len(claims))}
 	}
@@ -201,7 +207,7 @@ func reproduceSummary(ctx *cli.Context, claims []*analysis.Claim, family int, el
 		cs = append(cs, map[string]any{"number": c.Number, "title": c.Title, "measures": c.Measures, "control": c.Control,
 			"verdict": verdictText(c.Verdict()), "checks": checks})
 	}
-	return map[string]any{"status": status, "settings": settingsOf(ctx), "seconds": elapsed.Seconds(), "claims": cs,
+	return map[string]any{"status": status, "settings": recordSettings(ctx, nil), "seconds": elapsed.Seconds(), "claims": cs,
 		"statistics": map[string]any{"checks": family, "family_wise_alpha": analysis.FamilyAlpha, "correction": "Holm"}}
 }
 
@@ -224,25 +230,9 @@ func writeFigure(dir string, fig analysis.Figure, draw bool, st plot.Style) ([]s
 		}
 		names = append(names, name)
 	}
-	var rows [][]float64
-	var labels []string
-	for si, s := range fig.Series {
-		labels = append(labels, s.Name)
-		for i := range s.X {
-			e := 0.0
-			if s.Err != nil {
-				e = s.Err[i]
-			}
-			rows = append(rows, []float64{float64(si), s.X[i], s.Y[i], e})
-		}
-	}
 	name := fig.Name + ".csv"
 	err := writeAtomic(filepath.Join(dir, name), func(w io.Writer) error {
-		fmt.Fprintln(w, "series,x,y,err")
-		for _, r := range rows {
-			fmt.Fprintf(w, "%q,%s,%s,%s\n", labels[int(r[0])], ftoa(r[1]), ftoa(r[2]), ftoa(r[3]))
-		}
-		return nil
+		return writeFigureCSV(w, fig)
 	})
 	if err != nil {
 		return nil, err
@@ -250,64 +240,290 @@ func writeFigure(dir string, fig analysis.Figure, draw bool, st plot.Style) ([]s
 	return append(names, name), nil
 }
 
-func writeReport(dir string, claims []*analysis.Claim, files map[int][]string, set analysis.ClaimSettings, family int, elapsed time.Duration) error {
+// writeFigureCSV writes a figure's data in long form: one row per point, the curve named by
+// its snake_case key (the legend entry is the figure's), the error bar empty for a curve
+// without one.
+func writeFigureCSV(w io.Writer, fig analysis.Figure) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write([]string{"series", "x", "y", "err"}); err != nil {
+		return err
+	}
+	keys := fig.Keys()
+	for si, s := range fig.Series {
+		for i := range s.X {
+			e := ""
+			if s.Err != nil {
+				e = ftoa(s.Err[i])
+			}
+			if err := cw.Write([]string{keys[si], ftoa(s.X[i]), ftoa(s.Y[i]), e}); err != nil {
+				return err
+			}
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func writeReport(dir string, claims []*analysis.Claim, files map[int][]string, set analysis.ClaimSettings, draw bool, family int, elapsed time.Duration) error {
 	return writeAtomic(filepath.Join(dir, "report.md"), func(w io.Writer) error {
 		p := newProvenance()
-		fmt.Fprintf(w, "# layerflow reproduce\n\n")
-		fmt.Fprintf(w, "| | |\n|---|---|\n| date | %s |\n| version | %s |\n| commit | %s |\n| Go | %s |\n| machine | %s |\n| command | `%s` |\n| seed | %d |\n| quick | %v |\n| time | %.1f s |\n\n",
-			p.Date, p.Version, p.Commit, p.Go, md(p.Machine), md(strings.Join(p.Args, " ")), set.Seed, set.Quick, elapsed.Seconds())
+		fmt.Fprintf(w, "# Reproduction report: layerflow reproduce\n\n")
+		fmt.Fprintf(w, "| | |\n|---|---|\n| date | %s |\n| version | %s |\n| commit | %s |\n| Go | %s |\n| machine | %s |\n| command | `%s` |\n| seed | %d |\n| quick | %s |\n| figures | %s |\n| time | %.1f s |\n\n",
+			p.Date, p.Version, p.Commit, p.Go, md(p.Machine), md(strings.Join(p.Args, " ")), set.Seed, yesNo(set.Quick), yesNo(draw), elapsed.Seconds())
 		fmt.Fprintf(w, "The claims of *On regularization of gradient descent, layer imbalance and flat minima* (Ginsburg, 2020)\n")
-		fmt.Fprintf(w, "and the laws beyond it, checked numerically.\n\n")
-		fmt.Fprintf(w, "Each check compares a measurement m with a prediction p under a tolerance and says where the tolerance\n"+
+		fmt.Fprintf(w, "and the laws beyond it, checked numerically. The command above, run again with the same version, repeats\n")
+		fmt.Fprintf(w, "every number of this report; `summary.json` beside it holds them at full precision.\n\n")
+		fmt.Fprintf(w, "Each check compares a measurement m with a prediction p, or with a bound, and says where its tolerance\n"+
 			"comes from: round-off, the integrator's promised accuracy, standard errors over seeds, or a heuristic\n"+
 			"threshold (a judgment call, marked so). The margin is the share of the tolerance used (|m − p|/tol, m/tol,\n"+
 			"tol/m, or tol/|m − p| for two things that must differ); a check passes at margin ≤ 1. The %d statistical checks are corrected together by Holm's\n"+
 			"procedure at family-wise error %g: correct code fails any of them with probability at most %g.\n\n", family, analysis.FamilyAlpha, analysis.FamilyAlpha)
-		fmt.Fprintf(w, "| claim | verdict |\n|---|---|\n")
+		fmt.Fprintf(w, "| claim | verdict | checks passed | largest margin |\n|---|---|---|---|\n")
 		for _, c := range claims {
-			fmt.Fprintf(w, "| %d. %s | %s |\n", c.Number, md(c.Title), claimWord(c.Verdict()))
+			r := summarize(c)
+			fmt.Fprintf(w, "| %d. %s | %s | %d of %d | %s |\n", c.Number, md(c.Title), claimWord(c.Verdict()), r.passed, len(c.Checks), r.tightestText())
 		}
 		for _, c := range claims {
 			fmt.Fprintf(w, "\n## Claim %d: %s — %s\n\n", c.Number, c.Title, claimWord(c.Verdict()))
-			fmt.Fprintf(w, "Measured: %s.\n\n", c.Measures)
-			if c.Control != "" {
-				fmt.Fprintf(w, "Control: %s.\n\n", c.Control)
+			fmt.Fprintf(w, "**Measured.** %s.\n\n", capitalize(c.Measures))
+			fmt.Fprintf(w, "**What it shows.** %s\n\n", claimParagraph(c))
+			for _, f := range c.Figures {
+				if !draw {
+					fmt.Fprintf(w, "Data of the figure “%s”: [CSV](%s.csv) (columns series, x, y, err; series %s).\n\n", md(f.Title), f.Name, md(strings.Join(f.Keys(), ", ")))
+					continue
+				}
+				fmt.Fprintf(w, "![%s](%s.png)\n\n", md(f.Title), f.Name)
+				fmt.Fprintf(w, "Figure: %s. [PNG](%s.png), [SVG](%s.svg), data [CSV](%s.csv) (columns series, x, y, err; series %s).\n\n",
+					md(f.Title), f.Name, f.Name, f.Name, md(strings.Join(f.Keys(), ", ")))
 			}
-			fmt.Fprintf(w, "| check | measured | predicted | tolerance | relation | margin | tolerance from | verdict |\n|---|---|---|---|---|---|---|---|\n")
+			if c.Number == 4 && draw {
+				for _, f := range []struct{ name, title string }{
+					{"claim4-portrait", "Weight decay μ = 0.1: the flow and GD (λ = 0.05) on the phase plane"},
+					{"claim4-plane", "The two phases as an L in the (‖D‖, loss) plane"},
+				} {
+					fmt.Fprintf(w, "![%s](%s.png)\n\nFigure: %s. [PNG](%s.png), [SVG](%s.svg).\n\n", f.title, f.name, f.title, f.name, f.name)
+				}
+				fmt.Fprintf(w, "Data of these two: [flow](claim4-flow.csv), [GD](claim4-gd.csv) (trajectory.csv columns).\n\n")
+			}
+			fmt.Fprintf(w, "| check | measured | predicted | tolerance or bound | margin | tolerance from | verdict |\n|---|---|---|---|---|---|---|\n")
 			for _, ch := range c.Checks {
 				v := ch.Verdict.String()
 				if ch.Verdict == analysis.Fail {
 					v = "**FAIL**"
 				}
-				fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", ch.ID, g(ch.Measured), g(ch.Predicted), g(ch.Tolerance), md(ch.Relation.String()), margin(ch.Margin), ch.Source, v)
+				fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s |\n", ch.ID, rg(ch.Measured), predictedText(ch), md(conditionText(ch)), margin(ch.Margin), ch.Source, v)
 			}
-			fmt.Fprintln(w)
+			fmt.Fprintf(w, "\n<details><summary>What each check compares, on what, and why its tolerance</summary>\n\n")
 			for _, ch := range c.Checks {
-				fmt.Fprintf(w, "- **%s**: %s. %s", ch.ID, md(ch.Claim), md(ch.Experiment))
+				fmt.Fprintf(w, "- **%s**: %s. %s.", ch.ID, md(ch.Claim), md(strings.TrimSuffix(ch.Experiment, ".")))
 				if ch.Verdict == analysis.NotTested {
 					fmt.Fprintf(w, " Not tested: %s", md(ch.Reason))
 				} else if ch.Basis != "" {
-					fmt.Fprintf(w, " Tolerance: %s.", md(ch.Basis))
+					fmt.Fprintf(w, " Tolerance: %s.", md(strings.TrimSuffix(ch.Basis, ".")))
 				}
 				fmt.Fprintln(w)
 			}
-			fmt.Fprintln(w)
-			for _, f := range c.Figures {
-				fmt.Fprintf(w, "![%s](%s.png)\n\n", md(f.Title), f.Name)
-				fmt.Fprintf(w, "Figure: [PNG](%s.png), [SVG](%s.svg), data [CSV](%s.csv).\n\n", f.Name, f.Name, f.Name)
-			}
-			if c.Number == 4 {
-				for _, f := range []struct{ name, title string }{
-					{"claim4-portrait", "Weight decay μ = 0.1: the flow and GD (λ = 0.05) on the phase plane"},
-					{"claim4-plane", "The two phases as an L in the (‖D‖, loss) plane"},
-				} {
-					fmt.Fprintf(w, "![%s](%s.png)\n\nFigure: [PNG](%s.png), [SVG](%s.svg).\n\n", f.title, f.name, f.name, f.name)
-				}
-				fmt.Fprintf(w, "Data: [flow](claim4-flow.csv), [GD](claim4-gd.csv).\n\n")
-			}
+			fmt.Fprintf(w, "\n</details>\n")
 		}
 		return nil
 	})
+}
+
+// groupByStem joins the files of one figure: "claim1.png", "claim1.svg", "claim1.csv" are
+// "DIR/claim1.{png,svg,csv}", in the order first seen.
+func groupByStem(dir string, names []string) []string {
+	var stems []string
+	exts := map[string][]string{}
+	for _, n := range names {
+		ext := filepath.Ext(n)
+		stem := strings.TrimSuffix(n, ext)
+		if exts[stem] == nil {
+			stems = append(stems, stem)
+		}
+		exts[stem] = append(exts[stem], strings.TrimPrefix(ext, "."))
+	}
+	out := make([]string, len(stems))
+	for i, s := range stems {
+		e := exts[s]
+		if len(e) == 1 {
+			out[i] = filepath.Join(dir, s+"."+e[0])
+		} else {
+			out[i] = filepath.Join(dir, s+".{"+strings.Join(e, ",")+"}")
+		}
+	}
+	return out
+}
+
+// claimResult is what a claim's checks came to.
+type claimResult struct {
+	passed, failed, untested int
+	bySource                 map[analysis.Source]int
+	tightest                 *analysis.Check // the tested check of largest margin
+	controls                 []analysis.Check
+}
+
+func summarize(c *analysis.Claim) claimResult {
+	r := claimResult{bySource: map[analysis.Source]int{}}
+	for i, ch := range c.Checks {
+		switch ch.Verdict {
+		case analysis.Pass:
+			r.passed++
+		case analysis.Fail:
+			r.failed++
+		default:
+			r.untested++
+			continue
+		}
+		r.bySource[ch.Source]++
+		if r.tightest == nil || !(ch.Margin <= r.tightest.Margin) {
+			r.tightest = &c.Checks[i]
+		}
+		if isControl(ch) {
+			r.controls = append(r.controls, ch)
+		}
+	}
+	return r
+}
+
+func (r claimResult) tightestText() string {
+	if r.tightest == nil {
+		return "—"
+	}
+	return fmt.Sprintf("%s (%s)", margin(r.tightest.Margin), r.tightest.ID)
+}
+
+// isControl tells the checks that a claim's control makes: the setting where the effect must
+// be absent or different, reported as such.
+func isControl(ch analysis.Check) bool {
+	return strings.Contains(ch.ID, "control") || ch.Relation == analysis.Differs
+}
+
+// claimParagraph says in a few sentences what a claim's checks came to: how many passed, on
+// which kinds of tolerance, the closest call, the control, and any failure.
+func claimParagraph(c *analysis.Claim) string {
+	r := summarize(c)
+	n := len(c.Checks)
+	var b strings.Builder
+	switch c.Verdict() {
+	case analysis.Pass:
+		fmt.Fprintf(&b, "The claim holds: %s.", countText(r.passed, n, "check passes", "checks pass"))
+	case analysis.Fail:
+		fmt.Fprintf(&b, "The claim fails: %d of %d checks fail.", r.failed, n)
+	default:
+		fmt.Fprintf(&b, "The claim is not tested: %d of %d checks could not run with these settings, %d pass.", r.untested, n, r.passed)
+	}
+	var kinds []string
+	for _, src := range []analysis.Source{analysis.Exact, analysis.RoundOff, analysis.Integrator, analysis.StdErr, analysis.Heuristic} {
+		if k := r.bySource[src]; k > 0 {
+			kinds = append(kinds, fmt.Sprintf("%d %s", k, sourceWords(src, k)))
+		}
+	}
+	if len(kinds) > 0 {
+		fmt.Fprintf(&b, " Tolerances: %s.", strings.Join(kinds, ", "))
+	}
+	if t := r.tightest; t != nil {
+		fmt.Fprintf(&b, " The closest call is %s at margin %s (measured %s; %s).", t.ID, margin(t.Margin), rg(t.Measured), conditionText(*t))
+	}
+	if c.Control != "" {
+		switch {
+		case len(r.controls) == 0:
+			fmt.Fprintf(&b, " Control: %s; it was not tested.", c.Control)
+		default:
+			ok := true
+			var ids []string
+			for _, ch := range r.controls {
+				ok = ok && ch.Verdict == analysis.Pass
+				ids = append(ids, ch.ID)
+			}
+			if ok {
+				fmt.Fprintf(&b, " Control: %s — as required (%s %s).", c.Control, strings.Join(ids, ", "), pluralWord(len(ids), "passes", "pass"))
+			} else {
+				fmt.Fprintf(&b, " Control: %s — it is NOT (%s).", c.Control, strings.Join(ids, ", "))
+			}
+		}
+	}
+	if r.failed > 0 {
+		var ids []string
+		for _, ch := range c.Checks {
+			if ch.Verdict == analysis.Fail {
+				ids = append(ids, fmt.Sprintf("%s (margin %s)", ch.ID, margin(ch.Margin)))
+			}
+		}
+		fmt.Fprintf(&b, " Failed: %s.", strings.Join(ids, ", "))
+	}
+	return md(b.String())
+}
+
+func countText(k, n int, one, many string) string {
+	if k == n {
+		if n == 1 {
+			return "its one " + one
+		}
+		return fmt.Sprintf("all %d %s", n, many)
+	}
+	return fmt.Sprintf("%d of %d %s", k, n, many)
+}
+
+// sourceWords names k tolerances of a source in a sentence.
+func sourceWords(s analysis.Source, k int) string {
+	switch s {
+	case analysis.Exact:
+		if k == 1 {
+			return "exact comparison"
+		}
+		return "exact comparisons"
+	case analysis.RoundOff:
+		return "at round-off"
+	case analysis.Integrator:
+		return "within the integrator's bound"
+	case analysis.StdErr:
+		return "statistical (Holm)"
+	case analysis.Heuristic:
+		if k == 1 {
+			return "heuristic threshold"
+		}
+		return "heuristic thresholds"
+	}
+	return s.String()
+}
+
+// predictedText is the prediction a check compares with: p for |m − p| ≤ tol and
+// |m − p| > tol, "—" for a bound (m ≤ tol, m ≥ tol), which predicts no value.
+func predictedText(ch analysis.Check) string {
+	switch ch.Relation {
+	case analysis.Within, analysis.Differs:
+		return rg(ch.Predicted)
+	}
+	return "—"
+}
+
+// conditionText is the condition a check passes by, with its number: "|m − p| ≤ 6.3e-8",
+// "m ≤ 1.4e-13", "m ≥ 0.8".
+func conditionText(ch analysis.Check) string {
+	return strings.Replace(ch.Relation.String(), "tol", rg(ch.Tolerance), 1)
+}
+
+// rg writes a number of the report with 7 significant digits (summary.json has them all).
+func rg(x float64) string {
+	if math.IsNaN(x) {
+		return "—"
+	}
+	return strings.Replace(strconv.FormatFloat(x, 'g', 7, 64), "e-0", "e-", 1)
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	r := []rune(s)
+	return strings.ToUpper(string(r[0])) + string(r[1:])
 }
 
 // saveChart draws an analysis figure in the style st and saves it, a panic of the plotting

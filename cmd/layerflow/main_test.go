@@ -328,6 +328,35 @@ func TestReproduceQuick(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A reproduction report: the header says when, what and how; each claim has a paragraph
+	// of its outcome, and its figures under its heading; a bound is not shown as a prediction.
+	for _, want := range []string{"| date | ", "| version | " + version + " |", "| commit | ", "| machine | ", "| command | `", "| quick | yes |",
+		"| claim | verdict | checks passed | largest margin |"} {
+		if !strings.Contains(string(report), want) {
+			t.Errorf("report.md lacks %q", want)
+		}
+	}
+	if got := strings.Count(string(report), "**What it shows.** The claim holds: all "); got != n {
+		t.Errorf("%d claims say they hold, want %d", got, n)
+	}
+	if strings.Contains(string(report), "batch 0") {
+		t.Error(`report.md describes a run as "batch 0"`)
+	}
+	for k, sec := range strings.Split(string(report), "\n## Claim ")[1:] {
+		for _, line := range strings.Split(sec, "\n") {
+			if strings.HasPrefix(line, "![") && !strings.Contains(line, fmt.Sprintf("](claim%d-", k+1)) {
+				t.Errorf("claim %d shows %s", k+1, line)
+			}
+			cs := strings.Split(strings.ReplaceAll(line, `\|`, "‖"), " | ")
+			if !strings.HasPrefix(line, "| ") || len(cs) != 7 || cs[0] == "| check" || strings.HasPrefix(cs[0], "|---") {
+				continue
+			}
+			bound := strings.HasPrefix(cs[3], "m ≤ ") || strings.HasPrefix(cs[3], "m ≥ ")
+			if _, err := strconv.ParseFloat(cs[2], 64); bound != (cs[2] == "—") || !bound && err != nil {
+				t.Errorf("predicted %q with the condition %q: %s", cs[2], cs[3], line)
+			}
+		}
+	}
 	// Every file the report links to exists and is not empty.
 	links := 0
 	for _, part := range strings.Split(string(report), "](")[1:] {
@@ -419,14 +448,27 @@ func TestPortraitAndPlots(t *testing.T) {
 	if code, _, errs := runArgs(t, "portrait", "--depth", "3", "--from", "1.5,0.7,0.4", "--plane", "1,3", "--out", filepath.Join(dir, "d3.png")); code != 0 {
 		t.Fatal(errs)
 	}
-	// --plot beside the data.
+	// --plot is a path like any other: "ts.svg" and "./ts.svg" both name a file of the
+	// current directory, not of --out; the command lists every file it wrote.
+	t.Chdir(dir)
 	out := filepath.Join(dir, "run")
-	if code, _, errs := runArgs(t, "gd", "--wd", "0.1", "--steps", "200", "--plot", "ts.svg", "--out", out); code != 0 {
-		t.Fatal(errs)
-	}
-	for _, f := range []string{"ts.svg", "ts-portrait.svg", "trajectory.csv"} {
-		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
-			t.Error(err)
+	for _, p := range []string{"ts.svg", "./tt.svg"} {
+		code, stdout, errs := runArgs(t, "gd", "--wd", "0.1", "--steps", "200", "--plot", p, "--out", out)
+		if code != 0 {
+			t.Fatal(errs)
+		}
+		stem := strings.TrimSuffix(p, ".svg")
+		want := []string{filepath.Join(out, "trajectory.csv"), filepath.Join(out, "summary.json"), p, stem + "-portrait.svg", stem + "-plane.svg"}
+		for _, f := range want {
+			if _, err := os.Stat(f); err != nil {
+				t.Error(err)
+			}
+			if !strings.Contains(stdout, "wrote "+f+"\n") {
+				t.Errorf("--plot %s: the output does not list %s:\n%s", p, f, stdout)
+			}
+		}
+		if _, err := os.Stat(filepath.Join(out, filepath.Base(p))); err == nil {
+			t.Errorf("--plot %s went into --out", p)
 		}
 	}
 	for _, tc := range []struct {
@@ -436,6 +478,9 @@ func TestPortraitAndPlots(t *testing.T) {
 		{[]string{"portrait", "--xrange", "1,1", "--out", filepath.Join(dir, "x.png")}, `"1,1"`},
 		{[]string{"portrait", "--plane", "1,3", "--out", filepath.Join(dir, "x.png")}, `"1,3"`},
 		{[]string{"portrait", "--out", filepath.Join(dir, "x.gif")}, `".gif"`},
+		{[]string{"portrait", "--out", filepath.Join(dir, "x.jpg")}, `".jpg"`},
+		{[]string{"portrait", "--widths", "3,2,1", "--out", filepath.Join(dir, "x.jpeg")}, `".jpeg"`},
+		{[]string{"gd", "--widths", "3,2,1", "--plot", "x.jpg", "--out", filepath.Join(dir, "y")}, `".jpg"`},
 		{[]string{"portrait", "--methods", "flow,rk4", "--out", filepath.Join(dir, "x.png")}, `"rk4"`},
 		{[]string{"flow", "--plot", "x.bmp", "--out", filepath.Join(dir, "y")}, `".bmp"`},
 	} {

@@ -13,6 +13,11 @@ import (
 	"strconv"
 	"strings"
 
+	"codeberg.org/sbinet/npyio"
+	"github.com/urfave/cli/v2"
+	"github.com/urfave/cli/v2/altsrc"
+	"gonum.org/v1/gonum/mat"
+
 	"github.com/layerflow/layerflow/analysis"
 	"github.com/layerflow/layerflow/flow"
 )
@@ -73,14 +78,14 @@ func writeAtomic(path string, write func(w io.Writer) error) error {
 	return nil
 }
 
-// ftoa formats a number for CSV with full precision; a non-finite value (a loss that
-// overflows, a sharpness of an overflowing Hessian) is an empty cell, which CSV readers take
-// as missing.
+// ftoa formats a number for CSV in the shortest form that reads back as the same float64
+// (0.26, not 0.26000000000000001); a non-finite value (a loss that overflows, a sharpness of
+// an overflowing Hessian) is an empty cell, which CSV readers take as missing.
 func ftoa(x float64) string {
 	if math.IsNaN(x) || math.IsInf(x, 0) {
 		return ""
 	}
-	return strconv.FormatFloat(x, 'g', 17, 64)
+	return strconv.FormatFloat(x, 'g', -1, 64)
 }
 
 // writeTrajectoryCSV writes t, w1..wd, loss, D12, D23, …, sharpness for every point.
@@ -241,6 +246,129 @@ func nums(xs []float64) []any {
 	out := make([]any, len(xs))
 	for i, x := range xs {
 		out[i] = num(x)
+	}
+	return out
+}
+
+// recordSettings is what a record says was run: the value of every flag of the command
+// (settingsOf) under its name in snake_case ("t-end" is "t_end"), with the values actually
+// used in place of the flags' where they differ (used: the drawn initial weights for "init",
+// every start of a portrait for "from"), so that the run can be repeated from the record.
+func recordSettings(ctx *cli.Context, used map[string]any) map[string]any {
+	out := map[string]any{}
+	for k, v := range settingsOf(ctx) {
+		if s, ok := v.(interface{ Value() []string }); ok {
+			v = s.Value() // a repeatable flag (portrait --from)
+		}
+		out[strings.ReplaceAll(k, "-", "_")] = v
+	}
+	for k, v := range used {
+		out[k] = v
+	}
+	return out
+}
+
+// startList writes weights as "w1,w2,…" in the shortest form that reads back exactly: the
+// form --init and --from take.
+func startList(w []float64) string {
+	parts := make([]string, len(w))
+	for i, v := range w {
+		parts[i] = strconv.FormatFloat(v, 'g', -1, 64)
+	}
+	return strings.Join(parts, ",")
+}
+
+// formatFlag is --format of the scalar runs (flow, gd, sgd).
+func formatFlag() cli.Flag {
+	return altsrc.NewStringFlag(&cli.StringFlag{Name: "format", Value: "csv",
+		Usage:    "trajectory file: csv (trajectory.csv: t, w1..wd, loss, D12…, sharpness), npy (trajectory.npy: a float64 array, one row t, w1..wd per point, for numpy.load) or csv,npy",
+		Category: catOutput})
+}
+
+// trajectoryFormats reads --format: which trajectory files to write.
+func trajectoryFormats(ctx *cli.Context) (csv, npy bool, err error) {
+	for _, f := range strings.Split(ctx.String("format"), ",") {
+		switch strings.TrimSpace(f) {
+		case "csv":
+			csv = true
+		case "npy":
+			npy = true
+		default:
+			return false, false, fmt.Errorf("--format %q: want csv, npy or csv,npy", ctx.String("format"))
+		}
+	}
+	if npy && ctx.IsSet("widths") {
+		return false, false, fmt.Errorf("--format %q: a network with matrix layers writes records.csv and checkpoints (.npz), not trajectory.npy", ctx.String("format"))
+	}
+	return csv, npy, nil
+}
+
+// writeRun writes a run's trajectory (trajectory.csv, trajectory.npy or both, by --format)
+// and summary.json into dir and returns their paths.
+func writeRun(ctx *cli.Context, dir string, tr *flow.Trajectory, c float64, summary map[string]any) ([]string, error) {
+	csv, npy, err := trajectoryFormats(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var files []string
+	if csv {
+		p := filepath.Join(dir, "trajectory.csv")
+		if err := writeTrajectoryCSV(p, tr, c); err != nil {
+			return nil, err
+		}
+		files = append(files, p)
+	}
+	if npy {
+		p := filepath.Join(dir, "trajectory.npy")
+		if err := writeTrajectoryNPY(p, tr); err != nil {
+			return nil, err
+		}
+		files = append(files, p)
+	}
+	p := filepath.Join(dir, "summary.json")
+	if err := writeJSON(p, summary); err != nil {
+		return nil, err
+	}
+	return append(files, p), nil
+}
+
+// writeTrajectoryNPY writes the trajectory as an NPY file: a float64 array of shape
+// (points, 1 + d), row k holding t_k, w1..wd (a non-finite weight of a diverged run as is).
+func writeTrajectoryNPY(path string, tr *flow.Trajectory) error {
+	n, d := tr.Len(), tr.Depth
+	data := make([]float64, 0, n*(d+1))
+	for k := 0; k < n; k++ {
+		data = append(append(data, tr.T[k]), tr.At(k)...)
+	}
+	m := mat.NewDense(n, d+1, data)
+	return writeAtomic(path, func(w io.Writer) error { return npyio.Write(w, m) })
+}
+
+// printWrote lists the files a command wrote, one "wrote PATH" line each.
+func printWrote(w io.Writer, paths ...string) {
+	for _, p := range paths {
+		fmt.Fprintf(w, "wrote %s\n", p)
+	}
+}
+
+// maxRecordPoints is the most points of one trajectory a JSON record holds: enough to draw it
+// again at any size a figure has.
+const maxRecordPoints = 2000
+
+// trajectoryPoints records each trajectory: its method, status, start, and its times and
+// weights (w[k] the weights at t[k]), thinned evenly to at most maxRecordPoints points with
+// the first and the last kept.
+func trajectoryPoints(trs []*flow.Trajectory) []map[string]any {
+	out := make([]map[string]any, len(trs))
+	for i, tr := range trs {
+		idx := sampleIndices(tr.Len(), maxRecordPoints-1)
+		t := make([]any, len(idx))
+		w := make([]any, len(idx))
+		for j, k := range idx {
+			t[j], w[j] = num(tr.T[k]), nums(tr.At(k))
+		}
+		out[i] = map[string]any{"method": tr.Label, "status": tr.Status, "start": nums(tr.At(0)),
+			"points": tr.Len(), "recorded_points": len(idx), "t": t, "w": w}
 	}
 	return out
 }
