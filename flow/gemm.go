@@ -7,46 +7,129 @@ import (
 
 var impl gonum.Implementation
 
-// The tile of C that one Dgemm call computes. gonum's Dgemm splits a product into 64×64
-// blocks and, from 4 blocks up, runs them on new goroutines, which allocates; a tile of at
-// most 64 rows and 192 columns is 3 blocks and runs serially without allocating.
+// The products of a Net have one small side, n_d, which is m, n or k (the batch products
+// AddSamples adds have it as n or m). gonum's serial Dgemm runs a product row of C by row
+// of C, streaming the whole of B again for every row, and from 4 blocks of 64×64 up its
+// Dgemm runs the blocks on new goroutines, which allocates. gemm instead loops so that the
+// large operand is streamed once per tile of C while the small one stays in cache, calling
+// gonum's vector kernels (Daxpy, Ddot) on long rows, serially, allocating nothing.
+//
+// Every element of C is accumulated in the same order as by gonum's serial Dgemm
+// (c ← βc, then c += (α·a_il)·b_lj for l = 0, 1, … as a vector update, or c += α·(a_i·b_j)
+// as one dot product), so the results are those of gonum's serial kernels to the bit.
+//
+// Splitting a product between two goroutines was tried and gained nothing on the 2-core
+// machine where testdata/bench/net.sh was measured: the two halves running at once took as
+// long as the whole product on one core. gemm stays on the caller's goroutine.
 const (
-	tileRows = 64
-	tileCols = 192
+	// The tile of C of an axpy-ordered product: 16 rows of up to 1024 columns (C of a Net's
+	// products, 10×784, in one tile, in L2), measured faster than 16×256 tiles in L1,
+	// whose shorter rows cost more calls.
+	tileRows = 16
+	tileCols = 1024
+	// dotRows rows of A stay in cache while the rows of B stream past a dot-ordered product.
+	dotRows = 32
+	// Tiles of TT products, which gonum's Dgemm runs serially (at most 3 blocks of 64×64).
+	ttRows, ttCols = 64, 192
 )
 
 // gemm computes C = α·op(A)·op(B) + β·C for row-major matrices, where op(A) is m×k and
-// op(B) is k×n, in tiles small enough that no call allocates.
+// op(B) is k×n. It allocates nothing.
 func gemm(tA, tB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
 	if m == 0 || n == 0 {
 		return
 	}
-	ta, tb := blas.NoTrans, blas.NoTrans
-	if tA {
-		ta = blas.Trans
-	}
-	if tB {
-		tb = blas.Trans
-	}
-	for i := 0; i < m; i += tileRows {
-		mi := min(tileRows, m-i)
-		// Rows i… of op(A): rows of A, or columns of A when transposed.
-		var ai []float64
-		if tA {
-			ai = a[i:]
-		} else {
-			ai = a[i*lda:]
-		}
-		for j := 0; j < n; j += tileCols {
-			nj := min(tileCols, n-j)
-			// Columns j… of op(B): columns of B, or rows of B when transposed.
-			var bj []float64
-			if tB {
-				bj = b[j*ldb:]
+	if beta != 1 {
+		for i := 0; i < m; i++ {
+			ci := c[i*ldc : i*ldc+n]
+			if beta == 0 {
+				clear(ci)
 			} else {
-				bj = b[j:]
+				for j := range ci {
+					ci[j] *= beta
+				}
 			}
-			impl.Dgemm(ta, tb, mi, nj, k, alpha, ai, lda, bj, ldb, beta, c[i*ldc+j:], ldc)
+		}
+	}
+	if k == 0 || alpha == 0 {
+		return
+	}
+	p := product{tA: tA, tB: tB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc}
+	p.run()
+}
+
+// product is one call of gemm after C's scaling by β.
+type product struct {
+	tA, tB  bool
+	m, n, k int
+	alpha   float64
+	a       []float64
+	lda     int
+	b       []float64
+	ldb     int
+	c       []float64
+	ldc     int
+}
+
+// run computes C += α·op(A)·op(B) serially.
+func (p *product) run() {
+	switch {
+	case !p.tB:
+		p.axpyOrdered()
+	case !p.tA:
+		p.dotOrdered()
+	default:
+		p.tiledTT()
+	}
+}
+
+// axpyOrdered computes C += α·op(A)·B tile by tile of C; in a tile, row l of B updates
+// every row of the tile before row l+1 is read, so B streams once per row tile of C.
+func (p *product) axpyOrdered() {
+	m, n, k, a, b, c, lda, ldb, ldc := p.m, p.n, p.k, p.a, p.b, p.c, p.lda, p.ldb, p.ldc
+	for i0 := 0; i0 < m; i0 += tileRows {
+		i1 := min(i0+tileRows, m)
+		for j0 := 0; j0 < n; j0 += tileCols {
+			nj := min(tileCols, n-j0)
+			for l := 0; l < k; l++ {
+				bl := b[l*ldb+j0 : l*ldb+j0+nj]
+				for i := i0; i < i1; i++ {
+					var v float64
+					if p.tA {
+						v = a[l*lda+i]
+					} else {
+						v = a[i*lda+l]
+					}
+					// Daxpy returns at once for a zero coefficient, as gonum's Dgemm skips it.
+					impl.Daxpy(nj, p.alpha*v, bl, 1, c[i*ldc+j0:i*ldc+j0+nj], 1)
+				}
+			}
+		}
+	}
+}
+
+// dotOrdered computes C += α·A·Bᵀ by dot products of rows, dotRows rows of A at a time
+// against every row of B.
+func (p *product) dotOrdered() {
+	m, n, k, a, b, c, lda, ldb, ldc := p.m, p.n, p.k, p.a, p.b, p.c, p.lda, p.ldb, p.ldc
+	for i0 := 0; i0 < m; i0 += dotRows {
+		i1 := min(i0+dotRows, m)
+		for j := 0; j < n; j++ {
+			bj := b[j*ldb : j*ldb+k]
+			for i := i0; i < i1; i++ {
+				c[i*ldc+j] += p.alpha * impl.Ddot(k, a[i*lda:i*lda+k], 1, bj, 1)
+			}
+		}
+	}
+}
+
+// tiledTT computes C += α·Aᵀ·Bᵀ with gonum's Dgemm on tiles small enough to run serially.
+func (p *product) tiledTT() {
+	for i := 0; i < p.m; i += ttRows {
+		mi := min(ttRows, p.m-i)
+		for j := 0; j < p.n; j += ttCols {
+			nj := min(ttCols, p.n-j)
+			impl.Dgemm(blas.Trans, blas.Trans, mi, nj, p.k, p.alpha, p.a[i:], p.lda, p.b[j*p.ldb:], p.ldb, 1, p.c[i*p.ldc+j:], p.ldc)
 		}
 	}
 }
