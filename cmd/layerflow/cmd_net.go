@@ -28,6 +28,9 @@ import (
 // vectors of that length (8 bytes per entry), so 5·10⁷ parameters already need ~5 GB.
 const maxParams = 50_000_000
 
+// maxNetBytes is the memory a network's statistics and buffers may take.
+const maxNetBytes = 4e9
+
 // netFlags are the flags of networks with matrix layers. samples adds --samples and
 // --label-noise for commands that do not have them already.
 func netFlags(samples bool) []cli.Flag {
@@ -84,6 +87,12 @@ func parseWidths(s string) ([]int, error) {
 	}
 	if params > maxParams {
 		return nil, fmt.Errorf("--widths %q: %.0f parameters, at most %d", s, params, maxParams)
+	}
+	// The statistics hold n0×n0 and nd×n0 numbers (twice: the data's and the network's), and
+	// the integrators about 16 vectors of the parameters: bounded before anything is made.
+	n0, nd := float64(w[0]), float64(w[len(w)-1])
+	if bytes := 8 * (2*n0*n0 + 2*nd*n0 + 16*params); bytes > maxNetBytes {
+		return nil, fmt.Errorf("--widths %q: the statistics and buffers need %.3g GB, over the %g GB budget (the input width %d makes an %d×%d matrix)", s, bytes/1e9, maxNetBytes/1e9, w[0], w[0], w[0])
 	}
 	return w, nil
 }

@@ -116,6 +116,8 @@ func TestNetCommands(t *testing.T) {
 	for _, bad := range [][]string{
 		{"gd", "--widths", "6,4,10", "--data", "mnist", "--samples", "100"},
 		{"gd", "--widths", "5,0,3"},
+		{"gd", "--widths", "100000,2,2"},
+		{"sweep", "--widths", "20000,2,2"},
 		{"gd", "--widths", "5,4,3", "--init", "xavier"},
 		{"gd", "--widths", "5,4,3", "--data", "nosuch.csv"},
 		{"sgd", "--widths", "5,4,3", "--batch", "100000"},
