@@ -10,7 +10,7 @@
 # seconds). PyTorch: torch_net.py, the same network and data shape with autograd and
 # torch.optim.SGD on 2 threads: full-batch GD over all 60 000 samples and SGD at batch 128.
 # The programs run in alternation, ROUNDS times; the table gives the median steps per second
-# of wall time and the range of the per-round ratios.
+# of wall time and the range of the per-round ratios (the rounds' own lines go to stderr).
 #
 # Environment: PYTHON, an interpreter with torch (default: python3, then /usr/bin/python3);
 # TORCH_THREADS, torch.set_num_threads (default 2);
@@ -59,6 +59,7 @@ while [ "$r" -le "$rounds" ]; do
 	echo "$r gd go $(echo "$b" | grep '^BenchmarkNetGD' | metric steps/s)" >>"$out"
 	echo "$r sgd128 go $(echo "$b" | grep '^BenchmarkNetSGD128' | metric steps/s)" >>"$out"
 	torch_run >"$tmp/torch"
+	grep '^torch' "$tmp/torch" >&2
 	grep '^#' "$tmp/torch" >"$tmp/torch-notes"
 	awk -v r="$r" '$1 == "torch" { print r, $2, "torch", $3 }' "$tmp/torch" >>"$out"
 	r=$((r + 1))

@@ -111,8 +111,10 @@ def main():
     torch.set_num_threads(int(os.environ.get("TORCH_THREADS", "2")))
     gen = torch.Generator().manual_seed(1)
     x, y = data(gen)
-    print(f"# torch {torch.__version__}, float64, torch.set_num_threads({torch.get_num_threads()}), "
-          f"OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']}, BLAS: {blas_library()}")
+    blas = blas_library()
+    if "openblas" in blas:
+        blas = f"{blas} (OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']})"
+    print(f"# torch {torch.__version__}, float64, torch.set_num_threads({torch.get_num_threads()}), BLAS: {blas}")
     print("# PyTorch does O(N) work per full-batch step (forward and backward over all "
           f"{N} samples); layerflow's works on the statistics, independent of N")
     # A learning rate small enough that the weights stay near their start: every step does
