@@ -154,7 +154,17 @@ func FromMap(m map[string]any, dir string) (*Spec, error) {
 func fromMap(m map[string]any, dir string) (*Spec, error) {
 	s := &Spec{Seed: 1, Seeds: []int{0}, MaxSteps: 100000, Integrator: "dopri5", RTol: 1e-8, ATol: 1e-10, Balanced: 0.01, Record: 2000, Bound: 1e8,
 		Data: Data{Samples: 64, LabelNoise: 0.5}}
-	p := parser{m: m}
+	// Keys may be spelled as the flags are (t-end, max-steps) or as summary.json writes them
+	// (t_end, max_steps): one spelling, snake_case, from here on.
+	norm := make(map[string]any, len(m))
+	for k, v := range m {
+		n := strings.ReplaceAll(k, "-", "_")
+		if _, dup := norm[n]; dup {
+			return nil, fmt.Errorf("key %q is given twice (as %s and %s)", n, n, strings.ReplaceAll(n, "_", "-"))
+		}
+		norm[n] = v
+	}
+	p := parser{m: norm}
 	s.Seed = uint64(p.int("seed", 1, 0, 1<<53))
 	s.Method = p.methods()
 	s.LR = p.floats("lr", nil, 0, false)
@@ -175,7 +185,7 @@ func fromMap(m map[string]any, dir string) (*Spec, error) {
 	p.data(&s.Data, dir)
 	p.starts(&s.Start)
 	for k := range m {
-		if !p.seen[k] {
+		if !p.seen[strings.ReplaceAll(k, "-", "_")] {
 			p.fail("unknown key %q (the keys: %s)", k, keyNames())
 		}
 	}

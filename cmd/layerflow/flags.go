@@ -113,15 +113,25 @@ func configSource(path string, flags []cli.Flag) (altsrc.InputSourceContext, err
 	sort.Strings(keys)
 	out := make(map[any]any, len(m))
 	for _, k := range keys {
-		f, ok := kinds[k]
+		// Keys are spelled as the flags (t-end) or as summary.json and sweep files write them
+		// (t_end); both name the same flag, once.
+		name := k
+		f, ok := kinds[name]
+		if !ok {
+			name = strings.ReplaceAll(k, "_", "-")
+			f, ok = kinds[name]
+		}
 		if !ok {
 			return fail(fmt.Errorf("unknown key %q (not a flag of this command)", k))
+		}
+		if _, dup := out[name]; dup {
+			return fail(fmt.Errorf("key %q is given twice (as %s and %s)", k, name, strings.ReplaceAll(name, "-", "_")))
 		}
 		v, err := configValue(f, m[k])
 		if err != nil {
 			return fail(fmt.Errorf("key %q: %v", k, err))
 		}
-		out[k] = v
+		out[name] = v
 	}
 	return altsrc.NewMapInputSource(path, out), nil
 }

@@ -129,3 +129,30 @@ func TestNetCommands(t *testing.T) {
 		}
 	}
 }
+
+// --config and sweep files take a key in the flag's spelling (t-end) or in summary.json's
+// and the sweep files' (t_end), the same flag either way, and refuse both at once.
+func TestConfigKeySpellings(t *testing.T) {
+	dir := t.TempDir()
+	p := func(n string) string { return filepath.Join(dir, n) }
+	for name, body := range map[string]string{"snake.yaml": "t_end: 3\nmax_steps: 1000\n", "kebab.yaml": "t-end: 3\nmax-steps: 1000\n"} {
+		if err := os.WriteFile(p(name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		code, _, errs := runArgs(t, "flow", "--config", p(name), "--out", p(name+".out"))
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", name, code, errs)
+		}
+	}
+	if a, b := readCSV(t, p("snake.yaml.out/trajectory.csv")), readCSV(t, p("kebab.yaml.out/trajectory.csv")); len(a) != len(b) || a[len(a)-1][0] != "3" {
+		t.Errorf("the two spellings ran differently: %d and %d rows, last t %s", len(a), len(b), a[len(a)-1][0])
+	}
+	os.WriteFile(p("both.yaml"), []byte("t_end: 3\nt-end: 4\n"), 0o644)
+	if code, _, errs := runArgs(t, "flow", "--config", p("both.yaml"), "--out", p("both")); code != 2 || !strings.Contains(errs, "twice") {
+		t.Errorf("both spellings: exit %d: %s", code, errs)
+	}
+	os.WriteFile(p("sw.yaml"), []byte("method: gd\nlr: 0.1\nsteps: 10\nstart: {points: [[2, 0.25]]}\nmax-steps: 100\n"), 0o644)
+	if code, _, errs := runArgs(t, "sweep", p("sw.yaml"), "--out", p("sw.csv")); code != 0 {
+		t.Errorf("sweep file with max-steps: exit %d: %s", code, errs)
+	}
+}
