@@ -16,9 +16,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/layerflow/layerflow/analysis/config"
 	"github.com/layerflow/layerflow/flow"
 	"github.com/layerflow/layerflow/flow/ode"
-	"github.com/layerflow/layerflow/analysis/config"
 )
 
 // Methods are the method names a sweep accepts.

@@ -12,8 +12,8 @@ import (
 	"github.com/urfave/cli/v2"
 	"github.com/urfave/cli/v2/altsrc"
 
-	"github.com/layerflow/layerflow/flow"
 	"github.com/layerflow/layerflow/analysis/config"
+	"github.com/layerflow/layerflow/flow"
 )
 
 // Flag categories shown by --help.
