@@ -255,6 +255,33 @@ func readCheckpoint(path string, net *flow.Net) ([]float64, error) {
 	return w, nil
 }
 
+// openNetRecorder checks --checkpoint-every, prepares --out and opens the recorder of a run
+// of net; it returns the recorder and the checkpoint interval.
+func openNetRecorder(ctx *cli.Context, net *flow.Net) (*netRecorder, int, error) {
+	ck := ctx.Int("checkpoint-every")
+	if ck < 0 {
+		return nil, 0, fmt.Errorf("--checkpoint-every %d: must be ≥ 0", ck)
+	}
+	dir := ctx.String("out")
+	if err := prepareDir(dir); err != nil {
+		return nil, 0, err
+	}
+	rec, err := newNetRecorder(ctx, dir, net)
+	return rec, ck, err
+}
+
+// summarize adds what the recorder kept to the summary s, writes summary.json and draws the
+// figures of --plot; it returns the figure files.
+func (r *netRecorder) summarize(ctx *cli.Context, s map[string]any, label string) ([]string, error) {
+	s["records"] = r.n
+	s["checkpoints"] = r.ckpts
+	s["first"], s["final"] = pointOf(r.first), pointOf(r.last)
+	if err := writeJSON(filepath.Join(r.dir, "summary.json"), s); err != nil {
+		return nil, err
+	}
+	return plotNetRecords(ctx, r, label)
+}
+
 // netRecorder streams records of a run to DIR/records.csv (through a temporary file renamed
 // at the end) and writes checkpoints, keeping no weights in memory.
 type netRecorder struct {
@@ -549,15 +576,7 @@ func runNetFlow(ctx *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	ck := ctx.Int("checkpoint-every")
-	if ck < 0 {
-		return fmt.Errorf("--checkpoint-every %d: must be ≥ 0", ck)
-	}
-	dir := ctx.String("out")
-	if err := prepareDir(dir); err != nil {
-		return err
-	}
-	rec, err := newNetRecorder(ctx, dir, nr.net)
+	rec, ck, err := openNetRecorder(ctx, nr.net)
 	if err != nil {
 		return err
 	}
@@ -613,14 +632,8 @@ func runNetFlow(ctx *cli.Context) error {
 	s["status"] = status
 	s["stats"] = map[string]any{"evaluations": res.Stats.Evaluations, "steps": res.Stats.Steps, "accepted": res.Stats.Accepted, "rejected": res.Stats.Rejected}
 	s["seconds"] = num(secs)
-	s["records"] = rec.n
-	s["checkpoints"] = rec.ckpts
-	s["first"], s["final"] = pointOf(rec.first), pointOf(rec.last)
 	s["t_end"] = num(res.T)
-	if err := writeJSON(filepath.Join(dir, "summary.json"), s); err != nil {
-		return err
-	}
-	figs, err := plotNetRecords(ctx, rec, label)
+	figs, err := rec.summarize(ctx, s, label)
 	if err != nil {
 		return err
 	}
@@ -670,10 +683,6 @@ func runNetDiscrete(ctx *cli.Context, sgd bool) error {
 	if record < 1 {
 		return fmt.Errorf("--record %d: must be ≥ 1", record)
 	}
-	ck := ctx.Int("checkpoint-every")
-	if ck < 0 {
-		return fmt.Errorf("--checkpoint-every %d: must be ≥ 0", ck)
-	}
 	p := discrete.NetProblem{Net: nr.net, Noise: sigma}
 	batch := 0
 	n := nr.n
@@ -686,11 +695,7 @@ func runNetDiscrete(ctx *cli.Context, sgd bool) error {
 	if sgd || sigma > 0 {
 		p.X, p.Y = nr.set.X, nr.set.Y
 	}
-	dir := ctx.String("out")
-	if err := prepareDir(dir); err != nil {
-		return err
-	}
-	rec, err := newNetRecorder(ctx, dir, nr.net)
+	rec, ck, err := openNetRecorder(ctx, nr.net)
 	if err != nil {
 		return err
 	}
@@ -740,14 +745,7 @@ func runNetDiscrete(ctx *cli.Context, sgd bool) error {
 	s["status"] = status
 	s["stats"] = map[string]any{"steps": res.Steps, "steps_per_second": num(float64(res.Steps) / secs)}
 	s["seconds"] = num(secs)
-	s["records"] = rec.n
-	s["checkpoints"] = rec.ckpts
-	s["first"], s["final"] = pointOf(rec.first), pointOf(rec.last)
-	if err := writeJSON(filepath.Join(dir, "summary.json"), s); err != nil {
-		return err
-	}
-	label := res.Label
-	figs, err := plotNetRecords(ctx, rec, label)
+	figs, err := rec.summarize(ctx, s, res.Label)
 	if err != nil {
 		return err
 	}
