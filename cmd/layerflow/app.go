@@ -1,10 +1,15 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
 	"strings"
+	"sync"
+	"syscall"
 
 	"github.com/urfave/cli/v2"
 )
@@ -62,11 +67,24 @@ func (e *exitError) Error() string { return e.msg }
 // fails, 2 on bad input or any other error (printed as one line on stderr).
 func run(args []string, stdout, stderr io.Writer) int {
 	app := newApp(stdout, stderr)
-	err := app.Run(flagsFirst(app, args))
+	ctx, sig, stop := signalContext()
+	defer stop()
+	set := beginOutputs()
+	err := app.RunContext(ctx, flagsFirst(app, args))
+	var ee *exitError
+	// The outputs are made visible when the command has written all of them: on success, on
+	// a checked law that fails (exit 1, a result), and on a stop by a signal after which the
+	// command wrote a consistent set (130, 143); any other error leaves the previous set.
+	ok := err == nil || errors.As(err, &ee) && (ee.code == 1 || ee.code == 130 || ee.code == 143)
+	if cerr := endOutputs(set, ok); cerr != nil && err == nil {
+		err = cerr
+	}
 	if err == nil {
 		return 0
 	}
-	var ee *exitError
+	if errors.As(err, &ee) && ee.code == 130 && sig() == syscall.SIGTERM {
+		ee.code = 143 // 128 + SIGTERM
+	}
 	if errors.As(err, &ee) {
 		if ee.msg != "" {
 			fmt.Fprintln(stderr, "layerflow: "+oneLine(ee.msg))
@@ -75,6 +93,43 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintln(stderr, "layerflow: "+oneLine(err.Error()))
 	return 2
+}
+
+// signalContext returns a context that the first SIGINT or SIGTERM cancels, which signal
+// that was (sig, nil before one), and stop to release the handler. After the first signal
+// the default handling is restored, so a second one ends the process at once.
+func signalContext() (ctx context.Context, sig func() os.Signal, stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	var mu sync.Mutex
+	var got os.Signal
+	quit := make(chan struct{})
+	go func() {
+		select {
+		case s := <-ch:
+			signal.Stop(ch)
+			mu.Lock()
+			got = s
+			mu.Unlock()
+			cancel()
+		case <-quit:
+		}
+	}()
+	sig = func() os.Signal {
+		mu.Lock()
+		defer mu.Unlock()
+		return got
+	}
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			signal.Stop(ch)
+			close(quit)
+			cancel()
+		})
+	}
+	return ctx, sig, stop
 }
 
 func oneLine(s string) string {

@@ -286,8 +286,9 @@ func (r *netRecorder) summarize(ctx *cli.Context, s map[string]any, label string
 // at the end) and writes checkpoints, keeping no weights in memory.
 type netRecorder struct {
 	net        *flow.Net
-	dir, tmp   string
+	dir        string
 	f          *os.File
+	finish     func(ok bool) error
 	bw         *bufio.Writer
 	topK       int
 	sharpEvery int
@@ -320,11 +321,11 @@ func newNetRecorder(ctx *cli.Context, dir string, net *flow.Net) (*netRecorder, 
 	if r.sharpEvery < 0 {
 		return nil, fmt.Errorf("--sharpness-every %d: must be ≥ 0", r.sharpEvery)
 	}
-	f, err := os.CreateTemp(dir, ".records.csv.tmp-*")
+	f, finish, err := createOutput(filepath.Join(dir, "records.csv"))
 	if err != nil {
-		return nil, fmt.Errorf("write %s: %v", filepath.Join(dir, "records.csv"), unwrapPath(err))
+		return nil, err
 	}
-	r.f, r.tmp, r.bw = f, f.Name(), bufio.NewWriter(f)
+	r.f, r.finish, r.bw = f, finish, bufio.NewWriter(f)
 	head := []string{"step", "t", "loss", "objective"}
 	for i := 1; i < net.Depth(); i++ {
 		head = append(head, fmt.Sprintf("D%d_fro", i))
@@ -501,14 +502,10 @@ func (r *netRecorder) close(ok bool) error {
 		err = e
 	}
 	if err != nil || !ok {
-		os.Remove(r.tmp)
+		r.finish(false)
 		return err
 	}
-	if err := os.Rename(r.tmp, filepath.Join(r.dir, "records.csv")); err != nil {
-		os.Remove(r.tmp)
-		return fmt.Errorf("write %s: %v", filepath.Join(r.dir, "records.csv"), unwrapPath(err))
-	}
-	return nil
+	return r.finish(true)
 }
 
 func pointOf(p analysis.NetPoint) map[string]any {
@@ -783,7 +780,7 @@ func plotNetRecords(ctx *cli.Context, r *netRecorder, label string) (wrote []str
 		if err != nil {
 			return wrote, err
 		}
-		if err := pf.Save(p); err != nil {
+		if err := saveFigure(pf, p); err != nil {
 			return wrote, err
 		}
 		wrote = append(wrote, p)

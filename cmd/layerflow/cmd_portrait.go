@@ -354,7 +354,7 @@ func plotRun(ctx *cli.Context, obj flow.Objective, trs []*flow.Trajectory, lr fl
 		return nil, err
 	}
 	save := func(fig interface{ Save(string) error }, p string) error {
-		if err := fig.Save(p); err != nil {
+		if err := saveFigure(fig, p); err != nil {
 			return err
 		}
 		wrote = append(wrote, p)
@@ -457,5 +457,5 @@ func drawPortrait(pt *portrait.Portrait, trs []*flow.Trajectory, o *plot.Portrai
 	if err != nil {
 		return err
 	}
-	return fig.Save(path)
+	return saveFigure(fig, path)
 }

@@ -456,5 +456,5 @@ func drawNetPortrait(pt *portrait.NetPortrait, o *plot.PortraitOptions, ctx *cli
 	if err != nil {
 		return err
 	}
-	return fig.Save(path)
+	return saveFigure(fig, path)
 }

@@ -534,7 +534,7 @@ func saveChart(fig analysis.Figure, st plot.Style, path string) (err error) {
 	if err != nil {
 		return err
 	}
-	return f.Save(path)
+	return saveFigure(f, path)
 }
 
 func md(s string) string { return strings.ReplaceAll(s, "|", "\\|") }
@@ -567,10 +567,10 @@ func phasePictures(dir string, st plot.Style) (names []string, err error) {
 		return nil, err
 	}
 	for _, ext := range []string{".png", ".svg"} {
-		if err := pf.Save(filepath.Join(dir, "claim4-portrait"+ext)); err != nil {
+		if err := saveFigure(pf, filepath.Join(dir, "claim4-portrait"+ext)); err != nil {
 			return nil, err
 		}
-		if err := lf.Save(filepath.Join(dir, "claim4-plane"+ext)); err != nil {
+		if err := saveFigure(lf, filepath.Join(dir, "claim4-plane"+ext)); err != nil {
 			return nil, err
 		}
 		names = append(names, "claim4-portrait"+ext, "claim4-plane"+ext)

@@ -189,6 +189,12 @@ func (j *slurmJob) submit(ctx *cli.Context, sbatch string) error {
 			return err
 		}
 	}
+	// sbatch reads the scripts: they are made visible now, both complete.
+	if s := activeOutputs(); s != nil {
+		if err := s.commit(); err != nil {
+			return err
+		}
+	}
 	var record strings.Builder
 	fmt.Fprintf(&record, "%s %s\n", time.Now().UTC().Format(time.RFC3339), j.argv)
 	run := func(args ...string) (string, error) {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"math"
 	"os"
 	"os/signal"
@@ -11,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/urfave/cli/v2"
 	"github.com/urfave/cli/v2/altsrc"
@@ -173,10 +171,12 @@ func runSweep(ctx *cli.Context) error {
 		return fmt.Errorf("--out: empty file name")
 	}
 	opt := &sweep.Options{Workers: workers, Shard: shard, Shards: shards}
-	var bar *progressBar
-	if !ctx.Bool("no-progress") && isTerminal(ctx.App.Writer) && isTerminal(ctx.App.ErrWriter) {
-		bar = &progressBar{w: ctx.App.ErrWriter, start: time.Now()}
-		opt.Progress = bar.update
+	var bar *progress
+	if !ctx.Bool("no-progress") {
+		bar = startProgress(ctx, "runs")
+	}
+	if bar != nil {
+		opt.Progress = func(done, total int) { bar.update(int64(done), int64(total)) }
 	}
 	// The first SIGINT or SIGTERM stops the sweep after the runs in flight; a second one
 	// (the default handling restored) ends the process at once.
@@ -261,44 +261,6 @@ func mergeCommand() *cli.Command {
 			return nil
 		},
 	})
-}
-
-// progressBar draws "[=====>    ] done/total  pct  rate  ETA" on one terminal line.
-type progressBar struct {
-	w     io.Writer
-	start time.Time
-	first int
-	drawn bool
-}
-
-func (p *progressBar) update(done, total int) {
-	el := time.Since(p.start).Seconds()
-	if !p.drawn {
-		p.first = done
-	}
-	p.drawn = true
-	const width = 30
-	frac := 1.0
-	if total > 0 {
-		frac = float64(done) / float64(total)
-	}
-	n := int(frac * width)
-	bar := strings.Repeat("=", n)
-	if n < width {
-		bar += ">" + strings.Repeat(" ", width-n-1)
-	}
-	rate := float64(done-p.first) / el
-	eta := "--:--"
-	if rate > 0 {
-		eta = clock(float64(total-done) / rate)
-	}
-	fmt.Fprintf(p.w, "\r[%s] %d/%d %5.1f%%  %.4g runs/s  left %s   ", bar, done, total, 100*frac, rate, eta)
-}
-
-func (p *progressBar) finish() {
-	if p.drawn {
-		fmt.Fprintln(p.w)
-	}
 }
 
 func clock(sec float64) string {
@@ -426,7 +388,7 @@ func runSweepPlot(ctx *cli.Context) (err error) {
 		}
 	}
 	if stab != "" {
-		if err := stabFig.Save(stab); err != nil {
+		if err := saveFigure(stabFig, stab); err != nil {
 			return err
 		}
 		div := 0
@@ -447,7 +409,7 @@ func runSweepPlot(ctx *cli.Context) (err error) {
 		if err := writeCSV(data, []string{x, y, ctx.String("stat") + "_" + z}, rows); err != nil {
 			return err
 		}
-		if err := heatFig.Save(heat); err != nil {
+		if err := saveFigure(heatFig, heat); err != nil {
 			return err
 		}
 		fmt.Fprintf(ctx.App.Writer, "heat map: %d×%d cells from %d runs (%d diverged and %d without a value left out) → %s, %s\n",

@@ -332,7 +332,8 @@ func runNetSweep(ctx *cli.Context) error {
 			return fmt.Errorf("--out %s: %v", out, err)
 		}
 	} else {
-		if err := writeAtomic(out, func(w io.Writer) error { _, err := io.WriteString(w, sweep.NetHeader()); return err }); err != nil {
+		// The result file exists while the sweep runs (it is resumable), not as part of a set.
+		if err := writeVia(createNow, out, func(w io.Writer) error { _, err := io.WriteString(w, sweep.NetHeader()); return err }); err != nil {
 			return err
 		}
 	}

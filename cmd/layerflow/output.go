@@ -47,15 +47,19 @@ func unwrapPath(err error) error {
 	return err
 }
 
-// writeAtomic writes a file through a temporary file in the same directory and renames it
-// into place, so that no half-written file is ever left at path.
+// writeAtomic writes a file through a temporary file in the same directory, renamed into
+// place with the rest of the command's output set (or at once outside a command), so that
+// no half-written file is ever left at path.
 func writeAtomic(path string, write func(w io.Writer) error) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	return writeVia(createOutput, path, write)
+}
+
+// writeVia writes path through a file that open creates and its finish renames.
+func writeVia(open func(string) (*os.File, func(bool) error, error), path string, write func(w io.Writer) error) error {
+	f, finish, err := open(path)
 	if err != nil {
-		return fmt.Errorf("write %s: %v", path, unwrapPath(err))
+		return err
 	}
-	tmp := f.Name()
 	bw := bufio.NewWriter(f)
 	err = write(bw)
 	if err == nil {
@@ -64,18 +68,11 @@ func writeAtomic(path string, write func(w io.Writer) error) error {
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	if err == nil {
-		// CreateTemp makes the file private (0600); results are for sharing.
-		err = os.Chmod(tmp, 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
 	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %v", path, err)
+		finish(false)
+		return fmt.Errorf("write %s: %v", path, unwrapPath(err))
 	}
-	return nil
+	return finish(true)
 }
 
 // ftoa formats a number for CSV in the shortest form that reads back as the same float64

@@ -4,6 +4,7 @@ package main
 
 import (
 	"os"
+	"os/signal"
 	"syscall"
 )
 
@@ -19,4 +20,12 @@ func peakRSS(ps *os.ProcessState) int64 {
 		return ru.Maxrss * 1024 // kilobytes on Linux
 	}
 	return 0
+}
+
+// limitFileSize caps the size of every file this process writes at n bytes: a write beyond
+// it fails with EFBIG ("file too large"), as a write to a full disk fails with ENOSPC (the
+// signal SIGXFSZ that would end the process is ignored).
+func limitFileSize(n uint64) {
+	signal.Ignore(syscall.SIGXFSZ)
+	syscall.Setrlimit(syscall.RLIMIT_FSIZE, &syscall.Rlimit{Cur: n, Max: n})
 }

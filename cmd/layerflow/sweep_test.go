@@ -15,7 +15,8 @@ import (
 
 // TestMain lets the test binary act as the layerflow command: with its arguments in
 // LAYERFLOW_TEST_ARGS (JSON, for the kill test and the hostile inputs, its address space
-// capped at LAYERFLOW_TEST_MEMORY bytes when that is set), or with its own arguments when
+// capped at LAYERFLOW_TEST_MEMORY bytes and the files it writes at LAYERFLOW_TEST_FSIZE
+// bytes when these are set), or with its own arguments when
 // LAYERFLOW_TEST_MAIN=1 (for scripts that call layerflow).
 func TestMain(m *testing.M) {
 	if os.Getenv("LAYERFLOW_TEST_MAIN") == "1" {
@@ -24,6 +25,9 @@ func TestMain(m *testing.M) {
 	if a := os.Getenv("LAYERFLOW_TEST_ARGS"); a != "" {
 		if n, err := strconv.ParseUint(os.Getenv("LAYERFLOW_TEST_MEMORY"), 10, 64); err == nil {
 			limitMemory(n)
+		}
+		if n, err := strconv.ParseUint(os.Getenv("LAYERFLOW_TEST_FSIZE"), 10, 64); err == nil {
+			limitFileSize(n)
 		}
 		var args []string
 		if err := json.Unmarshal([]byte(a), &args); err != nil {
@@ -245,9 +249,10 @@ func TestSweepKilled(t *testing.T) {
 // left, on one line rewritten with a carriage return.
 func TestProgressBar(t *testing.T) {
 	var b strings.Builder
-	p := &progressBar{w: &b, start: time.Now().Add(-2 * time.Second)}
+	p := &progress{w: &b, unit: "runs", start: time.Now().Add(-2 * time.Second)}
 	p.update(100, 1000) // 100 were done before this start
-	p.start = time.Now().Add(-2 * time.Second)
+	p.update(200, 1000) // within a tenth of a second of the last: not drawn
+	p.start, p.last = time.Now().Add(-2*time.Second), time.Now().Add(-time.Second)
 	p.update(500, 1000) // 400 in 2 s: 200 runs/s, 500 left: 2.5 s
 	p.finish()
 	out := b.String()
