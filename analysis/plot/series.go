@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"slices"
+	"strings"
 
 	gplot "gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -25,6 +27,11 @@ type SeriesOptions struct {
 	// PhaseBoundary t* > 0 draws a vertical line at t* on every panel: the end of the
 	// optimization phase. Zero: no line.
 	PhaseBoundary float64
+	// IntegratorLevel > 0 is the level of the loss below which the losses of the continuous
+	// trajectories (those not IsDiscrete) are the integrator's error, not data, as computed
+	// from their solves (analysis.Comparison.LossLevel). The loss panel shades the band below
+	// it, as it shades the round-off floor. Zero: no band.
+	IntegratorLevel float64
 	// Title is printed above the top panel. Default none.
 	Title string
 	// Style is the house style. The default height is 1.45 times the width.
@@ -42,7 +49,10 @@ type SeriesOptions struct {
 // The time axis is logarithmic when the action is early: when every curve has done 90 % of
 // its total variation within the first 20 % of the time span (t = 0 is then left out). Losses
 // below the round-off floor of the data loss, ½(d·u·|W|)² with u = 2⁻⁵³ the unit round-off, are
-// not data: the panel shades the band below ten times the floor and labels it "round-off". The
+// not data: the panel shades the band below ten times the floor and labels it "round-off".
+// Losses of the continuous runs below the integrator's error (IntegratorLevel, computed by the
+// caller from the solves) are not data either: they are not drawn, and a lighter band below the
+// level is labelled "integrator error". The
 // sharpness axis holds the line 2/λ only when it lies within twice the largest sharpness; a
 // line farther up is named in the panel instead of squashing the curves.
 //
@@ -68,6 +78,9 @@ func TimeSeries(trs []*flow.Trajectory, o *SeriesOptions) (*Figure, error) {
 	if !(opt.PhaseBoundary >= 0) || math.IsInf(opt.PhaseBoundary, 0) {
 		return nil, fmt.Errorf("plot: phase boundary t* = %v must be finite and ≥ 0", opt.PhaseBoundary)
 	}
+	if !(opt.IntegratorLevel >= 0) || math.IsInf(opt.IntegratorLevel, 0) {
+		return nil, fmt.Errorf("plot: integrator error level %v must be finite and ≥ 0", opt.IntegratorLevel)
+	}
 	if len(trs) == 0 {
 		return nil, fmt.Errorf("plot: no trajectories to draw")
 	}
@@ -88,7 +101,8 @@ func TimeSeries(trs []*flow.Trajectory, o *SeriesOptions) (*Figure, error) {
 	}
 	var changes [][]float64 // the curves, for the choice of the time axis
 	var times [][]float64
-	var floor float64 // the largest round-off floor of the loss
+	var floor float64       // the largest round-off floor of the loss
+	var continuous []string // the labels under the integrator's error level
 	sharpData := newBounds()
 	imbData := newBounds()
 
@@ -135,9 +149,17 @@ func TimeSeries(trs []*flow.Trajectory, o *SeriesOptions) (*Figure, error) {
 			floor = math.Max(floor, 0.5*e*e)
 		}
 		logLoss := make([]float64, q.n)
+		unresolved := 10 * floor
+		if !IsDiscrete(tr.Label) {
+			unresolved = math.Max(unresolved, opt.IntegratorLevel)
+			if opt.IntegratorLevel > 0 {
+				continuous = append(continuous, tr.Label)
+			}
+		}
 		for k, v := range lv {
-			// Below the round-off floor the loss does not change: it is not resolved.
-			logLoss[k] = math.Log10(math.Max(v, 10*floor))
+			// Below the round-off floor (and a continuous run's integrator error) the loss
+			// does not change: it is not resolved.
+			logLoss[k] = math.Log10(math.Max(v, unresolved))
 		}
 		changes = append(changes, logLoss, sv)
 		times = append(times, t, t)
@@ -149,8 +171,18 @@ func TimeSeries(trs []*flow.Trajectory, o *SeriesOptions) (*Figure, error) {
 			times = append(times, t)
 		}
 		// The curves are added once the time axis is chosen: a logarithmic one drops t = 0.
+		shown := lv
+		if !IsDiscrete(tr.Label) && opt.IntegratorLevel > 0 {
+			// Below the integrator's error the loss is not data: the curve ends at the band.
+			shown = slices.Clone(lv)
+			for k, v := range shown {
+				if v < opt.IntegratorLevel {
+					shown[k] = math.NaN()
+				}
+			}
+		}
 		adds = append(adds, func(logT bool) {
-			entry := addSeries(th, lossQ, t, lv, tr.Label, c, nil, logT, true)
+			entry := addSeries(th, lossQ, t, shown, tr.Label, c, nil, logT, true)
 			for i := range dv {
 				addSeries(th, imbQ, t, dv[i], tr.Label, c, pairDashes(th, i), logT, false)
 			}
@@ -165,6 +197,13 @@ func TimeSeries(trs []*flow.Trajectory, o *SeriesOptions) (*Figure, error) {
 		return nil, fmt.Errorf("plot: no trajectory has a finite point to draw")
 	}
 	logT, tmin := earlyAction(times, changes, tlo, math.Max(thi, opt.PhaseBoundary))
+	if lvl := opt.IntegratorLevel; len(continuous) > 0 && lvl > 10*floor && lossData.loPos < lvl {
+		// The integrator's error, not data: a lighter band up to its level, under the curves
+		// and under the round-off band.
+		names := strings.Join(dedupe(continuous), ", ")
+		lossQ.Add(floorBand{level: lvl, label: "integrator error (" + names + ")", th: th, fill: integratorGrey})
+		notes = append(notes, fmt.Sprintf("light grey band: the integrator's error in the loss of %s (%.2g, from the solves' global error); their losses below it are not data and not drawn; gd's points are exact to round-off", names, lvl))
+	}
 	for _, add := range adds {
 		add(logT)
 	}
@@ -852,6 +891,17 @@ func abs(v []float64) []float64 {
 	out := make([]float64, len(v))
 	for k, x := range v {
 		out[k] = math.Abs(x)
+	}
+	return out
+}
+
+// dedupe returns the distinct strings of s in their first order.
+func dedupe(s []string) []string {
+	var out []string
+	for _, v := range s {
+		if !slices.Contains(out, v) {
+			out = append(out, v)
+		}
 	}
 	return out
 }
