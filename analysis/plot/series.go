@@ -625,7 +625,7 @@ func stack(th *theme, w, h vg.Length, qs ...*placed) *Figure {
 	for k, q := range qs {
 		plots[k] = q.p
 		entries = append(entries, q.names()...)
-		finishAxes(q.p)
+		q.yUnit = finishAxes(q.p)
 	}
 	f := &Figure{Width: w, Height: h, Plots: plots, DPI: th.DPI, th: th, entries: entries, panels: qs}
 	f.body = func(c draw.Canvas) {
@@ -646,13 +646,13 @@ func stack(th *theme, w, h vg.Length, qs ...*placed) *Figure {
 		}
 		// Align the data areas: the widest left and right margins for all.
 		var left, right vg.Length
-		for k, p := range plots {
-			dc := p.DataCanvas(cs[k])
+		for k, q := range qs {
+			dc := q.dataCanvas(cs[k])
 			left = max(left, dc.Min.X-cs[k].Min.X)
 			right = max(right, cs[k].Max.X-dc.Max.X)
 		}
 		for k, q := range qs {
-			dc := q.p.DataCanvas(cs[k])
+			dc := q.dataCanvas(cs[k])
 			ck := cs[k]
 			ck.Min.X += left - (dc.Min.X - cs[k].Min.X)
 			ck.Max.X -= right - (cs[k].Max.X - dc.Max.X)

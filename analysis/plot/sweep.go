@@ -500,6 +500,12 @@ func heatLayout(th *theme, p, bp *gplot.Plot, c draw.Canvas) (mc, bc draw.Canvas
 		p.X.Tick.Marker, p.Y.Tick.Marker = xt, yt
 	}
 	dc := p.DataCanvas(mc)
+	// The bar's end labels are centred on its ends, level with the map's top: keep half a
+	// label of room above it (a map without a title reaches the top of the canvas).
+	if half := bp.Y.Tick.Label.FontExtents().Height / 2; dc.Max.Y > c.Max.Y-half {
+		mc.Max.Y -= dc.Max.Y - (c.Max.Y - half)
+		dc = p.DataCanvas(mc)
+	}
 	bc = c
 	bc.Min.X = mc.Max.X + gap
 	bc.Min.Y, bc.Max.Y = dc.Min.Y, dc.Max.Y
