@@ -52,6 +52,12 @@ func Chart(f analysis.Figure, st Style) (*Figure, error) {
 		xb.add(s.X)
 		if s.Style != "floor" {
 			yb.add(s.Y)
+			// A band or error bar is data too: the axis holds it.
+			for i, e := range s.Err {
+				if ok(e, false) && i < len(s.Y) && (!f.LogY || s.Y[i]-e > 0) {
+					yb.add([]float64{s.Y[i] - e, s.Y[i] + e})
+				}
+			}
 		}
 		if s.Style == "dashed" {
 			theory = append(theory, k)
@@ -188,12 +194,21 @@ func Chart(f analysis.Figure, st Style) (*Figure, error) {
 	if drawn == 0 {
 		return nil, fmt.Errorf("plot: figure %s has no point to draw", f.Name)
 	}
+	// Marks far from the data are not allowed to squash it: the axes hold a mark only when
+	// the data keep at least half of them (holdsRef); a mark farther away is named in the
+	// legend as off the axis.
 	grey := draw.LineStyle{Color: rgb(0x777777), Width: th.pt(0.8), Dashes: []vg.Length{th.pt(2), th.pt(2)}}
+	var heldY, heldX []float64
 	for _, m := range f.HLines {
 		if !ok(m.At, logY) {
 			continue
 		}
 		l := hline{y: m.At, sty: grey}
+		if !holdsRef(yb, m.At, logY) {
+			q.add(Math(m.Label)+offScale(m.At, yb, "above", "below"), lineThumb(grey))
+			continue
+		}
+		heldY = append(heldY, m.At)
 		q.Add(l)
 		q.add(Math(m.Label), l)
 	}
@@ -202,6 +217,11 @@ func Chart(f analysis.Figure, st Style) (*Figure, error) {
 			continue
 		}
 		l := vline{x: m.At, sty: draw.LineStyle{Color: rgb(0xAA3377), Width: th.pt(0.8), Dashes: []vg.Length{th.pt(3), th.pt(2)}}}
+		if !holdsRef(xb, m.At, logX) {
+			q.add(Math(m.Label)+offScale(m.At, xb, "right of", "left of"), l)
+			continue
+		}
+		heldX = append(heldX, m.At)
 		q.Add(l)
 		q.add(Math(m.Label), l)
 	}
@@ -213,11 +233,8 @@ func Chart(f analysis.Figure, st Style) (*Figure, error) {
 			linearAxis(a, b)
 		}
 	}
-	for _, m := range f.HLines {
-		if ok(m.At, logY) && m.At <= yb.hi*10 && m.At >= yb.lo/10 {
-			yb.add([]float64{m.At})
-		}
-	}
+	yb.add(heldY)
+	xb.add(heldX)
 	if tmin > 0 {
 		xb.lo, xb.loPos = tmin, tmin
 	}

@@ -25,7 +25,8 @@ type SeriesOptions struct {
 	// (package flow, Discrete steps). Zero: no line.
 	LearningRate float64
 	// PhaseBoundary t* > 0 draws a vertical line at t* on every panel: the end of the
-	// optimization phase. Zero: no line.
+	// optimization phase. The time axis reaches t* when the curves keep at least half of it;
+	// a t* farther away is named in the legend, not drawn. Zero: no line.
 	PhaseBoundary float64
 	// IntegratorLevel > 0 is the level of the loss below which the losses of the continuous
 	// trajectories (those not IsDiscrete) are the integrator's error, not data, as computed
@@ -196,7 +197,13 @@ func TimeSeries(trs []*flow.Trajectory, o *SeriesOptions) (*Figure, error) {
 	if math.IsInf(tlo, 1) {
 		return nil, fmt.Errorf("plot: no trajectory has a finite point to draw")
 	}
-	logT, tmin := earlyAction(times, changes, tlo, math.Max(thi, opt.PhaseBoundary))
+	tb := &bounds{lo: tlo, hi: thi, loPos: math.Max(tlo, math.SmallestNonzeroFloat64)}
+	holdT := opt.PhaseBoundary > 0 && holdsRef(tb, opt.PhaseBoundary, false)
+	tEnd := thi
+	if holdT {
+		tEnd = math.Max(thi, opt.PhaseBoundary)
+	}
+	logT, tmin := earlyAction(times, changes, tlo, tEnd)
 	if lvl := opt.IntegratorLevel; len(continuous) > 0 && lvl > 10*floor && lossData.loPos < lvl {
 		// The integrator's error, not data: a lighter band up to its level, under the curves
 		// and under the round-off band.
@@ -230,11 +237,16 @@ func TimeSeries(trs []*flow.Trajectory, o *SeriesOptions) (*Figure, error) {
 	}
 	if opt.PhaseBoundary > 0 {
 		sty := draw.LineStyle{Color: rgb(0xAA3377), Width: th.pt(0.8), Dashes: []vg.Length{th.pt(2), th.pt(2)}}
-		for _, q := range []*placed{lossQ, imbQ, sharpQ} {
-			q.Add(vline{x: opt.PhaseBoundary, sty: sty})
+		if holdT {
+			for _, q := range []*placed{lossQ, imbQ, sharpQ} {
+				q.Add(vline{x: opt.PhaseBoundary, sty: sty})
+			}
+			lossQ.add(fmt.Sprintf("$t$* = %.4g", opt.PhaseBoundary), vline{sty: sty})
+			thi = tEnd
+		} else {
+			// Far after the curves' end: named, not drawn, so that it does not squash them.
+			lossQ.add(fmt.Sprintf("$t$* = %.4g (after the axis)", opt.PhaseBoundary), vline{sty: sty})
 		}
-		lossQ.add(fmt.Sprintf("$t$* = %.4g", opt.PhaseBoundary), vline{sty: sty})
-		thi = math.Max(thi, opt.PhaseBoundary)
 	}
 	if thi == tlo {
 		thi = tlo + 1
@@ -674,6 +686,38 @@ func pairDashes(th *theme, i int) []vg.Length {
 	default:
 		return []vg.Length{th.pt(5), th.pt(2), th.pt(1.2), th.pt(2)}
 	}
+}
+
+// holdsRef reports whether an axis over the data b should be widened to hold a reference
+// value v (a bound, a threshold, a marked time): when the data keep at least half of the
+// axis, in decades on a logarithmic one (a span of at least 0.3 decades counted). A
+// reference farther away would squash the data: it is drawn clipped, or named off the axis.
+func holdsRef(b *bounds, v float64, log bool) bool {
+	if math.IsNaN(v) || math.IsInf(v, 0) || math.IsInf(b.lo, 1) {
+		return false
+	}
+	if log {
+		if !(v > 0) || math.IsInf(b.loPos, 1) {
+			return false
+		}
+		d := math.Max(math.Log10(b.hi/b.loPos), 0.3)
+		return math.Log10(math.Max(b.hi, v)/math.Min(b.loPos, v)) <= 2*d
+	}
+	span := b.hi - b.lo
+	if span == 0 {
+		span = math.Max(math.Abs(b.lo), 1) / 2
+	}
+	return math.Max(b.hi, v)-math.Min(b.lo, v) <= 2*span
+}
+
+// offScale is the legend's note for a reference value v off an axis over b: " (above the
+// axis: 40)".
+func offScale(v float64, b *bounds, above, below string) string {
+	side := above
+	if v < b.lo {
+		side = below
+	}
+	return fmt.Sprintf(" (%s the axis, at %.3g)", side, v)
 }
 
 // ok reports whether v can be drawn: finite, and positive on a logarithmic axis.

@@ -53,8 +53,9 @@ var divergedRed = rgb(0xE31A1C) // ColorBrewer's Set1 red
 // as a dashed line (package flow, Discrete steps; Cohen et al., Edge of Stability, 2021). Converged runs are
 // filled circles coloured by group; diverged runs are red crosses in a grey band at the top
 // of the panel, at their learning rate, whatever their sharpness (it is often not finite).
-// The sharpness axis holds the converged runs and the line over the whole λ axis, and has
-// no ticks in the band.
+// The sharpness axis holds the converged runs, and the line where the runs keep at least
+// half of the axis (in decades); farther off it runs off the axis. It has no ticks in the
+// band.
 //
 // Runs whose learning rate is not finite and positive, and converged runs whose sharpness
 // is not, are left out with a note under the figure. StabilityMap returns an error when
@@ -120,9 +121,21 @@ func StabilityMap(pts []StabilityPoint, o *StabilityOptions) (*Figure, error) {
 	}
 
 	logAxis(&p.X, xb)
-	// The line over the whole λ axis; 2/λ may overflow for a tiny λ, and bounds skips what
-	// is not finite.
-	yb.add([]float64{2 / p.X.Min, 2 / p.X.Max})
+	// The line over the whole λ axis where the runs keep at least half of the sharpness axis
+	// (holdsRef); beyond, it runs off the axis (drawn clipped), so that a bound 2/λ of 2000
+	// at the smallest λ does not squash runs of sharpness 1 to 4. 2/λ may overflow for a tiny
+	// λ, and bounds skips what is not finite.
+	data := *yb
+	for _, v := range []float64{2 / p.X.Min, 2 / p.X.Max} {
+		switch {
+		case math.IsInf(data.lo, 1) || holdsRef(&data, v, true):
+			yb.add([]float64{v})
+		case v > data.hi:
+			yb.add([]float64{data.loPos * math.Pow(10, 2*math.Max(math.Log10(data.hi/data.loPos), 0.3))})
+		case v > 0:
+			yb.add([]float64{data.hi / math.Pow(10, 2*math.Max(math.Log10(data.hi/data.loPos), 0.3))})
+		}
+	}
 	if !logAxis(&p.Y, yb) {
 		// Only when 2/λ is not finite and positive at either end and no run converged.
 		return nil, fmt.Errorf("plot: no finite sharpness and no finite bound 2/λ for λ from %g to %g", p.X.Min, p.X.Max)

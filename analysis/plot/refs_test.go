@@ -1,0 +1,76 @@
+package plot
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/layerflow/layerflow/analysis"
+	"github.com/layerflow/layerflow/flow"
+)
+
+// Reference lines far from the data do not set the axes: a line within reach is held, one
+// that would leave the data less than half of the axis is named off the axis instead; error
+// bands are held.
+func TestAxesSetByData(t *testing.T) {
+	x := []float64{0, 1, 2, 3, 4}
+	y := []float64{3, 3.2, 3.5, 3.8, 4}
+	for _, c := range []struct {
+		name   string
+		h, v   float64
+		held   bool
+		legend string
+	}{
+		{"near", 4.5, 3, true, ""},
+		{"far above", 40, 3, false, "(above the axis, at 40)"},
+		{"far below", -30, 3, false, "(below the axis, at -30)"},
+		{"time far right", 4.2, 400, false, "(right of the axis, at 400)"},
+	} {
+		f := analysis.Figure{Name: "r", XLabel: "x", YLabel: "S", Series: []analysis.Curve{{Name: "gd", X: x, Y: y, Style: "line"}},
+			HLines: []analysis.Mark{{At: c.h, Label: "bound"}}, VLines: []analysis.Mark{{At: c.v, Label: "t*"}}}
+		fig, err := Chart(f, Style{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := fig.Plots[0]
+		if held := p.Y.Max >= c.h && p.Y.Min <= c.h && p.X.Max >= c.v; held != c.held {
+			t.Errorf("%s: axes [%g, %g] × [%g, %g], line y = %g, x = %g held %v, want %v", c.name, p.X.Min, p.X.Max, p.Y.Min, p.Y.Max, c.h, c.v, held, c.held)
+		}
+		if !c.held && !slices.ContainsFunc(fig.entries, func(s string) bool { return strings.Contains(s, c.legend) }) {
+			t.Errorf("%s: legend %q does not say %q", c.name, fig.entries, c.legend)
+		}
+		// The data always keep at least half of each axis.
+		if (4-3)/(p.Y.Max-p.Y.Min) < 0.45 || 4/(p.X.Max-p.X.Min) < 0.45 {
+			t.Errorf("%s: data squashed on axes [%g, %g] × [%g, %g]", c.name, p.X.Min, p.X.Max, p.Y.Min, p.Y.Max)
+		}
+	}
+	// A ± band is data: the axis holds it.
+	f := analysis.Figure{Name: "e", XLabel: "λ", YLabel: "rate", Series: []analysis.Curve{{Name: "sgd", X: []float64{1, 2, 3}, Y: []float64{1, 2, 3}, Err: []float64{0.5, 0.5, 2}, Style: "linepoints"}}}
+	fig, err := Chart(f, Style{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := fig.Plots[0]; p.Y.Max < 5 || p.Y.Min > 0.5 {
+		t.Errorf("axis [%g, %g] cuts the band from 0.5 to 5", p.Y.Min, p.Y.Max)
+	}
+
+	// A phase boundary far after the curves' end is named, not drawn on a stretched axis.
+	o := flow.Objective{Depth: 2, WeightDecay: 0.05}
+	fl := solve(t, o.Flow(), "flow-wd", []float64{2.5, 0.2}, 30)
+	for _, c := range []struct {
+		tstar float64
+		held  bool
+	}{{20, true}, {45, true}, {3000, false}} {
+		fig, err := TimeSeries([]*flow.Trajectory{fl}, &SeriesOptions{Objective: o, PhaseBoundary: c.tstar})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tmax := fig.Plots[0].X.Max
+		if held := tmax >= c.tstar; held != c.held || tmax > 60 {
+			t.Errorf("t* = %g: time axis to %g", c.tstar, tmax)
+		}
+		if named := slices.ContainsFunc(fig.entries, func(s string) bool { return strings.Contains(s, "after the axis") }); named == c.held {
+			t.Errorf("t* = %g: legend %q", c.tstar, fig.entries)
+		}
+	}
+}
