@@ -5,6 +5,7 @@ import (
 	"image/color"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 
 	gplot "gonum.org/v1/plot"
@@ -124,8 +125,12 @@ func Chart(f analysis.Figure, st Style) (*Figure, error) {
 		var xy plotter.XYs
 		var lo, hi plotter.XYs
 		var errs plotter.YErrors
+		left := 0 // finite points that a logarithmic axis cannot hold
 		for i := range s.X {
 			if !okXY(s.X[i], s.Y[i]) {
+				if ok(s.X[i], false) && ok(s.Y[i], false) && (tmin == 0 || s.X[i] >= tmin) {
+					left++
+				}
 				continue
 			}
 			xy = append(xy, plotter.XY{X: s.X[i], Y: s.Y[i]})
@@ -140,6 +145,9 @@ func Chart(f analysis.Figure, st Style) (*Figure, error) {
 					hi = append(hi, plotter.XY{X: s.X[i], Y: s.Y[i] + e})
 				}
 			}
+		}
+		if left > 0 && s.Style != "floor" {
+			notes = append(notes, fmt.Sprintf("%s: points ≤ 0 are left out of the logarithmic axis (%d of %d)", Math(s.Name), left, len(s.X)))
 		}
 		if len(xy) == 0 {
 			continue
@@ -240,6 +248,23 @@ func Chart(f analysis.Figure, st Style) (*Figure, error) {
 	}
 	setAxis(&p.X, xb, logX)
 	setAxis(&p.Y, yb, logY)
+	if logX {
+		// A few swept values (learning rates, batch sizes) are labelled themselves.
+		var xs []float64
+		for _, s := range f.Series {
+			if s.Style == "floor" {
+				continue
+			}
+			for i := range s.X {
+				if okXY(s.X[i], s.Y[i]) && !slices.Contains(xs, s.X[i]) {
+					xs = append(xs, s.X[i])
+				}
+			}
+		}
+		if vt, ok := newValueTicks(xs); ok {
+			p.X.Tick.Marker = vt
+		}
+	}
 	if floorTop > 0 && logY {
 		p.Y.Min = math.Min(p.Y.Min, floorTop/10)
 		fb := floorBand{level: floorTop, label: "round-off", th: th}
@@ -281,7 +306,7 @@ func residualPanel(th *theme, f analysis.Figure, theory []int, logX bool, okXY f
 	rb := newBounds()
 	xb := newBounds()
 	for _, s := range f.Series {
-		if s.Style == "dashed" || s.Style == "floor" || !slices.Equal(s.X, tc.X) {
+		if s.Style == "dashed" || s.Style == "floor" || s.OwnLaw || !slices.Equal(s.X, tc.X) {
 			continue
 		}
 		var xy plotter.XYs
@@ -332,4 +357,61 @@ func residualPanel(th *theme, f analysis.Figure, theory []int, logX bool, okXY f
 	linearAxis(&p.Y, rb)
 	q.Add(hline{y: 0, sty: draw.LineStyle{Color: black, Width: th.pt(0.6), Dashes: []vg.Length{th.pt(3.5), th.pt(2.5)}}})
 	return q
+}
+
+// valueTicks labels a logarithmic axis at the values of the data, when they are few (a sweep
+// of learning rates or batch sizes), with the powers of ten as minor ticks.
+type valueTicks struct {
+	vals   []float64
+	labels []string
+}
+
+// newValueTicks returns the ticker of the values xs when there are 2 to 8 of them, positive,
+// each at least 1.4 times the one before (apart enough for their labels), and their labels
+// of four significant digits differ; else ok is false.
+func newValueTicks(xs []float64) (valueTicks, bool) {
+	xs = slices.Clone(xs)
+	slices.Sort(xs)
+	if len(xs) < 2 || len(xs) > 8 || !(xs[0] > 0) {
+		return valueTicks{}, false
+	}
+	vt := valueTicks{vals: xs}
+	// Powers of ten only: the decades label them already. Values from 10⁻³ to 10⁵ in
+	// decimals, else all as powers of ten.
+	decades := true
+	sci := xs[0] < 1e-3 || xs[len(xs)-1] >= 1e5
+	for i, v := range xs {
+		if math.IsInf(v, 0) || i > 0 && v < 1.4*xs[i-1] {
+			return valueTicks{}, false
+		}
+		e := math.Round(math.Log10(v))
+		decades = decades && math.Abs(v/math.Pow(10, e)-1) < 1e-12
+		l := strconv.FormatFloat(v, 'g', 4, 64)
+		if sci {
+			l = strconv.FormatFloat(v, 'e', 3, 64)
+		}
+		if strings.Contains(l, "e") {
+			l = sciMarkup(l)
+		}
+		if slices.Contains(vt.labels, l) {
+			return valueTicks{}, false
+		}
+		vt.labels = append(vt.labels, l)
+	}
+	return vt, !decades
+}
+
+func (v valueTicks) Ticks(min, max float64) []gplot.Tick {
+	var ts []gplot.Tick
+	for _, t := range (logAxisTicks{}).Ticks(min, max) {
+		if !slices.Contains(v.vals, t.Value) {
+			ts = append(ts, gplot.Tick{Value: t.Value})
+		}
+	}
+	for i, x := range v.vals {
+		if x >= min && x <= max {
+			ts = append(ts, gplot.Tick{Value: x, Label: v.labels[i]})
+		}
+	}
+	return ts
 }

@@ -166,7 +166,7 @@ func (q *placed) cornerLegend() gplot.Legend {
 	l := gplot.NewLegend()
 	l.TextStyle = q.th.text(q.th.legend, black)
 	l.ThumbnailWidth = q.th.pt(14)
-	l.Padding = q.th.pt(0.8)
+	l.Padding = q.th.pt(2) // between entries, and between a thumbnail and its text
 	for _, e := range q.legend.entries {
 		l.Add(e.name, e.thumb)
 	}

@@ -74,3 +74,40 @@ func TestAxesSetByData(t *testing.T) {
 		}
 	}
 }
+
+// A few swept values on a logarithmic axis are labelled themselves, in one notation; decades
+// are left to the decade ticker.
+func TestValueTicks(t *testing.T) {
+	for _, c := range []struct {
+		xs   []float64
+		want []string
+	}{
+		{[]float64{0.025, 0.05, 0.1}, []string{"0.025", "0.05", "0.1"}},
+		{[]float64{4, 8, 16, 32}, []string{"4", "8", "16", "32"}},
+		{[]float64{2.5e-4, 5e-4, 1e-3}, []string{"$2.5×10^{-4}$", "$5×10^{-4}$", "$10^{-3}$"}},
+		{[]float64{1e-10, 1e-9, 1e-8}, nil},                 // decades
+		{[]float64{1, 1.1, 2}, nil},                         // too close to label apart
+		{[]float64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 20}, nil}, // too many
+	} {
+		vt, ok := newValueTicks(c.xs)
+		if ok != (c.want != nil) {
+			t.Errorf("%v: ok %v", c.xs, ok)
+			continue
+		}
+		if !ok {
+			continue
+		}
+		var got []string
+		for _, tk := range vt.Ticks(c.xs[0]/1.1, c.xs[len(c.xs)-1]*1.1) {
+			if tk.Label != "" {
+				got = append(got, tk.Label)
+			}
+		}
+		slices.Sort(got)
+		want := slices.Clone(c.want)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("%v: labels %q, want %q", c.xs, got, c.want)
+		}
+	}
+}

@@ -899,21 +899,43 @@ func (logAxisTicks) Ticks(min, max float64) []gplot.Tick {
 			}
 		}
 	}
+	if countLabels(ticks) == 2 {
+		// Two labelled decades (up to about three decades shown): the 2 and 5 times them
+		// labelled too, so that the axis reads between them.
+		for k, t := range ticks {
+			if t.Label != "" {
+				continue
+			}
+			e := math.Floor(math.Log10(t.Value) + 1e-9)
+			if m := math.Round(t.Value / math.Pow(10, e)); m == 2 || m == 5 {
+				ticks[k].Label = pow10Label(m, e, exp)
+			}
+		}
+		return ticks
+	}
 	if n := len(ticks); n == 0 || countLabels(ticks) < 2 {
-		// About a decade or less: label the 1-2-5 values, or every m·10^e when fewer than two
-		// of those fall inside; narrower still, linear ticks.
-		for _, ms := range [][]float64{{1, 2, 5}, {1, 2, 3, 4, 5, 6, 7, 8, 9}} {
-			ticks = ticks[:0]
+		// About a decade or less: label the 1-2-5 values, or the 1-2-3-5 ones when fewer
+		// than three of those fall inside, or every m·10^e when fewer than two; narrower
+		// still, linear ticks.
+		var best []gplot.Tick
+		for _, ms := range [][]float64{{1, 2, 5}, {1, 2, 3, 5}, {1, 2, 3, 4, 5, 6, 7, 8, 9}} {
+			var try []gplot.Tick
 			for e := e0; e <= e1; e++ {
 				for _, m := range ms {
 					if u := m * math.Pow(10, e); u >= min*(1-1e-9) && u <= max*(1+1e-9) {
-						ticks = append(ticks, gplot.Tick{Value: u, Label: pow10Label(m, e, exp)})
+						try = append(try, gplot.Tick{Value: u, Label: pow10Label(m, e, exp)})
 					}
 				}
 			}
-			if countLabels(ticks) >= 2 {
-				return ticks
+			if n := countLabels(try); n >= 3 || n >= 2 && len(ms) == 9 {
+				return try
 			}
+			if best == nil && countLabels(try) >= 2 {
+				best = try
+			}
+		}
+		if best != nil {
+			return best
 		}
 		return niceTicks{}.Ticks(min, max)
 	}
