@@ -231,8 +231,9 @@ func (q *placed) dataPoints(dc draw.Canvas) []vg.Point {
 			}
 			addLine(xys)
 		case *crossBand:
-			for _, x := range v.x {
-				pts = append(pts, vg.Point{X: trX(x), Y: dc.Max.Y - v.th.pt(divergedBand)/2})
+			// The band along the top: no legend over it.
+			for x := dc.Min.X; x <= dc.Max.X; x += 2 {
+				pts = append(pts, vg.Point{X: x, Y: dc.Max.Y - v.th.pt(divergedBand)/2})
 			}
 		case floorBand:
 			// The band's label, at its top right.

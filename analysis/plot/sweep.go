@@ -143,7 +143,11 @@ func StabilityMap(pts []StabilityPoint, o *StabilityOptions) (*Figure, error) {
 	ylo, yhi := p.Y.Min, p.Y.Max
 
 	bound := draw.LineStyle{Color: darkGrey, Width: th.pt(1.1), Dashes: []vg.Length{th.pt(5), th.pt(3)}}
-	q.Add(stabilityBound{bound})
+	sb := stabilityBound{sty: bound}
+	if len(div) > 0 {
+		sb.below = th.pt(divergedBand)
+	}
+	q.Add(sb)
 	add("S = 2/λ", lineThumb(bound))
 	var cols labelColors
 	for _, g := range groups {
@@ -220,16 +224,22 @@ func panel(th *theme, c draw.Canvas) draw.Canvas {
 }
 
 // stabilityBound draws the line S = 2/λ across the data area of a log–log plot.
-type stabilityBound struct{ sty draw.LineStyle }
+type stabilityBound struct {
+	sty draw.LineStyle
+	// below is the height of the band of diverged runs at the top, which the line stays
+	// out of.
+	below vg.Length
+}
 
 func (b stabilityBound) Plot(c draw.Canvas, plt *gplot.Plot) {
+	trX, trY := plt.Transforms(&c)
+	c.Max.Y -= b.below
 	// A straight line on log–log axes: its ends suffice, as long as both can be drawn.
 	x0, x1 := plt.X.Min, plt.X.Max
 	y0, y1 := 2/x0, 2/x1
 	if !ok(y0, true) || !ok(y1, true) {
 		return
 	}
-	trX, trY := plt.Transforms(&c)
 	pts := c.ClipLinesXY([]vg.Point{{X: trX(x0), Y: trY(y0)}, {X: trX(x1), Y: trY(y1)}})
 	for _, l := range pts {
 		c.StrokeLines(b.sty, l)
@@ -602,21 +612,51 @@ func missingCell(th *theme, c *draw.Canvas, r vg.Rectangle) {
 // get a bare tick.
 type indexTicks struct {
 	labels     []string
+	vals       []float64
 	horizontal bool
 	every      int
 	th         *theme
 }
 
 func newIndexTicks(th *theme, v []float64, horizontal bool) indexTicks {
-	t := indexTicks{labels: make([]string, len(v)), horizontal: horizontal, every: 1, th: th}
+	t := indexTicks{labels: make([]string, len(v)), vals: v, horizontal: horizontal, every: 1, th: th}
 	for k, x := range v {
 		t.labels[k] = compact(x)
 	}
 	return t
 }
 
-// fit sets every so that the labels fit along an axis of length l.
+// fit sets every so that the labels fit along an axis of length l. Along a horizontal axis
+// the values are written with 2 significant digits instead of 3 when that labels every cell
+// and tells the values apart.
 func (t *indexTicks) fit(l vg.Length) {
+	if t.horizontal && len(t.vals) == len(t.labels) {
+		full := make([]string, len(t.vals))
+		for k, x := range t.vals {
+			full[k] = compact(x)
+		}
+		t.labels = full
+		t.fitEvery(l)
+		if t.every > 1 {
+			short := indexTicks{labels: make([]string, len(t.vals)), horizontal: true, th: t.th}
+			seen := map[string]bool{}
+			distinct := true
+			for k, x := range t.vals {
+				short.labels[k] = compactN(x, 2)
+				distinct = distinct && !seen[short.labels[k]]
+				seen[short.labels[k]] = true
+			}
+			if short.fitEvery(l); distinct && short.every == 1 {
+				t.labels, t.every = short.labels, 1
+			}
+		}
+		return
+	}
+	t.fitEvery(l)
+}
+
+// fitEvery sets every so that the labels fit along an axis of length l.
+func (t *indexTicks) fitEvery(l vg.Length) {
 	n := len(t.labels)
 	if n == 0 {
 		return
@@ -628,7 +668,7 @@ func (t *indexTicks) fit(l vg.Length) {
 		for _, s := range t.labels {
 			room = max(room, sty.Width(s))
 		}
-		room += th.pt(6)
+		room += th.pt(4)
 	} else {
 		room = sty.FontExtents().Height * 1.4
 	}
@@ -662,8 +702,11 @@ func (t indexTicks) Ticks(min, max float64) []gplot.Tick {
 
 // compact formats a parameter value with 3 significant digits: "0.001", "0.00316", "250",
 // "1.5e6", "2e-7", and a minus sign (U+2212) for a negative value.
-func compact(v float64) string {
-	s := strconv.FormatFloat(v, 'g', 3, 64)
+func compact(v float64) string { return compactN(v, 3) }
+
+// compactN formats a parameter value as compact does, with p significant digits.
+func compactN(v float64, p int) string {
+	s := strconv.FormatFloat(v, 'g', p, 64)
 	if k := strings.IndexByte(s, 'e'); k >= 0 {
 		mant, exp := s[:k], s[k+1:]
 		sign := ""
