@@ -107,4 +107,27 @@ func TestIntegratorBand(t *testing.T) {
 	if _, err := TimeSeries([]*flow.Trajectory{fl}, &SeriesOptions{IntegratorLevel: math.NaN()}); err == nil {
 		t.Error("IntegratorLevel NaN accepted")
 	}
+
+	// The (‖D‖, L) plane the same way.
+	pf, err := ImbalanceLoss([]*flow.Trajectory{fl, gd}, &PlaneOptions{IntegratorLevel: level})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var band bool
+	for _, p := range pf.panels[0].added {
+		switch v := p.(type) {
+		case floorBand:
+			band = band || v.level == level && v.fill == integratorGrey
+		case *plotter.Line:
+			for _, xy := range v.XYs {
+				if xy.Y < level && v.LineStyle.Width > pf.th.pt(0.9) {
+					t.Errorf("plane: the flow's loss drawn at %g, below the integrator's level %g", xy.Y, level)
+					break
+				}
+			}
+		}
+	}
+	if !band {
+		t.Errorf("plane: no integrator band at %g", level)
+	}
 }

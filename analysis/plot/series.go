@@ -522,6 +522,10 @@ type PlaneOptions struct {
 	// LinearX and LinearY keep an axis linear. By default an axis is logarithmic when all
 	// its values are positive and span more than a decade.
 	LinearX, LinearY bool
+	// IntegratorLevel > 0 is the level of the loss below which the losses of the continuous
+	// trajectories are the integrator's error (see SeriesOptions): their points below it are
+	// not drawn, and a logarithmic loss axis shades the band under it. Zero: none.
+	IntegratorLevel float64
 	// Title is printed above the panel. Default none.
 	Title string
 	// Style is the house style. The default height is 0.85 times the width.
@@ -559,6 +563,10 @@ func ImbalanceLoss(trs []*flow.Trajectory, o *PlaneOptions) (*Figure, error) {
 		x, y  []float64
 	}
 	var runs []run
+	var unresolved []string
+	if !(opt.IntegratorLevel >= 0) || math.IsInf(opt.IntegratorLevel, 0) {
+		return nil, fmt.Errorf("plot: integrator error level %v must be finite and ≥ 0", opt.IntegratorLevel)
+	}
 	xb, yb := newBounds(), newBounds()
 	for _, q := range ps {
 		if q.n == 0 {
@@ -566,10 +574,16 @@ func ImbalanceLoss(trs []*flow.Trajectory, o *PlaneOptions) (*Figure, error) {
 		}
 		x, y := make([]float64, q.n), make([]float64, q.n)
 		dk := make([]float64, q.tr.Depth-1)
+		cont := !IsDiscrete(q.tr.Label) && opt.IntegratorLevel > 0
 		for k := range q.n {
 			w := q.tr.At(k)
 			x[k] = flow.Imbalance(dk, w)
 			y[k] = opt.Objective.Loss(w)
+			if cont && y[k] < opt.IntegratorLevel {
+				// The integrator's error, not data.
+				y[k] = math.NaN()
+				unresolved = append(unresolved, q.tr.Label)
+			}
 		}
 		xb.add(x)
 		yb.add(y)
@@ -583,6 +597,12 @@ func ImbalanceLoss(trs []*flow.Trajectory, o *PlaneOptions) (*Figure, error) {
 
 	p := th.newPlot()
 	q := newPlaced(th, p)
+	if len(unresolved) > 0 && logY {
+		names := strings.Join(dedupe(unresolved), ", ")
+		q.Add(floorBand{level: opt.IntegratorLevel, label: "integrator error", th: th, fill: integratorGrey})
+		yb.add([]float64{opt.IntegratorLevel})
+		notes = append(notes, fmt.Sprintf("light grey band: the integrator's error in the loss of %s (%.2g); their points below it are not data and not drawn", names, opt.IntegratorLevel))
+	}
 	p.Title.Text = th.wrapTitle(Math(opt.Title), opt.Width)
 	p.X.Label.Text = "imbalance ‖$D$‖"
 	p.Y.Label.Text = "loss $L$"

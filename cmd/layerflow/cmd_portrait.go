@@ -395,7 +395,7 @@ func plotRun(ctx *cli.Context, obj flow.Objective, trs []*flow.Trajectory, lr fl
 		return wrote, err
 	}
 	// The (imbalance, loss) plane, where the two phases show as an L.
-	lf, err := plot.ImbalanceLoss(trs, &plot.PlaneOptions{Objective: obj, Style: st})
+	lf, err := plot.ImbalanceLoss(trs, &plot.PlaneOptions{Objective: obj, Style: st, IntegratorLevel: opt.IntegratorLevel})
 	if err != nil {
 		return wrote, err
 	}
