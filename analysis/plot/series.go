@@ -114,6 +114,13 @@ func TimeSeries(trs []*flow.Trajectory, o *SeriesOptions) (*Figure, error) {
 	maxDepth := 2
 	labelled := map[string]bool{}
 	lossData := newBounds()
+	// The values of each panel with their times: on a logarithmic time axis the axes hold
+	// only what is drawn, from tmin on.
+	type panelData struct {
+		t, v []float64
+		b    *bounds
+	}
+	var byPanel []panelData
 	for _, q := range ps {
 		if q.n == 0 {
 			continue
@@ -166,8 +173,10 @@ func TimeSeries(trs []*flow.Trajectory, o *SeriesOptions) (*Figure, error) {
 		times = append(times, t, t)
 		lossData.add(lv)
 		sharpData.add(sv)
+		byPanel = append(byPanel, panelData{t, lv, lossData}, panelData{t, sv, sharpData})
 		for i := range dv {
 			imbData.add(dv[i])
+			byPanel = append(byPanel, panelData{t, dv[i], imbData})
 			changes = append(changes, dv[i])
 			times = append(times, t)
 		}
@@ -213,6 +222,18 @@ func TimeSeries(trs []*flow.Trajectory, o *SeriesOptions) (*Figure, error) {
 	}
 	for _, add := range adds {
 		add(logT)
+	}
+	if logT {
+		for _, b := range []*bounds{lossData, sharpData, imbData} {
+			*b = *newBounds()
+		}
+		for _, d := range byPanel {
+			for k, v := range d.v {
+				if d.t[k] >= tmin {
+					d.b.add([]float64{v})
+				}
+			}
+		}
 	}
 	if maxDepth > 2 {
 		for i := 0; i < maxDepth-1; i++ {
