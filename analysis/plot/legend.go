@@ -363,13 +363,13 @@ func (q *placed) layout(c draw.Canvas) layout {
 	return l
 }
 
-// spaceYTicks keeps the labels of a linear vertical axis at least 1.6 times the height of
+// spaceYTicks keeps the labels of a linear vertical axis at least 1.35 times the height of
 // their text apart on the data area dc (a short panel, a residual, would crowd them).
 func (q *placed) spaceYTicks(dc draw.Canvas) {
 	if q.p.Y.Scale != nil && isLog(q.p.Y.Scale) {
 		return
 	}
-	q.p.Y.Tick.Marker = spacedTicks{Ticker: q.p.Y.Tick.Marker, length: dc.Size().Y, min: 1.6 * q.p.Y.Tick.Label.FontExtents().Height}
+	q.p.Y.Tick.Marker = spacedTicks{Ticker: q.p.Y.Tick.Marker, length: dc.Size().Y, min: 1.35 * q.p.Y.Tick.Label.FontExtents().Height}
 }
 
 // dataCanvas returns the data area of the plot drawn on c.

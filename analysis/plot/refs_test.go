@@ -5,6 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	gplot "gonum.org/v1/plot"
+	"gonum.org/v1/plot/vg"
+
 	"github.com/layerflow/layerflow/analysis"
 	"github.com/layerflow/layerflow/flow"
 )
@@ -108,6 +111,35 @@ func TestValueTicks(t *testing.T) {
 		slices.Sort(want)
 		if !slices.Equal(got, want) {
 			t.Errorf("%v: labels %q, want %q", c.xs, got, c.want)
+		}
+	}
+}
+
+// The labels of a short linear axis are thinned to every other one, 0 kept, so that no two
+// lie closer than the minimum; on a long axis they stay.
+func TestSpacedTicks(t *testing.T) {
+	labels := func(ts []gplot.Tick) []string {
+		var out []string
+		for _, tk := range ts {
+			if tk.Label != "" {
+				out = append(out, tk.Label)
+			}
+		}
+		return out
+	}
+	for _, c := range []struct {
+		lo, hi float64
+		length vg.Length
+		want   []string
+	}{
+		{-0.5, 9, 40, []string{"0", "4", "8"}},
+		{-0.5, 9, 200, []string{"0", "2", "4", "6", "8"}},
+		{-0.0178, 0.0008, 44, []string{"−0.015", "−0.01", "−0.005", "0"}},
+		{-0.0178, 0.0008, 30, []string{"−0.01", "0"}},
+	} {
+		got := labels(spacedTicks{Ticker: LinearTicks{}, length: c.length, min: 11}.Ticks(c.lo, c.hi))
+		if !slices.Equal(got, c.want) {
+			t.Errorf("[%g, %g] on %v pt: labels %q, want %q", c.lo, c.hi, c.length, got, c.want)
 		}
 	}
 }

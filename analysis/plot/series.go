@@ -54,8 +54,8 @@ type SeriesOptions struct {
 // Losses of the continuous runs below the integrator's error (IntegratorLevel, computed by the
 // caller from the solves) are not data either: they are not drawn, and a lighter band below the
 // level is labelled "integrator error". The
-// sharpness axis holds the line 2/λ only when it lies within twice the largest sharpness; a
-// line farther up is named in the panel instead of squashing the curves.
+// sharpness axis holds the line 2/λ only when the curves keep at least half of it; a line
+// farther off is named in the legend instead of squashing the curves.
 //
 // A trajectory is drawn up to its first non-finite point (its status is then noted under
 // the figure); losses that are not positive cannot be drawn on the logarithmic axis and are
@@ -246,14 +246,17 @@ func TimeSeries(trs []*flow.Trajectory, o *SeriesOptions) (*Figure, error) {
 		sty := draw.LineStyle{Color: midGrey, Width: th.pt(0.8), Dashes: []vg.Length{th.pt(4), th.pt(2.5)}}
 		b := 2 / opt.LearningRate
 		label := fmt.Sprintf("2/$λ$ = %.4g", b)
-		if b <= 2*sharpData.hi || !(sharpData.hi > 0) {
+		// The axis holds the line where the curves keep at least half of it (holdsRef); it
+		// is not stretched down to 0, which would squash curves that sit near the line.
+		if holdsRef(sharpData, b, false) || !(sharpData.hi > 0) {
 			bound := hline{y: b, sty: sty}
 			sharpQ.Add(bound)
 			sharpQ.add(label, bound)
-			sharp.Y.Max = math.Max(sharp.Y.Max, b+0.05*(b-sharp.Y.Min))
-			sharp.Y.Min = math.Min(sharp.Y.Min, 0)
+			held := *sharpData
+			held.add([]float64{b})
+			linearAxis(&sharp.Y, &held)
 		} else {
-			sharpQ.add(label+" (above the axis)", lineThumb(sty))
+			sharpQ.add(label+offScale(b, sharpData, "above", "below"), lineThumb(sty))
 		}
 	}
 	if opt.PhaseBoundary > 0 {
