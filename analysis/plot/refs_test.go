@@ -143,3 +143,18 @@ func TestSpacedTicks(t *testing.T) {
 		}
 	}
 }
+
+// GD escaping a sharp minimum (S from 16 to 14.5 across 2/λ = 15.3): the sharpness axis holds
+// the curve and the line, and is not stretched down to 0.
+func TestSharpnessAxisNearBound(t *testing.T) {
+	lr := 0.13076
+	gd := descend(flow.Objective{Depth: 2}, "gd", lr, []float64{4, 0.26}, 400)
+	fig, err := TimeSeries([]*flow.Trajectory{gd}, &SeriesOptions{LearningRate: lr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	y := fig.Plots[2].Y
+	if y.Min < 13 || y.Min > 14.5 || y.Max < 16 || y.Max > 17 {
+		t.Errorf("sharpness axis [%g, %g]: want about [14.4, 16.1], the curve and 2/λ = %.3g", y.Min, y.Max, 2/lr)
+	}
+}

@@ -256,7 +256,11 @@ func TimeSeries(trs []*flow.Trajectory, o *SeriesOptions) (*Figure, error) {
 			held.add([]float64{b})
 			linearAxis(&sharp.Y, &held)
 		} else {
-			sharpQ.add(label+offScale(b, sharpData, "above", "below"), lineThumb(sty))
+			side := " (above the axis)"
+			if b < sharpData.lo {
+				side = " (below the axis)"
+			}
+			sharpQ.add(label+side, lineThumb(sty))
 		}
 	}
 	if opt.PhaseBoundary > 0 {
