@@ -51,19 +51,32 @@ func Chart(f analysis.Figure, st Style) (*Figure, error) {
 			return nil, fmt.Errorf("plot: figure %s: series %q has %d x, %d y and %d error values", f.Name, s.Name, len(s.X), len(s.Y), len(s.Err))
 		}
 		xb.add(s.X)
-		if s.Style != "floor" {
-			yb.add(s.Y)
-			// A band or error bar is data too: the axis holds it.
-			for i, e := range s.Err {
-				if ok(e, false) && i < len(s.Y) && (!f.LogY || s.Y[i]-e > 0) {
-					yb.add([]float64{s.Y[i] - e, s.Y[i] + e})
-				}
-			}
-		}
 		if s.Style == "dashed" {
 			theory = append(theory, k)
 		}
 	}
+	// The values the vertical axis holds: of the points from x0 on, with their ± bands (data
+	// too); not the "floor" levels.
+	holdY := func(x0 float64) {
+		*yb = *newBounds()
+		for _, s := range f.Series {
+			if s.Style == "floor" {
+				continue
+			}
+			for i := range s.Y {
+				if !(s.X[i] >= x0) {
+					continue
+				}
+				yb.add([]float64{s.Y[i]})
+				if s.Err != nil {
+					if e := s.Err[i]; ok(e, false) && (!f.LogY || s.Y[i]-e > 0) {
+						yb.add([]float64{s.Y[i] - e, s.Y[i] + e})
+					}
+				}
+			}
+		}
+	}
+	holdY(math.Inf(-1))
 	// Three decades or more of positive values read on a logarithmic axis only.
 	logX = logX || xb.positiveOnly() && xb.hi >= 1e3*xb.loPos
 	logY = logY || yb.positiveOnly() && yb.hi >= 1e3*yb.loPos
@@ -80,6 +93,7 @@ func Chart(f analysis.Figure, st Style) (*Figure, error) {
 		}
 		if early, lo := earlyAction(ts, ys, xb.lo, xb.hi); early {
 			logX, tmin = true, lo
+			holdY(tmin) // the axis holds what is drawn, not the points before tmin
 			notes = append(notes, fmt.Sprintf("time on a logarithmic axis from t = %.3g: the curves change early", lo))
 		}
 	}

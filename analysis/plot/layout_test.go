@@ -4,6 +4,7 @@ import (
 	"image"
 	"image/color"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -196,5 +197,33 @@ func TestFitYLabel(t *testing.T) {
 	}
 	if n := (axisUnit{suffix: "x", ticks: OffsetTicks{Base: 3.9375, Scale: 1e-11}}).note(); n != "×$10^{-11}$ + 3.9375" {
 		t.Errorf("offset note %q", n)
+	}
+}
+
+// Liberation has no ∇: it is set as a Δ upside down, upright; the text around it stays.
+func TestMathTextNabla(t *testing.T) {
+	h := MathText{Fonts: houseFonts}
+	fnt := font.From(Paper.theme0().text(8, black).Font, 8)
+	runs, _, _, _ := h.layout("$λ_{max}$(∇²L)", fnt)
+	var flipped, text []string
+	for _, r := range runs {
+		if r.flip {
+			flipped = append(flipped, r.s)
+		} else {
+			text = append(text, r.s)
+		}
+		if r.flip && strings.HasSuffix(string(r.font.Typeface), italicSuffix) {
+			t.Errorf("∇ in italic")
+		}
+	}
+	if !slices.Equal(flipped, []string{"Δ"}) || !strings.Contains(strings.Join(text, ""), "²L)") {
+		t.Errorf("runs: flipped %q, text %q", flipped, text)
+	}
+	// Drawn, the Δ is mirrored: its box spans the same height as an upright one.
+	r := newTextRecorder()
+	sty := Paper.theme0().text(8, black)
+	h.Draw(r, "∇", sty, vg.Point{X: 10, Y: 10})
+	if len(r.boxes) != 1 || r.boxes[0].s != "Δ" {
+		t.Fatalf("drew %+v", r.boxes)
 	}
 }
