@@ -227,3 +227,38 @@ func TestMathTextNabla(t *testing.T) {
 		t.Fatalf("drew %+v", r.boxes)
 	}
 }
+
+// Every figure of the quick claims, at one and two columns of the paper preset, keeps all its
+// text inside the canvas.
+func TestClaimFiguresInsideCanvas(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the quick claims (a few seconds)")
+	}
+	var ns []int
+	for n := 1; n <= 10; n++ {
+		ns = append(ns, n)
+	}
+	claims, err := analysis.RunClaims(ns, analysis.ClaimSettings{Quick: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, c := range claims {
+		for _, f := range c.Figures {
+			for _, st := range []Style{Paper, {Preset: "paper", Width: 7 * vg.Inch}} {
+				fig, err := Chart(f, st)
+				if err != nil {
+					t.Errorf("%s: %v", f.Name, err)
+					continue
+				}
+				n++
+				if out := textOutside(fig); len(out) > 0 {
+					t.Errorf("%s at %.3g in: text outside the canvas: %q", f.Name, fig.Width/vg.Inch, out)
+				}
+			}
+		}
+	}
+	if n < 20 {
+		t.Errorf("only %d figures drawn", n)
+	}
+}
