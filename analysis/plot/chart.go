@@ -27,13 +27,20 @@ import (
 //   - axes logarithmic where the figure asks, and where positive data span three decades or
 //     more; a time axis ("t", "t = kλ") logarithmic when the curves change early (see
 //     TimeSeries), t = 0 then left out;
+//   - a logarithmic axis of a few swept values (2 to 8: learning rates, batch sizes)
+//     labelled at those values;
+//   - axes set by the data that matters: the points drawn and their ± bands; a horizontal or
+//     vertical mark (a bound, a threshold) widens an axis only while the data keep at least
+//     half of it, else the legend names it as off the axis;
 //   - when the figure has one theory curve and measured curves on the same x values, a
-//     panel under it of their relative deviation (m − theory)/|theory|;
+//     panel under it of their relative deviation (m − theory)/|theory|, curves marked
+//     OwnLaw left out;
 //   - the legend in the corner that covers no data, else under the axes;
 //   - the figure's notes printed under it.
 //
-// Non-finite points, and non-positive ones on a logarithmic axis, are left out. Chart
-// returns an error for a figure without a drawable point, or an invalid style.
+// Non-finite points, and non-positive ones on a logarithmic axis, are left out (the latter
+// with a note). Chart returns an error for a figure without a drawable point, or an invalid
+// style.
 func Chart(f analysis.Figure, st Style) (*Figure, error) {
 	th, err := st.theme()
 	if err != nil {
