@@ -304,9 +304,16 @@ func Chart(f analysis.Figure, st Style) (*Figure, error) {
 		rq.p.X.Label.Text = p.X.Label.Text
 		p.X.Label.Text = ""
 		p.X.Tick.Label.Color = color.Transparent
-		rq.weight = 0.42
-		qs = append(qs, rq)
 		h *= 1.3
+		// A share of the height that gives the residuals room for three labels and their
+		// time axis: 0.42 at the paper preset, more where the text is large for the figure.
+		tickH := th.text(th.tick, black).FontExtents().Height
+		need := 7.5 * tickH
+		rq.weight = 0.42
+		if total := h - 3*th.label; total > 2*need {
+			rq.weight = math.Max(0.42, float64(need/(total-need)))
+		}
+		qs = append(qs, rq)
 	}
 	fig := stack(th, w, h, qs...)
 	fig.setNotes(notes)

@@ -136,6 +136,9 @@ func TestSpacedTicks(t *testing.T) {
 		{-0.5, 9, 200, []string{"0", "2", "4", "6", "8"}},
 		{-0.0178, 0.0008, 44, []string{"−0.015", "−0.01", "−0.005", "0"}},
 		{-0.0178, 0.0008, 30, []string{"−0.01", "0"}},
+		{-0.5, 9, 20, []string{"0", "8"}},
+		// Every 4th of 0, −2, −4, −6 would leave 0 alone: the two ends instead.
+		{-7, 0.5, 16, []string{"−6", "0"}},
 	} {
 		got := labels(spacedTicks{Ticker: LinearTicks{}, length: c.length, min: 11}.Ticks(c.lo, c.hi))
 		if !slices.Equal(got, c.want) {

@@ -209,8 +209,8 @@ func finishAxes(p *gplot.Plot) (y axisUnit) {
 }
 
 // spacedTicks labels the ticks of a linear axis of a given length no closer than min: when
-// the labels of the inner ticker would crowd, every other one is kept (those at even
-// multiples of the step, so that 0 keeps its label). Minor ticks stay.
+// the labels of the inner ticker would crowd, every other one is kept, or every 4th, 5th,
+// 10th, … (counted from the one nearest 0, so that 0 keeps its label). Minor ticks stay.
 type spacedTicks struct {
 	gplot.Ticker
 	length, min vg.Length
@@ -228,8 +228,17 @@ func (s spacedTicks) Ticks(lo, hi float64) []gplot.Tick {
 		return ts
 	}
 	step := vals[1] - vals[0]
-	if gap := s.length * vg.Length(step/(hi-lo)); gap >= s.min || !(step > 0) {
+	gap := s.length * vg.Length(step/(hi-lo))
+	if gap >= s.min || !(step > 0) {
 		return ts
+	}
+	// Every other label, or every 4th, 5th, 10th, … as the length asks.
+	every := 2
+	for _, k := range []int{2, 4, 5, 10, 20, 50, 100} {
+		every = k
+		if gap*vg.Length(k) >= s.min {
+			break
+		}
 	}
 	out := make([]gplot.Tick, len(ts))
 	copy(out, ts)
@@ -240,15 +249,24 @@ func (s spacedTicks) Ticks(lo, hi float64) []gplot.Tick {
 			ref = k
 		}
 	}
+	if n := len(vals); (n-1-ref)/every+ref/every < 1 && gap*vg.Length(n-1) >= s.min {
+		// Fewer than two labels would stay: the two ends of the axis instead.
+		ref, every = 0, n-1
+	}
 	k := 0
-	for i := range out {
-		if out[i].Label == "" {
+	kept := out[:0]
+	for _, t := range out {
+		if t.Label == "" {
+			if every < 4 {
+				kept = append(kept, t) // minor ticks stay while they are few enough to read
+			}
 			continue
 		}
-		if (k-ref)%2 != 0 {
-			out[i].Label = ""
+		if (k-ref)%every != 0 {
+			t.Label = ""
 		}
 		k++
+		kept = append(kept, t)
 	}
-	return out
+	return kept
 }
