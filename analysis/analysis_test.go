@@ -143,6 +143,43 @@ func TestCompareOrders(t *testing.T) {
 	}
 }
 
+// The error the comparison estimates for its flows covers the true error: from (2, 0.25)
+// the flow of d = 2 conserves D = w1² − w2² and ends on the minimum with w1w2 = 1, so
+// w1² = (D + √(D² + 4))/2 exactly; there the loss is 0 and every computed loss is error,
+// which must lie under LossLevel.
+func TestCompareErrorLevel(t *testing.T) {
+	o := flow.Objective{Depth: 2}
+	w0 := []float64{2, 0.25}
+	c, err := CompareGD(o, w0, 0.05, 1000, CompareSettings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := w0[0]*w0[0] - w0[1]*w0[1]
+	w1 := math.Sqrt((d + math.Sqrt(d*d+4)) / 2)
+	end := c.Flow.Last()
+	trueErr := math.Hypot(end[0]-w1, end[1]-1/w1)
+	// The reference solve is a hundred times more accurate: the estimate is the true error
+	// to about 1 %.
+	if !(trueErr <= 1.1*c.ErrFlow) {
+		t.Errorf("estimated error of the flow %.3g below its true error at the end %.3g", c.ErrFlow, trueErr)
+	}
+	if !(c.ErrFlow > 0 && c.ErrModified > 0) {
+		t.Errorf("estimated errors %g, %g: want > 0 (the solves are not exact)", c.ErrFlow, c.ErrModified)
+	}
+	// After t = 10 the exact loss is below e^{−2·4·10}·L(0) < 10⁻³⁵: what is computed is error.
+	for _, tr := range []*flow.Trajectory{c.Flow, c.Modified} {
+		for k := range tr.Len() {
+			if l := o.Loss(tr.At(k)); tr.T[k] > 10 && l > c.LossLevel {
+				t.Fatalf("%s: loss %.3g at t = %g above the integrator's level %.3g", tr.Label, l, tr.T[k], c.LossLevel)
+			}
+		}
+	}
+	// And the level is the error's, not the data's: far below the loss at t = 1.
+	if l := o.Loss(c.Flow.At(20)); !(c.LossLevel < 1e-6*l) {
+		t.Errorf("level %.3g not far below the loss %.3g at t = 1", c.LossLevel, l)
+	}
+}
+
 // The decay fit recovers a known rate exactly from a synthetic exponential.
 func TestFitDecay(t *testing.T) {
 	tr := flow.NewTrajectory("x", 2, 0)

@@ -546,7 +546,7 @@ func claimNoise(c *Claim, s ClaimSettings) {
 				XLabel: "t = kλ", YLabel: "D(t)/D(0)", Series: []Curve{
 					{Name: "noisy GD (mean ± 2 SE)", Key: "noisy_gd_mean", X: t, Y: mean, Err: scale(se, 2), Style: "line"},
 					{Name: "law in expectation", Key: "law", X: t, Y: pred, Style: "dashed"},
-					{Name: "expected-loss flow (conserved)", Key: "expected_loss_flow", X: t, Y: flat, Style: "line"}}})
+					{Name: "expected-loss flow (conserved)", Key: "expected_loss_flow", X: t, Y: flat, Style: "line", OwnLaw: true}}})
 		}
 	}
 	alike(c, s)

@@ -372,7 +372,7 @@ func claimStability(c *Claim, s ClaimSettings) {
 				for k, p := range ps {
 					t[k], sh[k] = p.T, p.Sharpness
 				}
-				fig = &Figure{Name: "claim8-stability", Title: fmt.Sprintf("GD at λ = 1.1·2/S from next to the minimum %v", ws), XLabel: "t = kλ", YLabel: "sharpness S", LogX: true,
+				fig = &Figure{Name: "claim8-stability", Title: fmt.Sprintf("GD at λ = 1.1·2/S from next to the minimum %s", point(ws)), XLabel: "t = kλ", YLabel: "sharpness S", LogX: true,
 					Series: []Curve{{Name: "GD", Key: "gd", X: t[1:], Y: sh[1:], Style: "line"}}, HLines: []Mark{{At: 2 / lr, Label: "2/λ"}}}
 			}
 		}

@@ -22,6 +22,17 @@ type Comparison struct {
 	MaxFlow, MaxModified   float64
 	// Stats of the two flow solves.
 	FlowStats, ModifiedStats ode.Stats
+	// ErrFlow and ErrModified estimate the global error of the two solves: the largest
+	// ‖w(kλ) − w̃(kλ)‖₂ against w̃, the same flow solved with tolerances a hundred times
+	// tighter (rtol/100 and atol/100, rtol at least 2·10⁻¹⁵, where the integrators stop).
+	// Distances to a flow below its error are not resolved.
+	ErrFlow, ErrModified float64
+	// LossLevel is the level of the loss below which the losses of the two flows are
+	// integrator error, not data: ½δW², with δW the largest |W(w(kλ)) − W(w̃(kλ))| of the
+	// two flows, the error of the product W in their solves. Near a minimum of
+	// L = ½(W − 1)² the computed loss is ½(W − 1 + δW)², and where the flow's loss falls
+	// below ½δW² what is seen is δW (package flow, Gradient flows).
+	LossLevel float64
 }
 
 // CompareSettings chooses the integrator of the flows. Zero values mean dop853, rtol 1e-10,
@@ -79,6 +90,36 @@ func CompareGD(obj flow.Objective, w0 []float64, lr float64, steps int, s Compar
 	}
 	c.DistFlow, c.MaxFlow = distances(gd, c.Flow)
 	c.DistModified, c.MaxModified = distances(gd, c.Modified)
+
+	// The global error of each solve, against a solve with tolerances a hundred times
+	// tighter (Hairer, Nørsett & Wanner, Solving ODEs I, II.4: the error of a solution
+	// estimated by a second one of higher accuracy).
+	ref := s
+	ref.Rtol, ref.Atol = math.Max(s.Rtol/100, 2e-15), s.Atol/100
+	var dW float64
+	for _, m := range []struct {
+		f     ode.Func
+		label string
+		tr    *flow.Trajectory
+		err   *float64
+	}{{obj.Flow(), "flow", c.Flow, &c.ErrFlow}, {obj.ModifiedFlow(lr), "modified", c.Modified, &c.ErrModified}} {
+		mt, err := ode.NewMethod(ref.Method)
+		if err != nil {
+			return nil, err
+		}
+		rt, r, err := flow.Solve(m.f, m.label, w0, t1, &ode.Settings{Rtol: ref.Rtol, Atol: ref.Atol, Output: out, MaxSteps: 10_000_000}, mt)
+		if err != nil {
+			return nil, err
+		}
+		if err := r.Err(); err != nil {
+			return nil, &IntegrationError{Label: m.label + " (error estimate)", Err: err}
+		}
+		_, *m.err = distances(m.tr, rt)
+		for k := range min(m.tr.Len(), rt.Len()) {
+			dW = math.Max(dW, math.Abs(flow.Product(m.tr.At(k))-flow.Product(rt.At(k))))
+		}
+	}
+	c.LossLevel = 0.5 * dW * dW
 	return c, nil
 }
 

@@ -17,6 +17,10 @@ type Curve struct {
 	Style string
 	// Err, when not nil, holds ± error bars (or a band for lines) for Y.
 	Err []float64
+	// OwnLaw marks a measured curve that follows another law than the figure's theory
+	// curve (a conserved quantity beside a decaying one): it is not compared with that
+	// curve in a panel of deviations.
+	OwnLaw bool
 }
 
 // Mark is a labelled vertical or horizontal line.
@@ -92,4 +96,13 @@ func SnakeCase(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// point writes weights as a point of the plane for a figure's title: "(4, 0.25)".
+func point(w []float64) string {
+	parts := make([]string, len(w))
+	for i, v := range w {
+		parts[i] = strconv.FormatFloat(v, 'g', 4, 64)
+	}
+	return "(" + strings.Join(parts, ", ") + ")"
 }

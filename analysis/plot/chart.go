@@ -5,6 +5,7 @@ import (
 	"image/color"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 
 	gplot "gonum.org/v1/plot"
@@ -26,13 +27,20 @@ import (
 //   - axes logarithmic where the figure asks, and where positive data span three decades or
 //     more; a time axis ("t", "t = kλ") logarithmic when the curves change early (see
 //     TimeSeries), t = 0 then left out;
+//   - a logarithmic axis of a few swept values (2 to 8: learning rates, batch sizes)
+//     labelled at those values;
+//   - axes set by the data that matters: the points drawn and their ± bands; a horizontal or
+//     vertical mark (a bound, a threshold) widens an axis only while the data keep at least
+//     half of it, else the legend names it as off the axis;
 //   - when the figure has one theory curve and measured curves on the same x values, a
-//     panel under it of their relative deviation (m − theory)/|theory|;
+//     panel under it of their relative deviation (m − theory)/|theory|, curves marked
+//     OwnLaw left out;
 //   - the legend in the corner that covers no data, else under the axes;
 //   - the figure's notes printed under it.
 //
-// Non-finite points, and non-positive ones on a logarithmic axis, are left out. Chart
-// returns an error for a figure without a drawable point, or an invalid style.
+// Non-finite points, and non-positive ones on a logarithmic axis, are left out (the latter
+// with a note). Chart returns an error for a figure without a drawable point, or an invalid
+// style.
 func Chart(f analysis.Figure, st Style) (*Figure, error) {
 	th, err := st.theme()
 	if err != nil {
@@ -50,13 +58,32 @@ func Chart(f analysis.Figure, st Style) (*Figure, error) {
 			return nil, fmt.Errorf("plot: figure %s: series %q has %d x, %d y and %d error values", f.Name, s.Name, len(s.X), len(s.Y), len(s.Err))
 		}
 		xb.add(s.X)
-		if s.Style != "floor" {
-			yb.add(s.Y)
-		}
 		if s.Style == "dashed" {
 			theory = append(theory, k)
 		}
 	}
+	// The values the vertical axis holds: of the points from x0 on, with their ± bands (data
+	// too); not the "floor" levels.
+	holdY := func(x0 float64) {
+		*yb = *newBounds()
+		for _, s := range f.Series {
+			if s.Style == "floor" {
+				continue
+			}
+			for i := range s.Y {
+				if !(s.X[i] >= x0) {
+					continue
+				}
+				yb.add([]float64{s.Y[i]})
+				if s.Err != nil {
+					if e := s.Err[i]; ok(e, false) && (!f.LogY || s.Y[i]-e > 0) {
+						yb.add([]float64{s.Y[i] - e, s.Y[i] + e})
+					}
+				}
+			}
+		}
+	}
+	holdY(math.Inf(-1))
 	// Three decades or more of positive values read on a logarithmic axis only.
 	logX = logX || xb.positiveOnly() && xb.hi >= 1e3*xb.loPos
 	logY = logY || yb.positiveOnly() && yb.hi >= 1e3*yb.loPos
@@ -73,6 +100,7 @@ func Chart(f analysis.Figure, st Style) (*Figure, error) {
 		}
 		if early, lo := earlyAction(ts, ys, xb.lo, xb.hi); early {
 			logX, tmin = true, lo
+			holdY(tmin) // the axis holds what is drawn, not the points before tmin
 			notes = append(notes, fmt.Sprintf("time on a logarithmic axis from t = %.3g: the curves change early", lo))
 		}
 	}
@@ -118,8 +146,12 @@ func Chart(f analysis.Figure, st Style) (*Figure, error) {
 		var xy plotter.XYs
 		var lo, hi plotter.XYs
 		var errs plotter.YErrors
+		left := 0 // finite points that a logarithmic axis cannot hold
 		for i := range s.X {
 			if !okXY(s.X[i], s.Y[i]) {
+				if ok(s.X[i], false) && ok(s.Y[i], false) && (tmin == 0 || s.X[i] >= tmin) {
+					left++
+				}
 				continue
 			}
 			xy = append(xy, plotter.XY{X: s.X[i], Y: s.Y[i]})
@@ -134,6 +166,9 @@ func Chart(f analysis.Figure, st Style) (*Figure, error) {
 					hi = append(hi, plotter.XY{X: s.X[i], Y: s.Y[i] + e})
 				}
 			}
+		}
+		if left > 0 && s.Style != "floor" {
+			notes = append(notes, fmt.Sprintf("%s: points ≤ 0 are left out of the logarithmic axis (%d of %d)", Math(s.Name), left, len(s.X)))
 		}
 		if len(xy) == 0 {
 			continue
@@ -188,12 +223,21 @@ func Chart(f analysis.Figure, st Style) (*Figure, error) {
 	if drawn == 0 {
 		return nil, fmt.Errorf("plot: figure %s has no point to draw", f.Name)
 	}
+	// Marks far from the data are not allowed to squash it: the axes hold a mark only when
+	// the data keep at least half of them (holdsRef); a mark farther away is named in the
+	// legend as off the axis.
 	grey := draw.LineStyle{Color: rgb(0x777777), Width: th.pt(0.8), Dashes: []vg.Length{th.pt(2), th.pt(2)}}
+	var heldY, heldX []float64
 	for _, m := range f.HLines {
 		if !ok(m.At, logY) {
 			continue
 		}
 		l := hline{y: m.At, sty: grey}
+		if !holdsRef(yb, m.At, logY) {
+			q.add(Math(m.Label)+offScale(m.At, yb, "above", "below"), lineThumb(grey))
+			continue
+		}
+		heldY = append(heldY, m.At)
 		q.Add(l)
 		q.add(Math(m.Label), l)
 	}
@@ -202,6 +246,11 @@ func Chart(f analysis.Figure, st Style) (*Figure, error) {
 			continue
 		}
 		l := vline{x: m.At, sty: draw.LineStyle{Color: rgb(0xAA3377), Width: th.pt(0.8), Dashes: []vg.Length{th.pt(3), th.pt(2)}}}
+		if !holdsRef(xb, m.At, logX) {
+			q.add(Math(m.Label)+offScale(m.At, xb, "right of", "left of"), l)
+			continue
+		}
+		heldX = append(heldX, m.At)
 		q.Add(l)
 		q.add(Math(m.Label), l)
 	}
@@ -213,16 +262,30 @@ func Chart(f analysis.Figure, st Style) (*Figure, error) {
 			linearAxis(a, b)
 		}
 	}
-	for _, m := range f.HLines {
-		if ok(m.At, logY) && m.At <= yb.hi*10 && m.At >= yb.lo/10 {
-			yb.add([]float64{m.At})
-		}
-	}
+	yb.add(heldY)
+	xb.add(heldX)
 	if tmin > 0 {
 		xb.lo, xb.loPos = tmin, tmin
 	}
 	setAxis(&p.X, xb, logX)
 	setAxis(&p.Y, yb, logY)
+	if logX {
+		// A few swept values (learning rates, batch sizes) are labelled themselves.
+		var xs []float64
+		for _, s := range f.Series {
+			if s.Style == "floor" {
+				continue
+			}
+			for i := range s.X {
+				if okXY(s.X[i], s.Y[i]) && !slices.Contains(xs, s.X[i]) {
+					xs = append(xs, s.X[i])
+				}
+			}
+		}
+		if vt, ok := newValueTicks(xs); ok {
+			p.X.Tick.Marker = vt
+		}
+	}
 	if floorTop > 0 && logY {
 		p.Y.Min = math.Min(p.Y.Min, floorTop/10)
 		fb := floorBand{level: floorTop, label: "round-off", th: th}
@@ -241,9 +304,16 @@ func Chart(f analysis.Figure, st Style) (*Figure, error) {
 		rq.p.X.Label.Text = p.X.Label.Text
 		p.X.Label.Text = ""
 		p.X.Tick.Label.Color = color.Transparent
-		rq.weight = 0.42
-		qs = append(qs, rq)
 		h *= 1.3
+		// A share of the height that gives the residuals room for three labels and their
+		// time axis: 0.42 at the paper preset, more where the text is large for the figure.
+		tickH := th.text(th.tick, black).FontExtents().Height
+		need := 7.5 * tickH
+		rq.weight = 0.42
+		if total := h - 3*th.label; total > 2*need {
+			rq.weight = math.Max(0.42, float64(need/(total-need)))
+		}
+		qs = append(qs, rq)
 	}
 	fig := stack(th, w, h, qs...)
 	fig.setNotes(notes)
@@ -264,7 +334,7 @@ func residualPanel(th *theme, f analysis.Figure, theory []int, logX bool, okXY f
 	rb := newBounds()
 	xb := newBounds()
 	for _, s := range f.Series {
-		if s.Style == "dashed" || s.Style == "floor" || !slices.Equal(s.X, tc.X) {
+		if s.Style == "dashed" || s.Style == "floor" || s.OwnLaw || !slices.Equal(s.X, tc.X) {
 			continue
 		}
 		var xy plotter.XYs
@@ -315,4 +385,61 @@ func residualPanel(th *theme, f analysis.Figure, theory []int, logX bool, okXY f
 	linearAxis(&p.Y, rb)
 	q.Add(hline{y: 0, sty: draw.LineStyle{Color: black, Width: th.pt(0.6), Dashes: []vg.Length{th.pt(3.5), th.pt(2.5)}}})
 	return q
+}
+
+// valueTicks labels a logarithmic axis at the values of the data, when they are few (a sweep
+// of learning rates or batch sizes), with the powers of ten as minor ticks.
+type valueTicks struct {
+	vals   []float64
+	labels []string
+}
+
+// newValueTicks returns the ticker of the values xs when there are 2 to 8 of them, positive,
+// each at least 1.4 times the one before (apart enough for their labels), and their labels
+// of four significant digits differ; else ok is false.
+func newValueTicks(xs []float64) (valueTicks, bool) {
+	xs = slices.Clone(xs)
+	slices.Sort(xs)
+	if len(xs) < 2 || len(xs) > 8 || !(xs[0] > 0) {
+		return valueTicks{}, false
+	}
+	vt := valueTicks{vals: xs}
+	// Powers of ten only: the decades label them already. Values from 10⁻³ to 10⁵ in
+	// decimals, else all as powers of ten.
+	decades := true
+	sci := xs[0] < 1e-3 || xs[len(xs)-1] >= 1e5
+	for i, v := range xs {
+		if math.IsInf(v, 0) || i > 0 && v < 1.4*xs[i-1] {
+			return valueTicks{}, false
+		}
+		e := math.Round(math.Log10(v))
+		decades = decades && math.Abs(v/math.Pow(10, e)-1) < 1e-12
+		l := strconv.FormatFloat(v, 'g', 4, 64)
+		if sci {
+			l = strconv.FormatFloat(v, 'e', 3, 64)
+		}
+		if strings.Contains(l, "e") {
+			l = sciMarkup(l)
+		}
+		if slices.Contains(vt.labels, l) {
+			return valueTicks{}, false
+		}
+		vt.labels = append(vt.labels, l)
+	}
+	return vt, !decades
+}
+
+func (v valueTicks) Ticks(min, max float64) []gplot.Tick {
+	var ts []gplot.Tick
+	for _, t := range (logAxisTicks{}).Ticks(min, max) {
+		if !slices.Contains(v.vals, t.Value) {
+			ts = append(ts, gplot.Tick{Value: t.Value})
+		}
+	}
+	for i, x := range v.vals {
+		if x >= min && x <= max {
+			ts = append(ts, gplot.Tick{Value: x, Label: v.labels[i]})
+		}
+	}
+	return ts
 }

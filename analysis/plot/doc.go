@@ -15,9 +15,14 @@
 // notation of the project (D12, D_ij, w1², σ₁, λ) into it. Ticks label with the fewest digits that
 // tell them apart, a nearly constant axis as offsets from a base (Offset), and a logarithmic
 // axis by its decades. Legends go into the corner of the data area that covers no data, else
-// under the axes in columns. Chart draws the figures of analysis (those of reproduce), with a
+// under the axes in columns. The label of a vertical axis is measured glyph by glyph and never
+// runs past its axis or the canvas (the unit of its ticks moves above the axis, then the label
+// breaks, then shrinks). Reference lines far from the data do not set the axes: they are named
+// off the axis instead. Chart draws the figures of analysis (those of reproduce), with a
 // panel of relative deviations under measured-against-theory data, ± error bands filled and
-// round-off levels shaded as such.
+// round-off levels shaded as such; TimeSeries and ImbalanceLoss shade the integrator's error
+// level of continuous runs the same way when the caller computed it
+// (analysis.Comparison.LossLevel).
 //
 // Trajectories are flow.Trajectory values, continuous or discrete alike. A trajectory is
 // drawn up to its first non-finite point (gonum's plotter.NewLine refuses NaN and Inf);

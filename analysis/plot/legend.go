@@ -127,6 +127,9 @@ type placed struct {
 	added []gplot.Plotter
 	// weight is the share of the height of a stack of panels (0 counts as 1).
 	weight float64
+	// yUnit is the scale or offset of the vertical axis's ticks (see Offset), set by stack;
+	// written after the label, or above the axis when the label would not fit.
+	yUnit axisUnit
 }
 
 func (q *placed) weightOr1() float64 {
@@ -163,7 +166,7 @@ func (q *placed) cornerLegend() gplot.Legend {
 	l := gplot.NewLegend()
 	l.TextStyle = q.th.text(q.th.legend, black)
 	l.ThumbnailWidth = q.th.pt(14)
-	l.Padding = q.th.pt(0.8)
+	l.Padding = q.th.pt(2) // between entries, and between a thumbnail and its text
 	for _, e := range q.legend.entries {
 		l.Add(e.name, e.thumb)
 	}
@@ -228,8 +231,9 @@ func (q *placed) dataPoints(dc draw.Canvas) []vg.Point {
 			}
 			addLine(xys)
 		case *crossBand:
-			for _, x := range v.x {
-				pts = append(pts, vg.Point{X: trX(x), Y: dc.Max.Y - v.th.pt(divergedBand)/2})
+			// The band along the top: no legend over it.
+			for x := dc.Min.X; x <= dc.Max.X; x += 2 {
+				pts = append(pts, vg.Point{X: x, Y: dc.Max.Y - v.th.pt(divergedBand)/2})
 			}
 		case floorBand:
 			// The band's label, at its top right.
@@ -260,16 +264,11 @@ func (q *placed) Draw(c draw.Canvas) {
 	defer func() { q.p.Legend = saved }()
 	q.p.Legend = gplot.NewLegend() // the plot draws no legend of its own
 	l := q.layout(c)
-	if l.yLabel != "" {
-		q.p.Y.Label.Text = ""
-		defer func() { q.p.Y.Label.Text = l.yLabel }()
-	}
+	label := q.p.Y.Label.Text
+	q.p.Y.Label.Text = ""
 	q.p.Draw(l.plot)
-	if l.yLabel != "" {
-		sty := q.p.Y.Label.TextStyle
-		sty.Rotation += math.Pi / 2
-		c.FillText(sty, vg.Point{X: l.labelX, Y: (l.data.Min.Y + l.data.Max.Y) / 2}, l.yLabel)
-	}
+	q.p.Y.Label.Text = label
+	l.ylab.draw(c, l.data)
 	switch {
 	case len(q.legend.entries) == 0:
 	case l.below:
@@ -291,9 +290,8 @@ func (q *placed) Draw(c draw.Canvas) {
 // layout is where the parts of a placed plot go on a canvas.
 type layout struct {
 	plot, data draw.Canvas // the canvas the gonum plot is drawn on, and its data area
-	// yLabel, when not "", is the label of a logarithmic vertical axis, drawn at labelX.
-	yLabel  string
-	labelX  vg.Length
+	// ylab is the label of the vertical axis, drawn by Draw at the left edge of the canvas.
+	ylab    yLabel
 	below   bool         // the legend goes under the axes, legendH high
 	box     vg.Rectangle // else the legend's rectangle in a corner of the data area
 	legendH vg.Length
@@ -301,23 +299,25 @@ type layout struct {
 
 // layout places the plot and its legend on c.
 //
-// gonum (v0.17) reserves room for the label of a vertical axis around the data value
-// (Min + Max)/2, which on a logarithmic axis lies near the top: the data area would shrink by
-// half the label's length. The label of such an axis is drawn by Draw instead, centred on the
-// data area, and the plot is drawn without it.
+// The label of the vertical axis is laid out here, not by gonum: gonum (v0.17) reserves room
+// for it around the data value (Min + Max)/2, which on a logarithmic axis lies near the top,
+// and measures it by the font's ascent, so that a superscript in it reaches past the left edge.
+// Here it is measured glyph by glyph, centred on the data area, and made to fit its length
+// (see fitYLabel).
 func (q *placed) layout(c draw.Canvas) layout {
 	var l layout
 	pc := c
-	if label := q.p.Y.Label.Text; label != "" && q.p.Y.Scale != nil && isLog(q.p.Y.Scale) {
-		ls := q.p.Y.Label.TextStyle
-		h := ls.Height(label)
-		descent := ls.FontExtents().Descent
-		pc = draw.Crop(c, h+descent+q.p.Y.Label.Padding, 0, 0, 0)
-		l.yLabel, l.labelX = label, c.Min.X+h-descent
+	if label := q.p.Y.Label.Text; label != "" || q.yUnit.suffix != "" {
 		q.p.Y.Label.Text = ""
 		defer func() { q.p.Y.Label.Text = label }()
+		l.ylab = q.th.fitYLabel(q.p.Y.Label.TextStyle, label, q.yUnit, q.p.DataCanvas(c).Size().Y)
+		pc = draw.Crop(c, l.ylab.width()+q.p.Y.Label.Padding, 0, 0, -l.ylab.noteHeight())
+	}
+	if sp, ok := q.p.Y.Tick.Marker.(spacedTicks); ok {
+		q.p.Y.Tick.Marker = sp.Ticker
 	}
 	l.plot = pc
+	q.spaceYTicks(q.p.DataCanvas(pc))
 	l.data = q.p.DataCanvas(pc)
 	if len(q.legend.entries) == 0 {
 		return l
@@ -355,8 +355,21 @@ func (q *placed) layout(c draw.Canvas) layout {
 	_, h := q.legend.size(c.Size().X)
 	l.below, l.legendH = true, h
 	l.plot = draw.Crop(pc, 0, 0, h+q.th.pt(4), 0)
+	if sp, ok := q.p.Y.Tick.Marker.(spacedTicks); ok {
+		q.p.Y.Tick.Marker = sp.Ticker
+	}
+	q.spaceYTicks(q.p.DataCanvas(l.plot))
 	l.data = q.p.DataCanvas(l.plot)
 	return l
+}
+
+// spaceYTicks keeps the labels of a linear vertical axis at least 1.35 times the height of
+// their text apart on the data area dc (a short panel, a residual, would crowd them).
+func (q *placed) spaceYTicks(dc draw.Canvas) {
+	if q.p.Y.Scale != nil && isLog(q.p.Y.Scale) {
+		return
+	}
+	q.p.Y.Tick.Marker = spacedTicks{Ticker: q.p.Y.Tick.Marker, length: dc.Size().Y, min: 1.35 * q.p.Y.Tick.Label.FontExtents().Height}
 }
 
 // dataCanvas returns the data area of the plot drawn on c.

@@ -106,9 +106,22 @@ type floorBand struct {
 	level float64
 	label string
 	th    *theme
+	// fill is the band's colour; nil is floorGrey. A band of the integrator's error is
+	// integratorGrey, lighter, so that the round-off band under it stays apart.
+	fill color.Color
 }
 
-var floorGrey = rgb(0xE4E4E4)
+var (
+	floorGrey      = rgb(0xE4E4E4)
+	integratorGrey = rgb(0xF1F1F1)
+)
+
+func (f floorBand) colour() color.Color {
+	if f.fill == nil {
+		return floorGrey
+	}
+	return f.fill
+}
 
 func (f floorBand) Plot(c draw.Canvas, plt *gplot.Plot) {
 	_, trY := plt.Transforms(&c)
@@ -117,7 +130,7 @@ func (f floorBand) Plot(c draw.Canvas, plt *gplot.Plot) {
 		return
 	}
 	y = min(y, c.Max.Y)
-	c.SetColor(floorGrey)
+	c.SetColor(f.colour())
 	c.Fill(vg.Rectangle{Min: c.Min, Max: vg.Point{X: c.Max.X, Y: y}}.Path())
 	sty := f.th.text(f.th.note, rgb(0x555555))
 	sty.XAlign, sty.YAlign = draw.XRight, draw.YTop
@@ -131,7 +144,7 @@ func (f floorBand) Plot(c draw.Canvas, plt *gplot.Plot) {
 }
 
 func (f floorBand) Thumbnail(c *draw.Canvas) {
-	c.SetColor(floorGrey)
+	c.SetColor(f.colour())
 	c.Fill(c.Rectangle.Path())
 }
 

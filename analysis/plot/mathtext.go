@@ -76,17 +76,32 @@ func (h MathText) Draw(c vg.Canvas, txt string, sty text.Style, pt vg.Point) {
 		glyphs, w, _, _ := h.layout(line, sty.Font)
 		base := pt.Add(vg.Point{X: vg.Length(sty.XAlign) * w, Y: vg.Length(len(lines)-i) * sty.Font.Size})
 		for _, g := range glyphs {
-			c.FillString(h.Fonts.Lookup(g.font, g.font.Size), base.Add(g.at), g.s)
+			at := base.Add(g.at)
+			if g.flip {
+				// Mirror about the line at half the capitals' height above the baseline.
+				c.Push()
+				c.Translate(vg.Point{Y: 2*at.Y + g.font.Size*capHeight})
+				c.Scale(1, -1)
+				c.FillString(h.Fonts.Lookup(g.font, g.font.Size), at, g.s)
+				c.Pop()
+				continue
+			}
+			c.FillString(h.Fonts.Lookup(g.font, g.font.Size), at, g.s)
 		}
 	}
 }
 
-// glyphRun is a piece of text in one font at an offset from the start of the baseline.
+// glyphRun is a piece of text in one font at an offset from the start of the baseline;
+// flip draws it upside down about the middle of its capitals (a Δ as ∇).
 type glyphRun struct {
 	s    string
 	font font.Font
 	at   vg.Point
+	flip bool
 }
+
+// capHeight is the height of the capitals of Liberation Serif (Times' metrics), in ems.
+const capHeight = 0.662
 
 // Script sizes and offsets, as fractions of the font size of the text they attach to
 // (close to TeX's defaults for a 10 pt text).
@@ -138,7 +153,8 @@ type layouter struct {
 	x    vg.Length
 }
 
-// put appends s in fnt (italic or upright) with its baseline raised by rise.
+// put appends s in fnt (italic or upright) with its baseline raised by rise. Liberation
+// has no ∇: it is set as a Δ turned upside down (see glyphRun).
 func (l *layouter) put(s string, fnt font.Font, italic bool, rise vg.Length) {
 	if s == "" {
 		return
@@ -147,7 +163,27 @@ func (l *layouter) put(s string, fnt font.Font, italic bool, rise vg.Length) {
 	if italic {
 		f.Typeface += italicSuffix // see houseFonts
 	}
-	if n := len(l.runs); n > 0 && l.runs[n-1].font == f && l.runs[n-1].at.Y == rise {
+	for {
+		k := strings.IndexRune(s, '∇')
+		if k < 0 {
+			break
+		}
+		l.putRun(s[:k], f, rise)
+		up := fnt // upright, as ∇ is
+		face := l.h.Fonts.Lookup(up, up.Size)
+		l.runs = append(l.runs, glyphRun{s: "Δ", font: up, at: vg.Point{X: l.x, Y: rise}, flip: true})
+		l.x += face.Width("Δ")
+		s = s[k+len("∇"):]
+	}
+	l.putRun(s, f, rise)
+}
+
+// putRun appends s, all in f, with its baseline raised by rise.
+func (l *layouter) putRun(s string, f font.Font, rise vg.Length) {
+	if s == "" {
+		return
+	}
+	if n := len(l.runs); n > 0 && l.runs[n-1].font == f && l.runs[n-1].at.Y == rise && !l.runs[n-1].flip {
 		// The same font on the same baseline: one run.
 		last := &l.runs[n-1]
 		last.s += s

@@ -381,6 +381,10 @@ func TestTicks(t *testing.T) {
 		{"within a decade", 0.3, 0.9, true, []string{"0.3", "0.4", "0.5", "0.6", "0.7", "0.8", "0.9"}},
 		{"a 1-2-5 decade", 0.15, 1.2, true, []string{"0.2", "0.5", "1"}},
 		{"narrow", 2.01, 2.05, true, []string{"2.01", "2.02", "2.03", "2.04", "2.05"}},
+		// Two decades labelled: their 2 and 5 multiples too; under a decade with two 1-2-5
+		// labels, 1-2-3-5.
+		{"two decades", 3.5, 140, true, []string{"5", "10", "20", "50", "100"}},
+		{"a 1-2-3-5 decade", 2.8, 14, true, []string{"3", "5", "10"}},
 	} {
 		var ts []tickLike
 		if tc.log {

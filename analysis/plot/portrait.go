@@ -415,7 +415,8 @@ func portraitBeside(th *theme, opt PortraitOptions, p *gplot.Plot, leg gplot.Leg
 	mainW := opt.Width - side
 	p.Title.Text = th.wrapTitle(p.Title.Text, mainW) // centred over the phase plane only
 	mainH := equalAspectHeight(p, mainW, aspect)
-	bodyH := mainH
+	top := th.pt(2) // above the title and under the axis label: room for ascenders and subscripts
+	bodyH := mainH + 2*top
 	if !opt.NoLegend {
 		// Room for the legend and, below it, colour bars at least 1.2 inch tall.
 		need := leg.Rectangle(draw.Canvas{}).Size().Y + th.pt(8)
@@ -431,7 +432,8 @@ func portraitBeside(th *theme, opt PortraitOptions, p *gplot.Plot, leg gplot.Leg
 		sx, sy := cw/opt.Width, ch/bodyH
 		mc := c
 		mc.Max.X = c.Min.X + mainW*sx
-		mc.Min.Y = c.Max.Y - mainH*sy
+		mc.Max.Y = c.Max.Y - top*sy
+		mc.Min.Y = mc.Max.Y - mainH*sy
 		p.Draw(mc)
 		if opt.NoLegend {
 			return
@@ -485,7 +487,8 @@ func portraitBelow(th *theme, opt PortraitOptions, p *gplot.Plot, grid *gridLege
 		c := draw.Canvas{Rectangle: vg.Rectangle{Max: vg.Point{X: 2 * vg.Inch, Y: vg.Inch}}}
 		barH = vg.Inch - bars[0].DataCanvas(c).Size().Y + th.pt(7)
 	}
-	bodyH := mainH + gap + legH
+	top := th.pt(2) // above the title: room for its ascenders
+	bodyH := top + mainH + gap + legH
 	if barH > 0 {
 		bodyH += gap + barH
 	}
@@ -494,7 +497,8 @@ func portraitBelow(th *theme, opt PortraitOptions, p *gplot.Plot, grid *gridLege
 	fig.body = func(c draw.Canvas) {
 		sy := (c.Max.Y - c.Min.Y) / bodyH
 		mc := c
-		mc.Min.Y = c.Max.Y - mainH*sy
+		mc.Max.Y = c.Max.Y - top*sy
+		mc.Min.Y = mc.Max.Y - mainH*sy
 		mc.Max.X -= pad
 		p.Draw(mc)
 		dc := p.DataCanvas(mc)

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"slices"
+	"strings"
 
 	gplot "gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -23,8 +25,14 @@ type SeriesOptions struct {
 	// (package flow, Discrete steps). Zero: no line.
 	LearningRate float64
 	// PhaseBoundary t* > 0 draws a vertical line at t* on every panel: the end of the
-	// optimization phase. Zero: no line.
+	// optimization phase. The time axis reaches t* when the curves keep at least half of it;
+	// a t* farther away is named in the legend, not drawn. Zero: no line.
 	PhaseBoundary float64
+	// IntegratorLevel > 0 is the level of the loss below which the losses of the continuous
+	// trajectories (those not IsDiscrete) are the integrator's error, not data, as computed
+	// from their solves (analysis.Comparison.LossLevel). The loss panel shades the band below
+	// it, as it shades the round-off floor. Zero: no band.
+	IntegratorLevel float64
 	// Title is printed above the top panel. Default none.
 	Title string
 	// Style is the house style. The default height is 1.45 times the width.
@@ -42,9 +50,12 @@ type SeriesOptions struct {
 // The time axis is logarithmic when the action is early: when every curve has done 90 % of
 // its total variation within the first 20 % of the time span (t = 0 is then left out). Losses
 // below the round-off floor of the data loss, ½(d·u·|W|)² with u = 2⁻⁵³ the unit round-off, are
-// not data: the panel shades the band below ten times the floor and labels it "round-off". The
-// sharpness axis holds the line 2/λ only when it lies within twice the largest sharpness; a
-// line farther up is named in the panel instead of squashing the curves.
+// not data: the panel shades the band below ten times the floor and labels it "round-off".
+// Losses of the continuous runs below the integrator's error (IntegratorLevel, computed by the
+// caller from the solves) are not data either: they are not drawn, and a lighter band below the
+// level is labelled "integrator error". The
+// sharpness axis holds the line 2/λ only when the curves keep at least half of it; a line
+// farther off is named in the legend instead of squashing the curves.
 //
 // A trajectory is drawn up to its first non-finite point (its status is then noted under
 // the figure); losses that are not positive cannot be drawn on the logarithmic axis and are
@@ -68,6 +79,9 @@ func TimeSeries(trs []*flow.Trajectory, o *SeriesOptions) (*Figure, error) {
 	if !(opt.PhaseBoundary >= 0) || math.IsInf(opt.PhaseBoundary, 0) {
 		return nil, fmt.Errorf("plot: phase boundary t* = %v must be finite and ≥ 0", opt.PhaseBoundary)
 	}
+	if !(opt.IntegratorLevel >= 0) || math.IsInf(opt.IntegratorLevel, 0) {
+		return nil, fmt.Errorf("plot: integrator error level %v must be finite and ≥ 0", opt.IntegratorLevel)
+	}
 	if len(trs) == 0 {
 		return nil, fmt.Errorf("plot: no trajectories to draw")
 	}
@@ -88,7 +102,8 @@ func TimeSeries(trs []*flow.Trajectory, o *SeriesOptions) (*Figure, error) {
 	}
 	var changes [][]float64 // the curves, for the choice of the time axis
 	var times [][]float64
-	var floor float64 // the largest round-off floor of the loss
+	var floor float64       // the largest round-off floor of the loss
+	var continuous []string // the labels under the integrator's error level
 	sharpData := newBounds()
 	imbData := newBounds()
 
@@ -99,6 +114,13 @@ func TimeSeries(trs []*flow.Trajectory, o *SeriesOptions) (*Figure, error) {
 	maxDepth := 2
 	labelled := map[string]bool{}
 	lossData := newBounds()
+	// The values of each panel with their times: on a logarithmic time axis the axes hold
+	// only what is drawn, from tmin on.
+	type panelData struct {
+		t, v []float64
+		b    *bounds
+	}
+	var byPanel []panelData
 	for _, q := range ps {
 		if q.n == 0 {
 			continue
@@ -135,22 +157,42 @@ func TimeSeries(trs []*flow.Trajectory, o *SeriesOptions) (*Figure, error) {
 			floor = math.Max(floor, 0.5*e*e)
 		}
 		logLoss := make([]float64, q.n)
+		unresolved := 10 * floor
+		if !IsDiscrete(tr.Label) {
+			unresolved = math.Max(unresolved, opt.IntegratorLevel)
+			if opt.IntegratorLevel > 0 {
+				continuous = append(continuous, tr.Label)
+			}
+		}
 		for k, v := range lv {
-			// Below the round-off floor the loss does not change: it is not resolved.
-			logLoss[k] = math.Log10(math.Max(v, 10*floor))
+			// Below the round-off floor (and a continuous run's integrator error) the loss
+			// does not change: it is not resolved.
+			logLoss[k] = math.Log10(math.Max(v, unresolved))
 		}
 		changes = append(changes, logLoss, sv)
 		times = append(times, t, t)
 		lossData.add(lv)
 		sharpData.add(sv)
+		byPanel = append(byPanel, panelData{t, lv, lossData}, panelData{t, sv, sharpData})
 		for i := range dv {
 			imbData.add(dv[i])
+			byPanel = append(byPanel, panelData{t, dv[i], imbData})
 			changes = append(changes, dv[i])
 			times = append(times, t)
 		}
 		// The curves are added once the time axis is chosen: a logarithmic one drops t = 0.
+		shown := lv
+		if !IsDiscrete(tr.Label) && opt.IntegratorLevel > 0 {
+			// Below the integrator's error the loss is not data: the curve ends at the band.
+			shown = slices.Clone(lv)
+			for k, v := range shown {
+				if v < opt.IntegratorLevel {
+					shown[k] = math.NaN()
+				}
+			}
+		}
 		adds = append(adds, func(logT bool) {
-			entry := addSeries(th, lossQ, t, lv, tr.Label, c, nil, logT, true)
+			entry := addSeries(th, lossQ, t, shown, tr.Label, c, nil, logT, true)
 			for i := range dv {
 				addSeries(th, imbQ, t, dv[i], tr.Label, c, pairDashes(th, i), logT, false)
 			}
@@ -164,9 +206,34 @@ func TimeSeries(trs []*flow.Trajectory, o *SeriesOptions) (*Figure, error) {
 	if math.IsInf(tlo, 1) {
 		return nil, fmt.Errorf("plot: no trajectory has a finite point to draw")
 	}
-	logT, tmin := earlyAction(times, changes, tlo, math.Max(thi, opt.PhaseBoundary))
+	tb := &bounds{lo: tlo, hi: thi, loPos: math.Max(tlo, math.SmallestNonzeroFloat64)}
+	holdT := opt.PhaseBoundary > 0 && holdsRef(tb, opt.PhaseBoundary, false)
+	tEnd := thi
+	if holdT {
+		tEnd = math.Max(thi, opt.PhaseBoundary)
+	}
+	logT, tmin := earlyAction(times, changes, tlo, tEnd)
+	if lvl := opt.IntegratorLevel; len(continuous) > 0 && lvl > 10*floor && lossData.loPos < lvl {
+		// The integrator's error, not data: a lighter band up to its level, under the curves
+		// and under the round-off band.
+		names := strings.Join(dedupe(continuous), ", ")
+		lossQ.Add(floorBand{level: lvl, label: "integrator error (" + names + ")", th: th, fill: integratorGrey})
+		notes = append(notes, fmt.Sprintf("light grey band: the integrator's error in the loss of %s (%.2g, from the solves' global error); their losses below it are not data and not drawn; gd's points are exact to round-off", names, lvl))
+	}
 	for _, add := range adds {
 		add(logT)
+	}
+	if logT {
+		for _, b := range []*bounds{lossData, sharpData, imbData} {
+			*b = *newBounds()
+		}
+		for _, d := range byPanel {
+			for k, v := range d.v {
+				if d.t[k] >= tmin {
+					d.b.add([]float64{v})
+				}
+			}
+		}
 	}
 	if maxDepth > 2 {
 		for i := 0; i < maxDepth-1; i++ {
@@ -179,23 +246,35 @@ func TimeSeries(trs []*flow.Trajectory, o *SeriesOptions) (*Figure, error) {
 		sty := draw.LineStyle{Color: midGrey, Width: th.pt(0.8), Dashes: []vg.Length{th.pt(4), th.pt(2.5)}}
 		b := 2 / opt.LearningRate
 		label := fmt.Sprintf("2/$λ$ = %.4g", b)
-		if b <= 2*sharpData.hi || !(sharpData.hi > 0) {
+		// The axis holds the line where the curves keep at least half of it (holdsRef); it
+		// is not stretched down to 0, which would squash curves that sit near the line.
+		if holdsRef(sharpData, b, false) || !(sharpData.hi > 0) {
 			bound := hline{y: b, sty: sty}
 			sharpQ.Add(bound)
 			sharpQ.add(label, bound)
-			sharp.Y.Max = math.Max(sharp.Y.Max, b+0.05*(b-sharp.Y.Min))
-			sharp.Y.Min = math.Min(sharp.Y.Min, 0)
+			held := *sharpData
+			held.add([]float64{b})
+			linearAxis(&sharp.Y, &held)
 		} else {
-			sharpQ.add(label+" (above the axis)", lineThumb(sty))
+			side := " (above the axis)"
+			if b < sharpData.lo {
+				side = " (below the axis)"
+			}
+			sharpQ.add(label+side, lineThumb(sty))
 		}
 	}
 	if opt.PhaseBoundary > 0 {
 		sty := draw.LineStyle{Color: rgb(0xAA3377), Width: th.pt(0.8), Dashes: []vg.Length{th.pt(2), th.pt(2)}}
-		for _, q := range []*placed{lossQ, imbQ, sharpQ} {
-			q.Add(vline{x: opt.PhaseBoundary, sty: sty})
+		if holdT {
+			for _, q := range []*placed{lossQ, imbQ, sharpQ} {
+				q.Add(vline{x: opt.PhaseBoundary, sty: sty})
+			}
+			lossQ.add(fmt.Sprintf("$t$* = %.4g", opt.PhaseBoundary), vline{sty: sty})
+			thi = tEnd
+		} else {
+			// Far after the curves' end: named, not drawn, so that it does not squash them.
+			lossQ.add(fmt.Sprintf("$t$* = %.4g (after the axis)", opt.PhaseBoundary), vline{sty: sty})
 		}
-		lossQ.add(fmt.Sprintf("$t$* = %.4g", opt.PhaseBoundary), vline{sty: sty})
-		thi = math.Max(thi, opt.PhaseBoundary)
 	}
 	if thi == tlo {
 		thi = tlo + 1
@@ -471,6 +550,10 @@ type PlaneOptions struct {
 	// LinearX and LinearY keep an axis linear. By default an axis is logarithmic when all
 	// its values are positive and span more than a decade.
 	LinearX, LinearY bool
+	// IntegratorLevel > 0 is the level of the loss below which the losses of the continuous
+	// trajectories are the integrator's error (see SeriesOptions): their points below it are
+	// not drawn, and a logarithmic loss axis shades the band under it. Zero: none.
+	IntegratorLevel float64
 	// Title is printed above the panel. Default none.
 	Title string
 	// Style is the house style. The default height is 0.85 times the width.
@@ -508,6 +591,10 @@ func ImbalanceLoss(trs []*flow.Trajectory, o *PlaneOptions) (*Figure, error) {
 		x, y  []float64
 	}
 	var runs []run
+	var unresolved []string
+	if !(opt.IntegratorLevel >= 0) || math.IsInf(opt.IntegratorLevel, 0) {
+		return nil, fmt.Errorf("plot: integrator error level %v must be finite and ≥ 0", opt.IntegratorLevel)
+	}
 	xb, yb := newBounds(), newBounds()
 	for _, q := range ps {
 		if q.n == 0 {
@@ -515,10 +602,16 @@ func ImbalanceLoss(trs []*flow.Trajectory, o *PlaneOptions) (*Figure, error) {
 		}
 		x, y := make([]float64, q.n), make([]float64, q.n)
 		dk := make([]float64, q.tr.Depth-1)
+		cont := !IsDiscrete(q.tr.Label) && opt.IntegratorLevel > 0
 		for k := range q.n {
 			w := q.tr.At(k)
 			x[k] = flow.Imbalance(dk, w)
 			y[k] = opt.Objective.Loss(w)
+			if cont && y[k] < opt.IntegratorLevel {
+				// The integrator's error, not data.
+				y[k] = math.NaN()
+				unresolved = append(unresolved, q.tr.Label)
+			}
 		}
 		xb.add(x)
 		yb.add(y)
@@ -532,6 +625,12 @@ func ImbalanceLoss(trs []*flow.Trajectory, o *PlaneOptions) (*Figure, error) {
 
 	p := th.newPlot()
 	q := newPlaced(th, p)
+	if len(unresolved) > 0 && logY {
+		names := strings.Join(dedupe(unresolved), ", ")
+		q.Add(floorBand{level: opt.IntegratorLevel, label: "integrator error", th: th, fill: integratorGrey})
+		yb.add([]float64{opt.IntegratorLevel})
+		notes = append(notes, fmt.Sprintf("light grey band: the integrator's error in the loss of %s (%.2g); their points below it are not data and not drawn", names, opt.IntegratorLevel))
+	}
 	p.Title.Text = th.wrapTitle(Math(opt.Title), opt.Width)
 	p.X.Label.Text = "imbalance ‖$D$‖"
 	p.Y.Label.Text = "loss $L$"
@@ -586,7 +685,7 @@ func stack(th *theme, w, h vg.Length, qs ...*placed) *Figure {
 	for k, q := range qs {
 		plots[k] = q.p
 		entries = append(entries, q.names()...)
-		finishAxes(q.p)
+		q.yUnit = finishAxes(q.p)
 	}
 	f := &Figure{Width: w, Height: h, Plots: plots, DPI: th.DPI, th: th, entries: entries, panels: qs}
 	f.body = func(c draw.Canvas) {
@@ -607,13 +706,13 @@ func stack(th *theme, w, h vg.Length, qs ...*placed) *Figure {
 		}
 		// Align the data areas: the widest left and right margins for all.
 		var left, right vg.Length
-		for k, p := range plots {
-			dc := p.DataCanvas(cs[k])
+		for k, q := range qs {
+			dc := q.dataCanvas(cs[k])
 			left = max(left, dc.Min.X-cs[k].Min.X)
 			right = max(right, cs[k].Max.X-dc.Max.X)
 		}
 		for k, q := range qs {
-			dc := q.p.DataCanvas(cs[k])
+			dc := q.dataCanvas(cs[k])
 			ck := cs[k]
 			ck.Min.X += left - (dc.Min.X - cs[k].Min.X)
 			ck.Max.X -= right - (cs[k].Max.X - dc.Max.X)
@@ -635,6 +734,38 @@ func pairDashes(th *theme, i int) []vg.Length {
 	default:
 		return []vg.Length{th.pt(5), th.pt(2), th.pt(1.2), th.pt(2)}
 	}
+}
+
+// holdsRef reports whether an axis over the data b should be widened to hold a reference
+// value v (a bound, a threshold, a marked time): when the data keep at least half of the
+// axis, in decades on a logarithmic one (a span of at least 0.3 decades counted). A
+// reference farther away would squash the data: it is drawn clipped, or named off the axis.
+func holdsRef(b *bounds, v float64, log bool) bool {
+	if math.IsNaN(v) || math.IsInf(v, 0) || math.IsInf(b.lo, 1) {
+		return false
+	}
+	if log {
+		if !(v > 0) || math.IsInf(b.loPos, 1) {
+			return false
+		}
+		d := math.Max(math.Log10(b.hi/b.loPos), 0.3)
+		return math.Log10(math.Max(b.hi, v)/math.Min(b.loPos, v)) <= 2*d
+	}
+	span := b.hi - b.lo
+	if span == 0 {
+		span = math.Max(math.Abs(b.lo), 1) / 2
+	}
+	return math.Max(b.hi, v)-math.Min(b.lo, v) <= 2*span
+}
+
+// offScale is the legend's note for a reference value v off an axis over b: " (above the
+// axis: 40)".
+func offScale(v float64, b *bounds, above, below string) string {
+	side := above
+	if v < b.lo {
+		side = below
+	}
+	return fmt.Sprintf(" (%s the axis, at %.3g)", side, v)
 }
 
 // ok reports whether v can be drawn: finite, and positive on a logarithmic axis.
@@ -816,21 +947,43 @@ func (logAxisTicks) Ticks(min, max float64) []gplot.Tick {
 			}
 		}
 	}
+	if countLabels(ticks) == 2 {
+		// Two labelled decades (up to about three decades shown): the 2 and 5 times them
+		// labelled too, so that the axis reads between them.
+		for k, t := range ticks {
+			if t.Label != "" {
+				continue
+			}
+			e := math.Floor(math.Log10(t.Value) + 1e-9)
+			if m := math.Round(t.Value / math.Pow(10, e)); m == 2 || m == 5 {
+				ticks[k].Label = pow10Label(m, e, exp)
+			}
+		}
+		return ticks
+	}
 	if n := len(ticks); n == 0 || countLabels(ticks) < 2 {
-		// About a decade or less: label the 1-2-5 values, or every m·10^e when fewer than two
-		// of those fall inside; narrower still, linear ticks.
-		for _, ms := range [][]float64{{1, 2, 5}, {1, 2, 3, 4, 5, 6, 7, 8, 9}} {
-			ticks = ticks[:0]
+		// About a decade or less: label the 1-2-5 values, or the 1-2-3-5 ones when fewer
+		// than three of those fall inside, or every m·10^e when fewer than two; narrower
+		// still, linear ticks.
+		var best []gplot.Tick
+		for _, ms := range [][]float64{{1, 2, 5}, {1, 2, 3, 5}, {1, 2, 3, 4, 5, 6, 7, 8, 9}} {
+			var try []gplot.Tick
 			for e := e0; e <= e1; e++ {
 				for _, m := range ms {
 					if u := m * math.Pow(10, e); u >= min*(1-1e-9) && u <= max*(1+1e-9) {
-						ticks = append(ticks, gplot.Tick{Value: u, Label: pow10Label(m, e, exp)})
+						try = append(try, gplot.Tick{Value: u, Label: pow10Label(m, e, exp)})
 					}
 				}
 			}
-			if countLabels(ticks) >= 2 {
-				return ticks
+			if n := countLabels(try); n >= 3 || n >= 2 && len(ms) == 9 {
+				return try
 			}
+			if best == nil && countLabels(try) >= 2 {
+				best = try
+			}
+		}
+		if best != nil {
+			return best
 		}
 		return niceTicks{}.Ticks(min, max)
 	}
@@ -852,6 +1005,17 @@ func abs(v []float64) []float64 {
 	out := make([]float64, len(v))
 	for k, x := range v {
 		out[k] = math.Abs(x)
+	}
+	return out
+}
+
+// dedupe returns the distinct strings of s in their first order.
+func dedupe(s []string) []string {
+	var out []string
+	for _, v := range s {
+		if !slices.Contains(out, v) {
+			out = append(out, v)
+		}
 	}
 	return out
 }

@@ -53,8 +53,9 @@ var divergedRed = rgb(0xE31A1C) // ColorBrewer's Set1 red
 // as a dashed line (package flow, Discrete steps; Cohen et al., Edge of Stability, 2021). Converged runs are
 // filled circles coloured by group; diverged runs are red crosses in a grey band at the top
 // of the panel, at their learning rate, whatever their sharpness (it is often not finite).
-// The sharpness axis holds the converged runs and the line over the whole λ axis, and has
-// no ticks in the band.
+// The sharpness axis holds the converged runs, and the line where the runs keep at least
+// half of the axis (in decades); farther off it runs off the axis. It has no ticks in the
+// band.
 //
 // Runs whose learning rate is not finite and positive, and converged runs whose sharpness
 // is not, are left out with a note under the figure. StabilityMap returns an error when
@@ -120,9 +121,21 @@ func StabilityMap(pts []StabilityPoint, o *StabilityOptions) (*Figure, error) {
 	}
 
 	logAxis(&p.X, xb)
-	// The line over the whole λ axis; 2/λ may overflow for a tiny λ, and bounds skips what
-	// is not finite.
-	yb.add([]float64{2 / p.X.Min, 2 / p.X.Max})
+	// The line over the whole λ axis where the runs keep at least half of the sharpness axis
+	// (holdsRef); beyond, it runs off the axis (drawn clipped), so that a bound 2/λ of 2000
+	// at the smallest λ does not squash runs of sharpness 1 to 4. 2/λ may overflow for a tiny
+	// λ, and bounds skips what is not finite.
+	data := *yb
+	for _, v := range []float64{2 / p.X.Min, 2 / p.X.Max} {
+		switch {
+		case math.IsInf(data.lo, 1) || holdsRef(&data, v, true):
+			yb.add([]float64{v})
+		case v > data.hi:
+			yb.add([]float64{data.loPos * math.Pow(10, 2*math.Max(math.Log10(data.hi/data.loPos), 0.3))})
+		case v > 0:
+			yb.add([]float64{data.hi / math.Pow(10, 2*math.Max(math.Log10(data.hi/data.loPos), 0.3))})
+		}
+	}
 	if !logAxis(&p.Y, yb) {
 		// Only when 2/λ is not finite and positive at either end and no run converged.
 		return nil, fmt.Errorf("plot: no finite sharpness and no finite bound 2/λ for λ from %g to %g", p.X.Min, p.X.Max)
@@ -130,7 +143,11 @@ func StabilityMap(pts []StabilityPoint, o *StabilityOptions) (*Figure, error) {
 	ylo, yhi := p.Y.Min, p.Y.Max
 
 	bound := draw.LineStyle{Color: darkGrey, Width: th.pt(1.1), Dashes: []vg.Length{th.pt(5), th.pt(3)}}
-	q.Add(stabilityBound{bound})
+	sb := stabilityBound{sty: bound}
+	if len(div) > 0 {
+		sb.below = th.pt(divergedBand)
+	}
+	q.Add(sb)
 	add("S = 2/λ", lineThumb(bound))
 	var cols labelColors
 	for _, g := range groups {
@@ -207,16 +224,22 @@ func panel(th *theme, c draw.Canvas) draw.Canvas {
 }
 
 // stabilityBound draws the line S = 2/λ across the data area of a log–log plot.
-type stabilityBound struct{ sty draw.LineStyle }
+type stabilityBound struct {
+	sty draw.LineStyle
+	// below is the height of the band of diverged runs at the top, which the line stays
+	// out of.
+	below vg.Length
+}
 
 func (b stabilityBound) Plot(c draw.Canvas, plt *gplot.Plot) {
+	trX, trY := plt.Transforms(&c)
+	c.Max.Y -= b.below
 	// A straight line on log–log axes: its ends suffice, as long as both can be drawn.
 	x0, x1 := plt.X.Min, plt.X.Max
 	y0, y1 := 2/x0, 2/x1
 	if !ok(y0, true) || !ok(y1, true) {
 		return
 	}
-	trX, trY := plt.Transforms(&c)
 	pts := c.ClipLinesXY([]vg.Point{{X: trX(x0), Y: trY(y0)}, {X: trX(x1), Y: trY(y1)}})
 	for _, l := range pts {
 		c.StrokeLines(b.sty, l)
@@ -500,6 +523,12 @@ func heatLayout(th *theme, p, bp *gplot.Plot, c draw.Canvas) (mc, bc draw.Canvas
 		p.X.Tick.Marker, p.Y.Tick.Marker = xt, yt
 	}
 	dc := p.DataCanvas(mc)
+	// The bar's end labels are centred on its ends, level with the map's top: keep half a
+	// label of room above it (a map without a title reaches the top of the canvas).
+	if half := bp.Y.Tick.Label.FontExtents().Height / 2; dc.Max.Y > c.Max.Y-half {
+		mc.Max.Y -= dc.Max.Y - (c.Max.Y - half)
+		dc = p.DataCanvas(mc)
+	}
 	bc = c
 	bc.Min.X = mc.Max.X + gap
 	bc.Min.Y, bc.Max.Y = dc.Min.Y, dc.Max.Y
@@ -583,21 +612,51 @@ func missingCell(th *theme, c *draw.Canvas, r vg.Rectangle) {
 // get a bare tick.
 type indexTicks struct {
 	labels     []string
+	vals       []float64
 	horizontal bool
 	every      int
 	th         *theme
 }
 
 func newIndexTicks(th *theme, v []float64, horizontal bool) indexTicks {
-	t := indexTicks{labels: make([]string, len(v)), horizontal: horizontal, every: 1, th: th}
+	t := indexTicks{labels: make([]string, len(v)), vals: v, horizontal: horizontal, every: 1, th: th}
 	for k, x := range v {
 		t.labels[k] = compact(x)
 	}
 	return t
 }
 
-// fit sets every so that the labels fit along an axis of length l.
+// fit sets every so that the labels fit along an axis of length l. Along a horizontal axis
+// the values are written with 2 significant digits instead of 3 when that labels every cell
+// and tells the values apart.
 func (t *indexTicks) fit(l vg.Length) {
+	if t.horizontal && len(t.vals) == len(t.labels) {
+		full := make([]string, len(t.vals))
+		for k, x := range t.vals {
+			full[k] = compact(x)
+		}
+		t.labels = full
+		t.fitEvery(l)
+		if t.every > 1 {
+			short := indexTicks{labels: make([]string, len(t.vals)), horizontal: true, th: t.th}
+			seen := map[string]bool{}
+			distinct := true
+			for k, x := range t.vals {
+				short.labels[k] = compactN(x, 2)
+				distinct = distinct && !seen[short.labels[k]]
+				seen[short.labels[k]] = true
+			}
+			if short.fitEvery(l); distinct && short.every == 1 {
+				t.labels, t.every = short.labels, 1
+			}
+		}
+		return
+	}
+	t.fitEvery(l)
+}
+
+// fitEvery sets every so that the labels fit along an axis of length l.
+func (t *indexTicks) fitEvery(l vg.Length) {
 	n := len(t.labels)
 	if n == 0 {
 		return
@@ -609,7 +668,7 @@ func (t *indexTicks) fit(l vg.Length) {
 		for _, s := range t.labels {
 			room = max(room, sty.Width(s))
 		}
-		room += th.pt(6)
+		room += th.pt(4)
 	} else {
 		room = sty.FontExtents().Height * 1.4
 	}
@@ -643,8 +702,11 @@ func (t indexTicks) Ticks(min, max float64) []gplot.Tick {
 
 // compact formats a parameter value with 3 significant digits: "0.001", "0.00316", "250",
 // "1.5e6", "2e-7", and a minus sign (U+2212) for a negative value.
-func compact(v float64) string {
-	s := strconv.FormatFloat(v, 'g', 3, 64)
+func compact(v float64) string { return compactN(v, 3) }
+
+// compactN formats a parameter value as compact does, with p significant digits.
+func compactN(v float64, p int) string {
+	s := strconv.FormatFloat(v, 'g', p, 64)
 	if k := strings.IndexByte(s, 'e'); k >= 0 {
 		mant, exp := s[:k], s[k+1:]
 		sign := ""

@@ -188,7 +188,12 @@ func TestStabilityMap(t *testing.T) {
 	p := fig.Plots[0]
 	lmin, lmax := 0.001, 2.0 // the λ drawn, diverged runs included
 	checkAxis(t, "λ", p.X, lmin, lmax)
-	checkAxis(t, "S", p.Y, 2/p.X.Max, 2/p.X.Min)
+	// The axis holds the runs (S from 2.5 to 4), not the line up to 2/λ = 2000 at the
+	// smallest λ: the runs keep at least half of it, the line runs off it.
+	checkAxis(t, "S", p.Y, 2.5, 4)
+	if p.Y.Max > 2/lmin/10 {
+		t.Errorf("S axis up to %g: the line 2/λ (to %g) squashes the runs (2.5 to 4)", p.Y.Max, 2/lmin)
+	}
 
 	dc := fig.panels[0].dataCanvas(panel(fig.th, bodyCanvas(fig)))
 	trX, trY := p.Transforms(&dc)
@@ -204,10 +209,9 @@ func TestStabilityMap(t *testing.T) {
 		}
 	}
 	checkCrosses(t, img, fig, []float64{1.2, 2})
-	// The top of the axis leaves the band free: the highest value drawn, 2/λ at the
-	// smallest λ, lies below it.
-	if top := trY(2 / lmin); top > dc.Max.Y-vg.Points(divergedBand) {
-		t.Errorf("2/λ at λ = %g is drawn at %v, in the band above %v", lmin, top, dc.Max.Y-vg.Points(divergedBand))
+	// The top of the axis leaves the band free: the highest run lies below it.
+	if top := trY(4); top > dc.Max.Y-vg.Points(divergedBand) {
+		t.Errorf("the run at S = 4 is drawn at %v, in the band above %v", top, dc.Max.Y-vg.Points(divergedBand))
 	}
 }
 
@@ -256,6 +260,7 @@ func TestStabilityDivergedOnly(t *testing.T) {
 		t.Errorf("legend %q, want %q", fig.entries, want)
 	}
 	p := fig.Plots[0]
+	// No converged run: the axis holds the line.
 	checkAxis(t, "S", p.Y, 2/p.X.Max, 2/p.X.Min)
 	path := filepath.Join(t.TempDir(), "diverged.png")
 	if err := fig.Save(path); err != nil {

@@ -94,28 +94,6 @@ func unitText(e int) string {
 	return fmt.Sprintf(" (×$10^{%d}$)", e)
 }
 
-// finishAxes gives the linear axes of p whose ticks would not read an offset or a scale
-// (see Offset), and writes the change into the axis label. Call it once, after the axis
-// ranges are final.
-func finishAxes(p *gplot.Plot) {
-	for _, a := range []*gplot.Axis{&p.X, &p.Y} {
-		if a.Scale != nil {
-			if _, lin := a.Scale.(gplot.LinearScale); !lin {
-				continue
-			}
-		}
-		switch a.Tick.Marker.(type) {
-		case LinearTicks, niceTicks:
-		default:
-			continue
-		}
-		if t, suffix, ok := Offset(a.Min, a.Max); ok {
-			a.Tick.Marker = t
-			a.Label.Text += suffix
-		}
-	}
-}
-
 // sciMarkup writes a number in e notation ("2.5e-06") as "$2.5×10^{-6}$", and "1e-06" as
 // "$10^{-6}$".
 func sciMarkup(s string) string {

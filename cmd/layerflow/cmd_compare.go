@@ -10,6 +10,7 @@ import (
 	"github.com/urfave/cli/v2/altsrc"
 
 	"github.com/layerflow/layerflow/analysis"
+	"github.com/layerflow/layerflow/analysis/plot"
 	"github.com/layerflow/layerflow/flow"
 )
 
@@ -97,7 +98,8 @@ func runCompare(ctx *cli.Context) error {
 	if err := writeJSON(filepath.Join(dir, "summary.json"), summary); err != nil {
 		return err
 	}
-	figs, err := plotRun(ctx, obj, []*flow.Trajectory{c.GD, c.Flow, c.Modified}, lr, analysis.Phase{})
+	figs, err := plotRun(ctx, obj, []*flow.Trajectory{c.GD, c.Flow, c.Modified}, lr, analysis.Phase{},
+		func(o *plot.SeriesOptions) { o.IntegratorLevel = c.LossLevel })
 	if err != nil {
 		return err
 	}

@@ -343,7 +343,10 @@ const plotPathNote = "--plot FILE is a path like any other: a relative one is re
 // FILE-plane.ext and, for a flow, the measured imbalance against its closed form to
 // FILE-theory.ext; it returns the files written. FILE is a path like any other: a relative
 // one is relative to the current directory, not to --out.
-func plotRun(ctx *cli.Context, obj flow.Objective, trs []*flow.Trajectory, lr float64, ph analysis.Phase) (wrote []string, err error) {
+//
+// set, when given, completes the options of the time series with what the run computed
+// (compare: the integrator's error level of the flows' losses).
+func plotRun(ctx *cli.Context, obj flow.Objective, trs []*flow.Trajectory, lr float64, ph analysis.Phase, set ...func(*plot.SeriesOptions)) (wrote []string, err error) {
 	defer guardPlot(&err)
 	path := ctx.String("plot")
 	if path == "" {
@@ -363,6 +366,9 @@ func plotRun(ctx *cli.Context, obj flow.Objective, trs []*flow.Trajectory, lr fl
 	opt := &plot.SeriesOptions{Objective: obj, LearningRate: lr, Style: st}
 	if ph.Found && ph.T > 0 {
 		opt.PhaseBoundary = ph.T
+	}
+	for _, f := range set {
+		f(opt)
 	}
 	fig, err := plot.TimeSeries(trs, opt)
 	if err != nil {
@@ -389,7 +395,7 @@ func plotRun(ctx *cli.Context, obj flow.Objective, trs []*flow.Trajectory, lr fl
 		return wrote, err
 	}
 	// The (imbalance, loss) plane, where the two phases show as an L.
-	lf, err := plot.ImbalanceLoss(trs, &plot.PlaneOptions{Objective: obj, Style: st})
+	lf, err := plot.ImbalanceLoss(trs, &plot.PlaneOptions{Objective: obj, Style: st, IntegratorLevel: opt.IntegratorLevel})
 	if err != nil {
 		return wrote, err
 	}
