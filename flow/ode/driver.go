@@ -382,7 +382,7 @@ func (d *driver) hinit(t, hmax float64) float64 {
 	if der12 := math.Max(der2, math.Sqrt(dnf)); der12 <= 1e-15 {
 		h1 = math.Max(1e-6, 1e-3*h)
 	} else {
-		h1 = math.Pow(0.01/der12, 1/order)
+		h1 = powExp(1 / order * powLog(0.01/der12))
 	}
 	h = math.Min(math.Min(100*h, h1), hmax)
 	if !finite(h) || h <= 0 {
@@ -422,6 +422,21 @@ func allFinite(v []float64) bool {
 		}
 	}
 	return true
+}
+
+// bothFinite reports whether every entry of a and b is finite. It tests the exponent bits
+// without a branch per entry: an exponent of all ones (Inf or NaN) carries into bit 63 when
+// 1 is added to it.
+func bothFinite(a, b []float64) bool {
+	const exp, one = 0x7ff << 52, 1 << 52
+	var bad uint64
+	for _, x := range a {
+		bad |= math.Float64bits(x)&exp + one
+	}
+	for _, x := range b {
+		bad |= math.Float64bits(x)&exp + one
+	}
+	return bad>>63 == 0
 }
 
 func (d *driver) stop(st Status, t, h float64) {
@@ -475,11 +490,13 @@ func (d *driver) run() {
 	expo1 := 1/float64(ctl.Order) - ctl.BetaWeight*ctl.Beta
 	facc1, facc2 := 1/ctl.Fac1, 1/ctl.Fac2
 	// facoldBeta = facold^β, with facold the error of the last accepted step (1e-4 at the
-	// start), updated at each acceptance. Powers are taken as exp(log): math.Pow costs as
-	// much as a whole step of a small system, and the controller needs no more than a few ulps.
-	// One log serves both powers of a step: log(max(err, 1e-4)) is max(log err, log 1e-4).
-	logMin := math.Log(1e-4)
-	facoldBeta := math.Exp(ctl.Beta * logMin)
+	// start), updated at each acceptance. Powers are taken as exp(log) with the table-driven
+	// powLog and powExp (pow.go): math.Pow costs as much as a whole step of a small system,
+	// math.Log and math.Exp together more than half of that, and the controller needs no more
+	// than a few ulps. One log serves both powers of a step: log(max(err, 1e-4)) is
+	// max(log err, log 1e-4).
+	logMin := powLog(1e-4)
+	facoldBeta := powExp(ctl.Beta * logMin)
 	reject, last := false, false
 	failure := StepTooSmall // the status when the step size underflows
 	iasti, nonsti := 0, 0
@@ -501,7 +518,7 @@ func (d *driver) run() {
 		st.Steps++
 		err, ev := m.Step(d.y1, t, h, d.y, d.f0, &d.sc)
 		st.Evaluations += ev
-		if !finite(err) || err < 0 {
+		if !(err-err == 0) || err < 0 { // err is NaN or ±Inf, or the method failed
 			// A non-finite proposal (err NaN or Inf) or unsolved stage equations (err < 0):
 			// retry with a smaller step.
 			// NonFinite only when the proposal itself is not finite; a norm that overflows
@@ -523,13 +540,15 @@ func (d *driver) run() {
 			continue
 		}
 		failure = StepTooSmall
-		logErr := math.Log(err)
-		fac11 := math.Exp(expo1 * logErr)
+		logErr := powLog(err)
+		fac11 := powExp(expo1 * logErr)
 		fac := fac11 / facoldBeta
-		fac = maxPos(facc2, minPos(facc1, fac/ctl.Safety))
+		// The builtin min and max are branch-free; with facc1 and facc2 finite they give
+		// minPos's and maxPos's values.
+		fac = max(facc2, min(facc1, fac/ctl.Safety))
 		hnew := h / fac
 		if err > 1 {
-			hnew = h / minPos(facc1, fac11/ctl.Safety)
+			hnew = h / min(facc1, fac11/ctl.Safety)
 			reject, last = true, false
 			st.Rejected++
 			h = hnew
@@ -540,7 +559,7 @@ func (d *driver) run() {
 			if err < 1e-4 {
 				logErr = logMin
 			}
-			facoldBeta = math.Exp(ctl.Beta * logErr)
+			facoldBeta = powExp(ctl.Beta * logErr)
 		}
 		st.Accepted++
 		st.Evaluations += d.accept()
@@ -548,7 +567,7 @@ func (d *driver) run() {
 		if last {
 			tnew = p.T1
 		}
-		if !allFinite(d.y1) || !allFinite(d.f1) {
+		if !bothFinite(d.y1, d.f1) {
 			d.stop(NonFinite, t, h)
 			return
 		}
