@@ -542,7 +542,10 @@ func (d *driver) run() {
 		failure = StepTooSmall
 		logErr := powLog(err)
 		fac11 := powExp(expo1 * logErr)
-		fac := fac11 / facoldBeta
+		fac := fac11
+		if ctl.Beta != 0 { // facoldBeta is 1 otherwise, and the division would wait for nothing
+			fac /= facoldBeta
+		}
 		// The builtin min and max are branch-free; with facc1 and facc2 finite they give
 		// minPos's and maxPos's values.
 		fac = max(facc2, min(facc1, fac/ctl.Safety))

@@ -188,14 +188,11 @@ func (s *Scale) At(i int, a, b float64) float64 {
 func (s *Scale) scalar() bool { return s.rtolVec == nil && s.atolVec == nil }
 
 // sk is At for scalar tolerances, for the methods' inner loops: the larger of |a| and |b| by
-// comparisons (math.Max is a call on amd64), which is math.Max's value for non-negative
+// the builtin max (math.Max is a call on amd64), which is math.Max's value for non-negative
 // arguments unless one is +Inf and the other NaN (a is the accepted state, always finite).
 func (s *Scale) sk(a, b float64) float64 {
-	a, b = math.Abs(a), math.Abs(b)
-	if b > a || b != b {
-		a = b
-	}
-	return s.atol + s.rtol*a
+	// The builtin max is branch-free, and gives NaN when either is NaN.
+	return s.atol + s.rtol*max(math.Abs(a), math.Abs(b))
 }
 
 // Control holds the constants of the PI step-size controller of Hairer, Nørsett & Wanner,
