@@ -269,6 +269,10 @@ type driver struct {
 	lsTmp []int
 	pdTmp []bool
 	gTmp  []float64
+	// screened is true when every event has FuncDy (see screen); dyTmp is the derivative of
+	// the Hermite interpolant at a screening sample.
+	screened bool
+	dyTmp    []float64
 }
 
 // release drops the references to the caller's problem, settings and method, so that a pooled
@@ -342,6 +346,13 @@ func (d *driver) reset(p Problem, res *Result, m Method) {
 	d.zeroY = grow(d.zeroY, ne*n)
 	d.termY = grow(d.termY, n)
 	d.hitY = d.hitY[:0]
+	d.screened = ne > 0
+	for _, e := range s.Events {
+		d.screened = d.screened && e.FuncDy != nil
+	}
+	if d.screened {
+		d.dyTmp = grow(d.dyTmp, n)
+	}
 }
 
 func (d *driver) eval(dst []float64, t float64, y []float64) {
@@ -671,7 +682,7 @@ func (d *driver) needDense() {
 // output, the observer; then it moves y1 into y. It returns true when the run stops.
 func (d *driver) stepDone(t, tnew float64) bool {
 	h := tnew - t
-	if len(d.s.Events) > 0 && (d.built || d.mayCross(t, tnew)) {
+	if len(d.s.Events) > 0 && d.mayHold(t, tnew) {
 		d.needDense()
 		if tr, ok := d.events(t, tnew); ok {
 			// Terminal event: the run ends at its root, with the state recorded there (y1
@@ -717,6 +728,61 @@ func (d *driver) output(t, tend float64, yend []float64) {
 		d.res.OutputY = append(d.res.OutputY, y)
 		d.nextOut++
 	}
+}
+
+// mayHold reports whether the step from t to tnew may hold a sign change of an event, which
+// events then samples on the dense output. Events with FuncDy are screened first (screen);
+// a method whose dense output costs evaluations is looked at on the Hermite interpolant
+// (mayCross) before its dense output is built.
+func (d *driver) mayHold(t, tnew float64) bool {
+	if d.screened && !d.screen(t, tnew) {
+		return false
+	}
+	return d.built || d.mayCross(t, tnew)
+}
+
+// screen is the look at a step through the events' FuncDy (see Event.FuncDy). When every
+// event's last sign is known, no zero is pending, and the value at the end of the step (exact:
+// FuncDy with the method's f there) and the values at the EventSamples interior points of the
+// cubic Hermite interpolant all lie beyond the event's Margin on the side of its last sign, it
+// does what events would have done on such a step (the end values into gPrev; the signs stay)
+// and returns false. Otherwise it changes nothing and returns true.
+func (d *driver) screen(t, tnew float64) bool {
+	ev := d.s.Events
+	for i, e := range ev {
+		if d.pending[i] || d.lastSign[i] == 0 {
+			return true
+		}
+		g := e.FuncDy(tnew, d.y1, d.f1)
+		if !(g*float64(d.lastSign[i]) > e.Margin) {
+			return true
+		}
+		d.gTmp[i] = g
+	}
+	ns := d.s.EventSamples
+	n := len(d.y)
+	h := tnew - t
+	y0, y1, f0, f1, yb, dy := d.y, d.y1[:n], d.f0[:n], d.f1[:n], d.tmp[:n], d.dyTmp[:n]
+	for j := 1; j <= ns; j++ {
+		tb := t + (tnew-t)*float64(j)/float64(ns+1)
+		th := (tb - t) / h
+		th1 := th - 1
+		for k := range yb {
+			// y(θ) = y0 + θΔ + θ(θ−1)·a, a = (1−2θ)Δ + (θ−1)h·f0 + θh·f1, and its derivative
+			// (Δ + (2θ−1)·a + θ(θ−1)·(h·f0 + h·f1 − 2Δ))/h.
+			dk := y1[k] - y0[k]
+			a := (1-2*th)*dk + th1*h*f0[k] + th*h*f1[k]
+			yb[k] = y0[k] + th*dk + th*th1*a
+			dy[k] = (dk + (2*th-1)*a + th*th1*(h*f0[k]+h*f1[k]-2*dk)) / h
+		}
+		for i, e := range ev {
+			if !(e.FuncDy(tb, yb, dy)*float64(d.lastSign[i]) > e.Margin) {
+				return true
+			}
+		}
+	}
+	copy(d.gPrev, d.gTmp[:len(ev)])
+	return false
 }
 
 // mayCross is the first look at the events of a step whose dense output costs evaluations.
@@ -815,7 +881,12 @@ func (d *driver) events(t, tnew float64) (float64, bool) {
 				d.m.Interpolate(d.tmp, tb)
 				yb = d.tmp
 			}
-			gb := e.Func(tb, yb)
+			var gb float64
+			if j > ns && e.FuncDy != nil {
+				gb = e.FuncDy(tb, yb, d.f1) // the same value, with the method's f at the end
+			} else {
+				gb = e.Func(tb, yb)
+			}
 			sb := sign(gb)
 			switch {
 			case sb == 0:

@@ -71,6 +71,20 @@ type Stats struct {
 // Event is a function g(t, y) whose sign changes are located during the integration.
 type Event struct {
 	Func func(t float64, y []float64) float64
+	// FuncDy, when not nil, is Func given also dy = f(t, y), so that it need not evaluate f:
+	// FuncDy(t, y, f(t, y)) must equal Func(t, y). Integrate then takes the event's value at
+	// the end of every step from FuncDy with the method's own evaluation there (first same as
+	// last: free), and screens each step before sampling Func inside it: FuncDy at the
+	// EventSamples points of the cubic Hermite interpolant of the step's ends (values and
+	// derivatives), with that interpolant's derivative as dy. When every event has FuncDy and
+	// every screened value, and the end value, lies beyond Margin on the side of the event's
+	// last sign, the step is taken to hold no crossing and Func is not sampled in it; otherwise
+	// the step is sampled as any other. Margin must exceed the error of FuncDy on the
+	// interpolant (O(h³) in dy), so that the screen never passes a step whose samples would show
+	// a sign change.
+	FuncDy func(t float64, y, dy []float64) float64
+	// Margin is the distance from zero beyond which a screened value counts (see FuncDy).
+	Margin float64
 	// Direction filters the crossings: +1 only rising (g goes from negative to positive),
 	// −1 only falling, 0 both.
 	Direction int
