@@ -763,18 +763,21 @@ func (d *driver) screen(t, tnew float64) bool {
 	ns := d.s.EventSamples
 	n := len(d.y)
 	h := tnew - t
+	// The screen only compares values with a margin: its arithmetic need not be the dense
+	// output's, and divisions are taken as products.
+	ih, is := 1/h, 1/float64(ns+1)
 	y0, y1, f0, f1, yb, dy := d.y, d.y1[:n], d.f0[:n], d.f1[:n], d.tmp[:n], d.dyTmp[:n]
 	for j := 1; j <= ns; j++ {
-		tb := t + (tnew-t)*float64(j)/float64(ns+1)
-		th := (tb - t) / h
+		th := float64(j) * is
+		tb := t + h*th
 		th1 := th - 1
 		for k := range yb {
 			// y(θ) = y0 + θΔ + θ(θ−1)·a, a = (1−2θ)Δ + (θ−1)h·f0 + θh·f1, and its derivative
 			// (Δ + (2θ−1)·a + θ(θ−1)·(h·f0 + h·f1 − 2Δ))/h.
-			dk := y1[k] - y0[k]
-			a := (1-2*th)*dk + th1*h*f0[k] + th*h*f1[k]
+			dk, hf0, hf1 := y1[k]-y0[k], h*f0[k], h*f1[k]
+			a := (1-2*th)*dk + th1*hf0 + th*hf1
 			yb[k] = y0[k] + th*dk + th*th1*a
-			dy[k] = (dk + (2*th-1)*a + th*th1*(h*f0[k]+h*f1[k]-2*dk)) / h
+			dy[k] = (dk + (2*th-1)*a + th*th1*(hf0+hf1-2*dk)) * ih
 		}
 		for i, e := range ev {
 			if !(e.FuncDy(tb, yb, dy)*float64(d.lastSign[i]) > e.Margin) {
