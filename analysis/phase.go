@@ -103,29 +103,68 @@ func phaseAt(tr *flow.Trajectory, c float64, index int, t float64, w []float64) 
 // run that has converged would be that of its integration error. rtol and atol are those of
 // the integration (0 for the round-off floor only). The event owns scratch buffers: use it in
 // one integration at a time.
+//
+// The event has FuncDy, the same value from a given velocity: the integrator takes the value
+// at the end of each step from its own evaluation of f there, and skips the samples inside a
+// step when the value on the step's cubic Hermite interpolant stays beyond PhaseMargin on
+// one side (ode.Event.FuncDy): the velocity there is the interpolant's derivative, within a
+// relative O(h³) of f, far inside the margin on any step the integrator accepts.
 func PhaseEvent(f ode.Func, d int, rtol, atol float64) ode.Event {
-	v, g := make([]float64, d), make([]float64, d)
-	return ode.Event{Func: func(t float64, w []float64) float64 {
-		f(v, t, w)
+	p := &phaseEvent{v: make([]float64, d), g: make([]float64, d), rtol: rtol, atol: atol}
+	return ode.Event{
+		Func: func(t float64, w []float64) float64 {
+			f(p.v, t, w)
+			return p.value(w, p.v)
+		},
+		FuncDy: func(_ float64, w, dw []float64) float64 { return p.value(w, dw) },
+		Margin: PhaseMargin,
+	}
+}
+
+// phaseEvent holds the scratch and the tolerances of a PhaseEvent.
+type phaseEvent struct {
+	v, g       []float64
+	rtol, atol float64
+}
+
+// value is PhaseEvent's value at w for the velocity v.
+func (p *phaseEvent) value(w, v []float64) float64 {
+	var gg, vg, vv, ww, W float64
+	if len(w) == 2 && len(v) == 2 {
+		// Partials and Product of depth 2, (w1, w0) and w0·w1, and the sums below, written out.
+		w0, w1, v0, v1 := w[0], w[1], v[0], v[1]
+		gg = 0 + w1*w1 + w0*w0
+		vg = 0 + v0*w1 + v1*w0
+		vv = 0 + v0*v0 + v1*v1
+		ww = 0 + w0*w0 + w1*w1
+		W = w0 * w1
+	} else {
+		g := p.g[:len(w)]
 		flow.Partials(g, w)
-		var gg, vg, vv, ww float64
+		v = v[:len(w)]
 		for i := range v {
 			gg += g[i] * g[i]
 			vg += v[i] * g[i]
 			vv += v[i] * v[i]
 			ww += w[i] * w[i]
 		}
-		W := flow.Product(w)
-		u := 64 * unitRoundoff
-		tol := 100 * (1 + gg) * (atol + rtol*math.Sqrt(ww))
-		if gg == 0 || !(vv > u*u*(gg*(1+W*W)+ww)) || !(vv > tol*tol) {
-			return 0
-		}
+		W = flow.Product(w)
+	}
+	u := 64 * unitRoundoff
+	tol := 100 * (1 + gg) * (p.atol + p.rtol*math.Sqrt(ww))
+	switch {
+	case gg == 0 || !(vv > u*u*(gg*(1+W*W)+ww)) || !(vv > tol*tol):
+		return 0
+	default:
 		vn2 := vg * vg / gg
 		vt2 := vv - vn2
 		return (vt2 - vn2) / vv
-	}}
+	}
 }
+
+// PhaseMargin is the Margin of PhaseEvent: a step whose screened values of the criterion, in
+// [−1, 1], all lie farther than this from 0 on one side is not sampled inside.
+const PhaseMargin = 0.05
 
 // FlowPhase returns the phase boundary of a flow integrated with PhaseEvent as its event k:
 // res holds the crossings, tr the trajectory (for the index and the fitted rate). The

@@ -26,13 +26,14 @@ func (o Objective) Flow() ode.Func {
 			p *= v
 		}
 		a := p - 1 + s2*p
+		// Suffix products, each partial finished as soon as it is complete: one pass, the
+		// same operations in the same order as Partials and Gradient.
 		p = 1.0
 		for i := len(w) - 1; i >= 0; i-- {
+			v := w[i]
 			dw[i] *= p
-			p *= w[i]
-		}
-		for i, v := range w {
 			dw[i] = -(a*dw[i] + mu*v)
+			p *= v
 		}
 	}
 	if o.Depth == 2 {

@@ -30,7 +30,9 @@
 // DOP853's 7th-order dense output costs three evaluations, so Integrate builds it only for
 // the steps that hold an output time or where an event function, sampled on the free cubic
 // Hermite interpolant of the step, may change sign: a run without either makes Hairer's
-// evaluation count.
+// evaluation count. An event that can take f(t, y) from the caller (Event.FuncDy) costs less:
+// its value at the end of a step comes from the method's own evaluation there, and a step
+// whose values on the Hermite interpolant stay clear of zero on one side is not sampled inside.
 //
 // Nothing here allocates per step: the buffers, the output storage included, are sized once
 // per integration, and a Workspace keeps them from one integration to the next, so that

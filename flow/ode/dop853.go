@@ -476,6 +476,12 @@ const (
 	d8d7_16  = -149.72683625798564
 )
 
+// d8stages holds the stage coefficients of Step in the order it reads them, as variables:
+// read into locals before each stage loop they stay in registers, where the constants
+// would be loaded from memory at every element (the Go compiler does not hoist them).
+// The values, and so the results, are the constants'.
+var d8stages = [...]float64{d8a2_1, d8a3_1, d8a3_2, d8a4_1, d8a4_3, d8a5_1, d8a5_3, d8a5_4, d8a6_1, d8a6_4, d8a6_5, d8a7_1, d8a7_4, d8a7_5, d8a7_6, d8a8_1, d8a8_4, d8a8_5, d8a8_6, d8a8_7, d8a9_1, d8a9_4, d8a9_5, d8a9_6, d8a9_7, d8a9_8, d8a10_1, d8a10_4, d8a10_5, d8a10_6, d8a10_7, d8a10_8, d8a10_9, d8a11_1, d8a11_4, d8a11_5, d8a11_6, d8a11_7, d8a11_8, d8a11_9, d8a11_10, d8a12_1, d8a12_4, d8a12_5, d8a12_6, d8a12_7, d8a12_8, d8a12_9, d8a12_10, d8a12_11}
+
 var _ DenseBuilder = (*DOP853)(nil)
 
 // Init allocates the buffers for a system of dimension n with right-hand side f, reusing
@@ -541,48 +547,81 @@ func (m *DOP853) Step(y1 []float64, t, h float64, y, f0 []float64, sc *Scale) (e
 		k1[i] = v
 	}
 	k7, k8, k9, k10, k11, k12 := k[6][:n], k[7][:n], k[8][:n], k[9][:n], k[10][:n], k[11][:n]
-	for i := range ys {
-		ys[i] = y[i] + h*(0+d8a2_1*k1[i])
+	{
+		c0 := d8stages[0]
+		for i := range ys {
+			ys[i] = y[i] + h*(0+c0*k1[i])
+		}
 	}
 	m.f(k2, t+d8c2*h, ys)
-	for i := range ys {
-		ys[i] = y[i] + h*(0+d8a3_1*k1[i]+d8a3_2*k2[i])
+	{
+		c0, c1 := d8stages[1], d8stages[2]
+		for i := range ys {
+			ys[i] = y[i] + h*(0+c0*k1[i]+c1*k2[i])
+		}
 	}
 	m.f(k3, t+d8c3*h, ys)
-	for i := range ys {
-		ys[i] = y[i] + h*(0+d8a4_1*k1[i]+d8a4_3*k3[i])
+	{
+		c0, c1 := d8stages[3], d8stages[4]
+		for i := range ys {
+			ys[i] = y[i] + h*(0+c0*k1[i]+c1*k3[i])
+		}
 	}
 	m.f(k4, t+d8c4*h, ys)
-	for i := range ys {
-		ys[i] = y[i] + h*(0+d8a5_1*k1[i]+d8a5_3*k3[i]+d8a5_4*k4[i])
+	{
+		c0, c1, c2 := d8stages[5], d8stages[6], d8stages[7]
+		for i := range ys {
+			ys[i] = y[i] + h*(0+c0*k1[i]+c1*k3[i]+c2*k4[i])
+		}
 	}
 	m.f(k5, t+d8c5*h, ys)
-	for i := range ys {
-		ys[i] = y[i] + h*(0+d8a6_1*k1[i]+d8a6_4*k4[i]+d8a6_5*k5[i])
+	{
+		c0, c1, c2 := d8stages[8], d8stages[9], d8stages[10]
+		for i := range ys {
+			ys[i] = y[i] + h*(0+c0*k1[i]+c1*k4[i]+c2*k5[i])
+		}
 	}
 	m.f(k6, t+d8c6*h, ys)
-	for i := range ys {
-		ys[i] = y[i] + h*(0+d8a7_1*k1[i]+d8a7_4*k4[i]+d8a7_5*k5[i]+d8a7_6*k6[i])
+	{
+		c0, c1, c2, c3 := d8stages[11], d8stages[12], d8stages[13], d8stages[14]
+		for i := range ys {
+			ys[i] = y[i] + h*(0+c0*k1[i]+c1*k4[i]+c2*k5[i]+c3*k6[i])
+		}
 	}
 	m.f(k7, t+d8c7*h, ys)
-	for i := range ys {
-		ys[i] = y[i] + h*(0+d8a8_1*k1[i]+d8a8_4*k4[i]+d8a8_5*k5[i]+d8a8_6*k6[i]+d8a8_7*k7[i])
+	{
+		c0, c1, c2, c3, c4 := d8stages[15], d8stages[16], d8stages[17], d8stages[18], d8stages[19]
+		for i := range ys {
+			ys[i] = y[i] + h*(0+c0*k1[i]+c1*k4[i]+c2*k5[i]+c3*k6[i]+c4*k7[i])
+		}
 	}
 	m.f(k8, t+d8c8*h, ys)
-	for i := range ys {
-		ys[i] = y[i] + h*(0+d8a9_1*k1[i]+d8a9_4*k4[i]+d8a9_5*k5[i]+d8a9_6*k6[i]+d8a9_7*k7[i]+d8a9_8*k8[i])
+	{
+		c0, c1, c2, c3, c4, c5 := d8stages[20], d8stages[21], d8stages[22], d8stages[23], d8stages[24], d8stages[25]
+		for i := range ys {
+			ys[i] = y[i] + h*(0+c0*k1[i]+c1*k4[i]+c2*k5[i]+c3*k6[i]+c4*k7[i]+c5*k8[i])
+		}
 	}
 	m.f(k9, t+d8c9*h, ys)
-	for i := range ys {
-		ys[i] = y[i] + h*(0+d8a10_1*k1[i]+d8a10_4*k4[i]+d8a10_5*k5[i]+d8a10_6*k6[i]+d8a10_7*k7[i]+d8a10_8*k8[i]+d8a10_9*k9[i])
+	{
+		c0, c1, c2, c3, c4, c5, c6 := d8stages[26], d8stages[27], d8stages[28], d8stages[29], d8stages[30], d8stages[31], d8stages[32]
+		for i := range ys {
+			ys[i] = y[i] + h*(0+c0*k1[i]+c1*k4[i]+c2*k5[i]+c3*k6[i]+c4*k7[i]+c5*k8[i]+c6*k9[i])
+		}
 	}
 	m.f(k10, t+d8c10*h, ys)
-	for i := range ys {
-		ys[i] = y[i] + h*(0+d8a11_1*k1[i]+d8a11_4*k4[i]+d8a11_5*k5[i]+d8a11_6*k6[i]+d8a11_7*k7[i]+d8a11_8*k8[i]+d8a11_9*k9[i]+d8a11_10*k10[i])
+	{
+		c0, c1, c2, c3, c4, c5, c6, c7 := d8stages[33], d8stages[34], d8stages[35], d8stages[36], d8stages[37], d8stages[38], d8stages[39], d8stages[40]
+		for i := range ys {
+			ys[i] = y[i] + h*(0+c0*k1[i]+c1*k4[i]+c2*k5[i]+c3*k6[i]+c4*k7[i]+c5*k8[i]+c6*k9[i]+c7*k10[i])
+		}
 	}
 	m.f(k11, t+d8c11*h, ys)
-	for i := range ys {
-		ys[i] = y[i] + h*(0+d8a12_1*k1[i]+d8a12_4*k4[i]+d8a12_5*k5[i]+d8a12_6*k6[i]+d8a12_7*k7[i]+d8a12_8*k8[i]+d8a12_9*k9[i]+d8a12_10*k10[i]+d8a12_11*k11[i])
+	{
+		c0, c1, c2, c3, c4, c5, c6, c7, c8 := d8stages[41], d8stages[42], d8stages[43], d8stages[44], d8stages[45], d8stages[46], d8stages[47], d8stages[48], d8stages[49]
+		for i := range ys {
+			ys[i] = y[i] + h*(0+c0*k1[i]+c1*k4[i]+c2*k5[i]+c3*k6[i]+c4*k7[i]+c5*k8[i]+c6*k9[i]+c7*k10[i]+c8*k11[i])
+		}
 	}
 	m.f(k12, t+d8c12*h, ys)
 	// ys is now the argument of stage 12, kept for the stiffness test.

@@ -18,6 +18,9 @@ type DOPRI5 struct {
 	t, h   float64
 	td, hd float64 // the step of the dense output
 	rcont  [5][]float64
+	// invN is 1/n when n is a power of two, and 0 otherwise: the mean of the squared errors
+	// is then a product, the same number as the quotient without a division's wait.
+	invN float64
 	// accepted is true from Accept to the next Step, while the stages of the step are there
 	// for Stiffness.
 	accepted bool
@@ -67,6 +70,15 @@ const (
 	dp5d7 = 69997945.0 / 29380423
 )
 
+// dp5stages holds the stage coefficients of Step from stage 3 on, in the order it reads them,
+// as variables: read into locals before each stage loop they stay in registers, where the
+// constants would be loaded from memory at every element (the Go compiler does not hoist
+// them). The values, and so the results, are the constants'.
+var dp5stages = [...]float64{dp5a31, dp5a32, dp5a41, dp5a42, dp5a43, dp5a51, dp5a52, dp5a53, dp5a54, dp5a61, dp5a62, dp5a63, dp5a64, dp5a65, dp5a71, dp5a73, dp5a74, dp5a75, dp5a76}
+
+// dp5errs holds the error weights e1, e3, …, e7 as variables, for the same reason.
+var dp5errs = [...]float64{dp5e1, dp5e3, dp5e4, dp5e5, dp5e6, dp5e7}
+
 // Init implements Method. It reuses the buffers of an earlier Init of no larger dimension.
 func (m *DOPRI5) Init(f Func, n int) {
 	m.f, m.n = f, n
@@ -81,6 +93,10 @@ func (m *DOPRI5) Init(f Func, n int) {
 		m.rcont[i], buf = buf[:n:n], buf[n:]
 	}
 	m.ys = buf[:n:n]
+	m.invN = 0
+	if n > 0 && n&(n-1) == 0 {
+		m.invN = 1 / float64(n)
+	}
 	m.k[0], m.y0, m.y1 = nil, nil, nil
 	m.accepted = false
 }
@@ -105,25 +121,40 @@ func (m *DOPRI5) Step(y1 []float64, t, h float64, y, f0 []float64, sc *Scale) (f
 		ys[i] = y[i] + h*dp5a21*k1[i]
 	}
 	m.f(k2, t+dp5c2*h, ys)
-	for i := range ys {
-		ys[i] = y[i] + h*(dp5a31*k1[i]+dp5a32*k2[i])
+	{
+		c0, c1 := dp5stages[0], dp5stages[1]
+		for i := range ys {
+			ys[i] = y[i] + h*(c0*k1[i]+c1*k2[i])
+		}
 	}
 	m.f(k3, t+dp5c3*h, ys)
-	for i := range ys {
-		ys[i] = y[i] + h*(dp5a41*k1[i]+dp5a42*k2[i]+dp5a43*k3[i])
+	{
+		c0, c1, c2 := dp5stages[2], dp5stages[3], dp5stages[4]
+		for i := range ys {
+			ys[i] = y[i] + h*(c0*k1[i]+c1*k2[i]+c2*k3[i])
+		}
 	}
 	m.f(k4, t+dp5c4*h, ys)
-	for i := range ys {
-		ys[i] = y[i] + h*(dp5a51*k1[i]+dp5a52*k2[i]+dp5a53*k3[i]+dp5a54*k4[i])
+	{
+		c0, c1, c2, c3 := dp5stages[5], dp5stages[6], dp5stages[7], dp5stages[8]
+		for i := range ys {
+			ys[i] = y[i] + h*(c0*k1[i]+c1*k2[i]+c2*k3[i]+c3*k4[i])
+		}
 	}
 	m.f(k5, t+dp5c5*h, ys)
-	for i := range ys {
-		ys[i] = y[i] + h*(dp5a61*k1[i]+dp5a62*k2[i]+dp5a63*k3[i]+dp5a64*k4[i]+dp5a65*k5[i])
+	{
+		c0, c1, c2, c3, c4 := dp5stages[9], dp5stages[10], dp5stages[11], dp5stages[12], dp5stages[13]
+		for i := range ys {
+			ys[i] = y[i] + h*(c0*k1[i]+c1*k2[i]+c2*k3[i]+c3*k4[i]+c4*k5[i])
+		}
 	}
 	tph := t + h
 	m.f(k6, tph, ys)
-	for i := range y1 {
-		y1[i] = y[i] + h*(dp5a71*k1[i]+dp5a73*k3[i]+dp5a74*k4[i]+dp5a75*k5[i]+dp5a76*k6[i])
+	{
+		c0, c1, c2, c3, c4 := dp5stages[14], dp5stages[15], dp5stages[16], dp5stages[17], dp5stages[18]
+		for i := range y1 {
+			y1[i] = y[i] + h*(c0*k1[i]+c1*k3[i]+c2*k4[i]+c3*k5[i]+c4*k6[i])
+		}
 	}
 	m.f(k7, tph, y1)
 	if sc == nil {
@@ -131,8 +162,9 @@ func (m *DOPRI5) Step(y1 []float64, t, h float64, y, f0 []float64, sc *Scale) (f
 	}
 	var err float64
 	if sc.scalar() {
+		c1, c3, c4, c5, c6, c7 := dp5errs[0], dp5errs[1], dp5errs[2], dp5errs[3], dp5errs[4], dp5errs[5]
 		for i := range y1 {
-			e := h * (dp5e1*k1[i] + dp5e3*k3[i] + dp5e4*k4[i] + dp5e5*k5[i] + dp5e6*k6[i] + dp5e7*k7[i])
+			e := h * (c1*k1[i] + c3*k3[i] + c4*k4[i] + c5*k5[i] + c6*k6[i] + c7*k7[i])
 			r := e / sc.sk(y[i], y1[i])
 			err += r * r
 		}
@@ -143,7 +175,12 @@ func (m *DOPRI5) Step(y1 []float64, t, h float64, y, f0 []float64, sc *Scale) (f
 			err += r * r
 		}
 	}
-	return math.Sqrt(err / float64(n)), 6
+	if m.invN != 0 {
+		err *= m.invN
+	} else {
+		err /= float64(n)
+	}
+	return math.Sqrt(err), 6
 }
 
 // Accept implements Method: f(t+h, y1) is k7 (first same as last), and the dense output is free.

@@ -267,9 +267,15 @@ func TestEventsTwoCrossingsInOneStep(t *testing.T) {
 			{0, true, []float64{0.4}, ode.EventStop},
 			{+1, true, []float64{0.6}, ode.EventStop},
 		} {
+			// With FuncDy the step is screened on the Hermite interpolant at the same points,
+			// which sees the dip below zero as the samples of Func would.
+			screened := ode.Event{Func: g, Direction: tc.dir, Terminal: tc.terminal, FuncDy: func(t float64, y, _ []float64) float64 { return g(t, y) }}
 			r, err := ode.Integrate(p, &ode.Settings{InitialStep: 1, Events: []ode.Event{{Func: g, Direction: tc.dir, Terminal: tc.terminal}}}, m.new())
 			if err != nil {
 				t.Fatal(err)
+			}
+			if rs, err := ode.Integrate(p, &ode.Settings{InitialStep: 1, Events: []ode.Event{screened}}, m.new()); err != nil || len(rs.Events) != len(r.Events) || rs.Status != r.Status {
+				t.Errorf("%s dir %d: screened %v, %d events; sampled %v, %d", m.name, tc.dir, rs.Status, len(rs.Events), r.Status, len(r.Events))
 			}
 			if r.Stats.Accepted != 1 {
 				t.Fatalf("%s: %d steps, want one", m.name, r.Stats.Accepted)
@@ -285,6 +291,55 @@ func TestEventsTwoCrossingsInOneStep(t *testing.T) {
 			if tc.terminal && (math.Abs(r.T-tc.want[0]) > 1e-14 || math.Abs(r.Y[0]-tc.want[0]) > 1e-14) {
 				t.Errorf("%s: terminal event stopped at t=%v y=%v", m.name, r.T, r.Y)
 			}
+		}
+	}
+}
+
+// An event with FuncDy is screened: the oscillator's y1 = cos t crosses zero at π/2 + kπ; with
+// FuncDy the crossings, the end state and the evaluations are those found by sampling Func in
+// every step, to the bit, while Func is called only in the steps near a crossing. FuncDy gets
+// the method's f at the ends of steps and the Hermite interpolant's derivative inside.
+func TestEventScreen(t *testing.T) {
+	c := testprob.Harmonic(20)
+	for _, m := range methods {
+		calls, dyCalls := 0, 0
+		var dyErr float64
+		g := func(_ float64, y []float64) float64 { calls++; return y[0] }
+		ev := ode.Event{Func: g}
+		r0, err := ode.Integrate(c.Problem, &ode.Settings{Rtol: 1e-9, Atol: 1e-12, Events: []ode.Event{ev}}, m.new())
+		if err != nil {
+			t.Fatal(err)
+		}
+		sampled := calls
+		calls = 0
+		ev.FuncDy = func(_ float64, y, dy []float64) float64 {
+			dyCalls++
+			// dy approximates f(y) = (y2, −y1).
+			dyErr = math.Max(dyErr, math.Max(math.Abs(dy[0]-y[1]), math.Abs(dy[1]+y[0])))
+			return y[0]
+		}
+		ev.Margin = 0.05
+		r1, err := ode.Integrate(c.Problem, &ode.Settings{Rtol: 1e-9, Atol: 1e-12, Events: []ode.Event{ev}}, m.new())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r0.Stats != r1.Stats || r0.Y[0] != r1.Y[0] || r0.Y[1] != r1.Y[1] || len(r0.Events) != len(r1.Events) {
+			t.Fatalf("%s: screened %+v %v, %d events; sampled %+v %v, %d", m.name, r1.Stats, r1.Y, len(r1.Events), r0.Stats, r0.Y, len(r0.Events))
+		}
+		for k := range r0.Events {
+			if r0.Events[k].T != r1.Events[k].T || r0.Events[k].Direction != r1.Events[k].Direction {
+				t.Errorf("%s: event %d screened %+v, sampled %+v", m.name, k, r1.Events[k], r0.Events[k])
+			}
+		}
+		if len(r1.Events) != 6 {
+			t.Errorf("%s: %d crossings of cos t in [0, 20], want 6", m.name, len(r1.Events))
+		}
+		if calls == 0 || calls > sampled/3 || dyCalls == 0 {
+			t.Errorf("%s: Func called %d times screened, %d sampled; FuncDy %d", m.name, calls, sampled, dyCalls)
+		}
+		// The Hermite derivative is within O(h³) of f: far inside the margin.
+		if dyErr > 1e-3 {
+			t.Errorf("%s: FuncDy's dy off f by %g", m.name, dyErr)
 		}
 	}
 }

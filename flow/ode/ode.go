@@ -71,6 +71,20 @@ type Stats struct {
 // Event is a function g(t, y) whose sign changes are located during the integration.
 type Event struct {
 	Func func(t float64, y []float64) float64
+	// FuncDy, when not nil, is Func given also dy = f(t, y), so that it need not evaluate f:
+	// FuncDy(t, y, f(t, y)) must equal Func(t, y). Integrate then takes the event's value at
+	// the end of every step from FuncDy with the method's own evaluation there (first same as
+	// last: free), and screens each step before sampling Func inside it: FuncDy at the
+	// EventSamples points of the cubic Hermite interpolant of the step's ends (values and
+	// derivatives), with that interpolant's derivative as dy. When every event has FuncDy and
+	// every screened value, and the end value, lies beyond Margin on the side of the event's
+	// last sign, the step is taken to hold no crossing and Func is not sampled in it; otherwise
+	// the step is sampled as any other. Margin must exceed the error of FuncDy on the
+	// interpolant (O(h³) in dy), so that the screen never passes a step whose samples would show
+	// a sign change.
+	FuncDy func(t float64, y, dy []float64) float64
+	// Margin is the distance from zero beyond which a screened value counts (see FuncDy).
+	Margin float64
 	// Direction filters the crossings: +1 only rising (g goes from negative to positive),
 	// −1 only falling, 0 both.
 	Direction int
@@ -188,14 +202,11 @@ func (s *Scale) At(i int, a, b float64) float64 {
 func (s *Scale) scalar() bool { return s.rtolVec == nil && s.atolVec == nil }
 
 // sk is At for scalar tolerances, for the methods' inner loops: the larger of |a| and |b| by
-// comparisons (math.Max is a call on amd64), which is math.Max's value for non-negative
+// the builtin max (math.Max is a call on amd64), which is math.Max's value for non-negative
 // arguments unless one is +Inf and the other NaN (a is the accepted state, always finite).
 func (s *Scale) sk(a, b float64) float64 {
-	a, b = math.Abs(a), math.Abs(b)
-	if b > a || b != b {
-		a = b
-	}
-	return s.atol + s.rtol*a
+	// The builtin max is branch-free, and gives NaN when either is NaN.
+	return s.atol + s.rtol*max(math.Abs(a), math.Abs(b))
 }
 
 // Control holds the constants of the PI step-size controller of Hairer, Nørsett & Wanner,
