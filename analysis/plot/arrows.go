@@ -192,6 +192,8 @@ func noImages(c draw.Canvas) bool {
 			v = w.Canvas
 		case *draw.Canvas:
 			v = w.Canvas
+		case outlineCanvas:
+			v = w.CanvasSizer
 		default:
 			_, eps := v.(*vgeps.Canvas)
 			return eps

@@ -63,7 +63,12 @@ func save(d Drawer, path string, w, h vg.Length, dpi float64) (err error) {
 	default: // ".eps"
 		c = vgeps.New(w, h)
 	}
-	d.Draw(draw.New(c))
+	switch ext {
+	case ".svg", ".pdf", ".eps":
+		d.Draw(draw.New(outlineCanvas{c}))
+	default:
+		d.Draw(draw.New(c))
+	}
 
 	dir, base := filepath.Split(path)
 	if dir == "" {
