@@ -114,6 +114,10 @@ func runCompare(ctx *cli.Context) error {
 		"max_distance_modified": num(c.MaxModified),
 		"final":                 finalOf(c.GD, obj.C),
 	}
+	if c.Interrupted && n > 0 {
+		// The last point compared: where the flows stopped.
+		summary["final"] = finalOfPoint(c.GD.T[n-1], c.GD.At(n-1), obj.C)
+	}
 	if n < steps+1 && !c.Interrupted && c.GD.End == flow.Completed {
 		summary["points"] = map[string]any{"compared": n, "max_points": budget}
 	}

@@ -587,7 +587,9 @@ func runNetFlow(ctx *cli.Context) error {
 	// Records at the first accepted step at or after every multiple of dt (every accepted
 	// step for dt = 0): states of the integration itself, no interpolation, no storage.
 	next, steps, stopped := 0.0, 0, false
+	prog := startProgress(ctx, "‰ of t-end")
 	set.Observer = func(t float64, y []float64) bool {
+		prog.update(int64(1000*t/t1), 1000)
 		if interrupted(ctx) {
 			stopped = true
 			return true
@@ -607,6 +609,7 @@ func runNetFlow(ctx *cli.Context) error {
 	// The observer sees the start as its first call (t = 0).
 	start := time.Now()
 	res, ierr := flow.Integrate(f, nr.w0, t1, set, m)
+	prog.finish()
 	secs := time.Since(start).Seconds()
 	if res == nil {
 		rec.close(false)
@@ -705,7 +708,9 @@ func runNetDiscrete(ctx *cli.Context, sgd bool) error {
 	set := &discrete.Settings{LR: lr, Steps: steps, Batch: batch, Seed: ctx.Uint64("seed"), Record: 1}
 	stopped := false
 	start := time.Now()
+	prog := startProgress(ctx, "steps")
 	res, err := discrete.RunNet(p, nr.w0, set, func(k int, w []float64) bool {
+		prog.update(int64(k), int64(steps))
 		if k%record == 0 || k == steps {
 			rec.record(k, float64(k)*lr, w, k == steps)
 		}
@@ -718,6 +723,7 @@ func runNetDiscrete(ctx *cli.Context, sgd bool) error {
 		}
 		return rec.err != nil
 	})
+	prog.finish()
 	secs := time.Since(start).Seconds()
 	if err != nil {
 		rec.close(false)
@@ -877,9 +883,16 @@ func runNetCompare(ctx *cli.Context) error {
 	}
 	row(0)
 	status, lastK := "success", 0
+	prog := startProgress(ctx, "steps")
+	defer prog.finish()
 	for k := 1; k <= steps; k++ {
 		gd.Step()
+		prog.update(int64(k), int64(steps))
 		if k%record != 0 && k != steps {
+			if k%64 == 0 && interrupted(ctx) {
+				status = "interrupted"
+				break
+			}
 			continue
 		}
 		if !allFinite(gd.W()) {
