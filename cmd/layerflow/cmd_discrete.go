@@ -18,7 +18,7 @@ func stepFlags(batch bool) []cli.Flag {
 	fs := []cli.Flag{
 		altsrc.NewFloat64Flag(&cli.Float64Flag{Name: "lr", Value: 0.05, Usage: "learning rate λ > 0 (iterate k sits at t = k·λ)", Category: catSteps}),
 		altsrc.NewIntFlag(&cli.IntFlag{Name: "steps", Value: 1000, Usage: "number of steps", Category: catSteps}),
-		altsrc.NewIntFlag(&cli.IntFlag{Name: "record", Value: 1, Usage: "keep every n-th iterate in trajectory.csv (the last is always kept)", Category: catSteps}),
+		altsrc.NewIntFlag(&cli.IntFlag{Name: "record", Value: 1, Usage: "keep every n-th iterate in trajectory.csv (the last is always kept; fewer if --max-points needs)", Category: catSteps}),
 	}
 	if batch {
 		fs = append(fs, altsrc.NewIntFlag(&cli.IntFlag{Name: "batch", Value: 8, Usage: "mini-batch size B, 1..N, drawn without replacement within an epoch", Category: catSteps}))
