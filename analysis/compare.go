@@ -68,7 +68,7 @@ func CompareGD(obj flow.Objective, w0 []float64, lr float64, steps int, s Compar
 		}
 		gd = flow.NewTrajectory("gd", len(w0), min(steps/stride+2, 1<<16))
 		out, err := Stream(RunSpec{Method: MethodGD, Objective: obj, Start: w0, LR: lr, Steps: steps, Record: stride},
-			StreamOptions{Keep: func(t float64, w []float64) error { gd.Append(t, w); return nil }, Context: s.Context, Progress: s.Progress})
+			StreamOptions{Keep: func(_ int, t float64, w []float64) error { gd.Append(t, w); return nil }, Context: s.Context, Progress: s.Progress})
 		if err != nil {
 			return nil, err
 		}

@@ -30,6 +30,7 @@ type PhaseTracker struct {
 	ph                  Phase
 	floor               float64
 	m, sx, sy, sxx, sxy float64
+	pending             bool // the sums of the points since start are not taken yet
 	balanced            bool
 	thr, tBal           float64
 }
@@ -58,7 +59,7 @@ func (p *PhaseTracker) Reset(d, window int, c float64, fit bool) {
 		p.g, p.dbuf = make([]float64, d), make([]float64, d)
 	}
 	p.ring, p.ringT, p.g, p.dbuf = p.ring[:n], p.ringT[:window+1], p.g[:d], p.dbuf[:max(d-1, 0)]
-	p.n, p.start, p.last = 0, -1, -1
+	p.n, p.start, p.last, p.pending = 0, -1, -1, false
 	p.balanced, p.thr, p.tBal = false, 0, math.NaN()
 }
 
@@ -96,13 +97,19 @@ func (p *PhaseTracker) Add(t float64, w []float64) {
 					p.begin(k)
 				}
 			} else {
-				p.start = -1
+				p.start, p.pending = -1, false
 			}
 			p.last = k
 		}
 	}
 	if p.start >= 0 && p.fit {
-		p.sum(t, w)
+		if p.pending && j-(p.window+1) >= p.start {
+			// Point start is about to leave the ring: sum start … j−1 now.
+			p.catchUp()
+		}
+		if !p.pending {
+			p.sum(t, w)
+		}
 	}
 	if p.balanced && math.IsNaN(p.tBal) && flow.Imbalance(p.dbuf, w) <= p.thr {
 		p.tBal = t
@@ -122,12 +129,17 @@ func (p *PhaseTracker) begin(k int) {
 	p.ph.Imbalance = flow.Imbalance(p.dbuf, w)
 	p.floor = 1e-12 * p.ph.Imbalance
 	p.m, p.sx, p.sy, p.sxx, p.sxy = 0, 0, 0, 0, 0
-	if !p.fit {
-		return
-	}
-	for i := k; i < p.n; i++ {
+	// The points k … n−1 are in the ring; their sums are taken when k is about to leave it
+	// (or at the end), so that a stretch that ends sooner costs nothing.
+	p.pending = p.fit
+}
+
+// catchUp sums the fit over the points start … n−1, all in the ring.
+func (p *PhaseTracker) catchUp() {
+	for i := p.start; i < p.n; i++ {
 		p.sum(p.ringT[i%(p.window+1)], p.at(i))
 	}
+	p.pending = false
 }
 
 // sum adds a point to the fit of ln‖D‖, as phaseAt does.
@@ -145,6 +157,9 @@ func (p *PhaseTracker) sum(t float64, w []float64) {
 func (p *PhaseTracker) Phase() Phase {
 	if p.last < 0 || p.start < 0 {
 		return Phase{RegRate: math.NaN()}
+	}
+	if p.pending {
+		p.catchUp()
 	}
 	ph := p.ph
 	if den := p.m*p.sxx - p.sx*p.sx; p.m >= 3 && den > 0 {

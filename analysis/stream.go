@@ -52,9 +52,10 @@ type StreamOptions struct {
 	// chosen so that Settings.MaxSteps accepted steps fit); the first and last points are
 	// always kept. A flow with output times keeps those (choose them within the budget).
 	MaxPoints int
-	// Keep receives the kept points in order; w must not be retained. An error stops the
-	// run and is returned.
-	Keep func(t float64, w []float64) error
+	// Keep receives the kept points in order: point k (the step of a discrete run, the
+	// accepted step of a flow, counted from 0 at the start) at time t; w must not be
+	// retained. An error stops the run and is returned.
+	Keep func(k int, t float64, w []float64) error
 	// Context stops the run when cancelled (checked about every 0.1 s of work; nil: never).
 	Context context.Context
 	// Progress, when not nil, is told the steps done of the total (discrete runs) or the
@@ -73,10 +74,18 @@ func Stream(spec RunSpec, opt StreamOptions) (*Streamed, error) {
 		return nil, ErrBudget
 	}
 	if opt.Keep == nil {
-		opt.Keep = func(float64, []float64) error { return nil }
+		opt.Keep = func(int, float64, []float64) error { return nil }
+	}
+	if net, ok := spec.Model.(*flow.Net); ok && !spec.Method.Continuous() {
+		return streamNetDiscrete(spec, opt, net)
 	}
 	if spec.Method.Continuous() {
 		return streamFlow(spec, opt)
+	}
+	if spec.Model != nil {
+		if _, ok := spec.Model.(flow.Objective); !ok {
+			return nil, fmt.Errorf("analysis: no discrete run for a model of type %T", spec.Model)
+		}
 	}
 	return streamDiscrete(spec, opt)
 }
@@ -92,7 +101,7 @@ type checker struct {
 }
 
 func newChecker(opt StreamOptions) *checker {
-	return &checker{ctx: opt.Context, progress: opt.Progress, every: 64, last: time.Now()}
+	return &checker{ctx: opt.Context, progress: opt.Progress, every: 1, last: time.Now()}
 }
 
 // tick counts n units of work and reports whether the run must stop.
@@ -186,7 +195,7 @@ func streamDiscrete(spec RunSpec, opt StreamOptions) (*Streamed, error) {
 		if (k%stride == 0 || final) && lastKeep != k {
 			lastKeep = k
 			out.Kept++
-			return opt.Keep(t, w)
+			return opt.Keep(k, t, w)
 		}
 		return nil
 	}
@@ -276,12 +285,26 @@ func streamFlow(spec RunSpec, opt StreamOptions) (*Streamed, error) {
 	if t1 == 0 {
 		t1 = float64(spec.Steps) * spec.LR
 	}
-	f, label := obj.Flow(), "flow"
+	// A network of matrix layers: its flow, no phase event and no drift of the scalar
+	// pairs (their records are the recorder's).
+	net, isNet := spec.Model.(*flow.Net)
+	var f ode.Func
+	label := "flow"
 	if spec.Method == MethodModified {
 		if !(spec.LR > 0) {
 			return nil, errors.New("analysis: the modified flow needs a learning rate > 0")
 		}
-		f, label = obj.ModifiedFlow(spec.LR), "modified"
+		label = "modified"
+	}
+	switch {
+	case isNet && label == "modified":
+		f = flow.ModifiedFlowOf(net, spec.LR)
+	case isNet:
+		f = net.Flow()
+	case label == "modified":
+		f = obj.ModifiedFlow(spec.LR)
+	default:
+		f = obj.Flow()
 	}
 	var set ode.Settings
 	if spec.Settings != nil {
@@ -296,18 +319,23 @@ func streamFlow(spec RunSpec, opt StreamOptions) (*Streamed, error) {
 	d := len(spec.Start)
 	var ev ode.Event
 	var fp *flowPhaseTracker
-	if spec.Phase {
+	if spec.Phase && !isNet {
 		ev = PhaseEvent(f, obj.Depth, set.Rtol, set.Atol)
 		set.Events = append(append([]ode.Event(nil), set.Events...), ev)
 		fp = newFlowPhaseTracker(d, obj.C, ev)
 	}
 	out := &Streamed{Label: label, LR: spec.LR, StepLaw: math.NaN(), W: make([]float64, d), Stride: 1}
-	drift := NewDriftTracker(d)
+	var drift *DriftTracker
+	if !isNet {
+		drift = NewDriftTracker(d)
+	}
 	var keepErr error
 	// A point of the trajectory Run would return.
 	point := func(t float64, w []float64) {
 		out.Points++
-		drift.Add(w)
+		if drift != nil {
+			drift.Add(w)
+		}
 		if fp != nil {
 			fp.add(t, w)
 		}
@@ -334,7 +362,7 @@ func streamFlow(spec RunSpec, opt StreamOptions) (*Streamed, error) {
 			segStride *= 2
 		}
 		if (idx-segStart)%segStride == 0 {
-			keepErr = opt.Keep(t, w)
+			keepErr = opt.Keep(idx, t, w)
 			out.Kept++
 			lastKept = idx
 		}
@@ -373,20 +401,20 @@ func streamFlow(spec RunSpec, opt StreamOptions) (*Streamed, error) {
 	if output {
 		for k, t := range res.OutputT {
 			point(t, res.OutputY[k])
-			if err := opt.Keep(t, res.OutputY[k]); err != nil {
+			if err := opt.Keep(k, t, res.OutputY[k]); err != nil {
 				return nil, err
 			}
 			out.Kept++
 		}
 		if n := out.Points; res.Status != ode.Success && (n == 0 || out.T != res.T) && allFinite(res.Y) {
 			point(res.T, res.Y)
-			if err := opt.Keep(res.T, res.Y); err != nil {
+			if err := opt.Keep(len(res.OutputT), res.T, res.Y); err != nil {
 				return nil, err
 			}
 			out.Kept++
 		}
 	} else if lastKept != idx-1 && idx > 0 {
-		if err := opt.Keep(lastT, lastW); err != nil {
+		if err := opt.Keep(idx-1, lastT, lastW); err != nil {
 			return nil, err
 		}
 		out.Kept++
@@ -399,11 +427,65 @@ func streamFlow(spec RunSpec, opt StreamOptions) (*Streamed, error) {
 	if out.Interrupted {
 		out.Status = fmt.Sprintf("interrupted at t=%g", res.T)
 	}
-	out.Drift = drift.Drift()
+	if drift != nil {
+		out.Drift = drift.Drift()
+	}
 	if fp != nil && out.Points > 0 {
 		out.Phase = fp.phase(res, len(set.Events)-1)
 	} else {
 		out.Phase = Phase{RegRate: math.NaN()}
+	}
+	return out, nil
+}
+
+// streamNetDiscrete is GD, SGD or noisy GD of a network of matrix layers: every record-th
+// iterate (and the last) to Keep, no scalar measurements.
+func streamNetDiscrete(spec RunSpec, opt StreamOptions, net *flow.Net) (*Streamed, error) {
+	p := discrete.NetProblem{Net: net}
+	set := &discrete.Settings{LR: spec.LR, Steps: spec.Steps, Seed: spec.Seed, Record: spec.Record}
+	switch spec.Method {
+	case MethodGD:
+	case MethodSGD:
+		p.X, p.Y, p.Noise, set.Batch = spec.X, spec.Y, spec.Noise, spec.Batch
+	case MethodNoisyGD:
+		p.X, p.Y, p.Noise = spec.X, spec.Y, spec.Noise
+	default:
+		return nil, fmt.Errorf("analysis: unknown method %v", spec.Method)
+	}
+	out := &Streamed{LR: spec.LR, Stride: max(spec.Record, 1), StepLaw: math.NaN(), Phase: Phase{RegRate: math.NaN()}}
+	chk := newChecker(opt)
+	var keepErr error
+	res, err := discrete.RunNet(p, spec.Start, set, func(k int, w []float64) bool {
+		out.Points++
+		out.Kept++
+		if keepErr = opt.Keep(k, float64(k)*spec.LR, w); keepErr != nil {
+			return true
+		}
+		if chk.tick(1, float64(k), float64(spec.Steps)) {
+			out.Interrupted = true
+			return true
+		}
+		return false
+	})
+	if err != nil {
+		return nil, err
+	}
+	if keepErr != nil {
+		return nil, keepErr
+	}
+	if opt.Progress != nil {
+		opt.Progress(float64(res.Steps), float64(spec.Steps))
+	}
+	out.Label = res.Label
+	out.Discrete = &discrete.Result{Status: res.Status, DivergedAt: res.DivergedAt, Steps: res.Steps}
+	out.T, out.W = float64(res.Steps)*spec.LR, res.W
+	out.Status, out.End = res.Status.String(), flow.Completed
+	switch {
+	case res.Status == discrete.Diverged:
+		out.Status, out.End = fmt.Sprintf("diverged at step %d", res.DivergedAt), flow.Diverged
+	case out.Interrupted:
+		out.Discrete.Status = discrete.NotTerminated
+		out.Status, out.End = fmt.Sprintf("interrupted at step %d", res.Steps), flow.Stopped
 	}
 	return out, nil
 }

@@ -67,7 +67,7 @@ func TestStreamMatchesRun(t *testing.T) {
 		}
 		tr := want.Trajectory
 		var kept []float64
-		got, err := Stream(spec, StreamOptions{MaxPoints: 1 << 20, Keep: func(t float64, w []float64) error {
+		got, err := Stream(spec, StreamOptions{MaxPoints: 1 << 20, Keep: func(_ int, t float64, w []float64) error {
 			kept = append(append(kept, t), w...)
 			return nil
 		}})
@@ -140,7 +140,7 @@ func TestStreamBudgetAndCancel(t *testing.T) {
 		t.Fatal(err)
 	}
 	var ts []float64
-	got, err := Stream(spec, StreamOptions{MaxPoints: 100, Keep: func(t float64, w []float64) error { ts = append(ts, t); return nil }})
+	got, err := Stream(spec, StreamOptions{MaxPoints: 100, Keep: func(_ int, t float64, w []float64) error { ts = append(ts, t); return nil }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +154,7 @@ func TestStreamBudgetAndCancel(t *testing.T) {
 	fs := RunSpec{Method: MethodFlow, Objective: obj, Start: []float64{2, 0.25}, T: 1e4, Settings: &ode.Settings{Rtol: 1e-12, Atol: 1e-14, MaxSteps: 1000000}}
 	var n int
 	var last float64
-	fo, err := Stream(fs, StreamOptions{MaxPoints: 50, Keep: func(t float64, w []float64) error { n++; last = t; return nil }})
+	fo, err := Stream(fs, StreamOptions{MaxPoints: 50, Keep: func(_ int, t float64, w []float64) error { n++; last = t; return nil }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +168,7 @@ func TestStreamBudgetAndCancel(t *testing.T) {
 	cancel()
 	spec.Steps = 1 << 40
 	var cnt int
-	out, err := Stream(spec, StreamOptions{Context: ctx, MaxPoints: 1000, Keep: func(float64, []float64) error { cnt++; return nil }})
+	out, err := Stream(spec, StreamOptions{Context: ctx, MaxPoints: 1000, Keep: func(int, float64, []float64) error { cnt++; return nil }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,7 +185,32 @@ func TestPhaseTrackerWindows(t *testing.T) {
 		t.Fatal(err)
 	}
 	tr := run.Trajectory
+	// And a jittered copy, whose stretches of tangential motion start and end often.
+	jit := flow.NewTrajectory("jittered", 3, tr.Len())
+	for k := 0; k < tr.Len(); k++ {
+		w := append([]float64(nil), tr.At(k)...)
+		for i := range w {
+			if k > 0 {
+				// A jitter of the size of the step, with the moves of the steps before it.
+				w[i] += 3 * math.Sin(float64(7*k+13*i)) * (tr.At(k)[i] - tr.At(k - 1)[i])
+			}
+		}
+		jit.Append(tr.T[k], w)
+	}
 	found := 0
+	for _, w := range []int{1, 3, 7, 30} {
+		want := Phases(jit, 0, w)
+		p := NewPhaseTracker(3, w, 0, true)
+		for k := 0; k < jit.Len(); k++ {
+			p.Add(jit.T[k], jit.At(k))
+		}
+		if got := p.Phase(); !samePhase(got, want) {
+			t.Errorf("jittered, window %d: %+v, want %+v", w, got, want)
+		}
+		if want.Found {
+			found++
+		}
+	}
 	for _, w := range []int{1, 2, 5, 30, 100, 2999, 3000, 5000} {
 		want := Phases(tr, 0.1, w)
 		p := NewPhaseTracker(3, w, 0.1, true)
@@ -199,7 +224,7 @@ func TestPhaseTrackerWindows(t *testing.T) {
 			found++
 		}
 	}
-	if found < 4 {
+	if found < 7 {
 		t.Errorf("only %d windows found a boundary: the test tests little", found)
 	}
 }

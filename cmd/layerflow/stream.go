@@ -159,8 +159,8 @@ func newTrajRecorder(ctx *cli.Context, dir string, obj flow.Objective, label str
 	return r, nil
 }
 
-// add writes the point (t, w).
-func (r *trajRecorder) add(t float64, w []float64) error {
+// add writes the point (t, w) (k, its step, is not written).
+func (r *trajRecorder) add(_ int, t float64, w []float64) error {
 	if r.err != nil {
 		return r.err
 	}

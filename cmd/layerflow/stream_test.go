@@ -85,7 +85,9 @@ func TestInterruptGDFlowSGDCompare(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s: %v", tc.file, err)
 			}
-			if len(rows) < 3 {
+			// A run has its start and the point where it stopped; a comparison stops its
+			// flows at once after GD, so it may hold only the start.
+			if minRows := map[bool]int{true: 2, false: 3}[tc.file == "compare.csv"]; len(rows) < minRows {
 				t.Fatalf("%s: %d rows", tc.file, len(rows))
 			}
 			tcol := 0
