@@ -100,6 +100,7 @@ func runFlow(ctx *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	s := 1 // output at every s-th multiple of dt
 	if dt > 0 {
 		// Count as a float first: a tiny dt must not overflow an int. Output times beyond
 		// the budget are thinned to every s-th multiple of dt, chosen up front.
@@ -107,7 +108,7 @@ func runFlow(ctx *cli.Context) error {
 		if n > 1e15 {
 			return fmt.Errorf("--dt %v: %.3g output times; at most 1e15", dt, n)
 		}
-		s := 1
+		s = 1
 		if n+2 > float64(budget) {
 			s = int(math.Ceil((n + 1) / float64(budget-2)))
 		}
@@ -162,6 +163,9 @@ func runFlow(ctx *cli.Context) error {
 		summary["stiff_at"] = num(res.StiffAt)
 	}
 	thinnedNote(summary, run, budget)
+	if s > 1 {
+		summary["points"] = map[string]any{"written": run.Kept, "max_points": budget, "dt_every": s}
+	}
 	p := filepath.Join(dir, "summary.json")
 	if err := writeJSON(p, summary); err != nil {
 		return err
