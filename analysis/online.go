@@ -30,7 +30,8 @@ type PhaseTracker struct {
 	ph                  Phase
 	floor               float64
 	m, sx, sy, sxx, sxy float64
-	pending             bool // the sums of the points since start are not taken yet
+	pending             bool      // the sums of the points since start are not taken yet
+	cT, cND             []float64 // t and ‖D‖ of the last 2(window+1) points (fit only)
 	balanced            bool
 	thr, tBal           float64
 }
@@ -59,6 +60,15 @@ func (p *PhaseTracker) Reset(d, window int, c float64, fit bool) {
 		p.g, p.dbuf = make([]float64, d), make([]float64, d)
 	}
 	p.ring, p.ringT, p.g, p.dbuf = p.ring[:n], p.ringT[:window+1], p.g[:d], p.dbuf[:max(d-1, 0)]
+	if fit {
+		// ‖D‖ and t of the last 2(window + 1) points, for the fit of a stretch that starts
+		// window points back.
+		l := 2 * (window + 1)
+		if cap(p.cT) < l {
+			p.cT, p.cND = make([]float64, l), make([]float64, l)
+		}
+		p.cT, p.cND = p.cT[:l], p.cND[:l]
+	}
 	p.n, p.start, p.last, p.pending = 0, -1, -1, false
 	p.balanced, p.thr, p.tBal = false, 0, math.NaN()
 }
@@ -102,17 +112,27 @@ func (p *PhaseTracker) Add(t float64, w []float64) {
 			p.last = k
 		}
 	}
-	if p.start >= 0 && p.fit {
-		if p.pending && j-(p.window+1) >= p.start {
-			// Point start is about to leave the ring: sum start … j−1 now.
-			p.catchUp()
+	nd := math.NaN()
+	if p.fit {
+		nd = flow.Imbalance(p.dbuf, w)
+		if p.start >= 0 {
+			if p.pending && j-len(p.cT) >= p.start {
+				// Point start is about to leave the ring of ‖D‖: sum start … j−1 now.
+				p.catchUp()
+			}
+			if !p.pending {
+				p.sum(t, nd)
+			}
 		}
-		if !p.pending {
-			p.sum(t, w)
-		}
+		p.cT[j%len(p.cT)], p.cND[j%len(p.cND)] = t, nd
 	}
-	if p.balanced && math.IsNaN(p.tBal) && flow.Imbalance(p.dbuf, w) <= p.thr {
-		p.tBal = t
+	if p.balanced && math.IsNaN(p.tBal) {
+		if math.IsNaN(nd) {
+			nd = flow.Imbalance(p.dbuf, w)
+		}
+		if nd <= p.thr {
+			p.tBal = t
+		}
 	}
 	copy(p.at(j), w)
 	p.ringT[j%(p.window+1)] = t
@@ -129,22 +149,22 @@ func (p *PhaseTracker) begin(k int) {
 	p.ph.Imbalance = flow.Imbalance(p.dbuf, w)
 	p.floor = 1e-12 * p.ph.Imbalance
 	p.m, p.sx, p.sy, p.sxx, p.sxy = 0, 0, 0, 0, 0
-	// The points k … n−1 are in the ring; their sums are taken when k is about to leave it
-	// (or at the end), so that a stretch that ends sooner costs nothing.
+	// ‖D‖ of the points k … n−1 are in their ring; their sums are taken when k is about to
+	// leave it (or at the end), so that a stretch that ends sooner costs nothing and the
+	// sums of the points cost O(1) each on average.
 	p.pending = p.fit
 }
 
-// catchUp sums the fit over the points start … n−1, all in the ring.
+// catchUp sums the fit over the points start … n−1, all in the ring of ‖D‖.
 func (p *PhaseTracker) catchUp() {
 	for i := p.start; i < p.n; i++ {
-		p.sum(p.ringT[i%(p.window+1)], p.at(i))
+		p.sum(p.cT[i%len(p.cT)], p.cND[i%len(p.cND)])
 	}
 	p.pending = false
 }
 
-// sum adds a point to the fit of ln‖D‖, as phaseAt does.
-func (p *PhaseTracker) sum(t float64, w []float64) {
-	nd := flow.Imbalance(p.dbuf, w)
+// sum adds a point at t with ‖D‖ = nd to the fit of ln‖D‖, as phaseAt does.
+func (p *PhaseTracker) sum(t, nd float64) {
 	if nd <= p.floor || nd == 0 {
 		return
 	}
