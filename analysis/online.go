@@ -309,12 +309,18 @@ func (s *StepLawTracker) Start(w []float64) { copy(s.prev, w); s.started = true 
 // Step takes the iterate w1 that the step with ρ = rho made from the previous one.
 func (s *StepLawTracker) Step(w1 []float64, rho float64) {
 	w := s.prev
+	// The largest square, as StepLawDeviation's math.Max gives it (squares of finite
+	// weights: no NaN, no −0).
 	var sc float64
 	for _, v := range w {
-		sc = math.Max(sc, v*v)
+		if x := v * v; x > sc {
+			sc = x
+		}
 	}
 	for _, v := range w1 {
-		sc = math.Max(sc, v*v)
+		if x := v * v; x > sc {
+			sc = x
+		}
 	}
 	if !(sc < 1e-280) {
 		if s.pairs != nil {

@@ -228,3 +228,19 @@ func TestPhaseTrackerWindows(t *testing.T) {
 		t.Errorf("only %d windows found a boundary: the test tests little", found)
 	}
 }
+
+// BenchmarkStreamGD is one step of a streamed GD run keeping every iterate: the step and every
+// measurement taken on it (phase, stability, step law), no file.
+func BenchmarkStreamGD(b *testing.B) {
+	for _, d := range []int{2, 3} {
+		b.Run("d="+string(rune('0'+d)), func(b *testing.B) {
+			w0 := []float64{2, 0.25, 1}[:d]
+			spec := RunSpec{Method: MethodGD, Objective: flow.Objective{Depth: d}, Start: w0, LR: 0.01, Steps: b.N, Phase: true}
+			b.ReportAllocs()
+			b.ResetTimer()
+			if _, err := Stream(spec, StreamOptions{MaxPoints: 1000}); err != nil {
+				b.Fatal(err)
+			}
+		})
+	}
+}
