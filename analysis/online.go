@@ -277,11 +277,11 @@ func (s *StabilityTracker) Classify(lr float64, end flow.End) Stability {
 
 // stepLawAllPairs is the largest depth whose step law is checked on every pair (i, j); a
 // deeper network is checked on its adjacent pairs (i, i+1), in time linear in the depth.
-const stepLawAllPairs = 16
+const stepLawAllPairs = 64
 
 // StepLawTracker checks the exact per-step law of the imbalances along a discrete run, step
 // by step, as StepLawDeviation does on the trajectory of every iterate and its ρ: over every
-// pair up to depth 16, over the adjacent pairs beyond.
+// pair up to depth 64, over the adjacent pairs beyond.
 type StepLawTracker struct {
 	lr, mu   float64
 	prev     []float64

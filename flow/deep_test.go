@@ -58,7 +58,7 @@ func TestSharpnessStructured(t *testing.T) {
 // the vector.
 func TestHessVecLinear(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
-	for _, d := range []int{17, 30, 64} {
+	for _, d := range []int{65, 90, 130} {
 		for _, zero := range []bool{false, true} {
 			w, v := make([]float64, d), make([]float64, d)
 			for i := range w {

@@ -165,7 +165,7 @@ func (o Objective) HessVec(dst, w, v []float64) {
 // hessVecDirect is the largest depth whose Hessian-vector product sums the cross terms
 // ∏_{k≠i,j} w_k one by one (O(d³)); deeper networks take them as the derivative of the
 // partials along v, in O(d).
-const hessVecDirect = 16
+const hessVecDirect = 64
 
 // hessVec is HessVec with the scratch g of length d.
 func (o Objective) hessVec(dst, g, w, v []float64) {
