@@ -200,15 +200,3 @@ func maxf(v []float64) float64 {
 	}
 	return m
 }
-
-func printFinal(ctx *cli.Context, tr *flow.Trajectory, c float64) {
-	w := tr.Last()
-	D := make([]float64, tr.Depth-1)
-	flow.Imbalance(D, w)
-	ws, Ds, more := w, D, ""
-	if len(w) > 8 {
-		ws, Ds, more = w[:8], D[:7], " (first 8 weights; all in trajectory.csv)"
-	}
-	fmt.Fprintf(ctx.App.Writer, "final: w=%.6g loss=%.6g D=%.6g sharpness=%.6g%s\n",
-		ws, flow.Objective{Depth: tr.Depth, C: c}.Loss(w), Ds, flow.Sharpness(w), more)
-}
