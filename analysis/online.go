@@ -326,7 +326,7 @@ func (s *StepLawTracker) Step(w1 []float64, rho float64) {
 		if s.pairs != nil {
 			for _, ij := range s.pairs {
 				want := flow.Pair(w, ij[0], ij[1]) * StepFactor(w, ij[0], ij[1], s.lr, s.mu, rho)
-				s.worst = math.Max(s.worst, math.Abs(flow.Pair(w1, ij[0], ij[1])-want)/sc)
+				s.max(math.Abs(flow.Pair(w1, ij[0], ij[1])-want) / sc)
 			}
 		} else {
 			// P_{i,i+1} = ∏_{k<i} w_k · ∏_{k>i+1} w_k from prefix and suffix products.
@@ -343,11 +343,18 @@ func (s *StepLawTracker) Step(w1 []float64, rho float64) {
 				p := s.pre[i] * s.suf[i+2]
 				f := a*a - s.lr*s.lr*rho*rho*p*p
 				want := flow.Pair(w, i, i+1) * f
-				s.worst = math.Max(s.worst, math.Abs(flow.Pair(w1, i, i+1)-want)/sc)
+				s.max(math.Abs(flow.Pair(w1, i, i+1)-want) / sc)
 			}
 		}
 	}
 	copy(s.prev, w1)
+}
+
+// max keeps the larger of worst and x as math.Max does for x ≥ 0 or NaN (a NaN sticks).
+func (s *StepLawTracker) max(x float64) {
+	if x > s.worst || x != x {
+		s.worst = x
+	}
 }
 
 // Deviation returns the largest relative deviation so far.
