@@ -11,6 +11,10 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/layerflow/layerflow/analysis"
+	"github.com/layerflow/layerflow/flow"
+	"github.com/layerflow/layerflow/flow/ode"
 )
 
 // A long run stopped by SIGINT (or SIGTERM) ends within 2 s with exit 130 (143) and a
@@ -112,5 +116,65 @@ func TestInterruptGDFlowSGDCompare(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The streamed trajectory.csv of a run within its budget is, byte for byte, what the writer of
+// a whole trajectory (writeTrajectoryCSV, on analysis.Run's trajectory) writes; with a budget
+// of N rows a long run writes at most N, its first at t = 0 and its last at the end, and
+// summary.json says how many it measured.
+func TestGDFlowSGDStreamedFiles(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		args []string
+		spec analysis.RunSpec
+	}{
+		{[]string{"gd", "--wd", "0.05", "--steps", "700", "--record", "3"}, analysis.RunSpec{Method: analysis.MethodGD, LR: 0.05, Steps: 700, Record: 3}},
+		{[]string{"flow", "--depth", "3", "--init", "1.5,0.5,0.2", "--wd", "0.05", "--t-end", "8"}, analysis.RunSpec{Method: analysis.MethodFlow, T: 8}},
+	} {
+		out := filepath.Join(dir, tc.args[0])
+		if code, _, errs := runArgs(t, append(tc.args, "--out", out)...); code != 0 {
+			t.Fatalf("%v: exit %d: %s", tc.args, code, errs)
+		}
+		spec := tc.spec
+		spec.Objective = flow.Objective{Depth: 2, WeightDecay: 0.05}
+		spec.Start = []float64{2, 0.25}
+		if tc.args[0] == "flow" {
+			spec.Objective.Depth, spec.Start = 3, []float64{1.5, 0.5, 0.2}
+			spec.Settings = &ode.Settings{Rtol: 1e-8, Atol: 1e-10, MaxSteps: 100000}
+		}
+		run, err := analysis.Run(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref := filepath.Join(dir, tc.args[0]+"-ref.csv")
+		if err := writeTrajectoryCSV(ref, run.Trajectory, 0); err != nil {
+			t.Fatal(err)
+		}
+		a, _ := os.ReadFile(filepath.Join(out, "trajectory.csv"))
+		b, _ := os.ReadFile(ref)
+		if len(a) == 0 || string(a) != string(b) {
+			t.Errorf("%v: streamed trajectory.csv (%d bytes) differs from the whole trajectory's (%d bytes)", tc.args, len(a), len(b))
+		}
+	}
+	out := filepath.Join(dir, "budget")
+	if code, _, errs := runArgs(t, "sgd", "--steps", "100000", "--max-points", "500", "--out", out); code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	f, err := os.Open(filepath.Join(out, "trajectory.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(rows) - 1; n > 500 || n < 400 || rows[1][0] != "0" || rows[n][0] != "5000" {
+		t.Errorf("--max-points 500: %d rows from t=%s to t=%s", n, rows[1][0], rows[n][0])
+	}
+	pts, _ := readSummary(t, out)["points"].(map[string]any)
+	if pts["measured"] != 100001.0 || pts["written"] != float64(len(rows)-1) {
+		t.Errorf("summary points %v", pts)
 	}
 }
