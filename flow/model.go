@@ -210,7 +210,7 @@ func (o Objective) hessVecLinear(dst, g, w, v []float64) {
 	p, dp = 1.0, 0.0
 	for i := len(w) - 1; i >= 0; i-- {
 		dst[i] = dst[i]*p + g[i]*dp
-		g[i] *= p
+		g[i] = g[i] * p
 		p, dp = p*w[i], dp*w[i]+p*v[i]
 	}
 	a := o.dFdW(Product(w))
