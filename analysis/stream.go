@@ -90,6 +90,11 @@ func Stream(spec RunSpec, opt StreamOptions) (*Streamed, error) {
 	return streamDiscrete(spec, opt)
 }
 
+// maxWindowFloats bounds the memory of the phase window of a sampled run: 2^24 numbers
+// (128 MiB). Only runs of more than 2^24/(d+5)·100 points (over 10^8 for d = 2) reach it;
+// their window is then shorter than Run's hundredth.
+const maxWindowFloats = 1 << 24
+
 // checker checks the context and reports progress every so many units of work, about every
 // 0.1 s: it times its first checks and sets the interval from the rate.
 type checker struct {
@@ -165,7 +170,9 @@ func streamDiscrete(spec RunSpec, opt StreamOptions) (*Streamed, error) {
 	if spec.Phase {
 		window := 1
 		if spec.Method != MethodGD && !(spec.Method == MethodNoisyGD && obj.Noise == 0) {
-			window = max(1, planned/100)
+			// A hundredth of the run, as Run's; the tracker keeps about (d + 5) numbers a
+			// point of it, so it is bounded by maxWindowFloats numbers in all.
+			window = max(1, min(planned/100, maxWindowFloats/(d+5)))
 		}
 		ph = NewPhaseTracker(d, window, obj.C, true)
 	}
