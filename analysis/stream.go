@@ -356,6 +356,9 @@ func streamFlow(spec RunSpec, opt StreamOptions) (*Streamed, error) {
 		if maxSteps <= 0 {
 			maxSteps = 100000
 		}
+		if opt.MaxPoints < MinFlowPoints(maxSteps) {
+			return nil, fmt.Errorf("analysis: a budget of %d points cannot hold a flow of up to %d steps (at least %d)", opt.MaxPoints, maxSteps, MinFlowPoints(maxSteps))
+		}
 		seg = segmentLength(opt.MaxPoints-2, maxSteps)
 	}
 	idx, segStart, segStride := 0, 0, 1
@@ -495,6 +498,17 @@ func streamNetDiscrete(spec RunSpec, opt StreamOptions, net *flow.Net) (*Streame
 		out.Status, out.End = fmt.Sprintf("interrupted at step %d", res.Steps), flow.Stopped
 	}
 	return out, nil
+}
+
+// MinFlowPoints returns the smallest budget of points that holds a flow of up to maxSteps
+// accepted steps thinned by doubling strides (segments of one point each), the first and the
+// last point included.
+func MinFlowPoints(maxSteps int) int {
+	j := 1
+	for math.Ldexp(1, j)-1 < float64(maxSteps)+1 {
+		j++
+	}
+	return j + 2
 }
 
 // segmentLength returns the largest R ≤ budget such that J segments of R points with strides

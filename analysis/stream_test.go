@@ -167,6 +167,15 @@ func TestStreamBudgetAndCancel(t *testing.T) {
 	if fo.Points <= 50 || n > 50 || last != 1e4 {
 		t.Errorf("flow budget 50: %d of %d points kept, last at %v", n, fo.Points, last)
 	}
+	// The smallest budget of a flow: one point a segment, strides up to its step bound.
+	fs.T = 1e6
+	n = 0
+	if _, err := Stream(fs, StreamOptions{MaxPoints: MinFlowPoints(1000000), Keep: func(int, float64, []float64) error { n++; return nil }}); err != nil || n > MinFlowPoints(1000000) {
+		t.Errorf("flow at the smallest budget %d: %d points kept, %v", MinFlowPoints(1000000), n, err)
+	}
+	if _, err := Stream(fs, StreamOptions{MaxPoints: MinFlowPoints(1000000) - 1}); err == nil {
+		t.Error("a budget below the smallest of a flow was accepted")
+	}
 	if _, err := Stream(spec, StreamOptions{MaxPoints: 2}); err == nil {
 		t.Error("a budget of 2 points was accepted")
 	}

@@ -100,6 +100,9 @@ func runFlow(ctx *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	if n := analysis.MinFlowPoints(set.MaxSteps); dt == 0 && budget < n {
+		return fmt.Errorf("--max-points %d: a flow of up to --max-steps %d accepted steps needs at least %d rows", budget, set.MaxSteps, n)
+	}
 	s := 1 // output at every s-th multiple of dt
 	if dt > 0 {
 		// Count as a float first: a tiny dt must not overflow an int. Output times beyond
