@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"context"
 	"fmt"
 	"math"
 
@@ -33,6 +34,9 @@ type Comparison struct {
 	// L = ½(W − 1)² the computed loss is ½(W − 1 + δW)², and where the flow's loss falls
 	// below ½δW² what is seen is δW (package flow, Gradient flows).
 	LossLevel float64
+	// Interrupted is true when the context stopped the comparison; the trajectories then end
+	// where they stopped.
+	Interrupted bool
 }
 
 // CompareSettings chooses the integrator of the flows. Zero values mean dop853, rtol 1e-10,
@@ -40,6 +44,14 @@ type Comparison struct {
 type CompareSettings struct {
 	Method     string
 	Rtol, Atol float64
+	// MaxPoints bounds the points compared (≤ 0: every step): GD is then compared at every
+	// s-th step, s = max(1, ⌈steps/(MaxPoints−2)⌉), and at its last, so that memory does not
+	// grow with the steps; the maxima are over those points.
+	MaxPoints int
+	// Context stops the comparison when cancelled (Comparison.Interrupted); Progress is
+	// told the GD steps done and the flow time reached.
+	Context  context.Context
+	Progress func(done, total float64)
 }
 
 // CompareGD runs full-batch GD (with weight decay obj.WeightDecay, no noise) from w0 for
@@ -57,11 +69,30 @@ func CompareGD(obj flow.Objective, w0 []float64, lr float64, steps int, s Compar
 	if s.Atol == 0 {
 		s.Atol = 1e-12
 	}
-	gd, res, err := discrete.Run(discrete.Problem{Objective: obj}, w0, &discrete.Settings{LR: lr, Steps: steps})
-	if err != nil {
-		return nil, err
+	var gd *flow.Trajectory
+	var res *discrete.Result
+	c := &Comparison{LR: lr}
+	if s.MaxPoints > 0 || s.Context != nil {
+		stride := 1
+		if s.MaxPoints > 2 {
+			stride = max(1, int((int64(steps)+int64(s.MaxPoints)-3)/int64(s.MaxPoints-2)))
+		}
+		gd = flow.NewTrajectory("gd", len(w0), min(steps/stride+2, 1<<16))
+		out, err := Stream(RunSpec{Method: MethodGD, Objective: obj, Start: w0, LR: lr, Steps: steps, Record: stride},
+			StreamOptions{Keep: func(_ int, t float64, w []float64) error { gd.Append(t, w); return nil }, Context: s.Context, Progress: s.Progress})
+		if err != nil {
+			return nil, err
+		}
+		gd.Status, gd.End, res = out.Status, out.End, out.Discrete
+		c.Interrupted = out.Interrupted
+	} else {
+		var err error
+		if gd, res, err = discrete.Run(discrete.Problem{Objective: obj}, w0, &discrete.Settings{LR: lr, Steps: steps}); err != nil {
+			return nil, err
+		}
 	}
-	c := &Comparison{LR: lr, Steps: res.Steps, GD: gd}
+	c.Steps, c.GD = res.Steps, gd
+	var err error
 	out := make([]float64, gd.Len())
 	copy(out, gd.T)
 	t1 := out[len(out)-1]
@@ -73,7 +104,18 @@ func CompareGD(obj flow.Objective, w0 []float64, lr float64, steps int, s Compar
 		if err != nil {
 			return nil, ode.Stats{}, err
 		}
-		tr, r, err := flow.Solve(f, label, w0, t1, &ode.Settings{Rtol: s.Rtol, Atol: s.Atol, Output: out, MaxSteps: 10_000_000}, m)
+		set := &ode.Settings{Rtol: s.Rtol, Atol: s.Atol, Output: out, MaxSteps: 10_000_000}
+		if s.Context != nil || s.Progress != nil {
+			chk := newChecker(StreamOptions{Context: s.Context, Progress: s.Progress})
+			set.Observer = func(t float64, y []float64) bool {
+				if chk.tick(len(y), t, t1) {
+					c.Interrupted = true
+					return true
+				}
+				return false
+			}
+		}
+		tr, r, err := flow.Solve(f, label, w0, t1, set, m)
 		if err != nil {
 			return nil, ode.Stats{}, err
 		}
@@ -107,7 +149,22 @@ func CompareGD(obj flow.Objective, w0 []float64, lr float64, steps int, s Compar
 		if err != nil {
 			return nil, err
 		}
-		rt, r, err := flow.Solve(m.f, m.label, w0, t1, &ode.Settings{Rtol: ref.Rtol, Atol: ref.Atol, Output: out, MaxSteps: 10_000_000}, mt)
+		if c.Interrupted {
+			*m.err = math.NaN()
+			continue
+		}
+		rset := &ode.Settings{Rtol: ref.Rtol, Atol: ref.Atol, Output: out, MaxSteps: 10_000_000}
+		if s.Context != nil {
+			chk := newChecker(StreamOptions{Context: s.Context})
+			rset.Observer = func(t float64, y []float64) bool {
+				if chk.tick(len(y), t, t1) {
+					c.Interrupted = true
+					return true
+				}
+				return false
+			}
+		}
+		rt, r, err := flow.Solve(m.f, m.label, w0, t1, rset, mt)
 		if err != nil {
 			return nil, err
 		}
@@ -120,6 +177,9 @@ func CompareGD(obj flow.Objective, w0 []float64, lr float64, steps int, s Compar
 		}
 	}
 	c.LossLevel = 0.5 * dW * dW
+	if c.Interrupted {
+		c.ErrFlow, c.ErrModified, c.LossLevel = math.NaN(), math.NaN(), 0
+	}
 	return c, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/layerflow/layerflow/discrete"
 	"github.com/layerflow/layerflow/flow"
 	"github.com/layerflow/layerflow/flow/ode"
+	"gonum.org/v1/gonum/mat"
 )
 
 // Method is a way to train: a continuous flow or a discrete method.
@@ -73,6 +74,13 @@ type RunSpec struct {
 	// Solver and Settings integrate the flows (nil: DOPRI5 at rtol 1e-8, atol 1e-10).
 	Solver   ode.Method
 	Settings *ode.Settings
+	// Model, when not nil, is the model Stream trains in place of Objective: a network of
+	// matrix layers (*flow.Net) on its statistics (GD, the flows) or on the samples X, Y
+	// (SGD, and noisy GD with fresh input noise of standard deviation Noise). Run trains the
+	// scalar Objective only.
+	Model flow.Model
+	X, Y  *mat.Dense
+	Noise float64
 	// Phase asks for the phase boundary: an event of the integration for the flows,
 	// displacements between iterates for the discrete runs (over a window of a hundredth of
 	// the run for the sampled methods, to average out their noise).

@@ -159,6 +159,34 @@ func (st *Stepper) Advance(n int, bound float64) (taken int, diverged bool) {
 	return taken, false
 }
 
+// StepIn takes one step, as Advance does, and returns its ρ: a step that leaves the bound
+// |w_i| ≤ bound (0 means DefaultBound) or makes a weight non-finite is undone and out is
+// true. It does not allocate.
+func (st *Stepper) StepIn(bound float64) (rho float64, out bool) {
+	if bound == 0 {
+		bound = DefaultBound
+	}
+	prev := st.prev[:len(st.w)]
+	for i, v := range st.w {
+		prev[i] = v
+	}
+	rho = st.Step()
+	if _, o := outside(st.w, bound); o {
+		copy(st.w, prev)
+		return rho, true
+	}
+	return rho, false
+}
+
+// Outside reports the first weight of w that is non-finite or outside the bound |w_i| ≤ bound
+// (0 means DefaultBound), and whether there is one.
+func Outside(w []float64, bound float64) (int, bool) {
+	if bound == 0 {
+		bound = DefaultBound
+	}
+	return outside(w, bound)
+}
+
 // rho returns ρ at the product W, drawing the batch and the noise it needs. The
 // deterministic cases are kept small enough to inline.
 func (st *Stepper) rho(W float64) float64 {

@@ -81,6 +81,24 @@ func allFinite(y []float64) bool {
 	return true
 }
 
+// SolveObserved integrates ẇ = f(w) from w0 at t = 0 to t1 with method m as Solve does, but
+// keeps no trajectory: observe (when not nil) sees the initial state and the state after
+// every accepted step, and stops the integration by returning true (ObserverStop); the states
+// at the times of s.Output are in the Result.
+func SolveObserved(f ode.Func, w0 []float64, t1 float64, s *ode.Settings, m ode.Method, observe ode.Observer) (*ode.Result, error) {
+	var set ode.Settings
+	if s != nil {
+		set = *s
+	}
+	if observe != nil {
+		user := set.Observer
+		set.Observer = func(t float64, y []float64) bool {
+			return observe(t, y) || user != nil && user(t, y)
+		}
+	}
+	return ode.Integrate(ode.Problem{Func: f, T0: 0, T1: t1, Y0: w0}, &set, m)
+}
+
 // Solve integrates ẇ = f(w) from w0 at t = 0 to t1 with method m and records the state in a
 // Trajectory labelled label: at the times of s.Output when there are any (and where the
 // integration stopped, if it stopped early), otherwise at the start and after every accepted

@@ -3,6 +3,9 @@ package flow
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
+
+	"gonum.org/v1/gonum/floats"
 
 	"gonum.org/v1/gonum/mat"
 )
@@ -162,8 +165,17 @@ func (o Objective) HessVec(dst, w, v []float64) {
 	o.hessVec(dst, g, w, v)
 }
 
+// hessVecDirect is the largest depth whose Hessian-vector product sums the cross terms
+// ∏_{k≠i,j} w_k one by one (O(d³)); deeper networks take them as the derivative of the
+// partials along v, in O(d).
+const hessVecDirect = 64
+
 // hessVec is HessVec with the scratch g of length d.
 func (o Objective) hessVec(dst, g, w, v []float64) {
+	if len(w) > hessVecDirect {
+		o.hessVecLinear(dst, g, w, v)
+		return
+	}
 	Partials(g, w)
 	a := o.dFdW(Product(w))
 	s := 1 + o.Noise*o.Noise
@@ -184,6 +196,39 @@ func (o Objective) hessVec(dst, g, w, v []float64) {
 	}
 }
 
+// hessVecLinear is hessVec in O(d): Σ_{j≠i} ∂g_i/∂w_j·v_j is the derivative of
+// g_i = ∏_{k<i} w_k · ∏_{k>i} w_k along v, taken through the prefix and suffix products
+// (forward mode), with g_i itself computed as Partials computes it.
+func (o Objective) hessVecLinear(dst, g, w, v []float64) {
+	// Prefix products in g, their derivatives in dst.
+	p, dp := 1.0, 0.0
+	for i, x := range w {
+		g[i], dst[i] = p, dp
+		p, dp = p*x, dp*x+p*v[i]
+	}
+	// Times the suffix products: g_i and dg_i.
+	p, dp = 1.0, 0.0
+	for i := len(w) - 1; i >= 0; i-- {
+		dst[i] = dst[i]*p + g[i]*dp
+		g[i] = g[i] * p
+		p, dp = p*w[i], dp*w[i]+p*v[i]
+	}
+	a := o.dFdW(Product(w))
+	s := 1 + o.Noise*o.Noise
+	var gv float64
+	for i := range g {
+		gv += g[i] * v[i]
+	}
+	for i := range dst {
+		dst[i] = s*g[i]*gv + a*dst[i] + o.WeightDecay*v[i]
+	}
+}
+
+// sharpnessDense is the largest depth whose sharpness is taken from a dense eigen-
+// decomposition of the Hessian (O(d³)); deeper networks use its closed structure (O(d) per
+// step of a bisection).
+const sharpnessDense = 64
+
 // Sharpness returns the largest eigenvalue of the Hessian of the data loss L at w, or NaN
 // when the Hessian overflows. On the manifold of minima it equals Σ_i g_i² (package flow, The model).
 func Sharpness(w []float64) float64 {
@@ -194,6 +239,12 @@ func Sharpness(w []float64) float64 {
 		a, b, c := w[1]*w[1], w[0]*w[1]+e, w[0]*w[0]
 		m, r := 0.5*(a+c), math.Hypot(0.5*(a-c), b)
 		return m + r
+	}
+	if d > sharpnessDense {
+		if s, ok := sharpnessStructured(w); ok {
+			return s
+		}
+		return sharpnessLanczos(w)
 	}
 	h := mat.NewSymDense(d, nil)
 	Objective{Depth: d}.Hessian(h, w)
@@ -252,3 +303,219 @@ func Imbalance(dst, w []float64) float64 {
 
 // Pair returns D_ij = w_i² − w_j².
 func Pair(w []float64, i, j int) float64 { return w[i]*w[i] - w[j]*w[j] }
+
+// sharpnessStructured returns the largest eigenvalue of H = ggᵀ + e·C, C_ij = ∏_{k≠i,j} w_k
+// (i ≠ j), the Hessian of ½(W − 1)², from its structure (ok false where it cannot: a product
+// W that underflows while no weight is 0). With no weight 0, C = (ggᵀ − diag(g²))/W, so
+// H = (1 + a)·ggᵀ − a·diag(g²), a = e/W: a diagonal plus a rank-one matrix, whose largest
+// eigenvalue is the root of the secular equation 1 + ρΣ g_i²/(δ_i − λ) = 0 above the largest
+// δ_i (ρ = 1 + a > 0) or between the two largest (ρ < 0) (Golub 1973), found by bisection to
+// the last bit. With one weight w_p = 0 only row and column p of H are not 0:
+// λ = Q²/2 + √(Q⁴/4 + e²|c|²), Q = g_p, c_j = ∏_{k≠p,j} w_k; with two, H = e·P on the pair,
+// λ = |P|; with more, H = 0.
+func sharpnessStructured(w []float64) (float64, bool) {
+	d := len(w)
+	zeros, p, q := 0, -1, -1
+	for i, x := range w {
+		if x == 0 {
+			zeros++
+			if p < 0 {
+				p = i
+			} else if q < 0 {
+				q = i
+			}
+		}
+	}
+	g := make([]float64, d)
+	Partials(g, w)
+	for _, x := range g {
+		if math.IsNaN(x) || math.IsInf(x, 0) || math.IsInf(x*x, 0) {
+			return math.NaN(), true
+		}
+	}
+	W := Product(w)
+	e := W - 1
+	switch {
+	case zeros >= 3:
+		return 0, true
+	case zeros == 2:
+		P := 1.0
+		for k, x := range w {
+			if k != p && k != q {
+				P *= x
+			}
+		}
+		return math.Abs(e * P), true
+	case zeros == 1:
+		rest := append(append(make([]float64, 0, d-1), w[:p]...), w[p+1:]...)
+		c := make([]float64, d-1)
+		Partials(c, rest)
+		var cc float64
+		for _, x := range c {
+			cc = math.Hypot(cc, x)
+		}
+		Q2 := g[p] * g[p]
+		return Q2/2 + math.Hypot(Q2/2, e*cc), true
+	}
+	// H = ρ·zzᵀ + diag(c·z_i²): z = g, c = −a, ρ = 1 + a with a = e/W; where W is tiny (and
+	// g² would underflow), z_i = √|W|/w_i (scaled exactly in the exponent), c = −e·sgn W,
+	// ρ = (W + e)·sgn W, the same matrix.
+	var z []float64
+	var c, rho float64
+	if a := e / W; math.Abs(W) > 1e-100 && !math.IsInf(a, 0) {
+		z, c, rho = g, -a, 1+a
+	} else {
+		z = make([]float64, d)
+		sgn := scaledRoots(z, w)
+		c, rho = -e*sgn, (W+e)*sgn
+	}
+	// δ_i = c·z_i²; the largest two.
+	top, second := math.Inf(-1), math.Inf(-1)
+	var zz, cancel float64
+	for _, x := range z {
+		dl := c * x * x
+		cancel = math.Max(cancel, math.Abs(dl))
+		if dl > top {
+			top, second = dl, top
+		} else if dl > second {
+			second = dl
+		}
+		zz += x * x
+	}
+	if rho == 0 || zz == 0 {
+		return conditioned(top, cancel)
+	}
+	// f(λ) = 1 + ρ Σ z_i²/(δ_i − λ), monotone on the bracket.
+	f := func(l float64) float64 {
+		var s float64
+		for _, x := range z {
+			s += x * x / (c*x*x - l)
+		}
+		return 1 + rho*s
+	}
+	var lo, hi float64
+	if rho > 0 {
+		lo, hi = top, top+rho*zz
+		// f < 0 just above top, f ≥ 0 at hi.
+		for it := 0; it < 2200; it++ {
+			mid := lo + (hi-lo)/2
+			if mid <= lo || mid >= hi {
+				break
+			}
+			if f(mid) < 0 {
+				lo = mid
+			} else {
+				hi = mid
+			}
+		}
+		return conditioned(hi, cancel)
+	}
+	if d < 2 || second == top {
+		return conditioned(top, cancel)
+	}
+	lo, hi = second, top
+	// f > 0 just above second, f < 0 just below top.
+	for it := 0; it < 2200; it++ {
+		mid := lo + (hi-lo)/2
+		if mid <= lo || mid >= hi {
+			break
+		}
+		if f(mid) > 0 {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return conditioned(lo+(hi-lo)/2, cancel)
+}
+
+// conditioned returns (λ, true) when the diagonal and the rank-one part, of size cancel where
+// they cancel (H_ii = g_i² is their small difference), leave λ accurate to ~1e-13 (cancel
+// below 1e3·|λ|); else (0, false): weights of very different sizes, left to Lanczos.
+func conditioned(l, cancel float64) (float64, bool) {
+	if cancel > 1e3*math.Abs(l) {
+		return 0, false
+	}
+	return l, true
+}
+
+// sharpnessLanczos returns the largest eigenvalue of the Hessian of the data loss by the
+// Lanczos iteration (full reorthogonalization) on exact Hessian-vector products in linear
+// time, from a fixed pseudo-random start, stopped as Net.Sharpness is (residual bound below
+// 1e-10 of the value).
+func sharpnessLanczos(w []float64) float64 {
+	d := len(w)
+	o := Objective{Depth: d}
+	g := make([]float64, d)
+	lz := &lanczos{w: make([]float64, d)}
+	rng := rand.New(rand.NewPCG(0x5eed, 0x1a2c))
+	q := make([]float64, d)
+	for k := range q {
+		q[k] = rng.NormFloat64()
+	}
+	floats.Scale(1/floats.Norm(q, 2), q)
+	var basis [][]float64
+	var prev []float64
+	theta := math.NaN()
+	maxIt := min(d, lanczosMax)
+	for it := 0; it < maxIt; it++ {
+		basis = append(basis, q)
+		o.hessVecLinear(lz.w, g, w, q)
+		a := floats.Dot(q, lz.w)
+		if math.IsNaN(a) || math.IsInf(a, 0) {
+			return math.NaN()
+		}
+		floats.AddScaled(lz.w, -a, q)
+		if prev != nil {
+			floats.AddScaled(lz.w, -lz.bet[len(lz.bet)-1], prev)
+		}
+		for range 2 {
+			for _, b := range basis {
+				floats.AddScaled(lz.w, -floats.Dot(b, lz.w), b)
+			}
+		}
+		b := floats.Norm(lz.w, 2)
+		lz.alpha = append(lz.alpha, a)
+		var res float64
+		theta, res = lz.top(b)
+		if res <= lanczosTol*math.Abs(theta) || b == 0 {
+			break
+		}
+		lz.bet = append(lz.bet, b)
+		next := make([]float64, d)
+		for k, v := range lz.w {
+			next[k] = v / b
+		}
+		prev, q = q, next
+	}
+	return theta
+}
+
+// scaledRoots writes z_i = √|W|/w_i, W = ∏ w_k (no w_k zero), into z with the product kept as
+// a fraction and a power of 2, so that a W far below the smallest float64 still gives every
+// z_i that is representable; it returns the sign of W.
+func scaledRoots(z, w []float64) float64 {
+	M, E, sgn := 1.0, 0, 1.0
+	for _, x := range w {
+		if x < 0 {
+			sgn = -sgn
+		}
+		m, e := math.Frexp(math.Abs(x))
+		M *= m
+		mm, ee := math.Frexp(M)
+		M, E = mm, E+e+ee
+	}
+	if E%2 != 0 {
+		M, E = 2*M, E-1
+	}
+	s := math.Sqrt(M)
+	for i, x := range w {
+		m, e := math.Frexp(math.Abs(x))
+		v := math.Ldexp(s/m, E/2-e)
+		if x < 0 {
+			v = -v
+		}
+		z[i] = v
+	}
+	return sgn
+}

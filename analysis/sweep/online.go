@@ -3,6 +3,8 @@ package sweep
 import (
 	"math"
 
+	"github.com/layerflow/layerflow/analysis"
+
 	"github.com/layerflow/layerflow/discrete"
 	"github.com/layerflow/layerflow/flow"
 )
@@ -13,71 +15,20 @@ import (
 // rows are the same to the last bit (TestOnlineMatchesRecorded), without a trajectory.
 
 // online is the phase boundary and the balanced time of a sequence of kept points, as
-// analysis.Phases (window 1) and measure find them on the recorded trajectory.
-type online struct {
-	g, prev []float64
-	d       []float64 // scratch of flow.Imbalance
-	prevT   float64
-	n       int // points seen
-	// start is the index of the first point of the current tangential stretch (−1: none), at
-	// time startT; last the index of the last informative pair (−1: none).
-	start, last int
-	startT      float64
-	thr, tBal   float64
-}
+// analysis.Phases (window 1) and measure find them on the recorded trajectory: the tracker of
+// package analysis, without the fit of the decay rate.
+type online struct{ analysis.PhaseTracker }
 
 func (a *online) reset(depth int, thr float64) {
-	if cap(a.g) < depth {
-		a.g, a.prev, a.d = make([]float64, depth), make([]float64, depth), make([]float64, depth)
-	}
-	a.g, a.prev, a.d = a.g[:depth], a.prev[:depth], a.d[:depth-1]
-	a.n, a.start, a.last, a.thr, a.tBal = 0, -1, -1, thr, math.NaN()
+	a.Reset(depth, 1, 0, false)
+	a.TrackBalanced(thr)
 }
 
 // add takes the next kept point (t, w).
-func (a *online) add(t float64, w []float64) {
-	if a.n > 0 {
-		// analysis.Phases on the pair (prev, w).
-		g := a.g
-		flow.Partials(g, a.prev)
-		var gg, dg, dd float64
-		for i := range g {
-			dw := w[i] - a.prev[i]
-			gg += g[i] * g[i]
-			dg += dw * g[i]
-			dd += dw * dw
-		}
-		if gg != 0 && dd != 0 {
-			vn2 := dg * dg / gg
-			vt2 := dd - vn2
-			if vt2 < 0 {
-				vt2 = 0
-			}
-			if vt2 >= vn2 {
-				if a.start < 0 {
-					a.start, a.startT = a.n-1, a.prevT
-				}
-			} else {
-				a.start = -1
-			}
-			a.last = a.n - 1
-		}
-	}
-	if math.IsNaN(a.tBal) && flow.Imbalance(a.d, w) <= a.thr {
-		a.tBal = t
-	}
-	copy(a.prev, w)
-	a.prevT = t
-	a.n++
-}
+func (a *online) add(t float64, w []float64) { a.Add(t, w) }
 
 // phase returns the time of the phase boundary, NaN if there is none.
-func (a *online) phase() float64 {
-	if a.last < 0 || a.start < 0 {
-		return math.NaN()
-	}
-	return a.startT
-}
+func (a *online) phase() float64 { return a.PhaseT() }
 
 // batched reports whether r is a run that gd2 steps: depth-2 GD keeping every iterate.
 func (w *worker) batched(r *Run) bool {
@@ -126,7 +77,7 @@ func (w *worker) gdOnline(r *Run) (outcome, error) {
 			break
 		}
 	}
-	return w.finish(r, steps, st.W(), imb0, a.phase(), a.tBal), nil
+	return w.finish(r, steps, st.W(), imb0, a.phase(), a.Balanced()), nil
 }
 
 // gdOutcome returns the outcome of lane j of g, the run r.

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"math"
 	"path/filepath"
 	"text/tabwriter"
 
@@ -26,6 +27,7 @@ func compareCommand() *cli.Command {
 			altsrc.NewFloat64Flag(&cli.Float64Flag{Name: "atol", Value: 1e-12, Usage: "absolute tolerance of the flows", Category: catSolver}),
 			altsrc.NewIntFlag(&cli.IntFlag{Name: "record", Value: 1, Usage: "with --widths: compare at every n-th step", Category: catSteps}),
 			altsrc.NewStringFlag(&cli.StringFlag{Name: "data", Usage: "with --widths: the dataset (mnist, mnist:DIR, teacher, FILE.csv, …; default teacher)", Category: catData}),
+			maxPointsFlag(),
 		}, netFlags(true), outFlags("layerflow-compare"), styleFlags()),
 		Action: runCompare,
 	})
@@ -42,7 +44,7 @@ func runCompare(ctx *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	lr, steps, err := lrSteps(ctx, 1)
+	lr, steps, err := lrStepsStreamed(ctx, 1)
 	if err != nil {
 		return err
 	}
@@ -59,7 +61,20 @@ func runCompare(ctx *cli.Context) error {
 	if err := prepareDir(dir); err != nil {
 		return err
 	}
-	c, err := analysis.CompareGD(obj, w0, lr, steps, analysis.CompareSettings{Method: ctx.String("method"), Rtol: rtol, Atol: atol})
+	// The three runs are compared at every s-th step within --max-points rows (the maxima over
+	// those), each kept in memory only at those points.
+	budget, err := pointBudget(ctx, 3*obj.Depth)
+	if err != nil {
+		return err
+	}
+	var prog func(done, total float64)
+	p := startProgress(ctx, "‰ (GD, then each flow)")
+	if p != nil {
+		prog = func(done, total float64) { p.update(int64(1000*done/total), 1000) }
+	}
+	c, err := analysis.CompareGD(obj, w0, lr, steps, analysis.CompareSettings{Method: ctx.String("method"), Rtol: rtol, Atol: atol,
+		MaxPoints: budget, Context: ctx.Context, Progress: prog})
+	p.finish()
 	var ie *analysis.IntegrationError
 	if errors.As(err, &ie) {
 		return &exitError{code: 1, msg: err.Error()}
@@ -78,7 +93,8 @@ func runCompare(ctx *cli.Context) error {
 	n := len(c.DistFlow)
 	rows := make([][]float64, n)
 	for k := 0; k < n; k++ {
-		r := []float64{float64(k), c.GD.T[k]}
+		// The step of row k (k itself unless the rows are thinned).
+		r := []float64{math.Round(c.GD.T[k] / lr), c.GD.T[k]}
 		r = append(r, c.GD.At(k)...)
 		r = append(r, c.Flow.At(k)...)
 		r = append(r, c.Modified.At(k)...)
@@ -87,13 +103,24 @@ func runCompare(ctx *cli.Context) error {
 	if err := writeCSV(filepath.Join(dir, "compare.csv"), head, rows); err != nil {
 		return err
 	}
+	status := c.GD.Status
+	if c.Interrupted {
+		status = "interrupted"
+	}
 	summary := map[string]any{
-		"status":                c.GD.Status,
+		"status":                status,
 		"settings":              recordSettings(ctx, map[string]any{"init": startList(w0)}),
 		"stats":                 map[string]any{"steps": c.Steps, "flow_evaluations": c.FlowStats.Evaluations, "modified_evaluations": c.ModifiedStats.Evaluations},
 		"max_distance_flow":     num(c.MaxFlow),
 		"max_distance_modified": num(c.MaxModified),
 		"final":                 finalOf(c.GD, obj.C),
+	}
+	if c.Interrupted && n > 0 {
+		// The last point compared: where the flows stopped.
+		summary["final"] = finalOfPoint(c.GD.T[n-1], c.GD.At(n-1), obj.C)
+	}
+	if n < steps+1 && !c.Interrupted && c.GD.End == flow.Completed {
+		summary["points"] = map[string]any{"compared": n, "max_points": budget}
 	}
 	if err := writeJSON(filepath.Join(dir, "summary.json"), summary); err != nil {
 		return err
@@ -108,11 +135,14 @@ func runCompare(ctx *cli.Context) error {
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "k\tt\t|GD − flow|\t|GD − modified|\t")
 	for _, k := range sampleIndices(n, 10) {
-		fmt.Fprintf(tw, "%d\t%.4g\t%.3e\t%.3e\t\n", k, c.GD.T[k], c.DistFlow[k], c.DistModified[k])
+		fmt.Fprintf(tw, "%.0f\t%.4g\t%.3e\t%.3e\t\n", math.Round(c.GD.T[k]/lr), c.GD.T[k], c.DistFlow[k], c.DistModified[k])
 	}
 	fmt.Fprintf(tw, "max\t\t%.3e\t%.3e\t\n", c.MaxFlow, c.MaxModified)
 	tw.Flush()
 	printWrote(w, append([]string{filepath.Join(dir, "compare.csv"), filepath.Join(dir, "summary.json")}, figs...)...)
+	if c.Interrupted {
+		return &exitError{code: 130, msg: "interrupted; the outputs hold the comparison up to the stop"}
+	}
 	return nil
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"math"
+	"path/filepath"
 	"strconv"
 
 	"github.com/urfave/cli/v2"
@@ -17,7 +18,7 @@ func stepFlags(batch bool) []cli.Flag {
 	fs := []cli.Flag{
 		altsrc.NewFloat64Flag(&cli.Float64Flag{Name: "lr", Value: 0.05, Usage: "learning rate λ > 0 (iterate k sits at t = k·λ)", Category: catSteps}),
 		altsrc.NewIntFlag(&cli.IntFlag{Name: "steps", Value: 1000, Usage: "number of steps", Category: catSteps}),
-		altsrc.NewIntFlag(&cli.IntFlag{Name: "record", Value: 1, Usage: "keep every n-th iterate in trajectory.csv (the last is always kept)", Category: catSteps}),
+		altsrc.NewIntFlag(&cli.IntFlag{Name: "record", Value: 1, Usage: "keep every n-th iterate in trajectory.csv (the last is always kept; fewer if --max-points needs)", Category: catSteps}),
 	}
 	if batch {
 		fs = append(fs, altsrc.NewIntFlag(&cli.IntFlag{Name: "batch", Value: 8, Usage: "mini-batch size B, 1..N, drawn without replacement within an epoch", Category: catSteps}))
@@ -31,7 +32,7 @@ func gdCommand() *cli.Command {
 		Usage: "gradient descent, with weight decay (--wd) or fresh input noise at every step (--noise)",
 		Description: "Full-batch GD on the population loss ½(W−1)², or on a dataset (--data, or one generated\n" +
 			"with --samples and --seed when --noise > 0). Writes DIR/trajectory.csv and DIR/summary.json.\n" + plotPathNote,
-		Flags:  concat(modelFlags(), dataFlags(), stepFlags(false), netFlags(false), outFlags("layerflow-gd"), []cli.Flag{formatFlag()}, styleFlags()),
+		Flags:  concat(modelFlags(), dataFlags(), stepFlags(false), netFlags(false), outFlags("layerflow-gd"), []cli.Flag{formatFlag(), maxPointsFlag()}, styleFlags()),
 		Action: func(ctx *cli.Context) error { return runDiscrete(ctx, false) },
 	})
 }
@@ -42,7 +43,7 @@ func sgdCommand() *cli.Command {
 		Usage: "mini-batch SGD on a dataset (--data FILE, or --samples N generated with --seed)",
 		Description: "Mini-batch SGD, batches drawn without replacement within an epoch with --seed. Writes\n" +
 			"DIR/trajectory.csv and DIR/summary.json.\n" + plotPathNote,
-		Flags: concat(modelFlags(), dataFlags(), stepFlags(true), netFlags(false), outFlags("layerflow-sgd"), []cli.Flag{formatFlag()}, styleFlags()),
+		Flags: concat(modelFlags(), dataFlags(), stepFlags(true), netFlags(false), outFlags("layerflow-sgd"), []cli.Flag{formatFlag(), maxPointsFlag()}, styleFlags()),
 		Action: func(ctx *cli.Context) error {
 			return runDiscrete(ctx, true)
 		},
@@ -63,7 +64,7 @@ func runDiscrete(ctx *cli.Context, sgd bool) error {
 	if err != nil {
 		return err
 	}
-	lr, steps, err := lrSteps(ctx, 0)
+	lr, steps, err := lrStepsStreamed(ctx, 0)
 	if err != nil {
 		return err
 	}
@@ -89,6 +90,10 @@ func runDiscrete(ctx *cli.Context, sgd bool) error {
 	if err := prepareDir(dir); err != nil {
 		return err
 	}
+	budget, err := pointBudget(ctx, obj.Depth)
+	if err != nil {
+		return err
+	}
 	method := analysis.MethodGD
 	switch {
 	case sgd:
@@ -96,17 +101,38 @@ func runDiscrete(ctx *cli.Context, sgd bool) error {
 	case obj.Noise > 0:
 		method = analysis.MethodNoisyGD
 	}
-	run, err := analysis.Run(analysis.RunSpec{Method: method, Objective: obj, Data: data, Start: w0, LR: lr, Steps: steps,
-		Batch: batch, Seed: ctx.Uint64("seed"), Record: record, Phase: true})
+	label := "gd"
+	switch {
+	case sgd && obj.Noise > 0:
+		label = "noisy-sgd"
+	case sgd:
+		label = "sgd"
+	case obj.Noise > 0:
+		label = "noisy-gd"
+	}
+	rec, err := newTrajRecorder(ctx, dir, obj, label)
 	if err != nil {
 		return err
 	}
-	tr, res, ph := run.Trajectory, run.Discrete, run.Phase
+	run, err := streamRun(ctx, analysis.RunSpec{Method: method, Objective: obj, Data: data, Start: w0, LR: lr, Steps: steps,
+		Batch: batch, Seed: ctx.Uint64("seed"), Record: record, Phase: true}, rec, budget)
+	if err != nil {
+		rec.close(false)
+		return err
+	}
+	if err := rec.close(true); err != nil {
+		return err
+	}
+	res, ph := run.Discrete, run.Phase
+	status := run.Status
+	if run.Interrupted {
+		status = "interrupted"
+	}
 	summary := map[string]any{
-		"status":   tr.Status,
+		"status":   status,
 		"settings": recordSettings(ctx, map[string]any{"init": startList(w0)}),
 		"stats":    map[string]any{"steps": res.Steps},
-		"final":    finalOf(tr, obj.C),
+		"final":    finalOfPoint(run.T, run.W, obj.C),
 		"phase":    phaseOf(ph),
 	}
 	if res.Status == discrete.Diverged {
@@ -115,26 +141,26 @@ func runDiscrete(ctx *cli.Context, sgd bool) error {
 	if data != nil {
 		summary["data"] = map[string]any{"samples": data.Len(), "loss_floor": num(obj.C)}
 	}
-	var stab *analysis.Stability
-	if !sgd && obj.Noise == 0 && record == 1 {
-		st := analysis.ClassifyGD(tr, lr)
-		stab = &st
+	stab := run.Stability
+	if st := stab; st != nil {
 		summary["stability"] = map[string]any{"class": st.Class, "sharpness_start": num(st.S0), "sharpness_end": num(st.SEnd), "limit_2_over_lr": num(st.Limit)}
 	}
 	if record == 1 {
-		summary["step_law_max_deviation"] = num(analysis.StepLawDeviation(tr, res.Rho, lr, obj.WeightDecay))
+		summary["step_law_max_deviation"] = num(run.StepLaw)
 	}
-	files, err := writeRun(ctx, dir, tr, obj.C, summary)
-	if err != nil {
+	thinnedNote(summary, run, budget)
+	p := filepath.Join(dir, "summary.json")
+	if err := writeJSON(p, summary); err != nil {
 		return err
 	}
-	figs, err := plotRun(ctx, obj, []*flow.Trajectory{tr}, lr, ph)
+	files := append(rec.files, p)
+	figs, err := plotRun(ctx, obj, []*flow.Trajectory{rec.trajectory(run.Status, run.End)}, lr, ph)
 	if err != nil {
 		return err
 	}
 	w := ctx.App.Writer
-	fmt.Fprintf(w, "%s: %s after %d steps (t=%g)\n", tr.Label, tr.Status, res.Steps, float64(res.Steps)*lr)
-	printFinal(ctx, tr, obj.C)
+	fmt.Fprintf(w, "%s: %s after %d steps (t=%g)\n", run.Label, run.Status, res.Steps, float64(res.Steps)*lr)
+	printFinalPoint(w, run.W, obj.C)
 	if st := stab; st != nil {
 		fmt.Fprintf(w, "stability: %s (sharpness %s → %s, 2/λ = %s)\n", st.Class, short(st.S0), short(st.SEnd), short(st.Limit))
 	}
@@ -142,6 +168,9 @@ func runDiscrete(ctx *cli.Context, sgd bool) error {
 		fmt.Fprintf(w, "phase boundary: t*=%.6g, loss %.6g, ‖D‖ %.6g\n", ph.T, ph.Loss, ph.Imbalance)
 	}
 	printWrote(w, append(files, figs...)...)
+	if run.Interrupted {
+		return &exitError{code: 130, msg: "interrupted; the outputs hold the run up to the stop"}
+	}
 	return nil
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"math"
+	"path/filepath"
 
 	"github.com/urfave/cli/v2"
 	"github.com/urfave/cli/v2/altsrc"
@@ -36,7 +37,7 @@ func flowCommand() *cli.Command {
 				altsrc.NewFloat64Flag(&cli.Float64Flag{Name: "modified-lr", Value: 0, Usage: "integrate the modified equation of GD with this learning rate instead (0: the plain flow)", Category: catModel}),
 			},
 			netFlags(true),
-			outFlags("layerflow-flow"), []cli.Flag{formatFlag()}, styleFlags()),
+			outFlags("layerflow-flow"), []cli.Flag{formatFlag(), maxPointsFlag()}, styleFlags()),
 		Action: runFlow,
 	})
 }
@@ -95,13 +96,27 @@ func runFlow(ctx *cli.Context) error {
 	if data != nil {
 		obj.C = data.C()
 	}
+	budget, err := pointBudget(ctx, obj.Depth)
+	if err != nil {
+		return err
+	}
+	if n := analysis.MinFlowPoints(set.MaxSteps); dt == 0 && budget < n {
+		return fmt.Errorf("--max-points %d: a flow of up to --max-steps %d accepted steps needs at least %d rows", budget, set.MaxSteps, n)
+	}
+	s := 1 // output at every s-th multiple of dt
 	if dt > 0 {
-		// Count as a float first: a tiny dt must not overflow an int.
-		if t1/dt > 1e7 {
-			return fmt.Errorf("--dt %v: %.3g output points, at most 1e7", dt, t1/dt)
+		// Count as a float first: a tiny dt must not overflow an int. Output times beyond
+		// the budget are thinned to every s-th multiple of dt, chosen up front.
+		n := t1 / dt
+		if n > 1e15 {
+			return fmt.Errorf("--dt %v: %.3g output times; at most 1e15", dt, n)
+		}
+		s = 1
+		if n+2 > float64(budget) {
+			s = int(math.Ceil((n + 1) / float64(budget-2)))
 		}
 		// t_k = k·dt, and t1 itself; a t_k within 1e-9·dt of t1 is t1 (no near-duplicate row).
-		for k := 0; float64(k)*dt < t1-1e-9*dt; k++ {
+		for k := 0; float64(k)*dt < t1-1e-9*dt; k += s {
 			set.Output = append(set.Output, float64(k)*dt)
 		}
 		set.Output = append(set.Output, t1)
@@ -111,25 +126,38 @@ func runFlow(ctx *cli.Context) error {
 		return err
 	}
 	spec := analysis.RunSpec{Method: analysis.MethodFlow, Objective: obj, Start: w0, T: t1, Solver: m, Settings: set, Phase: true}
+	label := "flow"
 	if mlr > 0 {
-		spec.Method, spec.LR = analysis.MethodModified, mlr
+		spec.Method, spec.LR, label = analysis.MethodModified, mlr, "modified"
 	}
-	// The phase boundary is located on the dense output, to the integrator's accuracy.
-	run, err := analysis.Run(spec)
+	rec, err := newTrajRecorder(ctx, dir, obj, label)
 	if err != nil {
 		return err
 	}
-	tr, res, ph, label := run.Trajectory, run.Result, run.Phase, run.Trajectory.Label
-	drift := analysis.MaxRelDrift(tr)
+	// The phase boundary is located on the dense output, to the integrator's accuracy.
+	run, err := streamRun(ctx, spec, rec, budget)
+	if err != nil {
+		rec.close(false)
+		return err
+	}
+	if err := rec.close(true); err != nil {
+		return err
+	}
+	res, ph := run.Result, run.Phase
+	drift := run.Drift
+	status := res.Status.String()
+	if run.Interrupted {
+		status = "interrupted"
+	}
 	summary := map[string]any{
-		"status":   res.Status.String(),
+		"status":   status,
 		"settings": recordSettings(ctx, map[string]any{"init": startList(w0)}),
 		"stats": map[string]any{
 			"evaluations": res.Stats.Evaluations, "steps": res.Stats.Steps,
 			"accepted": res.Stats.Accepted, "rejected": res.Stats.Rejected,
 		},
 		"stiff":          res.Stiff,
-		"final":          finalOf(tr, obj.C),
+		"final":          finalOfPoint(run.T, run.W, obj.C),
 		"phase":          phaseOf(ph),
 		"pairs":          analysis.Pairs(obj.Depth),
 		"max_rel_change": nums(drift),
@@ -137,23 +165,31 @@ func runFlow(ctx *cli.Context) error {
 	if res.Stiff {
 		summary["stiff_at"] = num(res.StiffAt)
 	}
-	files, err := writeRun(ctx, dir, tr, obj.C, summary)
-	if err != nil {
+	thinnedNote(summary, run, budget)
+	if s > 1 {
+		summary["points"] = map[string]any{"written": run.Kept, "max_points": budget, "dt_every": s}
+	}
+	p := filepath.Join(dir, "summary.json")
+	if err := writeJSON(p, summary); err != nil {
 		return err
 	}
-	figs, err := plotRun(ctx, obj, []*flow.Trajectory{tr}, 0, ph)
+	files := append(rec.files, p)
+	figs, err := plotRun(ctx, obj, []*flow.Trajectory{rec.trajectory(run.Status, run.End)}, 0, ph)
 	if err != nil {
 		return err
 	}
 	w := ctx.App.Writer
 	fmt.Fprintf(w, "%s: %v at t=%g after %d evaluations (%d accepted, %d rejected steps)\n",
-		label, res.Status, res.T, res.Stats.Evaluations, res.Stats.Accepted, res.Stats.Rejected)
-	printFinal(ctx, tr, obj.C)
+		label, status, res.T, res.Stats.Evaluations, res.Stats.Accepted, res.Stats.Rejected)
+	printFinalPoint(w, run.W, obj.C)
 	if ph.Found {
 		fmt.Fprintf(w, "phase boundary: t*=%.6g, loss %.6g, ‖D‖ %.6g\n", ph.T, ph.Loss, ph.Imbalance)
 	}
 	fmt.Fprintf(w, "largest relative change of D_ij: %.3g\n", maxf(drift))
 	printWrote(w, append(files, figs...)...)
+	if run.Interrupted {
+		return &exitError{code: 130, msg: "interrupted; the outputs hold the run up to the stop"}
+	}
 	if err := res.Err(); err != nil {
 		return &exitError{code: 1, msg: err.Error()}
 	}
@@ -166,16 +202,4 @@ func maxf(v []float64) float64 {
 		m = math.Max(m, x)
 	}
 	return m
-}
-
-func printFinal(ctx *cli.Context, tr *flow.Trajectory, c float64) {
-	w := tr.Last()
-	D := make([]float64, tr.Depth-1)
-	flow.Imbalance(D, w)
-	ws, Ds, more := w, D, ""
-	if len(w) > 8 {
-		ws, Ds, more = w[:8], D[:7], " (first 8 weights; all in trajectory.csv)"
-	}
-	fmt.Fprintf(ctx.App.Writer, "final: w=%.6g loss=%.6g D=%.6g sharpness=%.6g%s\n",
-		ws, flow.Objective{Depth: tr.Depth, C: c}.Loss(w), Ds, flow.Sharpness(w), more)
 }

@@ -580,43 +580,43 @@ func runNetFlow(ctx *cli.Context) error {
 	if mu := nr.net.WeightDecay(); mu > 0 {
 		rec.decay, rec.decayName = func(t float64) float64 { return math.Exp(-2 * mu * t) }, "‖D_1(0)‖·exp(−2μt) (law)"
 	}
-	f, label := nr.net.Flow(), "flow"
+	spec := analysis.RunSpec{Method: analysis.MethodFlow, Model: nr.net, Start: nr.w0, T: t1, Solver: m, Settings: set}
+	label := "flow"
 	if mlr > 0 {
-		f, label = flow.ModifiedFlowOf(nr.net, mlr), "modified"
+		spec.Method, spec.LR, label = analysis.MethodModified, mlr, "modified"
 	}
 	// Records at the first accepted step at or after every multiple of dt (every accepted
-	// step for dt = 0): states of the integration itself, no interpolation, no storage.
-	next, steps, stopped := 0.0, 0, false
-	set.Observer = func(t float64, y []float64) bool {
-		if interrupted(ctx) {
-			stopped = true
-			return true
-		}
-		if t >= next || t == t1 {
-			rec.record(steps, t, y, t == t1)
-			for next <= t && dt > 0 {
-				next += dt
-			}
-		}
-		if ck > 0 && steps%ck == 0 || steps == 0 {
-			rec.checkpoint(steps, t, y)
-		}
-		steps++
-		return rec.err != nil
-	}
-	// The observer sees the start as its first call (t = 0).
+	// step for dt = 0): states of the integration itself, no interpolation, no storage. The
+	// dispatcher hands over the start (k = 0) and every accepted step.
+	next := 0.0
 	start := time.Now()
-	res, ierr := flow.Integrate(f, nr.w0, t1, set, m)
+	prog, pl := streamProgress(ctx, true)
+	run, err := analysis.Stream(spec, analysis.StreamOptions{Context: ctx.Context, Progress: prog,
+		Keep: func(k int, t float64, y []float64) error {
+			if t >= next || t == t1 {
+				rec.record(k, t, y, t == t1)
+				for next <= t && dt > 0 {
+					next += dt
+				}
+			}
+			if ck > 0 && k%ck == 0 || k == 0 {
+				rec.checkpoint(k, t, y)
+			}
+			return rec.err
+		}})
+	pl.finish()
 	secs := time.Since(start).Seconds()
-	if res == nil {
+	if err != nil {
 		rec.close(false)
-		return ierr
+		return err
 	}
+	res, stopped := run.Result, run.Interrupted
+	ierr := res.Err()
 	if rec.lastT != res.T && rec.err == nil && allFinite(res.Y) {
-		rec.record(steps-1, res.T, res.Y, true)
+		rec.record(run.Points-1, res.T, res.Y, true)
 	}
 	if allFinite(res.Y) {
-		rec.checkpoint(steps-1, res.T, res.Y)
+		rec.checkpoint(run.Points-1, res.T, res.Y)
 	}
 	if err := rec.close(true); err != nil {
 		return err
@@ -702,31 +702,40 @@ func runNetDiscrete(ctx *cli.Context, sgd bool) error {
 		rec.decay = func(t float64) float64 { return math.Pow(1-lr*mu, 2*math.Round(t/lr)) }
 		rec.decayName = "‖D_1(0)‖·(1 − λμ)²ᵏ (decay alone)"
 	}
-	set := &discrete.Settings{LR: lr, Steps: steps, Batch: batch, Seed: ctx.Uint64("seed"), Record: 1}
-	stopped := false
+	method := analysis.MethodGD
+	switch {
+	case sgd:
+		method = analysis.MethodSGD
+	case sigma > 0:
+		method = analysis.MethodNoisyGD
+	}
+	// Every iterate is handed over (Record 1): the recorder keeps every --record-th and the
+	// checkpoints.
+	spec := analysis.RunSpec{Method: method, Model: nr.net, Start: nr.w0, LR: lr, Steps: steps, Batch: batch,
+		Seed: ctx.Uint64("seed"), Record: 1, X: p.X, Y: p.Y, Noise: sigma}
 	start := time.Now()
-	res, err := discrete.RunNet(p, nr.w0, set, func(k int, w []float64) bool {
-		if k%record == 0 || k == steps {
-			rec.record(k, float64(k)*lr, w, k == steps)
-		}
-		if k == 0 || k == steps || ck > 0 && k%ck == 0 {
-			rec.checkpoint(k, float64(k)*lr, w)
-		}
-		if k%64 == 0 && interrupted(ctx) {
-			stopped = true
-			return true
-		}
-		return rec.err != nil
-	})
+	prog, pl := streamProgress(ctx, false)
+	run, err := analysis.Stream(spec, analysis.StreamOptions{Context: ctx.Context, Progress: prog,
+		Keep: func(k int, t float64, w []float64) error {
+			if k%record == 0 || k == steps {
+				rec.record(k, t, w, k == steps)
+			}
+			if k == 0 || k == steps || ck > 0 && k%ck == 0 {
+				rec.checkpoint(k, t, w)
+			}
+			return rec.err
+		}})
+	pl.finish()
 	secs := time.Since(start).Seconds()
 	if err != nil {
 		rec.close(false)
 		return err
 	}
-	if rec.lastStep != res.Steps && res.W != nil && !stopped {
+	res, stopped := run.Discrete, run.Interrupted
+	if rec.lastStep != res.Steps && run.W != nil && !stopped {
 		// A diverged run ends between record steps: record its last iterate inside the bound.
-		rec.record(res.Steps, float64(res.Steps)*lr, res.W, true)
-		rec.checkpoint(res.Steps, float64(res.Steps)*lr, res.W)
+		rec.record(res.Steps, float64(res.Steps)*lr, run.W, true)
+		rec.checkpoint(res.Steps, float64(res.Steps)*lr, run.W)
 	}
 	if err := rec.close(true); err != nil {
 		return err
@@ -738,17 +747,17 @@ func runNetDiscrete(ctx *cli.Context, sgd bool) error {
 	if stopped {
 		status = "interrupted"
 	}
-	s := nr.summary(ctx, res.Label)
+	s := nr.summary(ctx, run.Label)
 	s["status"] = status
 	s["stats"] = map[string]any{"steps": res.Steps, "steps_per_second": num(float64(res.Steps) / secs)}
 	s["seconds"] = num(secs)
-	figs, err := rec.summarize(ctx, s, res.Label)
+	figs, err := rec.summarize(ctx, s, run.Label)
 	if err != nil {
 		return err
 	}
 	w := ctx.App.Writer
 	fmt.Fprintf(w, "%s of widths %v (%d parameters) on %s (%d samples): %s after %d steps (t=%g), %.3g s, %.4g steps/s\n",
-		res.Label, nr.widths, nr.net.Dim(), nr.info.Source, n, status, res.Steps, float64(res.Steps)*lr, secs, float64(res.Steps)/secs)
+		run.Label, nr.widths, nr.net.Dim(), nr.info.Source, n, status, res.Steps, float64(res.Steps)*lr, secs, float64(res.Steps)/secs)
 	printNetFinal(w, rec)
 	rec.printWrote(w, figs)
 	if stopped {
@@ -877,9 +886,16 @@ func runNetCompare(ctx *cli.Context) error {
 	}
 	row(0)
 	status, lastK := "success", 0
+	prog := startProgress(ctx, "steps")
+	defer prog.finish()
 	for k := 1; k <= steps; k++ {
 		gd.Step()
+		prog.update(int64(k), int64(steps))
 		if k%record != 0 && k != steps {
+			if k%64 == 0 && interrupted(ctx) {
+				status = "interrupted"
+				break
+			}
 			continue
 		}
 		if !allFinite(gd.W()) {

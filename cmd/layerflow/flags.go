@@ -307,13 +307,9 @@ func objective(ctx *cli.Context) (flow.Objective, error) {
 const maxPoints = 10_000_000
 
 func lrSteps(ctx *cli.Context, minSteps int) (float64, int, error) {
-	lr, err := finiteFlag(ctx, "lr", 0, true)
+	lr, steps, err := lrStepsStreamed(ctx, minSteps)
 	if err != nil {
 		return 0, 0, err
-	}
-	steps := ctx.Int("steps")
-	if steps < minSteps {
-		return 0, 0, fmt.Errorf("--steps %d: must be ≥ %d", steps, minSteps)
 	}
 	// Every kept iterate costs memory (and compare keeps all): refuse what cannot fit rather
 	// than die out of memory. Longer runs keep every --record-th iterate, or use sweep.
@@ -323,6 +319,20 @@ func lrSteps(ctx *cli.Context, minSteps int) (float64, int, error) {
 			hint = fmt.Sprintf("; keep fewer with --record %d", (steps+maxPoints-1)/maxPoints)
 		}
 		return 0, 0, fmt.Errorf("--steps %d: would keep %d iterates, more than %d%s", steps, steps/rec, maxPoints, hint)
+	}
+	return lr, steps, nil
+}
+
+// lrStepsStreamed reads --lr and --steps as lrSteps does, without its bound on the kept
+// iterates: for the runs that stream them (within --max-points).
+func lrStepsStreamed(ctx *cli.Context, minSteps int) (float64, int, error) {
+	lr, err := finiteFlag(ctx, "lr", 0, true)
+	if err != nil {
+		return 0, 0, err
+	}
+	steps := ctx.Int("steps")
+	if steps < minSteps {
+		return 0, 0, fmt.Errorf("--steps %d: must be ≥ %d", steps, minSteps)
 	}
 	return lr, steps, nil
 }

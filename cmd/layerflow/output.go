@@ -8,15 +8,12 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
 
-	"codeberg.org/sbinet/npyio"
 	"github.com/urfave/cli/v2"
 	"github.com/urfave/cli/v2/altsrc"
-	"gonum.org/v1/gonum/mat"
 
 	"github.com/layerflow/layerflow/analysis"
 	"github.com/layerflow/layerflow/flow"
@@ -298,47 +295,6 @@ func trajectoryFormats(ctx *cli.Context) (csv, npy bool, err error) {
 		return false, false, fmt.Errorf("--format %q: a network with matrix layers writes records.csv and checkpoints (.npz), not trajectory.npy", ctx.String("format"))
 	}
 	return csv, npy, nil
-}
-
-// writeRun writes a run's trajectory (trajectory.csv, trajectory.npy or both, by --format)
-// and summary.json into dir and returns their paths.
-func writeRun(ctx *cli.Context, dir string, tr *flow.Trajectory, c float64, summary map[string]any) ([]string, error) {
-	csv, npy, err := trajectoryFormats(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var files []string
-	if csv {
-		p := filepath.Join(dir, "trajectory.csv")
-		if err := writeTrajectoryCSV(p, tr, c); err != nil {
-			return nil, err
-		}
-		files = append(files, p)
-	}
-	if npy {
-		p := filepath.Join(dir, "trajectory.npy")
-		if err := writeTrajectoryNPY(p, tr); err != nil {
-			return nil, err
-		}
-		files = append(files, p)
-	}
-	p := filepath.Join(dir, "summary.json")
-	if err := writeJSON(p, summary); err != nil {
-		return nil, err
-	}
-	return append(files, p), nil
-}
-
-// writeTrajectoryNPY writes the trajectory as an NPY file: a float64 array of shape
-// (points, 1 + d), row k holding t_k, w1..wd (a non-finite weight of a diverged run as is).
-func writeTrajectoryNPY(path string, tr *flow.Trajectory) error {
-	n, d := tr.Len(), tr.Depth
-	data := make([]float64, 0, n*(d+1))
-	for k := 0; k < n; k++ {
-		data = append(append(data, tr.T[k]), tr.At(k)...)
-	}
-	m := mat.NewDense(n, d+1, data)
-	return writeAtomic(path, func(w io.Writer) error { return npyio.Write(w, m) })
 }
 
 // printWrote lists the files a command wrote, one "wrote PATH" line each.
