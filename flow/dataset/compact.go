@@ -39,15 +39,16 @@ func newByteSet(code []byte, div float64, y []float64, n, n0, nd int, info Info)
 func (b *byteRows) row(dst []float64, k int) {
 	code := b.code[k*b.n0 : (k+1)*b.n0]
 	dst = dst[:len(code)]
+	val := &b.val
 	if b.shift == nil {
 		for j, c := range code {
-			dst[j] = b.val[c]
+			dst[j] = val[c]
 		}
 		return
 	}
 	shift := b.shift[:len(code)]
 	for j, c := range code {
-		dst[j] = b.val[c] - shift[j]
+		dst[j] = val[c] - shift[j]
 	}
 }
 
