@@ -195,7 +195,7 @@ func (a *momentSum) moments() Moments {
 }
 
 // Rows copies the rows idx of X and Y into dstX (len(idx)×n0) and dstY (len(idx)×nd)
-// without allocating, for mini-batches. It panics if the sizes disagree or an index is out
+// without allocating, for mini-batches; a compact set computes them from its bytes. It panics if the sizes disagree or an index is out
 // of range.
 func (s *Set) Rows(dstX, dstY *mat.Dense, idx []int) {
 	n, n0, nd := s.Dims()
