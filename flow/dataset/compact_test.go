@@ -199,6 +199,24 @@ func TestCompactBadMNIST(t *testing.T) {
 			t.Errorf("%s: compact error %v, want %v", c.name, errc, err)
 		}
 	}
+	// Preprocessings that fail on MNIST fail as for the float64 set and leave it compact.
+	dir := t.TempDir()
+	byteMNIST(t, dir, 20, false, 1)
+	for _, p := range []Prep{PrepScalar, Prep(9)} {
+		d, err := Open("mnist:"+dir, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := Open("mnist:"+dir, Options{Compact: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = d.Preprocess(p, 0)
+		_, errc := c.Preprocess(p, 0)
+		if err == nil || errc == nil || err.Error() != errc.Error() || !c.Compact() {
+			t.Errorf("prep %v: compact error %v (compact after: %v), want %v", p, errc, c.Compact(), err)
+		}
+	}
 	s, err := Open("teacher", Options{Compact: true, Samples: 20})
 	if err != nil {
 		t.Fatal(err)

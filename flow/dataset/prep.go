@@ -254,8 +254,8 @@ func (s *Set) Preprocess(p Prep, eps float64) (*Transform, error) {
 		return nil, fmt.Errorf("dataset: prep %v: empty set", p)
 	}
 	t := &Transform{Prep: p, n0: n0, nd: nd}
-	if s.x8 != nil && p != PrepNone && (p != PrepCenter || s.x8.shift != nil) {
-		s.Expand() // a compact set holds one centring only, and no product
+	if s.x8 != nil && (p == PrepWhiten || p == PrepCenter && s.x8.shift != nil || p == PrepScalar && n0 == 1 && nd == 1) {
+		s.Expand() // a compact set holds one centring only, and no product or scaling
 	}
 	switch p {
 	case PrepNone:
