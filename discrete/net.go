@@ -19,9 +19,52 @@ type NetProblem struct {
 	// X (N×n_0) and Y (N×n_d) are the samples, needed for mini-batches and for fresh input
 	// noise; nil for full-batch GD, which needs only the statistics.
 	X, Y *mat.Dense
+	// Samples is a store of the samples instead of X and Y (set one or the other), such as
+	// a *dataset.Set, whose compact form keeps MNIST's pixels as bytes.
+	Samples Samples
 	// Noise is the standard deviation σ of fresh Gaussian noise added to every input of
-	// every step (noisy GD, noisy SGD). It needs X.
+	// every step (noisy GD, noisy SGD). It needs the samples.
 	Noise float64
+}
+
+// Samples is a store of N samples that writes them as float64 rows when a step needs them.
+// *dataset.Set is one.
+type Samples interface {
+	// Dims returns N and the widths n_0 and n_d of inputs and targets.
+	Dims() (n, n0, nd int)
+	// Gather writes the inputs of the samples idx into dstX, row after row (len(idx)·n_0
+	// elements), and their targets into dstY (len(idx)·n_d), without allocating.
+	Gather(dstX, dstY []float64, idx []int)
+	// GatherRange is Gather for the samples lo, lo+1, …, hi−1.
+	GatherRange(dstX, dstY []float64, lo, hi int)
+}
+
+// denseSamples are samples held in X and Y.
+type denseSamples struct{ x, y *mat.Dense }
+
+func (d denseSamples) Dims() (n, n0, nd int) {
+	n, n0 = d.x.Dims()
+	_, nd = d.y.Dims()
+	return n, n0, nd
+}
+
+func (d denseSamples) Gather(dstX, dstY []float64, idx []int) {
+	xr, yr := d.x.RawMatrix(), d.y.RawMatrix()
+	n0, nd := xr.Cols, yr.Cols
+	for r, k := range idx {
+		copy(dstX[r*n0:(r+1)*n0], xr.Data[k*xr.Stride:k*xr.Stride+n0])
+		copy(dstY[r*nd:(r+1)*nd], yr.Data[k*yr.Stride:k*yr.Stride+nd])
+	}
+}
+
+func (d denseSamples) GatherRange(dstX, dstY []float64, lo, hi int) {
+	xr, yr := d.x.RawMatrix(), d.y.RawMatrix()
+	n0, nd := xr.Cols, yr.Cols
+	for r := 0; r < hi-lo; r++ {
+		k := lo + r
+		copy(dstX[r*n0:(r+1)*n0], xr.Data[k*xr.Stride:k*xr.Stride+n0])
+		copy(dstY[r*nd:(r+1)*nd], yr.Data[k*yr.Stride:k*yr.Stride+nd])
+	}
 }
 
 // chunk is the number of samples a noisy full-batch step perturbs at a time, so that the
@@ -35,7 +78,8 @@ type NetStepper struct {
 	w, grad    []float64
 	lr         float64
 	sigma      float64
-	x, y       *mat.Dense
+	data       Samples   // nil for the statistics alone
+	n0, nd     int       // widths of inputs and targets
 	xb, yb, rb []float64 // a batch (or chunk) of inputs, targets and residuals
 	label      string
 	batcher
@@ -75,9 +119,19 @@ func NewNetStepper(p NetProblem, w0 []float64, s *Settings) (*NetStepper, error)
 	}
 	widths := p.Net.Widths()
 	n0, nd := widths[0], widths[len(widths)-1]
-	st := &NetStepper{net: p.Net, w: append([]float64(nil), w0...), grad: make([]float64, len(w0)), lr: s.LR, sigma: p.Noise, x: p.X, y: p.Y}
+	st := &NetStepper{net: p.Net, w: append([]float64(nil), w0...), grad: make([]float64, len(w0)), lr: s.LR, sigma: p.Noise, n0: n0, nd: nd}
 	st.rng = rand.New(rand.NewPCG(s.Seed, s.Seed))
-	if p.X == nil {
+	switch {
+	case p.Samples != nil && (p.X != nil || p.Y != nil):
+		return nil, errors.New("discrete: samples given twice, as Samples and as X, Y")
+	case p.Samples != nil:
+		st.data = p.Samples
+	case (p.X == nil) != (p.Y == nil):
+		return nil, errors.New("discrete: samples need both X and Y")
+	case p.X != nil:
+		st.data = denseSamples{p.X, p.Y}
+	}
+	if st.data == nil {
 		switch {
 		case p.Noise != 0:
 			return nil, fmt.Errorf("discrete: input noise %v needs the samples", p.Noise)
@@ -87,8 +141,12 @@ func NewNetStepper(p NetProblem, w0 []float64, s *Settings) (*NetStepper, error)
 		st.label = "gd"
 		return st, nil
 	}
-	n, c := p.X.Dims()
-	if ny, cy := p.Y.Dims(); ny != n || c != n0 || cy != nd {
+	n, c, cy := st.data.Dims()
+	ny := n
+	if p.Y != nil {
+		ny, _ = p.Y.Dims()
+	}
+	if ny != n || c != n0 || cy != nd {
 		return nil, fmt.Errorf("discrete: samples %d×%d → %d×%d do not fit widths %v", n, c, ny, cy, widths)
 	}
 	if s.Batch > n {
@@ -118,7 +176,7 @@ func NewNetStepper(p NetProblem, w0 []float64, s *Settings) (*NetStepper, error)
 		st.label = "noisy-gd"
 	default:
 		st.label = "gd" // full batch on the samples: the statistics give the same gradient
-		st.x, st.y = nil, nil
+		st.data = nil
 	}
 	return st, nil
 }
@@ -133,7 +191,7 @@ func (st *NetStepper) W() []float64 { return st.w }
 // samples with fresh input noise, or (without samples) the objective of the statistics.
 func (st *NetStepper) Step() {
 	switch {
-	case st.x == nil:
+	case st.data == nil:
 		st.net.Gradient(st.grad, st.w)
 	case st.perm != nil:
 		b := st.nextBatch()
@@ -141,7 +199,7 @@ func (st *NetStepper) Step() {
 		st.addRows(b, 1/float64(len(b)))
 		st.net.EndBatch(st.grad, st.w)
 	default:
-		n, _ := st.x.Dims()
+		n, _, _ := st.data.Dims()
 		st.net.BeginBatch(st.w)
 		for k := 0; k < n; k += chunk {
 			st.addRange(k, min(k+chunk, n), 1/float64(n))
@@ -156,27 +214,18 @@ func (st *NetStepper) Step() {
 // addRows gathers the samples idx into the batch buffers, adds fresh noise, and adds them
 // to the residual map.
 func (st *NetStepper) addRows(idx []int, scale float64) {
-	xr, yr := st.x.RawMatrix(), st.y.RawMatrix()
-	n0, nd := xr.Cols, yr.Cols
-	for r, k := range idx {
-		copy(st.xb[r*n0:(r+1)*n0], xr.Data[k*xr.Stride:k*xr.Stride+n0])
-		copy(st.yb[r*nd:(r+1)*nd], yr.Data[k*yr.Stride:k*yr.Stride+nd])
-	}
-	st.perturb(len(idx) * n0)
-	st.net.AddSamples(st.xb, st.yb, st.rb, len(idx), scale)
+	m := len(idx)
+	st.data.Gather(st.xb[:m*st.n0], st.yb[:m*st.nd], idx)
+	st.perturb(m * st.n0)
+	st.net.AddSamples(st.xb, st.yb, st.rb, m, scale)
 }
 
 // addRange is addRows for the samples lo … hi−1.
 func (st *NetStepper) addRange(lo, hi int, scale float64) {
-	xr, yr := st.x.RawMatrix(), st.y.RawMatrix()
-	n0, nd := xr.Cols, yr.Cols
-	for r := 0; r < hi-lo; r++ {
-		k := lo + r
-		copy(st.xb[r*n0:(r+1)*n0], xr.Data[k*xr.Stride:k*xr.Stride+n0])
-		copy(st.yb[r*nd:(r+1)*nd], yr.Data[k*yr.Stride:k*yr.Stride+nd])
-	}
-	st.perturb((hi - lo) * n0)
-	st.net.AddSamples(st.xb, st.yb, st.rb, hi-lo, scale)
+	m := hi - lo
+	st.data.GatherRange(st.xb[:m*st.n0], st.yb[:m*st.nd], lo, hi)
+	st.perturb(m * st.n0)
+	st.net.AddSamples(st.xb, st.yb, st.rb, m, scale)
 }
 
 func (st *NetStepper) perturb(m int) {

@@ -128,6 +128,7 @@ func setupNetData(ctx *cli.Context, sigma float64, samples bool) (*netRun, error
 	o := datasets.Options{
 		Outputs: ctx.Int("outputs"), Seed: ctx.Uint64("seed"), Inputs: widths[0], OutputsDim: widths[d],
 		OneHot: ctx.Bool("one-hot"), Prep: prep,
+		Compact: ctx.Command.Name == "gd" || ctx.Command.Name == "sgd", // runNetDiscrete reads the samples through Gather only
 	}
 	if o.Outputs < 1 {
 		return nil, fmt.Errorf("--outputs %d: must be ≥ 1", o.Outputs)
@@ -690,7 +691,7 @@ func runNetDiscrete(ctx *cli.Context, sgd bool) error {
 		}
 	}
 	if sgd || sigma > 0 {
-		p.X, p.Y = nr.set.X, nr.set.Y
+		p.Samples = nr.set
 	}
 	rec, ck, err := openNetRecorder(ctx, nr.net)
 	if err != nil {

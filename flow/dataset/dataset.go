@@ -77,17 +77,30 @@ type Info struct {
 }
 
 // Set is N samples: inputs (N×n0) and targets (N×nd) in float64, after preprocessing.
+//
+// A compact set (Options.Compact, MNIST only) keeps its inputs as the bytes they were read
+// as, with the preprocessing none or center, and X is nil: 784 bytes an image instead of
+// 6272. Its rows are computed from the bytes when they are needed (Gather, GatherRange,
+// Rows, Moments), with the operations that make X of the set that is not compact, so they
+// are the same numbers bit for bit. Whitening needs a dense product per row and expands
+// the set first (Expand), as does any preprocessing after the first.
 type Set struct {
-	X, Y *mat.Dense
+	X, Y *mat.Dense // X is nil for a compact set
 	Info Info
 
 	// Teacher is the map T of the teacher source (nd×n0), nil for other sources.
 	Teacher *mat.Dense
+
+	x8 *byteRows // the inputs of a compact set, nil otherwise
 }
 
 // Dims returns the number of samples and the input and output widths.
 func (s *Set) Dims() (n, n0, nd int) {
-	n, n0 = s.X.Dims()
+	if s.x8 != nil {
+		n, n0 = s.x8.n, s.x8.n0
+	} else {
+		n, n0 = s.X.Dims()
+	}
 	_, nd = s.Y.Dims()
 	return n, n0, nd
 }
@@ -101,10 +114,14 @@ const momentBlock = 1024
 func (s *Set) Moments() Moments {
 	n, n0, nd := s.Dims()
 	acc := newMomentSum(n0, nd)
-	xr, yr := s.X.RawMatrix(), s.Y.RawMatrix()
+	var buf []float64 // a compact set's rows, a block at a time
+	if s.x8 != nil {
+		buf = make([]float64, min(momentBlock, n)*n0)
+	}
+	yr := s.Y.RawMatrix()
 	for r0 := 0; r0 < n; r0 += momentBlock {
 		r1 := min(r0+momentBlock, n)
-		xb := blas64.General{Rows: r1 - r0, Cols: n0, Stride: xr.Stride, Data: xr.Data[r0*xr.Stride:]}
+		xb := s.xBlock(r0, r1, buf)
 		yb := blas64.General{Rows: r1 - r0, Cols: nd, Stride: yr.Stride, Data: yr.Data[r0*yr.Stride:]}
 		acc.add(xb, yb)
 	}
@@ -178,7 +195,7 @@ func (a *momentSum) moments() Moments {
 }
 
 // Rows copies the rows idx of X and Y into dstX (len(idx)×n0) and dstY (len(idx)×nd)
-// without allocating, for mini-batches. It panics if the sizes disagree or an index is out
+// without allocating, for mini-batches; a compact set computes them from its bytes. It panics if the sizes disagree or an index is out
 // of range.
 func (s *Set) Rows(dstX, dstY *mat.Dense, idx []int) {
 	n, n0, nd := s.Dims()
@@ -188,14 +205,12 @@ func (s *Set) Rows(dstX, dstY *mat.Dense, idx []int) {
 	if r, c := dstY.Dims(); r != len(idx) || c != nd {
 		panic("dataset: Rows: dstY has the wrong size")
 	}
-	xr, yr := s.X.RawMatrix(), s.Y.RawMatrix()
 	dx, dy := dstX.RawMatrix(), dstY.RawMatrix()
 	for i, k := range idx {
 		if k < 0 || k >= n {
 			panic("dataset: Rows: index out of range")
 		}
-		copy(dx.Data[i*dx.Stride:i*dx.Stride+n0], xr.Data[k*xr.Stride:k*xr.Stride+n0])
-		copy(dy.Data[i*dy.Stride:i*dy.Stride+nd], yr.Data[k*yr.Stride:k*yr.Stride+nd])
+		s.row(dx.Data[i*dx.Stride:i*dx.Stride+n0], dy.Data[i*dy.Stride:i*dy.Stride+nd], k)
 	}
 }
 
@@ -229,6 +244,11 @@ type Options struct {
 	PrepEps float64 // whiten: eigenvalues below PrepEps·λ_max are dropped (0 = 1e-8)
 
 	MaxBytes int64 // memory budget of X and Y as float64 (0 = DefaultMaxBytes)
+
+	// Compact keeps the inputs of a byte source (mnist, mnist:DIR) as bytes, X nil, when
+	// the preprocessing is none or center (see Set); other sources ignore it. The budget
+	// MaxBytes is checked as for float64 all the same.
+	Compact bool
 }
 
 func (o *Options) maxBytes() int64 {

@@ -73,6 +73,21 @@ func FuzzIDX(f *testing.F) {
 					t.Fatalf("dims %v N %d but %d elements", a.Dims, a.N, len(a.Data))
 				}
 			}
+			// Read raw, unsigned bytes are the same elements, and errors the same errors.
+			r, rerr := readIDX(bytes.NewReader(data), idxLimits{name: "fuzz.idx", size: size, isize: -1, items: int(items), budget: fuzzBudget, raw: true})
+			if (err == nil) != (rerr == nil) || err != nil && err.Error() != rerr.Error() {
+				t.Fatalf("raw read: error %v, float64 read: %v", rerr, err)
+			}
+			if err == nil && r.Type == idxUByte {
+				if r.Data != nil || len(r.Bytes) != len(a.Data) {
+					t.Fatalf("raw read: %d bytes, %d float64 elements", len(r.Bytes), len(a.Data))
+				}
+				for i, v := range r.Bytes {
+					if float64(v) != a.Data[i] {
+						t.Fatalf("raw element %d = %d, float64 read %v", i, v, a.Data[i])
+					}
+				}
+			}
 		}
 		// As a gzip file, with the trailer's size hint.
 		if z, err := gzip.NewReader(bytes.NewReader(data)); err == nil && len(data) >= 4 {

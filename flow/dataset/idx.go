@@ -43,6 +43,9 @@ type idxArray struct {
 	Dims []int     // as in the header
 	N    int       // items read along the first dimension (≤ Dims[0])
 	Data []float64 // N·∏Dims[1:] elements, row-major
+	// Bytes holds the elements instead of Data when they are unsigned bytes and the
+	// limits asked for them raw (idxLimits.raw).
+	Bytes []byte
 }
 
 // idxLimits say how much of an IDX stream may be read.
@@ -52,6 +55,7 @@ type idxLimits struct {
 	isize  int64  // gzip trailer: uncompressed size mod 2³², −1 if none
 	items  int    // read only the first items entries along the first dimension (0 = all)
 	budget int64  // bytes of float64 the data may take
+	raw    bool   // keep unsigned bytes as bytes (idxArray.Bytes), not float64
 }
 
 // readIDXHeader reads and checks the header of an IDX stream: the magic number, the element
@@ -133,14 +137,12 @@ func readIDX(r io.Reader, lim idxLimits) (*idxArray, error) {
 		return nil, err
 	}
 	count := n * item
+	if lim.raw && typ == idxUByte {
+		return readIDXBytes(r, a, lim, headLen, count)
+	}
 	// A gzip stream whose trailer agrees with the header (mod 2³²) is allocated at once;
 	// otherwise memory grows with the bytes actually read.
-	known := lim.size >= 0
-	if !known && lim.isize >= 0 {
-		want := uint64(headLen) + uint64(es)*uint64(item)*uint64(a.Dims[0])
-		known = uint32(want) == uint32(lim.isize)
-	}
-	if known {
+	if idxKnown(a, lim, headLen) {
 		a.Data = make([]float64, 0, count)
 	}
 	const chunk = 1 << 16
@@ -192,6 +194,46 @@ func readIDX(r io.Reader, lim idxLimits) (*idxArray, error) {
 					return nil, fmt.Errorf("dataset: %s: IDX element %d is %v", lim.name, start+i, v)
 				}
 			}
+		}
+	}
+	return a, nil
+}
+
+// idxKnown reports whether the byte count of the stream is known to agree with the
+// header: a plain file (checked by readIDXHeader), or a gzip stream whose trailer agrees
+// (mod 2³²).
+func idxKnown(a *idxArray, lim idxLimits, headLen int64) bool {
+	if lim.size >= 0 {
+		return true
+	}
+	if lim.isize < 0 {
+		return false
+	}
+	want := uint64(headLen) + uint64(idxElemSize(a.Type))*uint64(a.itemLen())*uint64(a.Dims[0])
+	return uint32(want) == uint32(lim.isize)
+}
+
+// readIDXBytes is readIDX for unsigned bytes kept as bytes: the count elements go to
+// a.Bytes, allocated at once when the stream's size is known and grown with the bytes read
+// otherwise, with readIDX's errors.
+func readIDXBytes(r io.Reader, a *idxArray, lim idxLimits, headLen int64, count int) (*idxArray, error) {
+	if idxKnown(a, lim, headLen) {
+		a.Bytes = make([]byte, 0, count)
+	}
+	const chunk = 1 << 16
+	for len(a.Bytes) < count {
+		m := min(chunk, count-len(a.Bytes))
+		start := len(a.Bytes)
+		if cap(a.Bytes)-start < m {
+			c := min(max(2*cap(a.Bytes), start+m, 1<<15), count)
+			a.Bytes = append(make([]byte, 0, c), a.Bytes...)
+		}
+		a.Bytes = a.Bytes[:start+m]
+		if got, err := io.ReadFull(r, a.Bytes[start:]); err != nil {
+			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+				return nil, fmt.Errorf("dataset: %s: IDX data truncated: header claims dims %v, data end after %d of %d elements", lim.name, a.Dims, start+got, count)
+			}
+			return nil, fmt.Errorf("dataset: %s: %v", lim.name, err)
 		}
 	}
 	return a, nil

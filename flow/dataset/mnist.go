@@ -35,7 +35,9 @@ const (
 // LoadMNIST reads the MNIST training set (o.Split "test": the test set) from the IDX files
 // in dir: train-images-idx3-ubyte and train-labels-idx1-ubyte (or t10k-…), gzipped (.gz)
 // or plain, also with a dot before idx as some mirrors name them. X holds the pixels / 255
-// (N×784), Y the one-hot labels (N×10). o.Samples keeps the first Samples images.
+// (N×784), Y the one-hot labels (N×10). o.Samples keeps the first Samples images. With
+// o.Compact the pixels are kept as bytes (784 bytes an image instead of 6272) and X is nil:
+// see Set.
 func LoadMNIST(dir string, o Options) (*Set, error) {
 	mf, err := openMNIST(dir, o)
 	if err != nil {
@@ -47,20 +49,23 @@ func LoadMNIST(dir string, o Options) (*Set, error) {
 	if err := checkAlloc(mf.labPath+" one-hot targets", n, mnistClasses, budget); err != nil {
 		return nil, err
 	}
-	images, err := readIDXFile(mf.imgPath, o.Samples, budget-int64(8*n*mnistClasses))
+	images, err := readIDXFile(mf.imgPath, o.Samples, budget-int64(8*n*mnistClasses), o.Compact)
 	if err != nil {
 		return nil, err
 	}
 	if err := mf.checkImages(images); err != nil {
 		return nil, err
 	}
-	x := images.Data
-	for i, v := range x {
-		x[i] = v / 255
-	}
 	y := make([]float64, n*mnistClasses)
 	for k, v := range mf.labels.Data {
 		y[k*mnistClasses+int(v)] = 1
+	}
+	if o.Compact {
+		return newByteSet(images.Bytes, 255, y, n, mnistPixels, mnistClasses, mf.info), nil
+	}
+	x := images.Data
+	for i, v := range x {
+		x[i] = v / 255
 	}
 	return newSet(x, y, n, mnistPixels, mnistClasses, mf.info), nil
 }
@@ -93,7 +98,7 @@ func openMNIST(dir string, o Options) (*mnistFiles, error) {
 	if err != nil {
 		return nil, err
 	}
-	labels, err := readIDXFile(labPath, o.Samples, o.maxBytes())
+	labels, err := readIDXFile(labPath, o.Samples, o.maxBytes(), false)
 	if err != nil {
 		return nil, err
 	}
@@ -201,13 +206,15 @@ func findIDX(dir, stem, kind string) (string, error) {
 }
 
 // readIDXFile reads the first items entries (0 = all) of the IDX file at path, gzipped or
-// plain (told apart by the gzip magic bytes, not the name).
-func readIDXFile(path string, items int, budget int64) (*idxArray, error) {
+// plain (told apart by the gzip magic bytes, not the name); raw keeps unsigned bytes as
+// bytes (idxArray.Bytes).
+func readIDXFile(path string, items int, budget int64, raw bool) (*idxArray, error) {
 	f, err := openIDXFile(path, items, budget)
 	if err != nil {
 		return nil, err
 	}
 	defer f.close()
+	f.lim.raw = raw
 	a, err := readIDX(f.r, f.lim)
 	if err != nil {
 		return nil, err

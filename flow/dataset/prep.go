@@ -254,10 +254,18 @@ func (s *Set) Preprocess(p Prep, eps float64) (*Transform, error) {
 		return nil, fmt.Errorf("dataset: prep %v: empty set", p)
 	}
 	t := &Transform{Prep: p, n0: n0, nd: nd}
+	if s.x8 != nil && (p == PrepWhiten || p == PrepCenter && s.x8.shift != nil || p == PrepScalar && n0 == 1 && nd == 1) {
+		s.Expand() // a compact set holds one centring only, and no product or scaling
+	}
 	switch p {
 	case PrepNone:
 	case PrepCenter, PrepWhiten:
-		t.ShiftX, t.ShiftY = colMeans(s.X), colMeans(s.Y)
+		if s.x8 != nil {
+			t.ShiftX = s.x8.colMeans()
+		} else {
+			t.ShiftX = colMeans(s.X)
+		}
+		t.ShiftY = colMeans(s.Y)
 		t.Apply(s)
 		if p == PrepWhiten {
 			m := s.Moments()
@@ -310,11 +318,23 @@ func (s *Set) Preprocess(p Prep, eps float64) (*Transform, error) {
 }
 
 // Apply transforms the rows of s in place: x ← A(x − cx), y ← b(y − cy). It does not
-// change s.Info. It panics if the widths of s are not those the transform was fitted to.
+// change s.Info. A compact set stays compact under a centring when it holds none yet, and
+// is expanded (Set.Expand) otherwise. It panics if the widths of s are not those the
+// transform was fitted to.
 func (t *Transform) Apply(s *Set) {
 	n, n0, nd := s.Dims()
 	if n0 != t.n0 || nd != t.nd {
 		panic("dataset: Apply: widths differ from the fitted data")
+	}
+	if b := s.x8; b != nil {
+		if t.W == nil && !t.hasScale && (t.ShiftX == nil || b.shift == nil) {
+			if t.ShiftX != nil {
+				b.shift = clone(t.ShiftX) // x ← x − cx, computed when a row is read
+				subRows(s.Y, t.ShiftY)
+			}
+			return
+		}
+		s.Expand()
 	}
 	if t.ShiftX != nil {
 		subRows(s.X, t.ShiftX)
