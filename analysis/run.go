@@ -80,7 +80,10 @@ type RunSpec struct {
 	// scalar Objective only.
 	Model flow.Model
 	X, Y  *mat.Dense
-	Noise float64
+	// Samples, when not nil, holds the samples in place of X and Y (a compact data set
+	// whose rows are computed when a batch needs them).
+	Samples discrete.Samples
+	Noise   float64
 	// Phase asks for the phase boundary: an event of the integration for the flows,
 	// displacements between iterates for the discrete runs (over a window of a hundredth of
 	// the run for the sampled methods, to average out their noise).

@@ -462,6 +462,9 @@ func streamNetDiscrete(spec RunSpec, opt StreamOptions, net *flow.Net) (*Streame
 	default:
 		return nil, fmt.Errorf("analysis: unknown method %v", spec.Method)
 	}
+	if spec.Samples != nil && spec.Method != MethodGD {
+		p.X, p.Y, p.Samples = nil, nil, spec.Samples
+	}
 	out := &Streamed{LR: spec.LR, Stride: max(spec.Record, 1), StepLaw: math.NaN(), Phase: Phase{RegRate: math.NaN()}}
 	chk := newChecker(opt)
 	var keepErr error

@@ -713,7 +713,7 @@ func runNetDiscrete(ctx *cli.Context, sgd bool) error {
 	// Every iterate is handed over (Record 1): the recorder keeps every --record-th and the
 	// checkpoints.
 	spec := analysis.RunSpec{Method: method, Model: nr.net, Start: nr.w0, LR: lr, Steps: steps, Batch: batch,
-		Seed: ctx.Uint64("seed"), Record: 1, X: p.X, Y: p.Y, Noise: sigma}
+		Seed: ctx.Uint64("seed"), Record: 1, X: p.X, Y: p.Y, Samples: p.Samples, Noise: sigma}
 	start := time.Now()
 	prog, pl := streamProgress(ctx, false)
 	run, err := analysis.Stream(spec, analysis.StreamOptions{Context: ctx.Context, Progress: prog,
