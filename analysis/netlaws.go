@@ -546,22 +546,13 @@ func floatsNorm(v []float64) float64 {
 	return math.Sqrt(s)
 }
 
-// netSharpness compares the Lanczos sharpness with the top eigenvalue of a dense Hessian
-// built by central differences of the oracle gradient (h = 1e-5: truncation h²·|∇³L| and
-// round-off ε·|∇L|/h, both about 1e-10 of the scale here; the tolerance 1e-7 of the
-// largest |eigenvalue| is a judgment above them).
+// netSharpness is SharpnessLaw on the Net of the widths and statistics, with the lab's
+// oracle gradient of the loss.
 func netSharpness(l *NetLab, c Check, widths []int, st flow.Stats, w []float64) Check {
 	net, err := flow.NewNet(widths, st, 0, 0)
 	if err != nil {
 		return notTested(c, err)
 	}
-	n := len(w)
-	if n > 400 {
-		return notTested(c, fmt.Errorf("%d parameters: too many for a dense Hessian", n))
-	}
-	const h = 1e-5
-	H := mat.NewSymDense(n, nil)
-	wp := append([]float64(nil), w...)
 	flat := func(gs []*mat.Dense) []float64 {
 		var v []float64
 		for _, g := range gs {
@@ -569,12 +560,30 @@ func netSharpness(l *NetLab, c Check, widths []int, st flow.Stats, w []float64) 
 		}
 		return v
 	}
+	return SharpnessLaw(c, net, w, func(w []float64) []float64 { return flat(l.gradient(widths, w, st.Sxx, st.Syx)) })
+}
+
+// SharpnessLaw compares the sharpness of m at w (m.Sharpness: Lanczos for flow.Net, the closed
+// form or a dense eigen-decomposition for the scalar flow.Objective) with the top eigenvalue
+// of a dense Hessian built by central differences of grad, an oracle of the gradient of the
+// data loss L (flat, in m's layout) independent of m (h = 1e-5: truncation h²·|∇³L| and
+// round-off ε·|∇L|/h, both about 1e-10 of the scale here; the tolerance 1e-7 of the largest
+// |eigenvalue| is a judgment above them). It needs nothing of m but the interface; more than
+// 400 parameters are not tested.
+func SharpnessLaw(c Check, m flow.Layered, w []float64, grad func(w []float64) []float64) Check {
+	n := len(w)
+	if n > 400 {
+		return notTested(c, fmt.Errorf("%d parameters: too many for a dense Hessian", n))
+	}
+	const h = 1e-5
+	H := mat.NewSymDense(n, nil)
+	wp := append([]float64(nil), w...)
 	cols := make([][]float64, n)
 	for j := 0; j < n; j++ {
 		wp[j] = w[j] + h
-		gp := flat(l.gradient(widths, wp, st.Sxx, st.Syx))
+		gp := grad(wp)
 		wp[j] = w[j] - h
-		gm := flat(l.gradient(widths, wp, st.Sxx, st.Syx))
+		gm := grad(wp)
 		wp[j] = w[j]
 		cols[j] = make([]float64, n)
 		for i := range gp {
@@ -593,7 +602,7 @@ func netSharpness(l *NetLab, c Check, widths []int, st flow.Stats, w []float64) 
 	v := es.Values(nil)
 	want := v[len(v)-1]
 	norm := math.Max(math.Abs(v[0]), math.Abs(want))
-	got := net.Sharpness(w)
+	got := m.Sharpness(w)
 	return within(c, got, want, 1e-7*norm, Heuristic, "1e-7 of the largest |eigenvalue|, above the central differences' error")
 }
 

@@ -187,3 +187,40 @@ func TestModelLawsScalarClosedForms(t *testing.T) {
 	}
 	t.Logf("deviation of a 1.01λ step: generic %.17g, closed form %.17g", got, want)
 }
+
+// sharperScalar is a wrong scalar model: its sharpness is 10⁻⁵ too large.
+type sharperScalar struct{ flow.Objective }
+
+func (s sharperScalar) Sharpness(w []float64) float64 { return (1 + 1e-5) * flow.Sharpness(w) }
+
+// SharpnessLaw on the scalar network: its closed-form sharpness is the top eigenvalue of the
+// central-difference Hessian of the closed-form loss gradient; a sharpness 10⁻⁵ off and an
+// oracle 0.1 % off fail.
+func TestSharpnessLawScalar(t *testing.T) {
+	flat := func(f float64) func(w []float64) []float64 {
+		return func(w []float64) []float64 {
+			var v []float64
+			for _, g := range scalarLossGradient(f)(w) {
+				v = append(v, g.At(0, 0))
+			}
+			return v
+		}
+	}
+	for _, w := range [][]float64{{0.7, -1.3}, {2, 0.5}, scalarStart, {0.7, -1.3, 0.9, 1.2}} {
+		o := flow.Objective{Depth: len(w), WeightDecay: 0.1}
+		for _, c := range []struct {
+			name string
+			ch   Check
+			want Verdict
+		}{
+			{"scalar", SharpnessLaw(Check{ID: "s"}, o, w, flat(1)), Pass},
+			{"sharpness ×(1 + 1e-5)", SharpnessLaw(Check{ID: "s"}, sharperScalar{o}, w, flat(1)), Fail},
+			{"oracle ×1.001", SharpnessLaw(Check{ID: "s"}, o, w, flat(1.001)), Fail},
+		} {
+			t.Logf("w %v %-22s %-5v measured %.10g predicted %.10g", w, c.name, c.ch.Verdict, c.ch.Measured, c.ch.Predicted)
+			if c.ch.Verdict != c.want {
+				t.Errorf("w %v, %s: %v, want %v: measured %g, predicted %g, tolerance %g", w, c.name, c.ch.Verdict, c.want, c.ch.Measured, c.ch.Predicted, c.ch.Tolerance)
+			}
+		}
+	}
+}
