@@ -208,6 +208,14 @@ func maxWidth(widths []int) int {
 // with G from an independent oracle (to round-off); and every SGD and noisy-GD step moves
 // along the gradient of a function of the product W, so that the same law holds with the
 // step's own G (to round-off).
+//
+// The laws that need nothing but the model are generic and run on any flow.Layered, the
+// scalar flow.Objective included: ConservationLaw, DecayLaw, GDStepLaw, SampledStepLaw and
+// SharpnessLaw; NetLaws calls them with a flow.Net of c's widths. Three parts stay with the
+// data and are not generic: the ridge end point (it solves with Sxx and Syx, which a model
+// does not expose; the scalar end point W = 1/(1 + σ²) is a claim of its own), the
+// stochastic steps (discrete.NetStepper samples the rows of c's X and Y) and the expected
+// change that sampling adds (NetNoiseChange, written in the samples).
 func NetLaws(c NetCase, s NetLawSettings) []Check {
 	s.defaults()
 	l := s.Lab
@@ -498,8 +506,9 @@ func SampledStepLaw(c Check, m flow.Layered, sp NetStepper, lr float64, steps in
 	return atMost(c, worst, 1, RoundOff, "ratio to 16·ε·n_max·Σ‖W‖_F(‖W‖_F/λ + ‖G‖_F), the round-off of G from a difference of iterates")
 }
 
-// netRidge integrates the expected-loss flow under input noise to t = T with DOP853 and
-// compares the product W with the minimizer of ½tr(W(Sxx + σ²I)Wᵀ) − tr(WSyxᵀ), the ridge
+// netRidge is not generic: W* is a solve with the statistics Sxx and Syx, which a
+// flow.Model does not expose. It integrates the expected-loss flow under input noise to
+// t = T with DOP853 and compares the product W with the minimizer of ½tr(W(Sxx + σ²I)Wᵀ) − tr(WSyxᵀ), the ridge
 // solution W* = Syx(Sxx + σ²I)⁻¹, computed by a linear solve (the matrix form of the scalar
 // end point W = 1/(1 + σ²)). It applies where the widths can represent W* (rank W* ≤ the
 // smallest width) and the flow has come to rest (else not tested); the tolerance, 10³·rtol
