@@ -208,6 +208,14 @@ func maxWidth(widths []int) int {
 // with G from an independent oracle (to round-off); and every SGD and noisy-GD step moves
 // along the gradient of a function of the product W, so that the same law holds with the
 // step's own G (to round-off).
+//
+// The laws that need nothing but the model are generic and run on any flow.Layered, the
+// scalar flow.Objective included: ConservationLaw, DecayLaw, GDStepLaw, SampledStepLaw and
+// SharpnessLaw; NetLaws calls them with a flow.Net of c's widths. Three parts stay with the
+// data and are not generic: the ridge end point (it solves with Sxx and Syx, which a model
+// does not expose; the scalar end point W = 1/(1 + σ²) is a claim of its own), the
+// stochastic steps (discrete.NetStepper samples the rows of c's X and Y) and the expected
+// change that sampling adds (NetNoiseChange, written in the samples).
 func NetLaws(c NetCase, s NetLawSettings) []Check {
 	s.defaults()
 	l := s.Lab
@@ -284,21 +292,39 @@ func NetLaws(c NetCase, s NetLawSettings) []Check {
 	return out
 }
 
-// netConservation integrates the flow with Gauss–Legendre at a fixed step and measures the
-// largest change of any D_i, relative to the size of its terms. The bound: Gauss–Legendre
-// keeps quadratic invariants exactly, so only round-off changes D_i, at most 16·ε·n_max per
-// step (a sum of n_max products in each entry, the stages iterated to round-off).
+// netConservation is ConservationLaw on the Net of the widths and statistics with input
+// noise sigma, with the flow of the lab.
 func netConservation(l *NetLab, c Check, widths []int, st flow.Stats, sigma float64, w0 []float64, T, h float64) Check {
 	net, err := flow.NewNet(widths, st, 0, sigma)
 	if err != nil {
 		return notTested(c, err)
 	}
-	res, err := flow.Integrate(l.flowOf(net), w0, T, &ode.Settings{FixedStep: h}, &ode.GaussLegendre{FixedPoint: true})
+	return conservation(c, net, l.flowOf(net), w0, T, h)
+}
+
+// ConservationLaw checks that the gradient flow of m (m.Flow) conserves every
+// D_i = W_{i+1}ᵀW_{i+1} − W_iW_iᵀ: it integrates from w0 to T with Gauss–Legendre at the fixed
+// step h and measures the largest change of any D_i, relative to the size of its terms. It
+// needs nothing but the model interface: on the scalar network (flow.Objective, layers 1×1)
+// D_i = w_{i+1}² − w_i² = −D_{i,i+1}. The law holds for the loss and for the expected loss
+// under input noise; a model with weight decay is not tested (DecayLaw is its law). The
+// bound: Gauss–Legendre keeps quadratic invariants exactly, so only round-off changes D_i, at
+// most 16·ε·n_max per step (a sum of n_max products in each entry, the stages iterated to
+// round-off).
+func ConservationLaw(c Check, m flow.Layered, w0 []float64, T, h float64) Check {
+	if mu, _ := m.Regularizers(); mu != 0 {
+		return notTested(c, fmt.Errorf("weight decay μ = %g: D_i is not conserved (see DecayLaw)", mu))
+	}
+	return conservation(c, m, m.Flow(), w0, T, h)
+}
+
+func conservation(c Check, m flow.Layered, f ode.Func, w0 []float64, T, h float64) Check {
+	res, err := flow.Integrate(f, w0, T, &ode.Settings{FixedStep: h}, &ode.GaussLegendre{FixedPoint: true})
 	if err != nil {
 		return notTested(c, fmt.Errorf("the integration did not finish: %v", err))
 	}
-	d0, sc := imbalances(layersOf(widths, w0))
-	d1, sc1 := imbalances(layersOf(widths, res.Y))
+	d0, sc := imbalances(modelLayers(m, w0))
+	d1, sc1 := imbalances(modelLayers(m, res.Y))
 	var worst float64
 	for i := range d0 {
 		var diff mat.Dense
@@ -306,19 +332,44 @@ func netConservation(l *NetLab, c Check, widths []int, st flow.Stats, sigma floa
 		worst = math.Max(worst, mat.Norm(&diff, 2)/math.Max(sc[i], sc1[i]))
 	}
 	steps := float64(res.Stats.Accepted)
-	tol := 16 * eps * float64(maxWidth(widths)) * steps
+	tol := 16 * eps * float64(maxWidth(m.Widths())) * steps
 	return atMost(c, worst, tol, RoundOff, fmt.Sprintf("16·ε·n_max per step × %.0f steps", steps))
 }
 
-// netWeightDecay integrates the weight-decay flow with DOP853 and compares every D_i(T)
-// with e^{−2μT}D_i(0). The bound: each accepted step adds at most atol + rtol·max|w| to each
-// weight, so a layer with m entries is off by at most δ√m in Frobenius norm, δ = accepted ×
-// (atol + rtol·max|w|), and ‖ΔD_i‖_F ≤ 2δ(‖W_{i+1}‖_F√m_{i+1} + ‖W_i‖_F√m_i).
+// modelLayers returns the layers of w as matrices (copies), by the layer view of m.
+func modelLayers(m flow.Layered, w []float64) []*mat.Dense {
+	d := len(m.Widths()) - 1
+	ls := make([]*mat.Dense, d)
+	for i := 1; i <= d; i++ {
+		ls[i-1] = mat.DenseCopyOf(m.Layer(w, i))
+	}
+	return ls
+}
+
+// netWeightDecay is DecayLaw on the Net of the widths and statistics with weight decay mu
+// and input noise sigma, with the flow of the lab.
 func netWeightDecay(l *NetLab, c Check, widths []int, st flow.Stats, mu, sigma float64, w0 []float64, T, rtol float64) Check {
 	net, err := flow.NewNet(widths, st, mu, sigma)
 	if err != nil {
 		return notTested(c, err)
 	}
+	return decay(c, net, l.flowOf(net), w0, T, rtol)
+}
+
+// DecayLaw checks that under the gradient flow of m (m.Flow) with weight decay μ (from
+// m.Regularizers) every D_i(T) = e^{−2μT}D_i(0): it integrates from w0 to T with DOP853 at
+// rtol (atol rtol/100). It needs nothing but the model interface: on the scalar network the
+// law is D_{i,i+1}(t) = e^{−2μt}D_{i,i+1}(0), and with μ = 0 it is conservation. The bound:
+// each accepted step adds at most atol + rtol·max|w| to each weight, so a layer with m
+// entries is off by at most δ√m in Frobenius norm, δ = accepted × (atol + rtol·max|w|), and
+// ‖ΔD_i‖_F ≤ 2δ(‖W_{i+1}‖_F√m_{i+1} + ‖W_i‖_F√m_i).
+func DecayLaw(c Check, m flow.Layered, w0 []float64, T, rtol float64) Check {
+	return decay(c, m, m.Flow(), w0, T, rtol)
+}
+
+func decay(c Check, m flow.Layered, f ode.Func, w0 []float64, T, rtol float64) Check {
+	mu, _ := m.Regularizers()
+	widths := m.Widths()
 	wmax := 0.0
 	obs := func(_ float64, y []float64) bool {
 		for _, v := range y {
@@ -326,11 +377,11 @@ func netWeightDecay(l *NetLab, c Check, widths []int, st flow.Stats, mu, sigma f
 		}
 		return false
 	}
-	res, err := flow.Integrate(l.flowOf(net), w0, T, &ode.Settings{Rtol: rtol, Atol: rtol / 100, MaxSteps: 1_000_000, Observer: obs}, &ode.DOP853{})
+	res, err := flow.Integrate(f, w0, T, &ode.Settings{Rtol: rtol, Atol: rtol / 100, MaxSteps: 1_000_000, Observer: obs}, &ode.DOP853{})
 	if err != nil {
 		return notTested(c, fmt.Errorf("the integration did not finish: %v", err))
 	}
-	l0, l1 := layersOf(widths, w0), layersOf(widths, res.Y)
+	l0, l1 := modelLayers(m, w0), modelLayers(m, res.Y)
 	d0, sc := imbalances(l0)
 	d1, sc1 := imbalances(l1)
 	delta := float64(res.Stats.Accepted) * (rtol/100 + rtol*wmax)
@@ -369,9 +420,8 @@ func stepLawDeviation(prev, next []*mat.Dense, gs []*mat.Dense, lr, mu float64) 
 	return worst
 }
 
-// netGDStep runs full-batch GD with weight decay and checks every step against the exact
-// matrix law with G from the oracle. The bound: each entry of D_i and of the update is a
-// sum of at most n_max products, 16·ε·n_max relative to the scale of the terms.
+// netGDStep runs full-batch GD with weight decay on the Net of the widths and statistics
+// (the lab's stepper) and checks it by GDStepLaw with G from the lab's oracle.
 func netGDStep(l *NetLab, c Check, widths []int, st flow.Stats, mom dataset.Moments, lr, mu float64, w0 []float64, steps int) Check {
 	net, err := flow.NewNet(widths, st, mu, 0)
 	if err != nil {
@@ -381,26 +431,36 @@ func netGDStep(l *NetLab, c Check, widths []int, st flow.Stats, mom dataset.Mome
 	if err != nil {
 		return notTested(c, err)
 	}
-	prev := append([]float64(nil), w0...)
+	return GDStepLaw(c, net, sp, func(w []float64) []*mat.Dense { return l.gradient(widths, w, mom.Sxx, mom.Syx) }, lr, steps)
+}
+
+// GDStepLaw checks steps steps of sp, a GD stepper on m with learning rate lr and weight
+// decay μ (from m.Regularizers), against the exact law of a GD step
+//
+//	D_i ← (1−λμ)²D_i + λ²(G_{i+1}ᵀG_{i+1} − G_iG_iᵀ),
+//
+// with G = grad(w), the layers of the gradient of F without its weight-decay term, from an
+// oracle independent of the stepper. It needs nothing but the model interface: on the scalar
+// network it is C ← (1−λμ)²C + λ²(g_{i+1}² − g_i²) for C = D_i = w_{i+1}² − w_i² and
+// g_i = (e + σ²W)∏_{j≠i}w_j. The bound: each entry of D_i and of the update is a sum of at most
+// n_max products, 16·ε·n_max relative to the scale ‖W_{i+1}‖_F² + ‖W_i‖_F² of the terms.
+func GDStepLaw(c Check, m flow.Layered, sp NetStepper, grad func(w []float64) []*mat.Dense, lr float64, steps int) Check {
+	mu, _ := m.Regularizers()
+	prev := append([]float64(nil), sp.W()...)
 	var worst float64
 	for k := 0; k < steps; k++ {
 		sp.Step()
-		gs := l.gradient(widths, prev, mom.Sxx, mom.Syx)
-		worst = math.Max(worst, stepLawDeviation(layersOf(widths, prev), layersOf(widths, sp.W()), gs, lr, mu))
+		worst = math.Max(worst, stepLawDeviation(modelLayers(m, prev), modelLayers(m, sp.W()), grad(prev), lr, mu))
 		copy(prev, sp.W())
 	}
-	tol := 16 * eps * float64(maxWidth(widths))
+	tol := 16 * eps * float64(maxWidth(m.Widths()))
 	return atMost(c, worst, tol, RoundOff, "16·ε·n_max relative to ‖W_{i+1}‖_F² + ‖W_i‖_F²")
 }
 
-// netSampledStep runs SGD or noisy GD and checks that every step's direction
-// G = (w_k − w_{k+1})/λ − μw_k satisfies W_{i+1}ᵀG_{i+1} = G_iW_iᵀ, the condition under which
-// the cross terms of the imbalance update vanish. G carries the round-off of a difference of
-// iterates, about ε·|w|/λ per entry; the bound is 16·ε·√m·n_max·(‖W‖_F(‖W‖_F/λ + ‖G‖_F)) summed
-// over the two terms.
+// netSampledStep runs SGD or noisy GD on the Net of the widths and statistics (the lab's
+// stepper on c's samples) and checks it by SampledStepLaw.
 func netSampledStep(l *NetLab, c Check, nc NetCase, st flow.Stats, lr, mu float64, batch int, noise float64, w0 []float64, steps int, seed uint64) Check {
-	widths := nc.Widths
-	net, err := flow.NewNet(widths, st, mu, 0)
+	net, err := flow.NewNet(nc.Widths, st, mu, 0)
 	if err != nil {
 		return notTested(c, err)
 	}
@@ -408,16 +468,29 @@ func netSampledStep(l *NetLab, c Check, nc NetCase, st flow.Stats, lr, mu float6
 	if err != nil {
 		return notTested(c, err)
 	}
-	prev := append([]float64(nil), w0...)
-	g := make([]float64, len(w0))
+	return SampledStepLaw(c, net, sp, lr, steps)
+}
+
+// SampledStepLaw checks steps steps of sp, a stepper on m with learning rate lr and weight
+// decay μ (from m.Regularizers) whose every step is a gradient step of some function of the
+// product W (SGD, noisy GD), plus the decay: every step's direction
+// G = (w_k − w_{k+1})/λ − μw_k must satisfy W_{i+1}ᵀG_{i+1} = G_iW_iᵀ, the condition under
+// which the cross terms of the imbalance update vanish. It needs nothing but the model
+// interface: on the scalar network the condition is w_{i+1}g_{i+1} = w_ig_i. G carries the
+// round-off of a difference of iterates, about ε·|w|/λ per entry; the bound is
+// 16·ε·√m·n_max·(‖W‖_F(‖W‖_F/λ + ‖G‖_F)) summed over the two terms.
+func SampledStepLaw(c Check, m flow.Layered, sp NetStepper, lr float64, steps int) Check {
+	mu, _ := m.Regularizers()
+	prev := append([]float64(nil), sp.W()...)
+	g := make([]float64, len(prev))
 	var worst float64
-	nmax := float64(maxWidth(widths))
+	nmax := float64(maxWidth(m.Widths()))
 	for k := 0; k < steps; k++ {
 		sp.Step()
 		for j := range g {
 			g[j] = (prev[j]-sp.W()[j])/lr - mu*prev[j]
 		}
-		ls, gs := layersOf(widths, prev), layersOf(widths, g)
+		ls, gs := modelLayers(m, prev), modelLayers(m, g)
 		for i := 0; i+1 < len(ls); i++ {
 			var a, b mat.Dense
 			a.Mul(ls[i+1].T(), gs[i+1])
@@ -433,8 +506,9 @@ func netSampledStep(l *NetLab, c Check, nc NetCase, st flow.Stats, lr, mu float6
 	return atMost(c, worst, 1, RoundOff, "ratio to 16·ε·n_max·Σ‖W‖_F(‖W‖_F/λ + ‖G‖_F), the round-off of G from a difference of iterates")
 }
 
-// netRidge integrates the expected-loss flow under input noise to t = T with DOP853 and
-// compares the product W with the minimizer of ½tr(W(Sxx + σ²I)Wᵀ) − tr(WSyxᵀ), the ridge
+// netRidge is not generic: W* is a solve with the statistics Sxx and Syx, which a
+// flow.Model does not expose. It integrates the expected-loss flow under input noise to
+// t = T with DOP853 and compares the product W with the minimizer of ½tr(W(Sxx + σ²I)Wᵀ) − tr(WSyxᵀ), the ridge
 // solution W* = Syx(Sxx + σ²I)⁻¹, computed by a linear solve (the matrix form of the scalar
 // end point W = 1/(1 + σ²)). It applies where the widths can represent W* (rank W* ≤ the
 // smallest width) and the flow has come to rest (else not tested); the tolerance, 10³·rtol
@@ -481,22 +555,13 @@ func floatsNorm(v []float64) float64 {
 	return math.Sqrt(s)
 }
 
-// netSharpness compares the Lanczos sharpness with the top eigenvalue of a dense Hessian
-// built by central differences of the oracle gradient (h = 1e-5: truncation h²·|∇³L| and
-// round-off ε·|∇L|/h, both about 1e-10 of the scale here; the tolerance 1e-7 of the
-// largest |eigenvalue| is a judgment above them).
+// netSharpness is SharpnessLaw on the Net of the widths and statistics, with the lab's
+// oracle gradient of the loss.
 func netSharpness(l *NetLab, c Check, widths []int, st flow.Stats, w []float64) Check {
 	net, err := flow.NewNet(widths, st, 0, 0)
 	if err != nil {
 		return notTested(c, err)
 	}
-	n := len(w)
-	if n > 400 {
-		return notTested(c, fmt.Errorf("%d parameters: too many for a dense Hessian", n))
-	}
-	const h = 1e-5
-	H := mat.NewSymDense(n, nil)
-	wp := append([]float64(nil), w...)
 	flat := func(gs []*mat.Dense) []float64 {
 		var v []float64
 		for _, g := range gs {
@@ -504,12 +569,30 @@ func netSharpness(l *NetLab, c Check, widths []int, st flow.Stats, w []float64) 
 		}
 		return v
 	}
+	return SharpnessLaw(c, net, w, func(w []float64) []float64 { return flat(l.gradient(widths, w, st.Sxx, st.Syx)) })
+}
+
+// SharpnessLaw compares the sharpness of m at w (m.Sharpness: Lanczos for flow.Net, the closed
+// form or a dense eigen-decomposition for the scalar flow.Objective) with the top eigenvalue
+// of a dense Hessian built by central differences of grad, an oracle of the gradient of the
+// data loss L (flat, in m's layout) independent of m (h = 1e-5: truncation h²·|∇³L| and
+// round-off ε·|∇L|/h, both about 1e-10 of the scale here; the tolerance 1e-7 of the largest
+// |eigenvalue| is a judgment above them). It needs nothing of m but the interface; more than
+// 400 parameters are not tested.
+func SharpnessLaw(c Check, m flow.Layered, w []float64, grad func(w []float64) []float64) Check {
+	n := len(w)
+	if n > 400 {
+		return notTested(c, fmt.Errorf("%d parameters: too many for a dense Hessian", n))
+	}
+	const h = 1e-5
+	H := mat.NewSymDense(n, nil)
+	wp := append([]float64(nil), w...)
 	cols := make([][]float64, n)
 	for j := 0; j < n; j++ {
 		wp[j] = w[j] + h
-		gp := flat(l.gradient(widths, wp, st.Sxx, st.Syx))
+		gp := grad(wp)
 		wp[j] = w[j] - h
-		gm := flat(l.gradient(widths, wp, st.Sxx, st.Syx))
+		gm := grad(wp)
 		wp[j] = w[j]
 		cols[j] = make([]float64, n)
 		for i := range gp {
@@ -528,7 +611,7 @@ func netSharpness(l *NetLab, c Check, widths []int, st flow.Stats, w []float64) 
 	v := es.Values(nil)
 	want := v[len(v)-1]
 	norm := math.Max(math.Abs(v[0]), math.Abs(want))
-	got := net.Sharpness(w)
+	got := m.Sharpness(w)
 	return within(c, got, want, 1e-7*norm, Heuristic, "1e-7 of the largest |eigenvalue|, above the central differences' error")
 }
 

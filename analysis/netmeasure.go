@@ -25,10 +25,12 @@ type NetPoint struct {
 
 // MeasureNet measures net at w: the loss and objective, the imbalance of every layer pair
 // (Frobenius and spectral norms, and the eigenvalues when eig is true), the topK largest
-// singular values of W, and the sharpness when sharp is true.
-func MeasureNet(net *flow.Net, w []float64, topK int, sharp, eig bool) NetPoint {
+// singular values of W, and the sharpness when sharp is true. net is any flow.Layered: on
+// the scalar flow.Objective it gives the loss ½(W − 1)² + C, ‖D_i‖_F = ‖D_i‖_2 = |w_{i+1}² − w_i²|,
+// the singular value |W| and flow.Sharpness(w) with bound 0.
+func MeasureNet(net flow.Layered, w []float64, topK int, sharp, eig bool) NetPoint {
 	p := NetPoint{Loss: net.Loss(w), Value: net.Value(w), Sharpness: math.NaN(), SharpBound: math.NaN()}
-	d := net.Depth()
+	d := len(net.Widths()) - 1
 	p.DF, p.D2 = make([]float64, d-1), make([]float64, d-1)
 	for i := 1; i < d; i++ {
 		var D mat.SymDense

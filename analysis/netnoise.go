@@ -59,6 +59,10 @@ func eye(n int) *mat.Dense {
 //	N²E[FLFᵀ] = Σ_k σ²(aᵀLa)WWᵀ + σ²(b aᵀLWᵀ + WLa bᵀ) + σ²tr(L) b bᵀ + σ⁴W(tr(L)I + L)Wᵀ.
 //
 // batch > 0 selects the mini-batch, batch = 0 the noisy full batch.
+//
+// It is written in the samples (x, y), which a flow.Model does not carry, so it takes the
+// widths and the flat layout of package flow rather than a model; the widths 1, …, 1 and the
+// scalar samples as one-column matrices give the scalar network's change.
 func NetNoiseChange(widths []int, w []float64, x, y *mat.Dense, batch int, sigma, lr float64) []*mat.Dense {
 	ls := layersOf(widths, w)
 	d := len(ls)
@@ -166,7 +170,9 @@ func mulOf(a, b mat.Matrix) *mat.Dense {
 // mean change of D_i along D_i/‖D_i‖_F, minus that of the deterministic step with the mean
 // gradient (computed exactly, the same for all seeds), against the prediction, within the
 // standard error of the mean over seeds (Holm-corrected with the other statistical checks).
-// The sign of the prediction says whether the noise shrinks (−) or grows (+) D_i.
+// The sign of the prediction says whether the noise shrinks (−) or grows (+) D_i. It is not
+// generic: the steps sample the rows of nc's data with discrete.NetStepper, which takes a
+// flow.Net.
 func netNoiseShrink(l *NetLab, c Check, nc NetCase, st flow.Stats, w []float64, lr float64, batch int, sigma float64, seeds int, seed uint64) []Check {
 	widths := nc.Widths
 	pred := NetNoiseChange(widths, w, nc.Data.X, nc.Data.Y, batch, sigma, lr)

@@ -37,6 +37,76 @@ var (
 	_ Model = (*Net)(nil)
 )
 
+// Layered is a Model with its layer view: what the analysis of layer pairs (imbalance
+// matrices, portraits on layer coordinates, measurements) needs beyond the flat vector. Both
+// models implement it: the layer i of the scalar network (Objective) is the 1×1 matrix w_i,
+// so that every matrix formula of the package documentation (Matrix layers) reads as its
+// scalar special case (D_i = w_{i+1}² − w_i² = −D_{i,i+1}, W = ∏ w_i).
+type Layered interface {
+	Model
+	// Layer returns the view of layer i (1 ≤ i ≤ d) of w as an n_i×n_{i−1} matrix that
+	// shares w's storage.
+	Layer(w []float64, i int) *mat.Dense
+	// ImbalanceMatrix writes D_i = W_{i+1}ᵀW_{i+1} − W_iW_iᵀ (n_i×n_i, 1 ≤ i < d) into dst;
+	// an empty dst is sized.
+	ImbalanceMatrix(dst *mat.SymDense, w []float64, i int)
+	// Product writes the end-to-end matrix W = W_d ⋯ W_1 (n_d×n_0) into dst.
+	Product(dst *mat.Dense, w []float64)
+	// Regularizers returns the weight decay μ and the input noise σ of F.
+	Regularizers() (mu, sigma float64)
+	// SharpnessBound returns the sharpness and a bound on its error: the Lanczos residual
+	// for Net, 0 for the scalar network, whose sharpness is a closed form (d = 2) or a dense
+	// eigen-decomposition (to round-off).
+	SharpnessBound(w []float64) (float64, float64)
+}
+
+var (
+	_ Layered = Objective{}
+	_ Layered = (*Net)(nil)
+)
+
+// Layer returns w_i (1 ≤ i ≤ d) as a 1×1 matrix that shares w's storage. It panics if i
+// is out of range.
+func (o Objective) Layer(w []float64, i int) *mat.Dense {
+	if i < 1 || i > len(w) {
+		panic("flow: layer out of range")
+	}
+	return mat.NewDense(1, 1, w[i-1:i:i])
+}
+
+// ImbalanceMatrix writes the 1×1 matrix D_i = w_{i+1}² − w_i² (1 ≤ i < d) into dst (sized
+// when empty), the negative of the pair imbalance D_{i,i+1} of Imbalance.
+func (o Objective) ImbalanceMatrix(dst *mat.SymDense, w []float64, i int) {
+	if len(w) != o.Depth {
+		panic("flow: length mismatch")
+	}
+	if i < 1 || i >= len(w) {
+		panic("flow: layer out of range")
+	}
+	if dst.IsEmpty() {
+		*dst = *mat.NewSymDense(1, nil)
+	}
+	if dst.SymmetricDim() != 1 {
+		panic("flow: imbalance size mismatch")
+	}
+	dst.SetSym(0, 0, w[i]*w[i]-w[i-1]*w[i-1])
+}
+
+// Product writes the 1×1 matrix W = ∏ w_i into dst.
+func (o Objective) Product(dst *mat.Dense, w []float64) {
+	if len(w) != o.Depth {
+		panic("flow: length mismatch")
+	}
+	dst.ReuseAs(1, 1)
+	dst.Set(0, 0, Product(w))
+}
+
+// Regularizers returns WeightDecay and Noise.
+func (o Objective) Regularizers() (mu, sigma float64) { return o.WeightDecay, o.Noise }
+
+// SharpnessBound returns Sharpness(w) and 0: the value is exact to round-off.
+func (o Objective) SharpnessBound(w []float64) (float64, float64) { return Sharpness(w), 0 }
+
 // Dim returns the depth d, the number of weights.
 func (o Objective) Dim() int { return o.Depth }
 

@@ -151,6 +151,9 @@ func (n *Net) WeightDecay() float64 { return n.mu }
 // Noise returns the input noise σ.
 func (n *Net) Noise() float64 { return n.noise }
 
+// Regularizers returns μ and σ (the Layered view of WeightDecay and Noise).
+func (n *Net) Regularizers() (mu, sigma float64) { return n.mu, n.noise }
+
 // Layer returns the view of layer i (1 ≤ i ≤ d) of w as an n_i×n_{i−1} matrix sharing w's
 // storage.
 func (n *Net) Layer(w []float64, i int) *mat.Dense {

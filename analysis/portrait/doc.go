@@ -17,7 +17,9 @@
 // restricted to that slice (the full flow leaves the slice, so a projected trajectory
 // of the full system may cross the arrows).
 //
-// For a network with matrix layers (flow.Net) NetPortrait works on a NetPlane: either two
+// For a network with matrix layers (any flow.Layered: a flow.Net, or the scalar
+// flow.Objective with its 1×1 layers, whose Coords plane of entries I, J has the field and F
+// of the Plane of weights I, J) NetPortrait works on a NetPlane: either two
 // entries of the flat parameter vector (Coords), with the field of −∇F and F itself on the
 // slice through a base point in which only those two vary, or the top singular values
 // σ₁(W_A), σ₁(W_B) of two layers (TopSingular), on which runs are projected and which has no

@@ -10,7 +10,9 @@ import (
 )
 
 // NetPlaneKind says what the two axes of a portrait of a network with matrix layers
-// (flow.Net) measure.
+// measure. The network is any flow.Layered: a flow.Net, or the scalar flow.Objective, whose
+// layers are 1×1 (its Coords plane of entries I, J is the Plane of weights I, J, with the
+// same field and F).
 type NetPlaneKind int
 
 const (
@@ -34,7 +36,7 @@ func (k NetPlaneKind) String() string {
 	return netPlaneNames[k]
 }
 
-// NetPlane is the plane of a portrait of a flow.Net.
+// NetPlane is the plane of a portrait of a flow.Layered (a flow.Net or a flow.Objective).
 type NetPlane struct {
 	Kind NetPlaneKind
 	// I and J are, for Coords, the 0-based indices of the horizontal and the vertical entry
@@ -45,7 +47,7 @@ type NetPlane struct {
 
 // Validate reports a plane that does not fit the network n: an index out of range or two
 // equal indices.
-func (p NetPlane) Validate(n *flow.Net) error {
+func (p NetPlane) Validate(n flow.Layered) error {
 	switch p.Kind {
 	case Coords:
 		dim := n.Dim()
@@ -56,7 +58,7 @@ func (p NetPlane) Validate(n *flow.Net) error {
 			return fmt.Errorf("portrait: coordinate %d out of range 1…%d", p.J+1, dim)
 		}
 	case TopSingular:
-		d := n.Depth()
+		d := len(n.Widths()) - 1
 		switch {
 		case p.I < 1 || p.I > d:
 			return fmt.Errorf("portrait: layer %d out of range 1…%d", p.I, d)
@@ -102,7 +104,7 @@ func CoordName(widths []int, k int) string {
 
 // AxisNames returns the labels of the horizontal and the vertical axis: "W_1[2,3]" for an
 // entry, "σ₁(W_1)" for a top singular value.
-func (p NetPlane) AxisNames(n *flow.Net) (x, y string) {
+func (p NetPlane) AxisNames(n flow.Layered) (x, y string) {
 	if p.Kind == Coords {
 		return CoordName(n.Widths(), p.I), CoordName(n.Widths(), p.J)
 	}
@@ -118,7 +120,7 @@ func (p NetPlane) String() string {
 // for use by several goroutines at once.
 type Projector struct {
 	p    NetPlane
-	n    *flow.Net
+	n    flow.Layered
 	g    mat.SymDense
 	eig  mat.EigenSym
 	vals []float64
@@ -126,7 +128,7 @@ type Projector struct {
 
 // NewProjector returns the projector of the plane p of the network n, or an error when p
 // does not fit n.
-func NewProjector(n *flow.Net, p NetPlane) (*Projector, error) {
+func NewProjector(n flow.Layered, p NetPlane) (*Projector, error) {
 	if err := p.Validate(n); err != nil {
 		return nil, err
 	}
@@ -180,7 +182,7 @@ func (pr *Projector) TopSingularValue(m mat.Matrix) float64 {
 // ProjectionCost returns the number of floating-point operations Project takes, roughly: the
 // Gram matrix k²·l and its eigenvalues (about 4/3·k³, plus the QL sweeps) for each layer of
 // size k×l, k ≤ l, and 0 for Coords.
-func (p NetPlane) ProjectionCost(n *flow.Net) float64 {
+func (p NetPlane) ProjectionCost(n flow.Layered) float64 {
 	if p.Kind == Coords {
 		return 0
 	}
@@ -269,7 +271,7 @@ const (
 // window; otherwise the window is fitted to the paths (those that ended in success, if any)
 // and the base point, with s.Margin.
 // Other settings are ignored. A nil s means the defaults.
-func NewNetPortrait(n *flow.Net, p NetPlane, base []float64, paths []*NetPath, s *Settings) (*NetPortrait, error) {
+func NewNetPortrait(n flow.Layered, p NetPlane, base []float64, paths []*NetPath, s *Settings) (*NetPortrait, error) {
 	if err := p.Validate(n); err != nil {
 		return nil, err
 	}
@@ -330,7 +332,7 @@ func NewNetPortrait(n *flow.Net, p NetPlane, base []float64, paths []*NetPath, s
 
 // ImbalanceSpectralNorm returns ‖D_i‖₂ = max |eigenvalue| of D_i = W_{i+1}ᵀW_{i+1} − W_iW_iᵀ
 // at w (1 ≤ i < d); NaN when w is not finite.
-func ImbalanceSpectralNorm(n *flow.Net, w []float64, i int) float64 {
+func ImbalanceSpectralNorm(n flow.Layered, w []float64, i int) float64 {
 	var d mat.SymDense
 	n.ImbalanceMatrix(&d, w, i)
 	var e mat.EigenSym
@@ -343,8 +345,9 @@ func ImbalanceSpectralNorm(n *flow.Net, w []float64, i int) float64 {
 
 // describeNet describes the objective of n: "L", "L + weight decay μ = 0.1", "E[L] under
 // input noise σ = 0.3", …
-func describeNet(n *flow.Net) string {
-	return Describe(flow.Objective{Depth: 2, WeightDecay: n.WeightDecay(), Noise: n.Noise()})
+func describeNet(n flow.Layered) string {
+	mu, sigma := n.Regularizers()
+	return Describe(flow.Objective{Depth: 2, WeightDecay: mu, Noise: sigma})
 }
 
 // fitPaths returns the bounding box of the finite points of the paths and of (bx, by),
@@ -404,7 +407,7 @@ func boxAround(r Range, margin float64) Range {
 // at base with the entries I and J set to the cell's coordinates, and its entries I and J
 // are kept. It returns an error for a plane that is not Coords or does not fit n, a base of
 // the wrong length, an invalid range or nx, ny < 1.
-func NetField(n *flow.Net, p NetPlane, base []float64, r Range, nx, ny int) (*Field, error) {
+func NetField(n flow.Layered, p NetPlane, base []float64, r Range, nx, ny int) (*Field, error) {
 	if err := checkSlice(n, p, base, r, nx, ny); err != nil {
 		return nil, err
 	}
@@ -443,7 +446,7 @@ func NetField(n *flow.Net, p NetPlane, base []float64, r Range, nx, ny int) (*Fi
 // determine it: NetSample evaluates F (n.Value) there and the tensor-product Lagrange
 // interpolant at the cells, which is F up to rounding (the interpolant's Lebesgue constant
 // on the range is 25/16), at the cost of 9 evaluations of F instead of one per cell.
-func NetSample(n *flow.Net, p NetPlane, base []float64, r Range, nx, ny int) (*Grid, error) {
+func NetSample(n flow.Layered, p NetPlane, base []float64, r Range, nx, ny int) (*Grid, error) {
 	if err := checkSlice(n, p, base, r, nx, ny); err != nil {
 		return nil, err
 	}
@@ -492,7 +495,7 @@ func lagrange3(nd [3]float64, x float64) [3]float64 {
 	return l
 }
 
-func checkSlice(n *flow.Net, p NetPlane, base []float64, r Range, nx, ny int) error {
+func checkSlice(n flow.Layered, p NetPlane, base []float64, r Range, nx, ny int) error {
 	if p.Kind != Coords {
 		return fmt.Errorf("portrait: a %v plane is a projection and has no slice", p.Kind)
 	}
