@@ -1,7 +1,6 @@
 package analysis
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
@@ -105,72 +104,28 @@ type Outcome struct {
 	Phase Phase
 }
 
-// Run runs spec: one dispatcher for the flows and the discrete methods, so that every
-// command integrates, steps and finds the phase boundary the same way. A run that diverges
-// or an integration that fails is an Outcome (see End), not an error; bad settings are
-// errors.
+// Run runs spec and returns the whole trajectory: Stream, with every point kept. A run
+// that diverges or an integration that fails is an Outcome (see End), not an error; bad
+// settings are errors. Run keeps the scalar network's points; a network of matrix layers is
+// run with Stream and a recorder.
 func Run(spec RunSpec) (*Outcome, error) {
-	obj := spec.Objective
-	if spec.Method.Continuous() {
-		t1 := spec.T
-		if t1 == 0 {
-			t1 = float64(spec.Steps) * spec.LR
+	if spec.Model != nil {
+		if _, ok := spec.Model.(flow.Objective); !ok {
+			return nil, fmt.Errorf("analysis: Run keeps the points of the scalar network; run a %T with Stream", spec.Model)
 		}
-		f, label := obj.Flow(), "flow"
-		if spec.Method == MethodModified {
-			if !(spec.LR > 0) {
-				return nil, errors.New("analysis: the modified flow needs a learning rate > 0")
-			}
-			f, label = obj.ModifiedFlow(spec.LR), "modified"
-		}
-		var set ode.Settings
-		if spec.Settings != nil {
-			set = *spec.Settings
-		} else {
-			set = ode.Settings{Rtol: 1e-8, Atol: 1e-10}
-		}
-		m := spec.Solver
-		if m == nil {
-			m = &ode.DOPRI5{}
-		}
-		var ev ode.Event
-		if spec.Phase {
-			ev = PhaseEvent(f, obj.Depth, set.Rtol, set.Atol)
-			set.Events = append(append([]ode.Event(nil), set.Events...), ev)
-		}
-		tr, res, err := flow.Solve(f, label, spec.Start, t1, &set, m)
-		if err != nil {
-			return nil, err
-		}
-		out := &Outcome{Trajectory: tr, End: tr.End, LR: spec.LR, Result: res, Stats: res.Stats}
-		if spec.Phase {
-			out.Phase = FlowPhase(tr, res, len(set.Events)-1, ev, obj.C)
-		}
-		return out, nil
 	}
-	p := discrete.Problem{Objective: obj}
-	set := &discrete.Settings{LR: spec.LR, Steps: spec.Steps, Seed: spec.Seed, Record: spec.Record}
-	switch spec.Method {
-	case MethodGD:
-		p.Objective.Noise, p.Data = 0, spec.Data
-	case MethodSGD:
-		p.Data, set.Batch = spec.Data, spec.Batch
-	case MethodNoisyGD:
-		p.Data = spec.Data
-	default:
-		return nil, fmt.Errorf("analysis: unknown method %v", spec.Method)
-	}
-	tr, res, err := discrete.Run(p, spec.Start, set)
+	tr := flow.NewTrajectory("", len(spec.Start), 0)
+	s, err := Stream(spec, StreamOptions{Keep: func(_ int, t float64, w []float64) error {
+		tr.Append(t, w)
+		return nil
+	}})
 	if err != nil {
 		return nil, err
 	}
-	out := &Outcome{Trajectory: tr, End: tr.End, LR: spec.LR, Discrete: res}
-	if spec.Phase {
-		window := 1
-		if spec.Method != MethodGD && !(spec.Method == MethodNoisyGD && obj.Noise == 0) {
-			window = max(1, tr.Len()/100)
-		}
-		out.Phase = Phases(tr, obj.C, window)
+	tr.Label, tr.Status, tr.End = s.Label, s.Status, s.End
+	out := &Outcome{Trajectory: tr, End: s.End, LR: spec.LR, Result: s.Result, Discrete: s.Discrete, Phase: s.Phase}
+	if s.Result != nil {
+		out.Stats = s.Result.Stats
 	}
 	return out, nil
 }

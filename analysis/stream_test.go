@@ -62,7 +62,7 @@ func TestStreamMatchesRun(t *testing.T) {
 	for i, c := range cases {
 		spec := c.spec
 		spec.Objective, spec.Start, spec.Phase = c.obj, c.w0, true
-		want, err := Run(spec)
+		want, err := runRecorded(spec)
 		if err != nil {
 			t.Fatal(i, err)
 		}
