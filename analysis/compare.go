@@ -99,35 +99,32 @@ func CompareGD(obj flow.Objective, w0 []float64, lr float64, steps int, s Compar
 	if t1 == 0 {
 		return nil, fmt.Errorf("analysis: no GD step to compare")
 	}
-	solve := func(f ode.Func, label string) (*flow.Trajectory, ode.Stats, error) {
+	// The flows through the dispatcher, their points at the times of the kept GD iterates.
+	solve := func(method Method) (*flow.Trajectory, ode.Stats, error) {
 		m, err := ode.NewMethod(s.Method)
 		if err != nil {
 			return nil, ode.Stats{}, err
 		}
-		set := &ode.Settings{Rtol: s.Rtol, Atol: s.Atol, Output: out, MaxSteps: 10_000_000}
-		if s.Context != nil || s.Progress != nil {
-			chk := newChecker(StreamOptions{Context: s.Context, Progress: s.Progress})
-			set.Observer = func(t float64, y []float64) bool {
-				if chk.tick(len(y), t, t1) {
-					c.Interrupted = true
-					return true
-				}
-				return false
-			}
-		}
-		tr, r, err := flow.Solve(f, label, w0, t1, set, m)
+		tr := flow.NewTrajectory(method.String(), len(w0), len(out))
+		st, err := Stream(RunSpec{Method: method, Objective: obj, Start: w0, LR: lr, T: t1, Solver: m,
+			Settings: &ode.Settings{Rtol: s.Rtol, Atol: s.Atol, Output: out, MaxSteps: 10_000_000}},
+			StreamOptions{Keep: func(_ int, t float64, w []float64) error { tr.Append(t, w); return nil },
+				Context: s.Context, Progress: s.Progress})
 		if err != nil {
 			return nil, ode.Stats{}, err
 		}
-		if err := r.Err(); err != nil {
-			return nil, r.Stats, &IntegrationError{Label: label, Err: err}
+		tr.Status, tr.End = st.Status, st.End
+		if st.Interrupted {
+			c.Interrupted = true
+		} else if err := st.Result.Err(); err != nil {
+			return nil, st.Result.Stats, &IntegrationError{Label: method.String(), Err: err}
 		}
-		return tr, r.Stats, nil
+		return tr, st.Result.Stats, nil
 	}
-	if c.Flow, c.FlowStats, err = solve(obj.Flow(), "flow"); err != nil {
+	if c.Flow, c.FlowStats, err = solve(MethodFlow); err != nil {
 		return nil, err
 	}
-	if c.Modified, c.ModifiedStats, err = solve(obj.ModifiedFlow(lr), "modified"); err != nil {
+	if c.Modified, c.ModifiedStats, err = solve(MethodModified); err != nil {
 		return nil, err
 	}
 	c.DistFlow, c.MaxFlow = distances(gd, c.Flow)

@@ -266,7 +266,7 @@ func TestStepLawTrackerDeep(t *testing.T) {
 	d := 80
 	w0 := randStart(d)
 	obj := flow.Objective{Depth: d}
-	run, err := Run(RunSpec{Method: MethodGD, Objective: obj, Start: w0, LR: 0.002, Steps: 50})
+	run, err := runRecorded(RunSpec{Method: MethodGD, Objective: obj, Start: w0, LR: 0.002, Steps: 50})
 	if err != nil {
 		t.Fatal(err)
 	}
