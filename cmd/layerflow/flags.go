@@ -12,6 +12,7 @@ import (
 	"github.com/urfave/cli/v2"
 	"github.com/urfave/cli/v2/altsrc"
 
+	"github.com/layerflow/layerflow/analysis/budget"
 	"github.com/layerflow/layerflow/analysis/config"
 	"github.com/layerflow/layerflow/flow"
 )
@@ -67,25 +68,45 @@ func outFlags(def string) []cli.Flag {
 	}
 }
 
-// withConfig appends --config and makes the command read it before its action.
+func maxMemoryFlag() cli.Flag {
+	return altsrc.NewStringFlag(&cli.StringFlag{Name: "max-memory", EnvVars: []string{"LAYERFLOW_MAX_MEMORY"}, Category: catOutput,
+		Usage: "memory `BUDGET` (512MiB, 2GiB or bytes): an input that would need more is refused with one line naming it; default half the memory available, at most 32 GiB (4 GiB where unknown)"})
+}
+
+// withConfig appends --config and --max-memory and makes the command read the config and
+// set the memory budget before its action.
 func withConfig(c *cli.Command) *cli.Command {
-	c.Flags = append(c.Flags, configFlag())
+	c.Flags = append(c.Flags, configFlag(), maxMemoryFlag())
 	flags := c.Flags
 	c.Before = func(ctx *cli.Context) error {
-		path := ctx.String("config")
-		if path == "" {
-			return nil
+		if path := ctx.String("config"); path != "" {
+			readsFile(path)
+			src, err := configSource(path, flags)
+			if err != nil {
+				return err
+			}
+			if err := altsrc.ApplyInputSourceValues(ctx, src, flags); err != nil {
+				return fmt.Errorf("config %q: %v", path, err)
+			}
 		}
-		src, err := configSource(path, flags)
-		if err != nil {
-			return err
-		}
-		if err := altsrc.ApplyInputSourceValues(ctx, src, flags); err != nil {
-			return fmt.Errorf("config %q: %v", path, err)
-		}
-		return nil
+		return setBudget(ctx)
 	}
 	return c
+}
+
+// setBudget makes --max-memory (or the default) the memory budget of the command.
+func setBudget(ctx *cli.Context) error {
+	n := budget.Default()
+	if s := ctx.String("max-memory"); s != "" {
+		var err error
+		if n, err = budget.Parse(s); err != nil {
+			return fmt.Errorf("--max-memory %q: not a size such as 512MiB, 2GiB or a number of bytes", s)
+		}
+		if n < budget.Floor {
+			return fmt.Errorf("--max-memory %q: below %s, the least a command needs", s, budget.Format(budget.Floor))
+		}
+	}
+	return budget.Set(n)
 }
 
 // configSource reads a YAML or TOML file into an input source for the flags, with the

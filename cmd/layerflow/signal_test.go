@@ -1,0 +1,89 @@
+//go:build unix
+
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Long work stops on the first SIGINT or SIGTERM, promptly, with what it has: `check` over
+// 10⁹ seeds prints its table with the seeds done, and a sweep whose one run has 2^50 steps
+// abandons that run (it did not look at the signal before) and leaves its result file whole
+// and resumable. The exit status is 130 for SIGINT and 143 for SIGTERM, with one line on
+// stderr. Each runs as a process, signalled after a second of work.
+func TestSignalStopsLongWork(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs commands as processes for seconds")
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+		out  string // a file the stopped command must leave whole
+		want string // in stdout (check) or the file (sweep)
+	}{
+		{"check", []string{"check", "--seeds", "1000000000"}, "", "seeds (stopped after"},
+		{"sweep", []string{"sweep", "--method", "gd", "--lr", "0.01", "--steps", "1125899906842624", "--start", "1,2", "--out", "long.csv"}, "long.csv", "run,runs,sweep,"},
+	} {
+		for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+			t.Run(tc.name+" "+sig.String(), func(t *testing.T) {
+				dir := t.TempDir()
+				a, _ := json.Marshal(tc.args)
+				cmd := exec.Command(os.Args[0])
+				cmd.Dir = dir
+				cmd.Env = append(os.Environ(), "LAYERFLOW_TEST_ARGS="+string(a))
+				var stdout, stderr strings.Builder
+				cmd.Stdout, cmd.Stderr = &stdout, &stderr
+				if err := cmd.Start(); err != nil {
+					t.Fatal(err)
+				}
+				time.Sleep(1500 * time.Millisecond)
+				cmd.Process.Signal(sig)
+				sent := time.Now()
+				err := cmd.Wait()
+				took := time.Since(sent)
+				t.Logf("stopped %v after %s", took.Round(time.Millisecond), sig)
+				want := 130
+				if sig == syscall.SIGTERM {
+					want = 143
+				}
+				code := 0
+				if ee, ok := err.(*exec.ExitError); ok {
+					code = ee.ExitCode()
+				}
+				if code != want {
+					t.Errorf("exit %d (%v), want %d; stderr %q", code, err, want, stderr.String())
+				}
+				// The promise is a second; five allow for a loaded machine, far below the
+				// hours the work would take.
+				if took > 5*time.Second {
+					t.Errorf("took %v to stop", took)
+				}
+				errs := stderr.String()
+				if strings.Count(errs, "\n") != 1 || strings.Contains(errs, "goroutine") {
+					t.Errorf("stderr %q: want one line", errs)
+				}
+				got := stdout.String()
+				if tc.out != "" {
+					b, err := os.ReadFile(filepath.Join(dir, tc.out))
+					if err != nil {
+						t.Fatal(err)
+					}
+					got = string(b)
+					if !strings.HasSuffix(got, "\n") {
+						t.Errorf("%s ends with a cut line", tc.out)
+					}
+				}
+				if !strings.Contains(got, tc.want) {
+					t.Errorf("output %q does not hold %q", got, tc.want)
+				}
+			})
+		}
+	}
+}
