@@ -91,29 +91,81 @@ func TestDiskFullKeepsPreviousSet(t *testing.T) {
 	}
 }
 
-// sweep-plot never writes a figure over the result file it reads, whatever name it is given
-// by (here the same path, and a hard link to it).
+// No command writes over a file it reads, whatever name it is given by: the same path, a hard
+// link or a symbolic link to it named as an output. The inputs are a result file (sweep-plot),
+// a data file (gd --data, portrait --data) and a config file (--config); each case must fail
+// with exit 2 naming the input, and leave every file as it was. The control: the same
+// command with an output that is no input succeeds.
 func TestNoOutputOverAnInput(t *testing.T) {
 	dir := t.TempDir()
-	r := filepath.Join(dir, "r.csv")
-	if code, _, errs := runArgs(t, "sweep", "../../testdata/sweep-example.yaml", "--out", r); code != 0 {
+	in := func(name string) string { return filepath.Join(dir, name) }
+	if code, _, errs := runArgs(t, "sweep", "../../testdata/sweep-example.yaml", "--out", in("r.csv")); code != 0 {
 		t.Fatal(errs)
 	}
-	link := filepath.Join(dir, "r.svg")
-	if err := os.Link(r, link); err != nil {
-		t.Skip(err)
+	var data strings.Builder
+	data.WriteString("x,y\n")
+	for i := range 32 {
+		fmt.Fprintf(&data, "%g,%g\n", float64(i)/8-2, float64(i)/7-2+0.1*float64(i%3))
 	}
-	before := snapshot(t, dir)
-	for _, out := range []string{link} {
-		code, _, errs := runArgs(t, "sweep-plot", r, "--stability", out)
-		if code != 2 || !strings.Contains(errs, "read") {
-			t.Errorf("sweep-plot %s --stability %s: exit %d, %q; want exit 2 naming the input", r, out, code, errs)
+	if err := os.WriteFile(in("d.csv"), []byte(data.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(in("c.yaml"), []byte("lr: 0.05\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"r.csv", "d.csv", "c.yaml"} {
+		stem := strings.TrimSuffix(f, filepath.Ext(f))
+		if err := os.Link(in(f), in(stem+"-hard.png")); err != nil {
+			t.Skip(err)
+		}
+		if err := os.Symlink(f, in(stem+"-sym.png")); err != nil {
+			t.Skip(err)
 		}
 	}
-	after := snapshot(t, dir)
-	for p, d := range before {
-		if after[p] != d {
-			t.Errorf("%s changed", p)
+	cases := []struct {
+		input string
+		args  func(out string) []string
+	}{
+		{"r.csv", func(out string) []string { return []string{"sweep-plot", in("r.csv"), "--stability", out} }},
+		{"r.csv", func(out string) []string {
+			return []string{"sweep-plot", in("r.csv"), "--heatmap", out, "--method", "gd"}
+		}},
+		{"d.csv", func(out string) []string {
+			return []string{"gd", "--data", in("d.csv"), "--steps", "20", "--out", in("o"), "--plot", out}
+		}},
+		{"d.csv", func(out string) []string {
+			return []string{"portrait", "--methods", "gd,sgd", "--data", in("d.csv"), "--steps", "20", "--field", "5", "--out", out}
+		}},
+		{"c.yaml", func(out string) []string {
+			return []string{"gd", "--config", in("c.yaml"), "--steps", "20", "--out", in("o"), "--plot", out}
+		}},
+	}
+	for _, tc := range cases {
+		// The control first, so that the output directory exists (a command that fails
+		// later may leave the empty directory it made).
+		args := tc.args(in("fresh.png"))
+		if code, _, errs := runArgs(t, args...); code != 0 {
+			t.Errorf("control %s: exit %d, %s", strings.Join(args, " "), code, errs)
+		}
+		stem := strings.TrimSuffix(tc.input, filepath.Ext(tc.input))
+		for _, out := range []string{in(stem + "-hard.png"), in(stem + "-sym.png")} {
+			args = tc.args(out)
+			before := snapshot(t, dir)
+			code, _, errs := runArgs(t, args...)
+			if code != 2 || !strings.Contains(errs, "which this command reads") && !strings.Contains(errs, "result file being read") {
+				t.Errorf("%s: exit %d, %q; want exit 2 naming the input", strings.Join(args, " "), code, errs)
+			}
+			after := snapshot(t, dir)
+			for p, d := range before {
+				if after[p] != d {
+					t.Errorf("%s: %s changed", strings.Join(args, " "), filepath.Base(p))
+				}
+			}
+			for p := range after {
+				if _, ok := before[p]; !ok {
+					t.Errorf("%s: %s appeared", strings.Join(args, " "), filepath.Base(p))
+				}
+			}
 		}
 	}
 }

@@ -23,17 +23,26 @@ func TestSignalStopsLongWork(t *testing.T) {
 		t.Skip("runs commands as processes for seconds")
 	}
 	for _, tc := range []struct {
-		name string
-		args []string
-		out  string // a file the stopped command must leave whole
-		want string // in stdout (check) or the file (sweep)
+		name  string
+		args  []string
+		out   string   // a file the stopped command must leave whole
+		want  string   // in stdout (check) or the file (sweep)
+		setup []string // a command run first, whose outputs the stopped one must leave as they were
 	}{
-		{"check", []string{"check", "--seeds", "1000000000"}, "", "seeds (stopped after"},
-		{"sweep", []string{"sweep", "--method", "gd", "--lr", "0.01", "--steps", "1125899906842624", "--start", "1,2", "--out", "long.csv"}, "long.csv", "run,runs,sweep,"},
+		{"check", []string{"check", "--seeds", "1000000000"}, "", "seeds (stopped after", nil},
+		{"sweep", []string{"sweep", "--method", "gd", "--lr", "0.01", "--steps", "1125899906842624", "--start", "1,2", "--out", "long.csv"}, "long.csv", "run,runs,sweep,", nil},
+		{"reproduce", []string{"reproduce", "--quick", "--out", "rep"}, "", "", []string{"reproduce", "--quick", "--only", "2", "--figures=false", "--out", "rep"}},
 	} {
 		for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
 			t.Run(tc.name+" "+sig.String(), func(t *testing.T) {
 				dir := t.TempDir()
+				var before map[string]string
+				if tc.setup != nil {
+					if code, errs := child(t, dir, 0, tc.setup...); code != 0 {
+						t.Fatalf("setup: exit %d: %s", code, errs)
+					}
+					before = snapshot(t, dir)
+				}
 				a, _ := json.Marshal(tc.args)
 				cmd := exec.Command(os.Args[0])
 				cmd.Dir = dir
@@ -78,6 +87,19 @@ func TestSignalStopsLongWork(t *testing.T) {
 					got = string(b)
 					if !strings.HasSuffix(got, "\n") {
 						t.Errorf("%s ends with a cut line", tc.out)
+					}
+				}
+				if before != nil {
+					after := snapshot(t, dir)
+					for p, d := range after {
+						if before[p] != d {
+							t.Errorf("%s changed or appeared", p)
+						}
+					}
+					for p := range before {
+						if _, ok := after[p]; !ok {
+							t.Errorf("%s disappeared", p)
+						}
 					}
 				}
 				if !strings.Contains(got, tc.want) {
