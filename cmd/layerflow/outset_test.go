@@ -43,26 +43,47 @@ func TestDiskFullKeepsPreviousSet(t *testing.T) {
 		t.Skip("needs RLIMIT_FSIZE")
 	}
 	for _, tc := range []struct {
-		name string
-		args func(lr string) []string
+		name  string
+		args  func(lr string) []string
+		setup []string // a command run first whose outputs are inputs of the case, not its set
+		fsize int      // the "disk" (largest file), 40 KiB when 0: some files of the set fit, some not
 	}{
 		{"gd", func(lr string) []string {
 			return []string{"gd", "--lr", lr, "--steps", "200", "--out", "o", "--plot", "o/p.png"}
-		}},
+		}, nil, 0},
 		{"flow", func(lr string) []string {
 			return []string{"flow", "--t-end", lr, "--out", "f", "--plot", "f/p.png"}
-		}},
+		}, nil, 0},
 		{"net gd", func(lr string) []string {
 			return []string{"gd", "--widths", "5,4,3", "--data", "teacher", "--lr", lr, "--steps", "50", "--record", "1", "--out", "n", "--plot", "n/p.png"}
-		}},
+		}, nil, 0},
+		// A report: report.md, summary.json, and each figure as PNG, SVG and CSV.
+		{"reproduce", func(string) []string {
+			return []string{"reproduce", "--quick", "--only", "2", "--out", "rep"}
+		}, nil, 79 << 10}, // the first figure (PNG 75 KiB, SVG, CSV) fits, the second PNG (80 KiB) not
+		// Both figures of a result file, and the heat map's cells beside it: the stability
+		// map (8 KiB of SVG) and the cells fit, the heat map (44 KiB of PNG) not.
+		{"sweep-plot", func(string) []string {
+			return []string{"sweep-plot", "r.csv", "--stability", "fig/st.svg", "--heatmap", "fig/h.png", "--method", "gd"}
+		}, []string{"sweep", "--method", "gd", "--lr", "0.05:0.5:4", "--wd", "0:0.1:3", "--steps", "100", "--start", "1,2", "--out", "r.csv"}, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
+			if tc.setup != nil {
+				if code, errs := child(t, dir, 0, tc.setup...); code != 0 {
+					t.Fatalf("setup: exit %d: %s", code, errs)
+				}
+				os.Mkdir(filepath.Join(dir, "fig"), 0o755)
+			}
 			if code, errs := child(t, dir, 0, tc.args("0.05")...); code != 0 {
 				t.Fatalf("first run: exit %d: %s", code, errs)
 			}
 			before := snapshot(t, dir)
-			code, errs := child(t, dir, 40<<10, tc.args("0.04")...)
+			fsize := tc.fsize
+			if fsize == 0 {
+				fsize = 40 << 10
+			}
+			code, errs := child(t, dir, fsize, tc.args("0.04")...)
 			if code != 2 || !strings.Contains(errs, "file too large") || strings.Count(errs, "\n") != 1 {
 				t.Errorf("second run on a full disk: exit %d, stderr %q; want exit 2 and one line naming the failed write", code, errs)
 			}
@@ -83,7 +104,7 @@ func TestDiskFullKeepsPreviousSet(t *testing.T) {
 			}
 			changed := snapshot(t, dir)
 			for p, d := range before {
-				if d != "dir" && !strings.Contains(p, "checkpoint") && changed[p] == d {
+				if d != "dir" && !strings.Contains(p, "checkpoint") && filepath.Base(p) != "r.csv" && changed[p] == d {
 					t.Errorf("%s not rewritten by the run that could write", filepath.Base(p))
 				}
 			}
