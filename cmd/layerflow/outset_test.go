@@ -190,3 +190,34 @@ func TestNoOutputOverAnInput(t *testing.T) {
 		}
 	}
 }
+
+// Every command takes --max-memory (and from a config file), and the budget it sets is the
+// one the input-sized allocations are checked against.
+func TestEveryCommandTakesMaxMemory(t *testing.T) {
+	app := newApp(nil, nil)
+	for _, c := range app.Commands {
+		has := false
+		for _, f := range c.Flags {
+			has = has || f.Names()[0] == "max-memory"
+		}
+		if !has {
+			t.Errorf("%s has no --max-memory", c.Name)
+		}
+	}
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "m.yaml")
+	os.WriteFile(cfg, []byte("max-memory: 64MiB\n"), 0o644)
+	for _, args := range [][]string{
+		{"sgd", "--samples", "1000000", "--max-memory", "16MiB", "--out", filepath.Join(dir, "o")},
+		{"sgd", "--samples", "1000000", "--config", cfg, "--steps", "100000000", "--out", filepath.Join(dir, "o")},
+	} {
+		code, _, errs := runArgs(t, args...)
+		if code != 2 || !strings.HasPrefix(errs, "layerflow: budget: ") || !strings.Contains(errs, "(--max-memory)") {
+			t.Errorf("%v: exit %d, %q; want the budget's one line", args, code, errs)
+		}
+	}
+	// Control: within the budget the same sizes run.
+	if code, _, errs := runArgs(t, "sgd", "--samples", "1000", "--steps", "100", "--max-memory", "16MiB", "--out", filepath.Join(dir, "o")); code != 0 {
+		t.Errorf("control: exit %d: %s", code, errs)
+	}
+}
