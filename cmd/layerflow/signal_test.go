@@ -57,6 +57,9 @@ func TestSignalStopsLongWork(t *testing.T) {
 				time.Sleep(1500 * time.Millisecond)
 				cmd.Process.Signal(sig)
 				sent := time.Now()
+				// A command that ignores the signal is killed, and fails the test below.
+				kill := time.AfterFunc(20*time.Second, func() { cmd.Process.Kill() })
+				defer kill.Stop()
 				err := cmd.Wait()
 				took := time.Since(sent)
 				t.Logf("stopped %v after %s", took.Round(time.Millisecond), sig)
