@@ -223,8 +223,26 @@ func runNetCheck(ctx *cli.Context) error {
 	}
 	s.Seed = ctx.Uint64("seed")
 	name := fmt.Sprintf("%s-d%d", nr.set.Info.Source, len(nr.widths)-1)
+	stop := ctx.Context.Done()
+	prog := startProgress(ctx, "seeds")
+	var done int64
+	s.Lab = &analysis.NetLab{
+		Stop: func() bool {
+			select {
+			case <-stop:
+				return true
+			default:
+				return false
+			}
+		},
+		SeedDone: func() { done++; prog.update(done, 0) },
+	}
 	checks := analysis.NetLaws(analysis.NetCase{Name: name, Widths: nr.widths, Data: nr.set}, s)
+	prog.finish()
 	fails, untested := printChecks(ctx.App.Writer, checks)
+	if ctx.Context.Err() != nil {
+		return &exitError{code: 130, msg: fmt.Sprintf("check: stopped by a signal after %d seeds; the table above holds the seeds done", done)}
+	}
 	if fails > 0 {
 		return &exitError{code: 1, msg: fmt.Sprintf("%d of %d laws failed", fails, len(checks))}
 	}

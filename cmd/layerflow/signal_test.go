@@ -16,8 +16,10 @@ import (
 // Long work stops on the first SIGINT or SIGTERM, promptly, with what it has: `check` over
 // 10⁹ seeds prints its table with the seeds done, a sweep whose one run has 2^50 steps
 // abandons that run (it did not look at the signal before) and leaves its result file whole
-// and resumable, and a portrait of 5000 trajectories or a report stopped midway leave the
-// previous figure or report as it was. The exit status is 130 for SIGINT and 143 for SIGTERM, with one line on
+// and resumable, and a portrait of 900 GD runs or a report stopped midway leave the previous
+// figure or report as it was (a portrait stops between two trajectories, signalled here
+// half a second in, while it runs them: its flows, which stop only at their end, and its
+// drawing, are left out). The exit status is 130 for SIGINT and 143 for SIGTERM, with one line on
 // stderr. Each runs as a process, signalled after a second of work.
 func TestSignalStopsLongWork(t *testing.T) {
 	if testing.Short() {
@@ -32,7 +34,8 @@ func TestSignalStopsLongWork(t *testing.T) {
 	}{
 		{"check", []string{"check", "--seeds", "1000000000"}, "", "seeds (stopped after", nil},
 		{"sweep", []string{"sweep", "--method", "gd", "--lr", "0.01", "--steps", "1125899906842624", "--start", "1,2", "--out", "long.csv"}, "long.csv", "run,runs,sweep,", nil},
-		{"portrait", []string{"portrait", "--grid-starts", "50", "--xrange", "-2,2", "--yrange", "-2,2", "--steps", "10000", "--out", "p.png"}, "", "", []string{"portrait", "--out", "p.png"}},
+		{"check net", []string{"check", "--widths", "5,4,3", "--seeds", "100000000"}, "", "seeds)", nil},
+		{"portrait", []string{"portrait", "--methods", "gd", "--grid-starts", "30", "--xrange", "-2,2", "--yrange", "-2,2", "--steps", "20000", "--out", "p.png"}, "", "", []string{"portrait", "--out", "p.png"}},
 		{"reproduce", []string{"reproduce", "--quick", "--out", "rep"}, "", "", []string{"reproduce", "--quick", "--only", "2", "--figures=false", "--out", "rep"}},
 	} {
 		for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
@@ -54,7 +57,11 @@ func TestSignalStopsLongWork(t *testing.T) {
 				if err := cmd.Start(); err != nil {
 					t.Fatal(err)
 				}
-				time.Sleep(1500 * time.Millisecond)
+				wait := 1500 * time.Millisecond
+				if tc.name == "portrait" {
+					wait = 500 * time.Millisecond // its 900 runs take about a second, the figure ten
+				}
+				time.Sleep(wait)
 				cmd.Process.Signal(sig)
 				sent := time.Now()
 				// A command that ignores the signal is killed, and fails the test below.
