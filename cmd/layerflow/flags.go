@@ -364,6 +364,9 @@ func lrSteps(ctx *cli.Context, minSteps int) (float64, int, error) {
 	// it and the text written of it (measured: gd --steps 10⁶ takes 246 MB at depth 2, 881 MB
 	// at depth 20, some 160 + 36d bytes an iterate).
 	per := budget.Mul(8, 20+5*d)
+	if ctx.Command.Name == "compare" {
+		per *= 2 // the GD run and the flow's points at the same times
+	}
 	if err := budget.Check(fmt.Sprintf("--steps %d (%d kept iterates of %d weights)", steps, points, d), budget.Mul(points, per)); err != nil {
 		if ctx.Int("record") > 0 {
 			// The least --record whose kept iterates fit.

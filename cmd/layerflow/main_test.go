@@ -266,7 +266,7 @@ func TestBadInput(t *testing.T) {
 		{[]string{"gd", "--out", filepath.Join(blocker, "sub")}, "afile"},
 		{[]string{"gd", "--lr", "abc"}, `"abc"`},
 		{[]string{"gd", "--steps", "2000000000", "--max-memory", "1GiB"}, "keep fewer with --record 448"},
-		{[]string{"compare", "--steps", "2000000000"}, "budget: --steps 2000000000 (2000000001 kept iterates of 2 weights) needs 447 GiB"},
+		{[]string{"compare", "--steps", "2000000000"}, "budget: --steps 2000000000 (2000000001 kept iterates of 2 weights) needs 894 GiB"},
 		{[]string{"gd", "--no-such-flag"}, "no-such-flag"},
 		{[]string{"gd", "--config", csvFile("c.ini", "a=1")}, "c.ini"},
 		{[]string{"gd", "--config", csvFile("typo.yaml", "stepz: 5\n")}, `"stepz"`},
