@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 
 	"gonum.org/v1/gonum/mat"
 
@@ -362,7 +363,10 @@ func stochasticRate(l *Lab, c Check, p discrete.Problem, w0 []float64, lr float6
 	if err != nil {
 		return notTested(c, err), nil
 	}
-	return statistical(c, sd.Measured, sd.Predicted, sd.StdErr, seeds-1), sd
+	if sd.Seeds < seeds {
+		c.Experiment = strings.Replace(c.Experiment, fmt.Sprintf("%d seeds", seeds), fmt.Sprintf("%d seeds (stopped after %d of %d)", sd.Seeds, sd.Seeds, seeds), 1)
+	}
+	return statistical(c, sd.Measured, sd.Predicted, sd.StdErr, sd.Seeds-1), sd
 }
 
 func batchName(b int) string {

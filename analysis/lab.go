@@ -41,6 +41,21 @@ type Lab struct {
 	// PhaseEvent and Phases).
 	PhaseEvent func(f ode.Func, d int, rtol, atol float64) ode.Event
 	Phases     func(tr *flow.Trajectory, c float64, window int) Phase
+
+	// Stop, if not nil, is asked between the seeds of an expectation over seeds (and every
+	// 4096 steps of one): true ends it with the seeds done so far, and the check says so.
+	// SeedDone, if not nil, is told of each seed done. They are run control, not model: a
+	// command sets them to stop on a signal and to show progress.
+	Stop     func() bool
+	SeedDone func()
+}
+
+func (l *Lab) stopped() bool { return l != nil && l.Stop != nil && l.Stop() }
+
+func (l *Lab) seedDone() {
+	if l != nil && l.SeedDone != nil {
+		l.SeedDone()
+	}
 }
 
 // Stepper is what the expectations over seeds need of a discrete method: one step at a time,

@@ -92,6 +92,19 @@ type NetLab struct {
 	Stepper func(p discrete.NetProblem, w0 []float64, s *discrete.Settings) (NetStepper, error)
 	// Gradient is the oracle of the loss gradient of layer i (nil: netOracleGradient).
 	Gradient func(widths []int, w []float64, sxx *mat.SymDense, syx *mat.Dense) []*mat.Dense
+
+	// Stop and SeedDone are run control, as in Lab: Stop, if not nil, is asked between the
+	// seeds of an expectation (true ends it with the seeds done), SeedDone told of each.
+	Stop     func() bool
+	SeedDone func()
+}
+
+func (l *NetLab) stopped() bool { return l != nil && l.Stop != nil && l.Stop() }
+
+func (l *NetLab) seedDone() {
+	if l != nil && l.SeedDone != nil {
+		l.SeedDone()
+	}
 }
 
 func (l *NetLab) flowOf(net *flow.Net) ode.Func {

@@ -211,7 +211,8 @@ func netNoiseShrink(l *NetLab, c Check, nc NetCase, st flow.Stats, w []float64, 
 		return []Check{notTested(c, err)}
 	}
 	sums, sq := make([]float64, len(d0)), make([]float64, len(d0))
-	for s := 0; s < seeds; s++ {
+	done := 0
+	for s := 0; s < seeds && !l.stopped(); s++ {
 		sp, err := l.stepper(discrete.NetProblem{Net: net, X: nc.Data.X, Y: nc.Data.Y, Noise: sigma}, w, &discrete.Settings{LR: lr, Batch: batch, Seed: seed + uint64(s)})
 		if err != nil {
 			return []Check{notTested(c, err)}
@@ -225,9 +226,17 @@ func netNoiseShrink(l *NetLab, c Check, nc NetCase, st flow.Stats, w []float64, 
 			sums[i] += v
 			sq[i] += v * v
 		}
+		done++
+		l.seedDone()
+	}
+	if done < 2 {
+		return []Check{notTested(c, fmt.Errorf("stopped after %d of %d seeds", done, seeds))}
+	}
+	if done < seeds {
+		c.Experiment += fmt.Sprintf(" (stopped after %d of %d seeds)", done, seeds)
 	}
 	var out []Check
-	fs := float64(seeds)
+	fs := float64(done)
 	for i := range d0 {
 		m := sums[i] / fs
 		se := math.Sqrt(math.Max(sq[i]/fs-m*m, 0) / (fs - 1))
@@ -239,7 +248,7 @@ func netNoiseShrink(l *NetLab, c Check, nc NetCase, st flow.Stats, w []float64, 
 			word = "grows"
 		}
 		ci.Experiment = fmt.Sprintf("%s; predicted: the noise %s D_%d by %.3g per step along D_%d/‖D_%d‖_F", c.Experiment, word, i+1, p, i+1, i+1)
-		out = append(out, statistical(ci, m, p, se, seeds-1))
+		out = append(out, statistical(ci, m, p, se, done-1))
 	}
 	return out
 }

@@ -108,7 +108,12 @@ func measureStochasticDecay(l *Lab, p discrete.Problem, w0 []float64, lr float64
 	sd := &StochasticDecay{Seeds: seeds, Steps: steps, Pair: [2]int{i, j}}
 	mu := p.Objective.WeightDecay
 	var sumM, sumM2, sumP, sumDiff, sumDiff2, sumR, sumR2 float64
+	done := 0
+seedLoop:
 	for s := 0; s < seeds; s++ {
+		if l.stopped() {
+			break
+		}
 		st, err := l.stepper(p, w0, &discrete.Settings{LR: lr, Steps: steps, Batch: batch, Seed: seed0 + uint64(s)})
 		if err != nil {
 			return nil, err
@@ -132,6 +137,9 @@ func measureStochasticDecay(l *Lab, p discrete.Problem, w0 []float64, lr float64
 			if !finite(st.W()) {
 				return nil, fmt.Errorf("analysis: seed %d diverged at step %d", seed0+uint64(s), k+1)
 			}
+			if k&4095 == 4095 && l.stopped() {
+				break seedLoop // this seed is not done: it is left out
+			}
 		}
 		ratio := flow.Pair(st.W(), i, j) / d0
 		meas := -math.Log(math.Abs(ratio)) / float64(steps)
@@ -143,8 +151,14 @@ func measureStochasticDecay(l *Lab, p discrete.Problem, w0 []float64, lr float64
 		sumDiff2 += (meas - pred) * (meas - pred)
 		sumR += ratio
 		sumR2 += ratio * ratio
+		done++
+		l.seedDone()
 	}
-	n := float64(seeds)
+	if done < 2 {
+		return nil, fmt.Errorf("analysis: stopped after %d of %d seeds", done, seeds)
+	}
+	sd.Seeds = done
+	n := float64(done)
 	sd.Measured, sd.Predicted = sumM/n, sumP/n
 	sd.MeasuredSE = math.Sqrt(math.Max(sumM2/n-sd.Measured*sd.Measured, 0) / (n - 1))
 	md := sumDiff / n

@@ -2,6 +2,7 @@ package sweep
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"runtime"
@@ -155,7 +156,7 @@ func Execute(ctx context.Context, s *Spec, path string, o *Options) (*Report, er
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			w := &worker{s: s}
+			w := &worker{s: s, done: ctx.Done()}
 			for c := range jobs {
 				if ctx.Err() != nil {
 					continue // stopped: leave the queued runs for the next start
@@ -173,6 +174,9 @@ func Execute(ctx context.Context, s *Spec, path string, o *Options) (*Report, er
 	var werr, rerr error
 	last := time.Now()
 	for r := range rows {
+		if r.err == errStopped {
+			continue // a chunk whose run was stopped: its runs are left for the next start
+		}
 		if rerr == nil && r.err != nil {
 			rerr = r.err
 		}
@@ -239,6 +243,7 @@ type row struct {
 // worker does the runs of chunks and owns its buffers.
 type worker struct {
 	s     *Spec
+	done  <-chan struct{} // closed when the sweep stops: a run in flight is abandoned
 	tr    *flow.Trajectory
 	d     []float64
 	acc   online
@@ -281,6 +286,9 @@ func (w *worker) chunk(c []int) row {
 		}
 		t0 := time.Now()
 		oc, err := w.do(r)
+		if err == errStopped {
+			return row{err: err}
+		}
 		if err != nil {
 			// The spec was checked as a whole, so this is not expected; it stops the sweep
 			// with the rows written so far kept.
@@ -326,6 +334,39 @@ func (w *worker) chunk(c []int) row {
 		out.line = w.format(out.line, &w.runs[k], &w.outs[k], w.secs[k])
 	}
 	return out
+}
+
+// errStopped ends a run abandoned because the sweep stops; its chunk writes no row.
+var errStopped = errors.New("sweep: stopped")
+
+// stepSlice is the most steps a discrete run takes between two looks at whether the sweep
+// stops: a few milliseconds of steps, so that a run of 2^50 steps stops within a second.
+const stepSlice = 1 << 14
+
+// stopped reports whether the sweep stops.
+func (w *worker) stopped() bool {
+	select {
+	case <-w.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// advance takes n steps of st as st.Advance does, looking every stepSlice steps at whether
+// the sweep stops (stopped: the run is abandoned).
+func (w *worker) advance(st *discrete.Stepper, n int) (taken int, diverged, stopped bool) {
+	for taken < n {
+		k, dv := st.Advance(min(n-taken, stepSlice), w.s.Bound)
+		taken += k
+		if dv {
+			return taken, true, false
+		}
+		if taken < n && w.stopped() {
+			return taken, false, true
+		}
+	}
+	return taken, false, false
 }
 
 // do does the run r alone.
@@ -375,7 +416,10 @@ func (w *worker) discrete(r *Run) (outcome, error) {
 	every := (r.Steps + w.s.Record - 2) / (w.s.Record - 1) // ≤ Record points in all
 	oc := outcome{status: "success"}
 	for oc.steps < r.Steps {
-		n, diverged := st.Advance(min(every, r.Steps-oc.steps), w.s.Bound)
+		n, diverged, stopped := w.advance(st, min(every, r.Steps-oc.steps))
+		if stopped {
+			return outcome{}, errStopped
+		}
 		oc.steps += n
 		if n > 0 {
 			tr.Append(float64(oc.steps)*r.LR, st.W())

@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/layerflow/layerflow/analysis/budget"
 )
 
 // runSet is a set of run indices read from the rows of result files. Rows are taken as they
@@ -287,6 +289,13 @@ func scan(path string, fn func(line int, f []string) error) (int64, error) {
 		return 0, err
 	}
 	defer f.Close()
+	// What is kept of a row (a run index, a point of a figure, a cell's value) is smaller
+	// than the row: the file's size bounds the memory of reading it.
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+		if err := budget.Check(fmt.Sprintf("a result file of %d bytes", st.Size()), st.Size()); err != nil {
+			return 0, err
+		}
+	}
 	br := bufio.NewReaderSize(f, MaxLine)
 	h, err := br.ReadSlice('\n')
 	cols := Columns

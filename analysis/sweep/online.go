@@ -68,7 +68,10 @@ func (w *worker) gdOnline(r *Run) (outcome, error) {
 	every := w.every(r)
 	steps := 0
 	for steps < r.Steps {
-		n, diverged := st.Advance(min(every, r.Steps-steps), w.s.Bound)
+		n, diverged, stopped := w.advance(st, min(every, r.Steps-steps))
+		if stopped {
+			return outcome{}, errStopped
+		}
 		steps += n
 		if n > 0 {
 			a.add(float64(steps)*r.LR, st.W())

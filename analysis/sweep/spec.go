@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/layerflow/layerflow/analysis/budget"
 	"github.com/layerflow/layerflow/analysis/config"
 	"github.com/layerflow/layerflow/flow"
 	"github.com/layerflow/layerflow/flow/ode"
@@ -878,6 +879,12 @@ func readData(path string) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
+	// The text, and the samples read from it (at most one number per two bytes).
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && st.Size() <= MaxDataBytes {
+		if err := budget.Check(fmt.Sprintf("the dataset %s (%d bytes)", path, st.Size()), budget.Mul(st.Size(), 5)); err != nil {
+			return nil, err
+		}
+	}
 	b, err := io.ReadAll(io.LimitReader(f, MaxDataBytes+1))
 	if err != nil {
 		return nil, err

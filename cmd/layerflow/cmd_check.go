@@ -11,6 +11,7 @@ import (
 	"github.com/urfave/cli/v2/altsrc"
 
 	"github.com/layerflow/layerflow/analysis"
+	"github.com/layerflow/layerflow/analysis/budget"
 )
 
 func checkCommand() *cli.Command {
@@ -84,9 +85,34 @@ func runCheck(ctx *cli.Context) error {
 	if _, ok := analysis.BalancedMinimum(len(w0), s.WeightDecay); !ok {
 		return fmt.Errorf("--wd %v: depth %d has no balanced minimum under this weight decay", s.WeightDecay, len(w0))
 	}
+	// The GD step laws keep every iterate of their runs.
+	if err := budget.Check(fmt.Sprintf("--steps %d (every iterate of a GD run of depth %d)", s.Steps, len(w0)), budget.Mul(int64(s.Steps)+1, int64(len(w0))+1, 8)); err != nil {
+		return err
+	}
 	s.Seed = ctx.Uint64("seed")
+	// The expectations over seeds are the long part: they show progress and stop on a signal
+	// with the seeds done so far.
+	stop := ctx.Context.Done()
+	prog := startProgress(ctx, "seeds")
+	var done int64
+	total := 2 * int64(s.Seeds) // noisy GD and SGD
+	s.Lab = &analysis.Lab{
+		Stop: func() bool {
+			select {
+			case <-stop:
+				return true
+			default:
+				return false
+			}
+		},
+		SeedDone: func() { done++; prog.update(done, total) },
+	}
 	checks := analysis.Laws(s)
+	prog.finish()
 	fails, untested := printChecks(ctx.App.Writer, checks)
+	if ctx.Context.Err() != nil {
+		return &exitError{code: 130, msg: fmt.Sprintf("check: stopped by a signal after %d of %d seeds; the table above holds the seeds done", done, total)}
+	}
 	if fails > 0 {
 		msg := fmt.Sprintf("%d of %d laws failed", fails, len(checks))
 		if len(untested) > 0 {
@@ -197,8 +223,26 @@ func runNetCheck(ctx *cli.Context) error {
 	}
 	s.Seed = ctx.Uint64("seed")
 	name := fmt.Sprintf("%s-d%d", nr.set.Info.Source, len(nr.widths)-1)
+	stop := ctx.Context.Done()
+	prog := startProgress(ctx, "seeds")
+	var done int64
+	s.Lab = &analysis.NetLab{
+		Stop: func() bool {
+			select {
+			case <-stop:
+				return true
+			default:
+				return false
+			}
+		},
+		SeedDone: func() { done++; prog.update(done, 0) },
+	}
 	checks := analysis.NetLaws(analysis.NetCase{Name: name, Widths: nr.widths, Data: nr.set}, s)
+	prog.finish()
 	fails, untested := printChecks(ctx.App.Writer, checks)
+	if ctx.Context.Err() != nil {
+		return &exitError{code: 130, msg: fmt.Sprintf("check: stopped by a signal after %d seeds; the table above holds the seeds done", done)}
+	}
 	if fails > 0 {
 		return &exitError{code: 1, msg: fmt.Sprintf("%d of %d laws failed", fails, len(checks))}
 	}

@@ -673,7 +673,7 @@ func runNetDiscrete(ctx *cli.Context, sgd bool) error {
 	if err != nil {
 		return err
 	}
-	lr, steps, err := lrSteps(ctx, 0)
+	lr, steps, err := lrStepsStreamed(ctx, 0)
 	if err != nil {
 		return err
 	}
@@ -821,7 +821,7 @@ func runNetCompare(ctx *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	lr, steps, err := lrSteps(ctx, 1)
+	lr, steps, err := lrStepsStreamed(ctx, 1)
 	if err != nil {
 		return err
 	}

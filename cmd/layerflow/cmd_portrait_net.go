@@ -118,7 +118,13 @@ type netPortraitRun struct {
 	evals     int // flows: right-hand side evaluations
 	stopped   bool
 	flowError error
+	// bar shows the steps (flows: time/λ) of all runs, of which base were done before this one.
+	bar         *progress
+	base, total int64
 }
+
+// show puts step k of this run on the progress line.
+func (r *netPortraitRun) show(k float64) { r.bar.update(r.base+int64(k), r.total) }
 
 // runNetPortrait is portrait with --widths: the runs of --methods from --init, projected on
 // --plane coords:I,J (with the field and F of the slice through the start) or sv:A,B (a
@@ -222,13 +228,15 @@ func runNetPortrait(ctx *cli.Context) error {
 	start := time.Now()
 	var paths []*portrait.NetPath
 	var runs []*netPortraitRun
-	for _, m := range methods {
+	bar := startProgress(ctx, "steps")
+	for k, m := range methods {
 		pr, err := portrait.NewProjector(nr.net, plane)
 		if err != nil {
 			return err
 		}
 		rec := &pathRecorder{path: &portrait.NetPath{Method: m}, pr: pr, net: nr.net.Clone()}
-		run := &netPortraitRun{method: m, lr: lr, steps: steps, points: points, seed: ctx.Uint64("seed")}
+		run := &netPortraitRun{method: m, lr: lr, steps: steps, points: points, seed: ctx.Uint64("seed"),
+			bar: bar, base: int64(k) * int64(steps), total: int64(len(methods)) * int64(steps)}
 		switch m {
 		case "flow", "modified":
 			err = run.flow(ctx, nr.net.Clone(), nr.w0, rec)
@@ -250,6 +258,7 @@ func runNetPortrait(ctx *cli.Context) error {
 			break
 		}
 	}
+	bar.finish()
 
 	set := &portrait.Settings{FieldX: field, FieldY: field}
 	if xs && ys {
@@ -332,6 +341,7 @@ func (r *netPortraitRun) flow(ctx *cli.Context, net *flow.Net, w0 []float64, rec
 			return true
 		}
 		if t >= next || t == t1 {
+			r.show(t / r.lr)
 			rec.add(t, y)
 			lastT = t
 			for next <= t {
@@ -365,6 +375,7 @@ func (r *netPortraitRun) discrete(ctx *cli.Context, p discrete.NetProblem, w0 []
 	set := &discrete.Settings{LR: r.lr, Steps: r.steps, Batch: r.batch, Seed: r.seed, Record: stride}
 	res, err := discrete.RunNet(p, w0, set, func(k int, w []float64) bool {
 		rec.add(float64(k)*r.lr, w)
+		r.show(float64(k))
 		if interrupted(ctx) {
 			r.stopped = true
 			return true

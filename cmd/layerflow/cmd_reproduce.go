@@ -97,16 +97,40 @@ func runReproduce(ctx *cli.Context) error {
 		return err
 	}
 	progress := isTerminal(ctx.App.ErrWriter)
+	// A signal stops the claims between their checks (the expectations over seeds end at
+	// once) and the report is not written: the previous one stays whole.
+	stop := ctx.Context.Done()
+	set.Lab = &analysis.Lab{Stop: func() bool {
+		select {
+		case <-stop:
+			return true
+		default:
+			return false
+		}
+	}}
+	stopped := func(done int) error {
+		discardOutputs()
+		if progress {
+			fmt.Fprintln(ctx.App.ErrWriter)
+		}
+		return &exitError{code: 130, msg: fmt.Sprintf("reproduce: stopped by a signal after %d of %d claims; nothing written, %s keeps the previous report", done, len(only), dir)}
+	}
 	var claims []*analysis.Claim
 	files := map[int][]string{}
 	start := time.Now()
 	for _, n := range only {
+		if ctx.Context.Err() != nil {
+			return stopped(len(claims))
+		}
 		t0 := time.Now()
 		spec := analysis.Claims()[n-1]
 		if progress {
 			fmt.Fprintf(ctx.App.ErrWriter, "claim %d/%d: %s …", n, analysis.NumClaims(), spec.Title)
 		}
 		c, err := analysis.RunClaim(n, set)
+		if ctx.Context.Err() != nil {
+			return stopped(len(claims))
+		}
 		if err != nil {
 			return err
 		}
@@ -128,6 +152,9 @@ func runReproduce(ctx *cli.Context) error {
 		if progress {
 			fmt.Fprintf(ctx.App.ErrWriter, " done (%.1fs)\n", time.Since(t0).Seconds())
 		}
+	}
+	if ctx.Context.Err() != nil {
+		return stopped(len(claims))
 	}
 	family := analysis.CorrectClaims(claims)
 	elapsed := time.Since(start)

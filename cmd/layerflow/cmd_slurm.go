@@ -82,6 +82,7 @@ func runSlurm(ctx *cli.Context) error {
 	}
 	// The sweep file is read as the tasks will read it, so that its errors show now.
 	j.spec = absPath(ctx.Args().First())
+	readsFile(j.spec)
 	s, err := sweep.ReadFile(j.spec, nil)
 	if err != nil {
 		return err

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -14,6 +15,7 @@ import (
 	"github.com/urfave/cli/v2"
 	"github.com/urfave/cli/v2/altsrc"
 
+	"github.com/layerflow/layerflow/analysis/budget"
 	lfplot "github.com/layerflow/layerflow/analysis/plot"
 	"github.com/layerflow/layerflow/analysis/sweep"
 )
@@ -158,6 +160,7 @@ func runSweep(ctx *cli.Context) error {
 	}
 	var s *sweep.Spec
 	if path := ctx.Args().First(); path != "" {
+		readsFile(path)
 		// Flags replace whole keys; a partial start or data table from flags replaces the file's.
 		s, err = sweep.ReadFile(path, set)
 	} else {
@@ -169,6 +172,15 @@ func runSweep(ctx *cli.Context) error {
 	out := ctx.String("out")
 	if out == "" {
 		return fmt.Errorf("--out: empty file name")
+	}
+	// A worker keeps the points of its run (Record of them) and up to four chunks of rows
+	// in flight: about 1 MiB.
+	w := workers
+	if w == 0 {
+		w = runtime.NumCPU()
+	}
+	if err := budget.Check(fmt.Sprintf("--workers %d (each keeps %d points and rows in flight)", w, s.Record), budget.Mul(int64(w), budget.Add(budget.Mul(int64(s.Record), 8*16), 4*256*256))); err != nil {
+		return err
 	}
 	opt := &sweep.Options{Workers: workers, Shard: shard, Shards: shards}
 	var bar *progress
@@ -246,6 +258,9 @@ func mergeCommand() *cli.Command {
 			if ctx.NArg() == 0 {
 				return fmt.Errorf("merge: no result files given")
 			}
+			for _, in := range ctx.Args().Slice() {
+				readsFile(in)
+			}
 			rep, err := sweep.Merge(ctx.String("out"), ctx.Args().Slice(), ctx.Bool("partial"))
 			if err != nil && (rep == nil || rep.Missing == 0) {
 				return err
@@ -310,6 +325,7 @@ func runSweepPlot(ctx *cli.Context) (err error) {
 		return fmt.Errorf("sweep-plot: give one result file (have %d arguments)", ctx.NArg())
 	}
 	in := ctx.Args().First()
+	readsFile(in)
 	stab, heat := ctx.String("stability"), ctx.String("heatmap")
 	if stab == "" && heat == "" {
 		return fmt.Errorf("sweep-plot: nothing to draw: give --stability FILE and/or --heatmap FILE")

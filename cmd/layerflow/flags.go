@@ -12,6 +12,7 @@ import (
 	"github.com/urfave/cli/v2"
 	"github.com/urfave/cli/v2/altsrc"
 
+	"github.com/layerflow/layerflow/analysis/budget"
 	"github.com/layerflow/layerflow/analysis/config"
 	"github.com/layerflow/layerflow/flow"
 )
@@ -67,25 +68,68 @@ func outFlags(def string) []cli.Flag {
 	}
 }
 
-// withConfig appends --config and makes the command read it before its action.
+func maxMemoryFlag() cli.Flag {
+	return altsrc.NewStringFlag(&cli.StringFlag{Name: "max-memory", EnvVars: []string{"LAYERFLOW_MAX_MEMORY"}, Category: catOutput,
+		Usage: "memory `BUDGET` (512MiB, 2GiB or bytes): an input that would need more is refused with one line naming it; default half the memory available, at most 32 GiB (4 GiB where unknown)"})
+}
+
+// withConfig appends --config and --max-memory and makes the command read the config and
+// set the memory budget before its action.
 func withConfig(c *cli.Command) *cli.Command {
-	c.Flags = append(c.Flags, configFlag())
+	c.Flags = append(c.Flags, configFlag(), maxMemoryFlag())
 	flags := c.Flags
 	c.Before = func(ctx *cli.Context) error {
-		path := ctx.String("config")
-		if path == "" {
-			return nil
+		if path := ctx.String("config"); path != "" {
+			readsFile(path)
+			src, err := configSource(path, flags)
+			if err != nil {
+				return err
+			}
+			if err := altsrc.ApplyInputSourceValues(ctx, src, flags); err != nil {
+				return fmt.Errorf("config %q: %v", path, err)
+			}
 		}
-		src, err := configSource(path, flags)
-		if err != nil {
-			return err
-		}
-		if err := altsrc.ApplyInputSourceValues(ctx, src, flags); err != nil {
-			return fmt.Errorf("config %q: %v", path, err)
-		}
-		return nil
+		declareInputs(ctx)
+		return setBudget(ctx)
 	}
 	return c
+}
+
+// declareInputs declares the files that --data and --init name (a CSV, NPY or NPZ file, the
+// X.npy,Y.npy pair, a checkpoint .npz, an MNIST directory) as inputs of the command, so that
+// no output of it is one of them, whatever name or link it is given by. Values that name no
+// file (a kind, a list of weights) are ignored.
+func declareInputs(ctx *cli.Context) {
+	for _, name := range []string{"data", "init"} {
+		v := ctx.String(name)
+		if v == "" {
+			continue
+		}
+		for _, p := range strings.Split(v, ",") {
+			p = strings.TrimSpace(p)
+			if _, dir, ok := strings.Cut(p, ":"); ok && !strings.ContainsAny(p[:len(p)-len(dir)-1], `/\.`) {
+				p = dir // mnist:DIR
+			}
+			if p != "" {
+				readsFile(p)
+			}
+		}
+	}
+}
+
+// setBudget makes --max-memory (or the default) the memory budget of the command.
+func setBudget(ctx *cli.Context) error {
+	n := budget.Default()
+	if s := ctx.String("max-memory"); s != "" {
+		var err error
+		if n, err = budget.Parse(s); err != nil {
+			return fmt.Errorf("--max-memory %q: not a size such as 512MiB, 2GiB or a number of bytes", s)
+		}
+		if n < budget.Floor {
+			return fmt.Errorf("--max-memory %q: below %s, the least a command needs", s, budget.Format(budget.Floor))
+		}
+	}
+	return budget.Set(n)
 }
 
 // configSource reads a YAML or TOML file into an input source for the flags, with the
@@ -302,23 +346,31 @@ func objective(ctx *cli.Context) (flow.Objective, error) {
 	return flow.Objective{Depth: d, WeightDecay: mu, Noise: sigma}, nil
 }
 
-// lrSteps reads --lr (> 0) and --steps (≥ minSteps).
-// maxPoints is the most iterates a command keeps in memory (80 MB per weight).
-const maxPoints = 10_000_000
-
+// lrSteps reads --lr (> 0) and --steps (≥ minSteps), and checks the iterates the run keeps
+// (every --record-th, of --depth weights and a time each) against the memory budget.
 func lrSteps(ctx *cli.Context, minSteps int) (float64, int, error) {
 	lr, steps, err := lrStepsStreamed(ctx, minSteps)
 	if err != nil {
 		return 0, 0, err
 	}
-	// Every kept iterate costs memory (and compare keeps all): refuse what cannot fit rather
-	// than die out of memory. Longer runs keep every --record-th iterate, or use sweep.
-	if rec := max(ctx.Int("record"), 1); steps/rec > maxPoints {
-		hint := ""
+	rec := max(ctx.Int("record"), 1)
+	points := int64(steps/rec) + 1
+	d := int64(max(ctx.Int("depth"), 2))
+	// A kept iterate costs 8·(20 + 5d) bytes: its time and weights, the measures drawn from
+	// it and the text written of it (measured: gd --steps 10⁶ takes 246 MB at depth 2, 881 MB
+	// at depth 20, some 160 + 36d bytes an iterate).
+	per := budget.Mul(8, 20+5*d)
+	if ctx.Command.Name == "compare" {
+		per *= 2 // the GD run and the flow's points at the same times
+	}
+	if err := budget.Check(fmt.Sprintf("--steps %d (%d kept iterates of %d weights)", steps, points, d), budget.Mul(points, per)); err != nil {
 		if ctx.Int("record") > 0 {
-			hint = fmt.Sprintf("; keep fewer with --record %d", (steps+maxPoints-1)/maxPoints)
+			// The least --record whose kept iterates fit.
+			if fit := budget.Limit() / per; fit > 1 {
+				err = fmt.Errorf("%v; keep fewer with --record %d", err, (int64(steps)+fit-2)/(fit-1))
+			}
 		}
-		return 0, 0, fmt.Errorf("--steps %d: would keep %d iterates, more than %d%s", steps, steps/rec, maxPoints, hint)
+		return 0, 0, err
 	}
 	return lr, steps, nil
 }
@@ -383,11 +435,19 @@ func model(ctx *cli.Context) (flow.Objective, []float64, error) {
 // is no --data; it returns nil when neither applies.
 func dataset(ctx *cli.Context, gen bool) (*flow.Dataset, error) {
 	if path := ctx.String("data"); path != "" {
+		readsFile(path)
 		f, err := os.Open(path)
 		if err != nil {
 			return nil, fmt.Errorf("--data: %v", err)
 		}
 		defer f.Close()
+		// A CSV holds at most one number per two bytes (a digit and a separator), 8 bytes each
+		// once read.
+		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+			if err := budget.Check(fmt.Sprintf("--data %s (%d bytes of CSV)", path, st.Size()), budget.Mul(st.Size()/2+1, 8)); err != nil {
+				return nil, err
+			}
+		}
 		d, err := flow.ReadCSV(f)
 		if err != nil {
 			return nil, fmt.Errorf("--data %s: %v", path, err)
@@ -400,6 +460,10 @@ func dataset(ctx *cli.Context, gen bool) (*flow.Dataset, error) {
 	n := ctx.Int("samples")
 	if n < 1 {
 		return nil, fmt.Errorf("--samples %d: must be ≥ 1", n)
+	}
+	// x and y of every sample, and the normalized copies.
+	if err := budget.Check(fmt.Sprintf("--samples %d (x and y of each)", n), budget.Mul(int64(n), 4, 8)); err != nil {
+		return nil, err
 	}
 	ln, err := finiteFlag(ctx, "label-noise", 0, false)
 	if err != nil {

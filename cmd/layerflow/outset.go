@@ -194,6 +194,15 @@ func (s *outputSet) abort() {
 	s.files = nil
 }
 
+// discardOutputs drops the files the command has staged so far, for a command stopped before
+// its set was complete (reproduce on a signal): the targets keep what they held, and the set
+// takes no more files.
+func discardOutputs() {
+	if s := activeOutputs(); s != nil {
+		s.abort()
+	}
+}
+
 // createOutput opens path for a streamed output: a staged file of the command's set, or,
 // outside a set, a temporary file that finish renames into place.
 func createOutput(path string) (f *os.File, finish func(ok bool) error, err error) {
