@@ -245,6 +245,7 @@ type worker struct {
 	s     *Spec
 	done  <-chan struct{} // closed when the sweep stops: a run in flight is abandoned
 	tr    *flow.Trajectory
+	last  []float64 // the last point of a flow run
 	d     []float64
 	acc   online
 	lanes gd2
@@ -450,13 +451,46 @@ func (w *worker) flow(r *Run) (outcome, error) {
 	// The phase boundary is located on the dense output (analysis.FlowPhase). Its indicator
 	// changes sign slowly, so two samples per step find its crossings.
 	ev := analysis.PhaseEvent(f, r.Depth, w.s.RTol, w.s.ATol)
+	// Every accepted step is kept while the run has at most maxFlowPoints of them (the rows
+	// of such runs are as they always were); a longer run is thinned while it runs, every
+	// other kept point dropped and the stride doubled each time it reaches the bound, so that
+	// its memory does not grow with --max-steps. The last step is always kept.
+	limit := max(4*w.s.Record, maxFlowFloats/(r.Depth+1))
+	stride, seen := 1, 0
+	var lastT float64
+	if cap(w.last) < r.Depth {
+		w.last = make([]float64, r.Depth)
+	}
+	lastY := w.last[:r.Depth]
+	stopped := false
 	set := &ode.Settings{Rtol: w.s.RTol, Atol: w.s.ATol, MaxSteps: w.s.MaxSteps, Events: []ode.Event{ev}, EventSamples: 2, Observer: func(t float64, y []float64) bool {
-		tr.Append(t, y)
+		if seen%stride == 0 {
+			if tr.Len() == limit {
+				halve(tr)
+				stride *= 2
+			}
+			if seen%stride == 0 {
+				tr.Append(t, y)
+			}
+		}
+		seen++
+		lastT = t
+		copy(lastY, y)
+		if seen%stopEvery == 0 && w.stopped() {
+			stopped = true
+			return true
+		}
 		return false
 	}}
 	res, err := w.ws.Integrate(ode.Problem{Func: f, T0: 0, T1: r.TEnd, Y0: r.W0}, set, w.meth)
 	if err != nil {
 		return outcome{}, err
+	}
+	if stopped {
+		return outcome{}, errStopped
+	}
+	if seen > 0 && tr.T[tr.Len()-1] != lastT {
+		tr.Append(lastT, lastY)
 	}
 	oc := outcome{status: res.Status.String(), steps: res.Stats.Accepted, evals: res.Stats.Evaluations}
 	ph := analysis.FlowPhase(tr, res, 0, ev, obj.C)
@@ -472,6 +506,26 @@ func (w *worker) flow(r *Run) (outcome, error) {
 }
 
 // thin keeps about n evenly spread points of tr, the first and the last among them.
+// maxFlowFloats bounds the numbers a flow run of a sweep keeps (times and weights): 2^23,
+// 64 MiB, over 2.7·10⁶ accepted steps at depth 2.
+const maxFlowFloats = 1 << 23
+
+// stopEvery is how many accepted steps a flow run of a sweep takes between two looks at
+// whether the sweep stops.
+const stopEvery = 1 << 10
+
+// halve keeps every other point of tr, the first included.
+func halve(tr *flow.Trajectory) {
+	d, m := tr.Depth, tr.Len()
+	k := 0
+	for j := 0; j < m; j += 2 {
+		tr.T[k] = tr.T[j]
+		copy(tr.W[k*d:(k+1)*d], tr.W[j*d:(j+1)*d])
+		k++
+	}
+	tr.T, tr.W = tr.T[:k], tr.W[:k*d]
+}
+
 func thin(tr *flow.Trajectory, n int) {
 	d, m := tr.Depth, tr.Len()
 	every := (m + n - 2) / (n - 1)
