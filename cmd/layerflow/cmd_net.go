@@ -17,6 +17,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/layerflow/layerflow/analysis"
+	"github.com/layerflow/layerflow/analysis/budget"
 	"github.com/layerflow/layerflow/analysis/plot"
 	"github.com/layerflow/layerflow/discrete"
 	"github.com/layerflow/layerflow/flow"
@@ -27,9 +28,6 @@ import (
 // maxParams bounds the parameter count of --widths: the integrators keep about a dozen
 // vectors of that length (8 bytes per entry), so 5·10⁷ parameters already need ~5 GB.
 const maxParams = 50_000_000
-
-// maxNetBytes is the memory a network's statistics and buffers may take.
-const maxNetBytes = 4e9
 
 // netFlags are the flags of networks with matrix layers. samples adds --samples and
 // --label-noise for commands that do not have them already.
@@ -91,8 +89,12 @@ func parseWidths(s string) ([]int, error) {
 	// The statistics hold n0×n0 and nd×n0 numbers (twice: the data's and the network's), and
 	// the integrators about 16 vectors of the parameters: bounded before anything is made.
 	n0, nd := float64(w[0]), float64(w[len(w)-1])
-	if bytes := 8 * (2*n0*n0 + 2*nd*n0 + 16*params); bytes > maxNetBytes {
-		return nil, fmt.Errorf("--widths %q: the statistics and buffers need %.3g GB, over the %g GB budget (the input width %d makes an %d×%d matrix)", s, bytes/1e9, maxNetBytes/1e9, w[0], w[0], w[0])
+	bytes := int64(-1) // more than any budget
+	if b := 8 * (2*n0*n0 + 2*nd*n0 + 16*params); b < math.MaxInt64/2 {
+		bytes = int64(b)
+	}
+	if err := budget.Check(fmt.Sprintf("--widths %q (statistics and buffers; the input width %d makes a %d×%d matrix)", s, w[0], w[0], w[0]), bytes); err != nil {
+		return nil, err
 	}
 	return w, nil
 }
