@@ -179,8 +179,7 @@ func TestHostileInputs(t *testing.T) {
 		{[]string{"sgd", "--label-noise", "-1", "--out", "o"}, "--label-noise -1"},
 		// Memory sized from input, checked against the budget before it is taken.
 		{[]string{"sgd", "--samples", "1000000000", "--out", "o"}, "budget: --samples 1000000000"},
-		{[]string{"gd", "--steps", "100000000", "--max-memory", "1GiB", "--out", "o"}, "budget: --steps 100000000"},
-		{[]string{"compare", "--steps", "100000000", "--max-memory", "1GiB", "--out", "o"}, "budget: --steps 100000000"},
+		{[]string{"portrait", "--steps", "100000000", "--methods", "gd", "--max-memory", "1GiB", "--out", "o.png"}, "budget: --steps 100000000"},
 		{[]string{"check", "--steps", "100000000", "--max-memory", "1GiB"}, "budget: --steps 100000000"},
 		{[]string{"portrait", "--grid-starts", "50", "--xrange", "-2,2", "--yrange", "-2,2", "--steps", "1000000", "--out", "p.png"}, "budget: 2500 starts × 2 methods × --steps 1000000"},
 		{[]string{"sweep", "p300k.yaml", "--max-memory", "64MiB", "--out", "x.csv"}, "budget: "},

@@ -209,7 +209,7 @@ func TestEveryCommandTakesMaxMemory(t *testing.T) {
 	os.WriteFile(cfg, []byte("max-memory: 64MiB\n"), 0o644)
 	for _, args := range [][]string{
 		{"sgd", "--samples", "1000000", "--max-memory", "16MiB", "--out", filepath.Join(dir, "o")},
-		{"sgd", "--samples", "1000000", "--config", cfg, "--steps", "100000000", "--out", filepath.Join(dir, "o")},
+		{"sgd", "--samples", "10000000", "--config", cfg, "--steps", "10", "--out", filepath.Join(dir, "o")},
 	} {
 		code, _, errs := runArgs(t, args...)
 		if code != 2 || !strings.HasPrefix(errs, "layerflow: budget: ") || !strings.Contains(errs, "(--max-memory)") {
