@@ -29,6 +29,10 @@ import (
 // vectors of that length (8 bytes per entry), so 5·10⁷ parameters already need ~5 GB.
 const maxParams = 50_000_000
 
+// maxNetBytes bounds a network's statistics and buffers whatever the memory budget: their
+// factorizations take time cubic in the input width.
+const maxNetBytes = 4e9
+
 // netFlags are the flags of networks with matrix layers. samples adds --samples and
 // --label-noise for commands that do not have them already.
 func netFlags(samples bool) []cli.Flag {
@@ -95,6 +99,11 @@ func parseWidths(s string) ([]int, error) {
 	}
 	if err := budget.Check(fmt.Sprintf("--widths %q (statistics and buffers; the input width %d makes a %d×%d matrix)", s, w[0], w[0], w[0]), bytes); err != nil {
 		return nil, err
+	}
+	// Beyond memory, time: the statistics' factorizations cost O(n0³); above 4 GB of them a
+	// command would run for hours before its first step.
+	if bytes > maxNetBytes {
+		return nil, fmt.Errorf("--widths %q: the statistics and buffers need %.3g GB, over the %g GB the network commands take (the input width %d makes a %d×%d matrix, factorized in O(n0³))", s, float64(bytes)/1e9, maxNetBytes/1e9, w[0], w[0], w[0])
 	}
 	return w, nil
 }
