@@ -265,6 +265,11 @@ func saveFigure(fig saver, path string) error {
 	}
 	if err := fig.Save(tmp); err != nil {
 		s.forget(tmp)
+		// A failed write (a full disk) names the figure, not its temporary file.
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			return fmt.Errorf("write %s: %v", path, pe.Err)
+		}
 		return errors.New(strings.ReplaceAll(err.Error(), tmp, path))
 	}
 	return nil
