@@ -225,17 +225,23 @@ func ClassifyGD(tr *flow.Trajectory, lr float64) Stability {
 			}
 		}
 	}
-	switch {
-	case !converged && alternating(tr):
-		st.Class = "oscillating"
-	case !converged:
-		st.Class = "not converged"
-	case st.S0 >= st.Limit && st.SEnd < st.Limit:
-		st.Class = "escaped"
-	default:
-		st.Class = "settled"
-	}
+	st.Class = stabilityClass(st, converged, !converged && alternating(tr))
 	return st
+}
+
+// stabilityClass is the class of a GD run's end (see Stability) from whether its last steps
+// converged and, if not, alternated.
+func stabilityClass(st Stability, converged, alt bool) string {
+	switch {
+	case !converged && alt:
+		return "oscillating"
+	case !converged:
+		return "not converged"
+	case st.S0 >= st.Limit && st.SEnd < st.Limit:
+		return "escaped"
+	default:
+		return "settled"
+	}
 }
 
 // alternating reports whether the product W of the last 10 steps of tr moves back and forth:

@@ -262,16 +262,7 @@ func (s *StabilityTracker) Classify(lr float64, end flow.End) Stability {
 		}
 		alt = 2*flips > pairs
 	}
-	switch {
-	case !converged && alt:
-		st.Class = "oscillating"
-	case !converged:
-		st.Class = "not converged"
-	case st.S0 >= st.Limit && st.SEnd < st.Limit:
-		st.Class = "escaped"
-	default:
-		st.Class = "settled"
-	}
+	st.Class = stabilityClass(st, converged, alt)
 	return st
 }
 
