@@ -401,6 +401,15 @@ func streamFlow(spec RunSpec, opt StreamOptions) (*Streamed, error) {
 		}
 		return false
 	}
+	if output {
+		// The output times' states go to Keep as the integration reaches them.
+		set.OutputFunc = func(t float64, y []float64) bool {
+			point(t, y)
+			keepErr = opt.Keep(out.Kept, t, y)
+			out.Kept++
+			return keepErr != nil
+		}
+	}
 	res, err := flow.SolveObserved(f, spec.Start, t1, &set, m, observe)
 	if err != nil {
 		return nil, err
@@ -409,16 +418,9 @@ func streamFlow(spec RunSpec, opt StreamOptions) (*Streamed, error) {
 		return nil, keepErr
 	}
 	if output {
-		for k, t := range res.OutputT {
-			point(t, res.OutputY[k])
-			if err := opt.Keep(k, t, res.OutputY[k]); err != nil {
-				return nil, err
-			}
-			out.Kept++
-		}
 		if n := out.Points; res.Status != ode.Success && (n == 0 || out.T != res.T) && allFinite(res.Y) {
 			point(res.T, res.Y)
-			if err := opt.Keep(len(res.OutputT), res.T, res.Y); err != nil {
+			if err := opt.Keep(out.Kept, res.T, res.Y); err != nil {
 				return nil, err
 			}
 			out.Kept++

@@ -251,6 +251,7 @@ type driver struct {
 	// method's is free).
 	built   bool
 	nextOut int
+	outStop bool // OutputFunc asked to stop
 	outBuf  []float64 // backing store of Result.OutputY
 	// Storage of the Result's lists, kept from one integration to the next.
 	outT  []float64
@@ -321,7 +322,7 @@ func (d *driver) reset(p Problem, res *Result, m Method) {
 	copy(d.y, p.Y0)
 	d.dense = len(s.Output) > 0 || len(s.Events) > 0
 	d.lazy, _ = m.(DenseBuilder)
-	d.nextOut = 0
+	d.nextOut, d.outStop = 0, false
 	// Keep the storage the last Result grew, then start a Result as Integrate always has:
 	// output lists only when output times are asked for, no event list before the first hit.
 	if cap(res.OutputT) > cap(d.outT) {
@@ -332,7 +333,9 @@ func (d *driver) reset(p Problem, res *Result, m Method) {
 	}
 	*res = Result{T: p.T0, StiffAt: math.NaN(), Y: grow(res.Y, n)}
 	d.res = res
-	if k := len(s.Output); k > 0 {
+	if k := len(s.Output); k > 0 && s.OutputFunc != nil {
+		d.outBuf = grow(d.outBuf, n)
+	} else if k > 0 {
 		d.outBuf = grow(d.outBuf, k*n)
 		if cap(d.outT) < k {
 			d.outT, d.outY = make([]float64, 0, k), make([][]float64, 0, k)
@@ -463,6 +466,10 @@ func (d *driver) run() {
 	m.Init(p.Func, d.n)
 	d.eval(d.f0, t, d.y)
 	d.output(t, t, d.y) // outputs at T0
+	if d.outStop {
+		d.stop(ObserverStop, t, 0)
+		return
+	}
 	for i, e := range s.Events {
 		d.gPrev[i] = e.Func(t, d.y)
 		// A root at the start is not a crossing: only a sign change after it would be.
@@ -701,6 +708,10 @@ func (d *driver) stepDone(t, tnew float64) bool {
 	// The new state and derivative become the start of the next step: swapped, not copied.
 	d.y, d.y1 = d.y1, d.y
 	d.f0, d.f1 = d.f1, d.f0
+	if d.outStop {
+		d.stop(ObserverStop, tnew, h)
+		return true
+	}
 	if d.s.Observer != nil && d.s.Observer(tnew, d.y) {
 		d.stop(ObserverStop, tnew, h)
 		return true
@@ -718,16 +729,27 @@ func (d *driver) output(t, tend float64, yend []float64) {
 		if (to-tend)*d.dir > 0 {
 			return
 		}
-		y := d.outBuf[d.nextOut*d.n : (d.nextOut+1)*d.n : (d.nextOut+1)*d.n]
+		k := d.nextOut
+		if d.s.OutputFunc != nil {
+			k = 0 // one buffer, handed over and reused
+		}
+		y := d.outBuf[k*d.n : (k+1)*d.n : (k+1)*d.n]
 		if to == tend {
 			copy(y, yend)
 		} else {
 			d.needDense()
 			d.m.Interpolate(y, to)
 		}
+		d.nextOut++
+		if d.s.OutputFunc != nil {
+			if d.s.OutputFunc(to, y) {
+				d.outStop = true
+				return
+			}
+			continue
+		}
 		d.res.OutputT = append(d.res.OutputT, to)
 		d.res.OutputY = append(d.res.OutputY, y)
-		d.nextOut++
 	}
 }
 

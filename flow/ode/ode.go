@@ -140,6 +140,11 @@ type Settings struct {
 	EventSamples int
 	// Observer, when not nil, sees every accepted step.
 	Observer Observer
+	// OutputFunc, when not nil, receives the states at the Output times as they are
+	// reached, in place of Result.OutputT and OutputY (which stay empty), so that memory
+	// does not grow with the number of output times. It must not keep y. Returning true
+	// stops the integration with ObserverStop at the end of the step that reached the time.
+	OutputFunc Observer
 
 	// StiffnessCheck is the number of accepted steps between stiffness tests (Hairer's NSTIFF).
 	// Default 1000; negative switches the test off.
