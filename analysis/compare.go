@@ -2,10 +2,10 @@ package analysis
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 
-	"github.com/layerflow/layerflow/discrete"
 	"github.com/layerflow/layerflow/flow"
 	"github.com/layerflow/layerflow/flow/ode"
 )
@@ -37,6 +37,13 @@ type Comparison struct {
 	// Interrupted is true when the context stopped the comparison; the trajectories then end
 	// where they stopped.
 	Interrupted bool
+	// Points is the number of compared points. GDStatus and GDEnd say how GD ended (GD may
+	// diverge before Steps), FlowStatus, FlowEnd, ModifiedStatus and ModifiedEnd how the
+	// two solves did.
+	Points                      int
+	GDStatus, FlowStatus        string
+	ModifiedStatus              string
+	GDEnd, FlowEnd, ModifiedEnd flow.End
 }
 
 // CompareSettings chooses the integrator of the flows. Zero values mean dop853, rtol 1e-10,
@@ -48,17 +55,117 @@ type CompareSettings struct {
 	// s-th step, s = max(1, ⌈steps/(MaxPoints−2)⌉), and at its last, so that memory does not
 	// grow with the steps; the maxima are over those points.
 	MaxPoints int
+	// Record compares at every Record-th step at least (≤ 1: every step the budget allows).
+	Record int
 	// Context stops the comparison when cancelled (Comparison.Interrupted); Progress is
 	// told the GD steps done and the flow time reached.
 	Context  context.Context
 	Progress func(done, total float64)
 }
 
+// ComparePoint is one point of a comparison: GD's iterate K at T = K·λ, the two flows at
+// T and their reference solves (tolerances a hundred times tighter), which estimate the
+// flows' errors. The slices belong to the comparison: valid during the call only.
+type ComparePoint struct {
+	K                        int
+	T                        float64
+	GD, Flow, Modified       []float64
+	FlowRef, ModifiedRef     []float64
+	DistFlow, DistModified   float64
+	ErrFlowAt, ErrModifiedAt float64 // ‖Flow − FlowRef‖₂, ‖Modified − ModifiedRef‖₂
+}
+
 // CompareGD runs full-batch GD (with weight decay obj.WeightDecay, no noise) from w0 for
 // steps steps at learning rate lr, and integrates both flows with output at every t = k·λ.
+// It keeps the three trajectories at the compared points: CompareStream keeps none.
 func CompareGD(obj flow.Objective, w0 []float64, lr float64, steps int, s CompareSettings) (*Comparison, error) {
 	if obj.Noise != 0 {
 		return nil, fmt.Errorf("analysis: comparison with noise %v: the flows model full-batch GD only", obj.Noise)
+	}
+	n := steps + 1
+	if s.MaxPoints > 2 {
+		n = min(n, s.MaxPoints)
+	}
+	n = min(n, 1<<16)
+	gd, fl, md := flow.NewTrajectory("gd", len(w0), n), flow.NewTrajectory("flow", len(w0), n), flow.NewTrajectory("modified", len(w0), n)
+	var dF, dM []float64
+	c, err := CompareStream(obj, w0, lr, steps, s, func(p *ComparePoint) error {
+		gd.Append(p.T, p.GD)
+		fl.Append(p.T, p.Flow)
+		md.Append(p.T, p.Modified)
+		dF, dM = append(dF, p.DistFlow), append(dM, p.DistModified)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if c.Points == 0 { // interrupted before the first point: the common start
+		for _, tr := range []*flow.Trajectory{gd, fl, md} {
+			tr.Append(0, w0)
+		}
+		dF, dM = []float64{0}, []float64{0}
+	}
+	gd.Status, gd.End = c.GDStatus, c.GDEnd
+	fl.Status, fl.End = c.FlowStatus, c.FlowEnd
+	md.Status, md.End = c.ModifiedStatus, c.ModifiedEnd
+	c.GD, c.Flow, c.Modified = gd, fl, md
+	c.DistFlow, c.DistModified = dF, dM
+	return c, nil
+}
+
+// lane is one run of a comparison, stepped in lockstep with the others: Keep hands over each
+// point and waits until the comparison has used it.
+type lane struct {
+	w     []float64
+	k     int
+	t     float64
+	ready chan struct{} // a point is in w; closed when the run has ended
+	next  chan bool     // false: stop the run
+	out   *Streamed
+	err   error
+}
+
+// errLockstep stops a lane whose comparison has ended.
+var errLockstep = errors.New("analysis: comparison ended")
+
+func (ln *lane) keep(k int, t float64, w []float64) error {
+	copy(ln.w, w)
+	ln.k, ln.t = k, t
+	ln.ready <- struct{}{}
+	if !<-ln.next {
+		return errLockstep
+	}
+	return nil
+}
+
+// ownModel returns m for a run of its own: a Net has scratch buffers and is cloned.
+func ownModel(m flow.Model) flow.Model {
+	if n, ok := m.(*flow.Net); ok {
+		return n.Clone()
+	}
+	return m
+}
+
+// CompareStream compares full-batch GD (with the model's weight decay; no noise) from w0,
+// steps steps at learning rate lr, with the gradient flow and the modified flow of m from
+// the same start at the times t = k·λ of the compared iterates: every s-th step and the last,
+// s = max(1, Record, ⌈steps/(MaxPoints−2)⌉) (MaxPoints ≤ 2: s = max(1, Record)). GD runs
+// once to find where it ends (it may diverge), then GD, both flows and their reference solves
+// run side by side, each through Stream, and point receives every compared point as it is
+// reached: memory holds five states whatever the steps. The Comparison it returns has the
+// maxima, the error estimates and the statistics, and no trajectories.
+//
+// For the scalar network (flow.Objective) every number is the one of the run dispatcher's
+// GD and flows, to the bit. Interrupted by s.Context, it returns the points compared so far.
+func CompareStream(m flow.Model, w0 []float64, lr float64, steps int, s CompareSettings, point func(*ComparePoint) error) (*Comparison, error) {
+	obj, scalar := m.(flow.Objective)
+	if l, ok := m.(flow.Layered); ok {
+		if _, sigma := l.Regularizers(); sigma != 0 {
+			return nil, fmt.Errorf("analysis: comparison with noise %v: the flows model full-batch GD only", sigma)
+		}
+	}
+	if len(w0) != m.Dim() {
+		return nil, fmt.Errorf("analysis: %d initial weights for %d parameters", len(w0), m.Dim())
 	}
 	if s.Method == "" {
 		s.Method = "dop853"
@@ -69,115 +176,168 @@ func CompareGD(obj flow.Objective, w0 []float64, lr float64, steps int, s Compar
 	if s.Atol == 0 {
 		s.Atol = 1e-12
 	}
-	var gd *flow.Trajectory
-	var res *discrete.Result
-	c := &Comparison{LR: lr}
-	if s.MaxPoints > 0 || s.Context != nil {
-		stride := 1
-		if s.MaxPoints > 2 {
-			stride = max(1, int((int64(steps)+int64(s.MaxPoints)-3)/int64(s.MaxPoints-2)))
-		}
-		gd = flow.NewTrajectory("gd", len(w0), min(steps/stride+2, 1<<16))
-		out, err := Stream(RunSpec{Method: MethodGD, Objective: obj, Start: w0, LR: lr, Steps: steps, Record: stride},
-			StreamOptions{Keep: func(_ int, t float64, w []float64) error { gd.Append(t, w); return nil }, Context: s.Context, Progress: s.Progress})
-		if err != nil {
-			return nil, err
-		}
-		gd.Status, gd.End, res = out.Status, out.End, out.Discrete
-		c.Interrupted = out.Interrupted
-	} else {
-		var err error
-		if gd, res, err = discrete.Run(discrete.Problem{Objective: obj}, w0, &discrete.Settings{LR: lr, Steps: steps}); err != nil {
-			return nil, err
-		}
+	stride := max(1, s.Record)
+	if s.MaxPoints > 2 {
+		stride = max(stride, int((int64(steps)+int64(s.MaxPoints)-3)/int64(s.MaxPoints-2)))
 	}
-	c.Steps, c.GD = res.Steps, gd
-	var err error
-	out := make([]float64, gd.Len())
-	copy(out, gd.T)
-	t1 := out[len(out)-1]
+	spec := func(method Method) RunSpec {
+		r := RunSpec{Method: method, Start: w0, LR: lr, Steps: steps, Record: stride}
+		if scalar {
+			r.Objective = obj
+		} else {
+			r.Model = ownModel(m)
+		}
+		return r
+	}
+	var progress func(done, total float64)
+	if s.Progress != nil {
+		progress = func(done, total float64) { s.Progress(done/2, total) }
+	}
+	// GD alone first: the times of its compared iterates, which are the flows' output times.
+	var times []float64
+	pre, err := Stream(spec(MethodGD), StreamOptions{Context: s.Context, Progress: progress,
+		Keep: func(_ int, t float64, _ []float64) error { times = append(times, t); return nil }})
+	if err != nil {
+		return nil, err
+	}
+	c := &Comparison{LR: lr, Steps: pre.Discrete.Steps, GDStatus: pre.Status, GDEnd: pre.End, Interrupted: pre.Interrupted}
+	if pre.Interrupted {
+		c.MaxFlow, c.MaxModified, c.ErrFlow, c.ErrModified = math.NaN(), math.NaN(), math.NaN(), math.NaN()
+		return c, nil
+	}
+	t1 := times[len(times)-1]
 	if t1 == 0 {
 		return nil, fmt.Errorf("analysis: no GD step to compare")
 	}
-	// The flows through the dispatcher, their points at the times of the kept GD iterates.
-	solve := func(method Method) (*flow.Trajectory, ode.Stats, error) {
-		m, err := ode.NewMethod(s.Method)
-		if err != nil {
-			return nil, ode.Stats{}, err
-		}
-		tr := flow.NewTrajectory(method.String(), len(w0), len(out))
-		st, err := Stream(RunSpec{Method: method, Objective: obj, Start: w0, LR: lr, T: t1, Solver: m,
-			Settings: &ode.Settings{Rtol: s.Rtol, Atol: s.Atol, Output: out, MaxSteps: 10_000_000}},
-			StreamOptions{Keep: func(_ int, t float64, w []float64) error { tr.Append(t, w); return nil },
-				Context: s.Context, Progress: s.Progress})
-		if err != nil {
-			return nil, ode.Stats{}, err
-		}
-		tr.Status, tr.End = st.Status, st.End
-		if st.Interrupted {
-			c.Interrupted = true
-		} else if err := st.Result.Err(); err != nil {
-			return nil, st.Result.Stats, &IntegrationError{Label: method.String(), Err: err}
-		}
-		return tr, st.Result.Stats, nil
-	}
-	if c.Flow, c.FlowStats, err = solve(MethodFlow); err != nil {
-		return nil, err
-	}
-	if c.Modified, c.ModifiedStats, err = solve(MethodModified); err != nil {
-		return nil, err
-	}
-	c.DistFlow, c.MaxFlow = distances(gd, c.Flow)
-	c.DistModified, c.MaxModified = distances(gd, c.Modified)
 
-	// The global error of each solve, against a solve with tolerances a hundred times
-	// tighter (Hairer, Nørsett & Wanner, Solving ODEs I, II.4: the error of a solution
-	// estimated by a second one of higher accuracy).
+	// The five runs.
 	ref := s
 	ref.Rtol, ref.Atol = math.Max(s.Rtol/100, 2e-15), s.Atol/100
-	var dW float64
-	for _, m := range []struct {
-		f     ode.Func
-		label string
-		tr    *flow.Trajectory
-		err   *float64
-	}{{obj.Flow(), "flow", c.Flow, &c.ErrFlow}, {obj.ModifiedFlow(lr), "modified", c.Modified, &c.ErrModified}} {
-		mt, err := ode.NewMethod(ref.Method)
+	specs := []RunSpec{spec(MethodGD)}
+	for _, r := range []struct {
+		method Method
+		cs     CompareSettings
+	}{{MethodFlow, s}, {MethodModified, s}, {MethodFlow, ref}, {MethodModified, ref}} {
+		solver, err := ode.NewMethod(r.cs.Method)
 		if err != nil {
 			return nil, err
 		}
-		if c.Interrupted {
-			*m.err = math.NaN()
-			continue
+		if g, ok := solver.(*ode.GaussLegendre); ok && m.Dim() > 2000 {
+			g.FixedPoint = true // no n×n Jacobian for large nets
 		}
-		rset := &ode.Settings{Rtol: ref.Rtol, Atol: ref.Atol, Output: out, MaxSteps: 10_000_000}
-		if s.Context != nil {
-			chk := newChecker(StreamOptions{Context: s.Context})
-			rset.Observer = func(t float64, y []float64) bool {
-				if chk.tick(len(y), t, t1) {
-					c.Interrupted = true
-					return true
-				}
-				return false
+		sp := spec(r.method)
+		sp.Steps, sp.Record, sp.T, sp.Solver = 0, 0, t1, solver
+		sp.Settings = &ode.Settings{Rtol: r.cs.Rtol, Atol: r.cs.Atol, Output: times, MaxSteps: 10_000_000}
+		specs = append(specs, sp)
+	}
+	lanes := make([]*lane, len(specs))
+	for i, sp := range specs {
+		ln := &lane{w: make([]float64, len(w0)), ready: make(chan struct{}), next: make(chan bool)}
+		lanes[i] = ln
+		opt := StreamOptions{Keep: ln.keep, Context: s.Context}
+		if i == 0 && s.Progress != nil {
+			opt.Progress = func(done, total float64) { s.Progress(total/2+done/2, total) }
+		}
+		go func() {
+			defer close(ln.ready)
+			ln.out, ln.err = Stream(sp, opt)
+		}()
+	}
+	// Lockstep: a point of every lane, then the next.
+	var dW float64
+	var userErr error
+	p := &ComparePoint{}
+	delivered := make([]bool, len(lanes))
+	for {
+		got := 0
+		for i, ln := range lanes {
+			_, delivered[i] = <-ln.ready
+			if delivered[i] {
+				got++
 			}
 		}
-		rt, r, err := flow.Solve(m.f, m.label, w0, t1, rset, mt)
-		if err != nil {
-			return nil, err
+		if got == len(lanes) {
+			g, f, md, fr, mr := lanes[0], lanes[1], lanes[2], lanes[3], lanes[4]
+			*p = ComparePoint{K: g.k, T: g.t, GD: g.w, Flow: f.w, Modified: md.w, FlowRef: fr.w, ModifiedRef: mr.w}
+			p.DistFlow, p.DistModified = dist(g.w, f.w), dist(g.w, md.w)
+			p.ErrFlowAt, p.ErrModifiedAt = dist(f.w, fr.w), dist(md.w, mr.w)
+			c.MaxFlow, c.MaxModified = math.Max(c.MaxFlow, p.DistFlow), math.Max(c.MaxModified, p.DistModified)
+			c.ErrFlow, c.ErrModified = math.Max(c.ErrFlow, p.ErrFlowAt), math.Max(c.ErrModified, p.ErrModifiedAt)
+			if scalar {
+				dW = math.Max(dW, math.Abs(flow.Product(f.w)-flow.Product(fr.w)))
+				dW = math.Max(dW, math.Abs(flow.Product(md.w)-flow.Product(mr.w)))
+			}
+			c.Points++
+			if point != nil {
+				userErr = point(p)
+			}
+			if userErr == nil {
+				for _, ln := range lanes {
+					ln.next <- true
+				}
+				continue
+			}
 		}
-		if err := r.Err(); err != nil {
-			return nil, &IntegrationError{Label: m.label + " (error estimate)", Err: err}
+		// A lane has ended (all of them at the end) or point failed: stop the lanes that
+		// wait and let every run end.
+		for i, ln := range lanes {
+			if delivered[i] {
+				ln.next <- false
+			}
 		}
-		_, *m.err = distances(m.tr, rt)
-		for k := range min(m.tr.Len(), rt.Len()) {
-			dW = math.Max(dW, math.Abs(flow.Product(m.tr.At(k))-flow.Product(rt.At(k))))
+		for _, ln := range lanes {
+			for range ln.ready {
+				ln.next <- false
+			}
+		}
+		break
+	}
+	if userErr != nil {
+		return nil, userErr
+	}
+	labels := []string{"gd", "flow", "modified", "flow (error estimate)", "modified (error estimate)"}
+	for i, ln := range lanes {
+		if ln.err != nil && ln.err != errLockstep {
+			return nil, ln.err
+		}
+		if ln.out == nil {
+			continue
+		}
+		if ln.out.Interrupted {
+			c.Interrupted = true
+		} else if i > 0 && ln.out.Result != nil {
+			if err := ln.out.Result.Err(); err != nil {
+				return nil, &IntegrationError{Label: labels[i], Err: err}
+			}
+		}
+	}
+	for i, st := range []*ode.Stats{&c.FlowStats, &c.ModifiedStats} {
+		if out := lanes[i+1].out; out != nil && out.Result != nil {
+			*st = out.Result.Stats
+			if i == 0 {
+				c.FlowStatus, c.FlowEnd = out.Status, out.End
+			} else {
+				c.ModifiedStatus, c.ModifiedEnd = out.Status, out.End
+			}
 		}
 	}
 	c.LossLevel = 0.5 * dW * dW
+	if !scalar {
+		c.LossLevel = math.NaN()
+	}
 	if c.Interrupted {
 		c.ErrFlow, c.ErrModified, c.LossLevel = math.NaN(), math.NaN(), 0
 	}
 	return c, nil
+}
+
+// dist returns ‖a − b‖₂.
+func dist(a, b []float64) float64 {
+	var s float64
+	for i := range a {
+		s += (a[i] - b[i]) * (a[i] - b[i])
+	}
+	return math.Sqrt(s)
 }
 
 func distances(a, b *flow.Trajectory) ([]float64, float64) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -824,9 +825,10 @@ func rtoa(x float64) string {
 }
 
 // runNetCompare is compare with --widths: GD against the gradient flow and the modified flow
-// from the same start, at t = k·λ for every --record-th k. The flows are integrated from one
-// record time to the next (the flows are autonomous), so nothing but the current states is
-// kept.
+// from the same start, at t = k·λ for every --record-th k (thinned to --max-points rows),
+// through analysis.CompareStream: the flows are single solves with output at those times,
+// beside reference solves with tolerances a hundred times tighter that estimate their
+// errors, and the rows are written as they come.
 func runNetCompare(ctx *cli.Context) error {
 	nr, err := setupNetMoments(ctx, 0)
 	if err != nil {
@@ -840,133 +842,97 @@ func runNetCompare(ctx *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	m1, err := ode.NewMethod(ctx.String("method"))
-	if err != nil {
-		return fmt.Errorf("--method %q: want dopri5, dop853 or gauss", ctx.String("method"))
-	}
-	m2, _ := ode.NewMethod(ctx.String("method"))
-	if g, ok := m1.(*ode.GaussLegendre); ok {
-		g.FixedPoint = nr.net.Dim() > 2000 // no n×n Jacobian for large nets
-		m2.(*ode.GaussLegendre).FixedPoint = g.FixedPoint
+	method := ctx.String("method")
+	if _, err := ode.NewMethod(method); err != nil {
+		return fmt.Errorf("--method %q: want dopri5, dop853 or gauss", method)
 	}
 	record := ctx.Int("record")
 	if record < 1 {
 		return fmt.Errorf("--record %d: must be ≥ 1", record)
 	}
+	budget, err := pointBudget(ctx, 1)
+	if err != nil {
+		return err
+	}
 	dir := ctx.String("out")
 	if err := prepareDir(dir); err != nil {
 		return err
 	}
-	gd, err := discrete.NewNetStepper(discrete.NetProblem{Net: nr.net}, nr.w0, &discrete.Settings{LR: lr})
-	if err != nil {
-		return err
-	}
-	fnet, mnet := nr.net.Clone(), nr.net.Clone()
-	ff, mf := fnet.Flow(), flow.ModifiedFlowOf(mnet, lr)
-	wf, wm := append([]float64(nil), nr.w0...), append([]float64(nil), nr.w0...)
-	sf := &ode.Settings{Rtol: rtol, Atol: atol, MaxSteps: 1_000_000}
-	sm := &ode.Settings{Rtol: rtol, Atol: atol, MaxSteps: 1_000_000}
-	var evF, evM int
-	head := []string{"k", "t", "loss_gd", "loss_flow", "loss_modified", "dist_flow", "dist_modified"}
+	head := []string{"k", "t", "loss_gd", "loss_flow", "loss_modified", "dist_flow", "dist_modified", "err_flow", "err_modified"}
 	for i := 1; i < nr.net.Depth(); i++ {
 		head = append(head, fmt.Sprintf("gd_D%d_fro", i), fmt.Sprintf("flow_D%d_fro", i), fmt.Sprintf("modified_D%d_fro", i))
 	}
-	var rows [][]string
-	dist := func(a, b []float64) float64 {
-		var s float64
-		for k := range a {
-			s += (a[k] - b[k]) * (a[k] - b[k])
-		}
-		return math.Sqrt(s)
+	csvPath := filepath.Join(dir, "compare.csv")
+	out, err := openStream(csvPath)
+	if err != nil {
+		return err
+	}
+	if _, err := fmt.Fprintln(out.bw, strings.Join(head, ",")); err != nil {
+		out.close(false)
+		return fmt.Errorf("write %s: %v", csvPath, err)
 	}
 	pairs := make([][]float64, 3)
 	for i := range pairs {
 		pairs[i] = make([]float64, nr.net.Depth()-1)
 	}
-	var maxF, maxM float64
-	row := func(k int) {
-		dF, dM := dist(gd.W(), wf), dist(gd.W(), wm)
-		maxF, maxM = math.Max(maxF, dF), math.Max(maxM, dM)
-		r := []string{strconv.Itoa(k), rtoa(float64(k) * lr), rtoa(nr.net.Loss(gd.W())), rtoa(nr.net.Loss(wf)), rtoa(nr.net.Loss(wm)), rtoa(dF), rtoa(dM)}
-		nr.net.PairImbalance(pairs[0], gd.W())
-		nr.net.PairImbalance(pairs[1], wf)
-		nr.net.PairImbalance(pairs[2], wm)
-		for i := range pairs[0] {
-			r = append(r, rtoa(pairs[0][i]), rtoa(pairs[1][i]), rtoa(pairs[2][i]))
-		}
-		rows = append(rows, r)
+	var rec []string
+	rows := 0
+	prog := startProgress(ctx, "‰ (GD, then the flows beside it)")
+	var progress func(done, total float64)
+	if prog != nil {
+		progress = func(done, total float64) { prog.update(int64(1000*done/total), 1000) }
 	}
-	row(0)
-	status, lastK := "success", 0
-	prog := startProgress(ctx, "steps")
-	defer prog.finish()
-	for k := 1; k <= steps; k++ {
-		gd.Step()
-		prog.update(int64(k), int64(steps))
-		if k%record != 0 && k != steps {
-			if k%64 == 0 && interrupted(ctx) {
-				status = "interrupted"
-				break
+	c, err := analysis.CompareStream(nr.net, nr.w0, lr, steps, analysis.CompareSettings{Method: method, Rtol: rtol, Atol: atol,
+		MaxPoints: budget, Record: record, Context: ctx.Context, Progress: progress},
+		func(p *analysis.ComparePoint) error {
+			rec = append(rec[:0], strconv.Itoa(p.K), rtoa(p.T), rtoa(nr.net.Loss(p.GD)), rtoa(nr.net.Loss(p.Flow)), rtoa(nr.net.Loss(p.Modified)),
+				rtoa(p.DistFlow), rtoa(p.DistModified), rtoa(p.ErrFlowAt), rtoa(p.ErrModifiedAt))
+			nr.net.PairImbalance(pairs[0], p.GD)
+			nr.net.PairImbalance(pairs[1], p.Flow)
+			nr.net.PairImbalance(pairs[2], p.Modified)
+			for i := range pairs[0] {
+				rec = append(rec, rtoa(pairs[0][i]), rtoa(pairs[1][i]), rtoa(pairs[2][i]))
 			}
-			continue
-		}
-		if !allFinite(gd.W()) {
-			status = fmt.Sprintf("GD diverged by step %d", k)
-			break
-		}
-		span := float64(k-lastK) * lr
-		lastK = k
-		for _, f := range []struct {
-			fn  ode.Func
-			w   []float64
-			set *ode.Settings
-			m   ode.Method
-			ev  *int
-		}{{ff, wf, sf, m1, &evF}, {mf, wm, sm, m2, &evM}} {
-			res, err := flow.Integrate(f.fn, f.w, span, f.set, f.m)
-			if res != nil {
-				*f.ev += res.Stats.Evaluations
-				copy(f.w, res.Y)
-				f.set.InitialStep = res.H
+			rows++
+			if _, err := fmt.Fprintln(out.bw, strings.Join(rec, ",")); err != nil {
+				return fmt.Errorf("write %s: %v", csvPath, err)
 			}
-			if err != nil {
-				return &exitError{code: 1, msg: fmt.Sprintf("flow integration at t=%g: %v", float64(k)*lr, err)}
-			}
-		}
-		row(k)
-		if interrupted(ctx) {
-			status = "interrupted"
-			break
-		}
+			return nil
+		})
+	prog.finish()
+	var ie *analysis.IntegrationError
+	if errors.As(err, &ie) {
+		out.close(false)
+		return &exitError{code: 1, msg: err.Error()}
 	}
-	err = writeAtomic(filepath.Join(dir, "compare.csv"), func(w io.Writer) error {
-		if _, err := fmt.Fprintln(w, strings.Join(head, ",")); err != nil {
-			return err
-		}
-		for _, r := range rows {
-			if _, err := fmt.Fprintln(w, strings.Join(r, ",")); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
 	if err != nil {
+		out.close(false)
 		return err
+	}
+	if err := out.close(true); err != nil {
+		return err
+	}
+	status := c.GDStatus
+	if c.Interrupted {
+		status = "interrupted"
 	}
 	s := nr.summary(ctx, "compare")
 	s["status"] = status
-	s["stats"] = map[string]any{"steps": steps, "flow_evaluations": evF, "modified_evaluations": evM}
-	s["max_distance_flow"], s["max_distance_modified"] = num(maxF), num(maxM)
+	s["stats"] = map[string]any{"steps": c.Steps, "flow_evaluations": c.FlowStats.Evaluations, "modified_evaluations": c.ModifiedStats.Evaluations}
+	s["max_distance_flow"], s["max_distance_modified"] = num(c.MaxFlow), num(c.MaxModified)
+	// The flows' own errors: distances below them are not resolved.
+	s["error_flow"], s["error_modified"] = num(c.ErrFlow), num(c.ErrModified)
+	s["points"] = map[string]any{"compared": c.Points, "record": record, "max_points": budget}
 	if err := writeJSON(filepath.Join(dir, "summary.json"), s); err != nil {
 		return err
 	}
 	w := ctx.App.Writer
-	fmt.Fprintf(w, "GD (λ=%g, %d steps, %s) of widths %v against the flows at t = k·λ: max ‖GD − flow‖ %.3e, max ‖GD − modified‖ %.3e (%d and %d evaluations)\n",
-		lr, steps, status, nr.widths, maxF, maxM, evF, evM)
-	fmt.Fprintf(w, "wrote %s (%d rows)\n", filepath.Join(dir, "compare.csv"), len(rows))
+	fmt.Fprintf(w, "GD (λ=%g, %d steps, %s) of widths %v against the flows at t = k·λ: max ‖GD − flow‖ %.3e, max ‖GD − modified‖ %.3e; the flows' errors %.1e and %.1e (%d and %d evaluations)\n",
+		lr, c.Steps, status, nr.widths, c.MaxFlow, c.MaxModified, c.ErrFlow, c.ErrModified, c.FlowStats.Evaluations, c.ModifiedStats.Evaluations)
+	fmt.Fprintf(w, "wrote %s (%d rows)\n", csvPath, rows)
 	printWrote(w, filepath.Join(dir, "summary.json"))
-	if status == "interrupted" {
-		return &exitError{code: 130, msg: "interrupted"}
+	if c.Interrupted {
+		return &exitError{code: 130, msg: "interrupted; the outputs hold the comparison up to the stop"}
 	}
 	return nil
 }
