@@ -251,7 +251,7 @@ type driver struct {
 	// method's is free).
 	built   bool
 	nextOut int
-	outStop bool // OutputFunc asked to stop
+	outStop bool      // OutputFunc asked to stop
 	outBuf  []float64 // backing store of Result.OutputY
 	// Storage of the Result's lists, kept from one integration to the next.
 	outT  []float64
