@@ -11,6 +11,7 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/layerflow/layerflow/analysis/portrait"
+	"github.com/layerflow/layerflow/flow"
 )
 
 // sampleNetPortrait returns a projection on top singular values with the balanced diagonal,
@@ -23,8 +24,8 @@ func sampleNetPortrait() *portrait.NetPortrait {
 		Range:    portrait.Range{XMin: 0.5, XMax: 2, YMin: 0.75, YMax: 2},
 		Diagonal: true, Band: 0.6,
 	}
-	fl := &portrait.NetPath{Method: "flow", Status: "success"}
-	gd := &portrait.NetPath{Method: "gd", Status: "diverged at step 6"}
+	fl := &portrait.NetPath{Method: "flow", Status: "success", End: flow.Completed}
+	gd := &portrait.NetPath{Method: "gd", Status: "diverged at step 6", End: flow.Diverged}
 	for k := range 10 {
 		s := float64(k) / 9
 		fl.Append(s, 0.8+0.5*s, 1.5+0.3*s*s, 1-s)

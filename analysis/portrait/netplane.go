@@ -201,6 +201,7 @@ func (p NetPlane) ProjectionCost(n flow.Layered) float64 {
 type NetPath struct {
 	Method string    `json:"method"`
 	Status string    `json:"status"`
+	End    flow.End  `json:"-"` // the Status, to test
 	T      []float64 `json:"t"`
 	X      []float64 `json:"x"`
 	Y      []float64 `json:"y"`
@@ -359,10 +360,10 @@ func fitPaths(paths []*NetPath, bx, by, margin float64) Range {
 	xs, ys = append(xs, bx), append(ys, by)
 	ok := false
 	for _, q := range paths {
-		ok = ok || q.Status == "success"
+		ok = ok || q.End == flow.Completed
 	}
 	for _, q := range paths {
-		if ok && q.Status != "success" {
+		if ok && q.End != flow.Completed {
 			continue
 		}
 		n := q.Finite()

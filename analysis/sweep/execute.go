@@ -262,7 +262,8 @@ type worker struct {
 
 // outcome is what a run measured.
 type outcome struct {
-	status                                         string
+	status                                         string   // the row's status column
+	end                                            flow.End // the same, to test
 	steps, evals                                   int
 	tFinal, loss, W, imb0, imb, d12, sharp, phaseT float64
 	tBal                                           float64
@@ -325,9 +326,9 @@ func (w *worker) chunk(c []int) row {
 	}
 	out := row{runs: len(c), line: (*lineBufs.Get().(*[]byte))[:0]}
 	for k := range w.runs {
-		switch w.outs[k].status {
-		case "success":
-		case "diverged":
+		switch w.outs[k].end {
+		case flow.Completed:
+		case flow.Diverged:
 			out.diverged++
 		default:
 			out.failed++
@@ -415,7 +416,7 @@ func (w *worker) discrete(r *Run) (outcome, error) {
 	tr := w.keep(st.Label(), r.Depth)
 	tr.Append(0, r.W0)
 	every := (r.Steps + w.s.Record - 2) / (w.s.Record - 1) // ≤ Record points in all
-	oc := outcome{status: "success"}
+	oc := outcome{status: "success", end: flow.Completed}
 	for oc.steps < r.Steps {
 		n, diverged, stopped := w.advance(st, min(every, r.Steps-oc.steps))
 		if stopped {
@@ -426,7 +427,7 @@ func (w *worker) discrete(r *Run) (outcome, error) {
 			tr.Append(float64(oc.steps)*r.LR, st.W())
 		}
 		if diverged {
-			oc.status = "diverged"
+			oc.status, oc.end = "diverged", flow.Diverged
 			break
 		}
 	}
@@ -492,7 +493,7 @@ func (w *worker) flow(r *Run) (outcome, error) {
 	if seen > 0 && tr.T[tr.Len()-1] != lastT {
 		tr.Append(lastT, lastY)
 	}
-	oc := outcome{status: res.Status.String(), steps: res.Stats.Accepted, evals: res.Stats.Evaluations}
+	oc := outcome{status: res.Status.String(), end: flow.EndOf(res.Status), steps: res.Stats.Accepted, evals: res.Stats.Evaluations}
 	ph := analysis.FlowPhase(tr, res, 0, ev, obj.C)
 	if tr.Len() > 2*w.s.Record {
 		thin(tr, w.s.Record)

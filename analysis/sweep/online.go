@@ -92,9 +92,9 @@ func (w *worker) gdOutcome(r *Run, g *gd2, j int) outcome {
 // finish fills in the outcome of a discrete run that took steps steps and ended at last.
 func (w *worker) finish(r *Run, steps int, last []float64, imb0, phaseT, tBal float64) outcome {
 	obj := w.objective(r)
-	oc := outcome{status: "success", steps: steps}
+	oc := outcome{status: "success", end: flow.Completed, steps: steps}
 	if steps < r.Steps {
-		oc.status = "diverged"
+		oc.status, oc.end = "diverged", flow.Diverged
 	}
 	oc.tFinal = float64(steps) * r.LR
 	oc.loss = obj.Loss(last)

@@ -358,10 +358,10 @@ func (r *netPortraitRun) flow(ctx *cli.Context, net *flow.Net, w0 []float64, rec
 	if res.T != lastT && allFinite(res.Y) {
 		rec.add(res.T, res.Y)
 	}
-	rec.path.Status = res.Status.String()
+	rec.path.Status, rec.path.End = res.Status.String(), flow.EndOf(res.Status)
 	switch {
 	case r.stopped:
-		rec.path.Status = "interrupted"
+		rec.path.Status, rec.path.End = "interrupted", flow.Stopped
 	case err != nil:
 		r.flowError = err
 	}
@@ -385,12 +385,12 @@ func (r *netPortraitRun) discrete(ctx *cli.Context, p discrete.NetProblem, w0 []
 	if err != nil {
 		return err
 	}
-	rec.path.Status = res.Status.String()
+	rec.path.Status, rec.path.End = res.Status.String(), flow.Completed
 	switch {
 	case r.stopped:
-		rec.path.Status = "interrupted"
+		rec.path.Status, rec.path.End = "interrupted", flow.Stopped
 	case res.Status == discrete.Diverged:
-		rec.path.Status = fmt.Sprintf("diverged at step %d", res.DivergedAt)
+		rec.path.Status, rec.path.End = fmt.Sprintf("diverged at step %d", res.DivergedAt), flow.Diverged
 	}
 	return nil
 }

@@ -373,9 +373,9 @@ func runNetSweep(ctx *cli.Context) error {
 				}
 				written++
 				switch status {
-				case "diverged":
+				case flow.Diverged:
 					diverged++
-				case "success":
+				case flow.Completed:
 				default:
 					failed++
 				}
@@ -407,8 +407,8 @@ feed:
 	return nil
 }
 
-// netSweepOne does one run and formats its row.
-func netSweepOne(r netSweepRun, st flow.Stats, set *datasets.Set, delta float64, fingerprint string, total int, dataName string) (string, string) {
+// netSweepOne does one run and formats its row; it returns how the run ended beside.
+func netSweepOne(r netSweepRun, st flow.Stats, set *datasets.Set, delta float64, fingerprint string, total int, dataName string) (string, flow.End) {
 	t0 := time.Now()
 	sigma := 0.0
 	if r.method.Continuous() {
@@ -419,7 +419,7 @@ func netSweepOne(r netSweepRun, st flow.Stats, set *datasets.Set, delta float64,
 		noiseS, r.noise = "", 0
 	}
 	net, err := flow.NewNet(r.widths, st, r.wd, sigma)
-	status := "success"
+	status, end := "success", flow.Completed
 	var loss, obj, imb0, imb, sharp, sv1, tFinal = math.NaN(), math.NaN(), math.NaN(), math.NaN(), math.NaN(), math.NaN(), math.NaN()
 	stepsTaken, evals := 0, 0
 	var w0 []float64
@@ -440,9 +440,9 @@ func netSweepOne(r netSweepRun, st flow.Stats, set *datasets.Set, delta float64,
 				stepsTaken, evals, tFinal, last = res.Stats.Accepted, res.Stats.Evaluations, res.T, res.Y
 			}
 			if ierr != nil {
-				status = "error"
+				status, end = "error", flow.Failed
 				if res != nil {
-					status = res.Status.String()
+					status, end = res.Status.String(), flow.EndOf(res.Status)
 				}
 			}
 		} else {
@@ -459,11 +459,11 @@ func netSweepOne(r netSweepRun, st flow.Stats, set *datasets.Set, delta float64,
 			}
 			res, derr := discrete.RunNet(p, w0, &discrete.Settings{LR: r.lr, Steps: r.steps, Batch: batch, Seed: r.seed, Record: max(r.steps, 1)}, nil)
 			if derr != nil {
-				status = "error"
+				status, end = "error", flow.Failed
 			} else {
 				stepsTaken, last, tFinal = res.Steps, res.W, float64(res.Steps)*r.lr
 				if res.Status == discrete.Diverged {
-					status = "diverged"
+					status, end = "diverged", flow.Diverged
 				}
 			}
 		}
@@ -476,7 +476,7 @@ func netSweepOne(r netSweepRun, st flow.Stats, set *datasets.Set, delta float64,
 			}
 		}
 	} else {
-		status = "error"
+		status, end = "error", flow.Failed
 	}
 	ws := make([]string, len(r.widths))
 	for i, n := range r.widths {
@@ -495,5 +495,5 @@ func netSweepOne(r netSweepRun, st flow.Stats, set *datasets.Set, delta float64,
 		r.init.String(), rtoa(r.scale), rtoa(r.lr), rtoa(r.wd), noiseS, batch, steps, rtoa(r.tEnd), strconv.Itoa(r.replicate), seed,
 		status, strconv.Itoa(stepsTaken), evalS, rtoa(tFinal), rtoa(loss), rtoa(obj), rtoa(imb0), rtoa(imb), rtoa(sharp), rtoa(sv1),
 		strconv.FormatFloat(time.Since(t0).Seconds(), 'g', 4, 64)}
-	return strings.Join(f, ",") + "\n", status
+	return strings.Join(f, ",") + "\n", end
 }
