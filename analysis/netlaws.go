@@ -277,7 +277,7 @@ func NetLaws(c NetCase, s NetLawSettings) []Check {
 	// The expected change of D_i that the sampling adds, from a point near the minima.
 	wm := append([]float64(nil), w0...)
 	if net, err := flow.NewNet(c.Widths, st, 0, 0); err == nil {
-		if gd, err := discrete.NewNetStepper(discrete.NetProblem{Net: net}, w0, &discrete.Settings{LR: s.LR}); err == nil {
+		if gd, err := discrete.NewNetStepper(discrete.NetProblem{Model: net}, w0, &discrete.Settings{LR: s.LR}); err == nil {
 			for range s.Warmup {
 				gd.Step()
 			}
@@ -440,7 +440,7 @@ func netGDStep(l *NetLab, c Check, widths []int, st flow.Stats, mom dataset.Mome
 	if err != nil {
 		return notTested(c, err)
 	}
-	sp, err := l.stepper(discrete.NetProblem{Net: net}, w0, &discrete.Settings{LR: lr})
+	sp, err := l.stepper(discrete.NetProblem{Model: net}, w0, &discrete.Settings{LR: lr})
 	if err != nil {
 		return notTested(c, err)
 	}
@@ -477,7 +477,7 @@ func netSampledStep(l *NetLab, c Check, nc NetCase, st flow.Stats, lr, mu float6
 	if err != nil {
 		return notTested(c, err)
 	}
-	sp, err := l.stepper(discrete.NetProblem{Net: net, X: nc.Data.X, Y: nc.Data.Y, Noise: noise}, w0, &discrete.Settings{LR: lr, Batch: batch, Seed: seed})
+	sp, err := l.stepper(discrete.NetProblem{Model: net, X: nc.Data.X, Y: nc.Data.Y, Noise: noise}, w0, &discrete.Settings{LR: lr, Batch: batch, Seed: seed})
 	if err != nil {
 		return notTested(c, err)
 	}

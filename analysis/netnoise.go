@@ -213,7 +213,7 @@ func netNoiseShrink(l *NetLab, c Check, nc NetCase, st flow.Stats, w []float64, 
 	sums, sq := make([]float64, len(d0)), make([]float64, len(d0))
 	done := 0
 	for s := 0; s < seeds && !l.stopped(); s++ {
-		sp, err := l.stepper(discrete.NetProblem{Net: net, X: nc.Data.X, Y: nc.Data.Y, Noise: sigma}, w, &discrete.Settings{LR: lr, Batch: batch, Seed: seed + uint64(s)})
+		sp, err := l.stepper(discrete.NetProblem{Model: net, X: nc.Data.X, Y: nc.Data.Y, Noise: sigma}, w, &discrete.Settings{LR: lr, Batch: batch, Seed: seed + uint64(s)})
 		if err != nil {
 			return []Check{notTested(c, err)}
 		}

@@ -129,7 +129,7 @@ func benchNetSteps(b *testing.B, p discrete.NetProblem, w0 []float64, batch int)
 // BenchmarkNetGD times one full-batch GD step from the statistics of the 60 000 samples.
 func BenchmarkNetGD(b *testing.B) {
 	net, w0 := mnistNet(b)
-	benchNetSteps(b, discrete.NetProblem{Net: net}, w0, 0)
+	benchNetSteps(b, discrete.NetProblem{Model: net}, w0, 0)
 }
 
 // BenchmarkNetSGD128 times one SGD step on a batch of 128 of the 60 000 samples (drawn
@@ -137,7 +137,7 @@ func BenchmarkNetGD(b *testing.B) {
 func BenchmarkNetSGD128(b *testing.B) {
 	x, y := mnistSamples()
 	net, w0 := mnistNet(b)
-	benchNetSteps(b, discrete.NetProblem{Net: net, X: x, Y: y}, w0, 128)
+	benchNetSteps(b, discrete.NetProblem{Model: net, X: x, Y: y}, w0, 128)
 }
 
 // BenchmarkNetFlow integrates the gradient flow of the net with DOPRI5 (rtol 1e-6, atol
@@ -213,7 +213,7 @@ func BenchmarkNetRun(b *testing.B) {
 	)
 	for b.Loop() {
 		recs = recs[:0]
-		res, err = discrete.RunNet(discrete.NetProblem{Net: net}, w0, &discrete.Settings{LR: lr, Steps: steps, Record: 100}, func(k int, w []float64) bool {
+		res, err = discrete.RunNet(discrete.NetProblem{Model: net}, w0, &discrete.Settings{LR: lr, Steps: steps, Record: 100}, func(k int, w []float64) bool {
 			d := make([]float64, net.Depth()-1)
 			net.PairImbalance(d, w)
 			recs = append(recs, record{k, net.Loss(w), d})

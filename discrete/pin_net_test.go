@@ -64,7 +64,7 @@ func TestNetStepperPinned(t *testing.T) {
 	net, x, y, w0 := pinData()
 	exact := runtime.GOARCH == "amd64"
 	for _, c := range pinned {
-		p := discrete.NetProblem{Net: net, Noise: c.noise}
+		p := discrete.NetProblem{Model: net, Noise: c.noise}
 		if c.data {
 			p.X, p.Y = x, y
 		}

@@ -692,7 +692,7 @@ func runNetDiscrete(ctx *cli.Context, sgd bool) error {
 	if record < 1 {
 		return fmt.Errorf("--record %d: must be ≥ 1", record)
 	}
-	p := discrete.NetProblem{Net: nr.net, Noise: sigma}
+	p := discrete.NetProblem{Model: nr.net, Noise: sigma}
 	batch := 0
 	n := nr.n
 	if sgd {
@@ -857,7 +857,7 @@ func runNetCompare(ctx *cli.Context) error {
 	if err := prepareDir(dir); err != nil {
 		return err
 	}
-	gd, err := discrete.NewNetStepper(discrete.NetProblem{Net: nr.net}, nr.w0, &discrete.Settings{LR: lr})
+	gd, err := discrete.NewNetStepper(discrete.NetProblem{Model: nr.net}, nr.w0, &discrete.Settings{LR: lr})
 	if err != nil {
 		return err
 	}
