@@ -171,8 +171,8 @@ func mulOf(a, b mat.Matrix) *mat.Dense {
 // gradient (computed exactly, the same for all seeds), against the prediction, within the
 // standard error of the mean over seeds (Holm-corrected with the other statistical checks).
 // The sign of the prediction says whether the noise shrinks (−) or grows (+) D_i. It is not
-// generic: the steps sample the rows of nc's data with discrete.NetStepper, which takes a
-// flow.Net.
+// generic: the prediction and the mean step are written in nc's samples and statistics (the
+// steps themselves, discrete.NetStepper, would take any flow.Sampled).
 func netNoiseShrink(l *NetLab, c Check, nc NetCase, st flow.Stats, w []float64, lr float64, batch int, sigma float64, seeds int, seed uint64) []Check {
 	widths := nc.Widths
 	pred := NetNoiseChange(widths, w, nc.Data.X, nc.Data.Y, batch, sigma, lr)
