@@ -1,6 +1,7 @@
 package discrete_test
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"runtime"
@@ -242,4 +243,38 @@ func BenchmarkNetRun(b *testing.B) {
 	b.ReportMetric(float64(heap0)/(1<<20), "heap0-MB")
 	b.ReportMetric(float64(heapEnd)/(1<<20), "heap-end-MB")
 	b.ReportMetric(float64(sysMax)/(1<<20), "sys-MB")
+}
+
+// BenchmarkNetStepperScalar times one step of NetStepper on the scalar network
+// (Objective.Sampled) and on the same network as a Net of 1×1 layers (Objective.Net): GD
+// from the statistics and SGD on a batch of 8 of 64 samples, beside BenchmarkGDStep and
+// BenchmarkSGDStep of the scalar stepper.
+func BenchmarkNetStepperScalar(b *testing.B) {
+	data, err := flow.Generate(64, 1, 0.5, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	x, y := mat.NewDense(len(data.X), 1, data.X), mat.NewDense(len(data.Y), 1, data.Y)
+	for _, d := range []int{2, 8} {
+		obj := flow.Objective{Depth: d, WeightDecay: 0.01}
+		net, err := obj.Net()
+		if err != nil {
+			b.Fatal(err)
+		}
+		w0 := make([]float64, d)
+		for i := range w0 {
+			w0[i] = 1 + 0.01*float64(i)
+		}
+		for _, m := range []struct {
+			name  string
+			model flow.Model
+		}{{"objective", obj.Sampled()}, {"net", net}} {
+			b.Run(fmt.Sprintf("%s/d=%d/gd", m.name, d), func(b *testing.B) {
+				benchNetSteps(b, discrete.NetProblem{Model: m.model}, w0, 0)
+			})
+			b.Run(fmt.Sprintf("%s/d=%d/batch=8of64", m.name, d), func(b *testing.B) {
+				benchNetSteps(b, discrete.NetProblem{Model: m.model, X: x, Y: y}, w0, 8)
+			})
+		}
+	}
 }
