@@ -86,8 +86,9 @@ type NetStepper interface {
 // NetLab holds the science of matrix networks that the checks test, swappable so that
 // the tests can feed the checks a wrong model and see them fail.
 type NetLab struct {
-	// Flow returns the right-hand side of the gradient flow of net (nil: net.Flow).
-	Flow func(net *flow.Net) ode.Func
+	// Flow returns the right-hand side of the gradient flow of m (nil: m.Flow): m is the
+	// model a check integrates, a *flow.Net in NetLaws.
+	Flow func(m flow.Layered) ode.Func
 	// Stepper makes a discrete method (nil: discrete.NewNetStepper).
 	Stepper func(p discrete.NetProblem, w0 []float64, s *discrete.Settings) (NetStepper, error)
 	// Gradient is the oracle of the loss gradient of layer i (nil: netOracleGradient).
@@ -107,11 +108,11 @@ func (l *NetLab) seedDone() {
 	}
 }
 
-func (l *NetLab) flowOf(net *flow.Net) ode.Func {
+func (l *NetLab) flowOf(m flow.Layered) ode.Func {
 	if l != nil && l.Flow != nil {
-		return l.Flow(net)
+		return l.Flow(m)
 	}
-	return net.Flow()
+	return m.Flow()
 }
 
 func (l *NetLab) stepper(p discrete.NetProblem, w0 []float64, s *discrete.Settings) (NetStepper, error) {
@@ -227,8 +228,9 @@ func maxWidth(widths []int) int {
 // SharpnessLaw; NetLaws calls them with a flow.Net of c's widths. Three parts stay with the
 // data and are not generic: the ridge end point (it solves with Sxx and Syx, which a model
 // does not expose; the scalar end point W = 1/(1 + σ²) is a claim of its own), the
-// stochastic steps (discrete.NetStepper samples the rows of c's X and Y) and the expected
-// change that sampling adds (NetNoiseChange, written in the samples).
+// stochastic steps on c's X and Y (discrete.NetStepper itself takes any flow.Sampled, and
+// SampledStepLaw any stepper) and the expected change that sampling adds (NetNoiseChange,
+// written in the samples).
 func NetLaws(c NetCase, s NetLawSettings) []Check {
 	s.defaults()
 	l := s.Lab
@@ -277,7 +279,7 @@ func NetLaws(c NetCase, s NetLawSettings) []Check {
 	// The expected change of D_i that the sampling adds, from a point near the minima.
 	wm := append([]float64(nil), w0...)
 	if net, err := flow.NewNet(c.Widths, st, 0, 0); err == nil {
-		if gd, err := discrete.NewNetStepper(discrete.NetProblem{Net: net}, w0, &discrete.Settings{LR: s.LR}); err == nil {
+		if gd, err := discrete.NewNetStepper(discrete.NetProblem{Model: net}, w0, &discrete.Settings{LR: s.LR}); err == nil {
 			for range s.Warmup {
 				gd.Step()
 			}
@@ -440,7 +442,7 @@ func netGDStep(l *NetLab, c Check, widths []int, st flow.Stats, mom dataset.Mome
 	if err != nil {
 		return notTested(c, err)
 	}
-	sp, err := l.stepper(discrete.NetProblem{Net: net}, w0, &discrete.Settings{LR: lr})
+	sp, err := l.stepper(discrete.NetProblem{Model: net}, w0, &discrete.Settings{LR: lr})
 	if err != nil {
 		return notTested(c, err)
 	}
@@ -477,7 +479,7 @@ func netSampledStep(l *NetLab, c Check, nc NetCase, st flow.Stats, lr, mu float6
 	if err != nil {
 		return notTested(c, err)
 	}
-	sp, err := l.stepper(discrete.NetProblem{Net: net, X: nc.Data.X, Y: nc.Data.Y, Noise: noise}, w0, &discrete.Settings{LR: lr, Batch: batch, Seed: seed})
+	sp, err := l.stepper(discrete.NetProblem{Model: net, X: nc.Data.X, Y: nc.Data.Y, Noise: noise}, w0, &discrete.Settings{LR: lr, Batch: batch, Seed: seed})
 	if err != nil {
 		return notTested(c, err)
 	}

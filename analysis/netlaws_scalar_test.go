@@ -30,27 +30,6 @@ func (s wrongScalar) Flow() ode.Func {
 	}
 }
 
-// modelGD is plain GD on the interface: w ← w − λ∇F(w).
-type modelGD struct {
-	m     flow.Model
-	w, g  []float64
-	lr    float64
-	noise func(w []float64)
-}
-
-func newModelGD(m flow.Model, w0 []float64, lr float64) *modelGD {
-	return &modelGD{m: m, w: append([]float64(nil), w0...), g: make([]float64, len(w0)), lr: lr}
-}
-
-func (s *modelGD) Step() {
-	s.m.Gradient(s.g, s.w)
-	for k := range s.w {
-		s.w[k] -= s.lr * s.g[k]
-	}
-}
-
-func (s *modelGD) W() []float64 { return s.w }
-
 // scalarStepper drops the ρ that the scalar stepper returns, so that it is a NetStepper.
 type scalarStepper struct{ *discrete.Stepper }
 
@@ -97,6 +76,20 @@ func TestModelLawsScalar(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	x, y := mat.NewDense(len(ds.X), 1, ds.X), mat.NewDense(len(ds.Y), 1, ds.Y)
+	// net runs discrete.NetStepper on the model interface: GD on any model, SGD (batch > 0)
+	// and noisy GD (noise > 0) on the samples of a flow.Sampled.
+	net := func(m flow.Model, batch int, noise float64) NetStepper {
+		p := discrete.NetProblem{Model: m, Noise: noise}
+		if batch > 0 || noise > 0 {
+			p.X, p.Y = x, y
+		}
+		st, err := discrete.NewNetStepper(p, w0, &discrete.Settings{LR: 0.05, Batch: batch, Seed: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
 	sgd := func(o flow.Objective) NetStepper {
 		st, err := discrete.NewStepper(discrete.Problem{Objective: o, Data: ds}, w0, &discrete.Settings{LR: 0.05, Batch: 8, Seed: 1})
 		if err != nil {
@@ -130,12 +123,16 @@ func TestModelLawsScalar(t *testing.T) {
 			return DecayLaw(Check{ID: "d"}, net, w0, 1, 1e-10)
 		}(), Pass},
 		{"GD step, scalar stepper", GDStepLaw(Check{ID: "g"}, noGD, gd(noGD), scalarLossGradient(1), 0.05, 100), Pass},
-		{"GD step, GD on the interface", GDStepLaw(Check{ID: "g"}, noGD, newModelGD(noGD, w0, 0.05), scalarLossGradient(1), 0.05, 100), Pass},
-		{"GD step, GD on a wrong gradient", GDStepLaw(Check{ID: "g"}, noGD, newModelGD(wrongScalar{noGD}, w0, 0.05), scalarLossGradient(1), 0.05, 100), Fail},
+		{"GD step, NetStepper on the interface", GDStepLaw(Check{ID: "g"}, noGD, net(noGD, 0, 0), scalarLossGradient(1), 0.05, 100), Pass},
+		{"GD step, NetStepper on a wrong gradient", GDStepLaw(Check{ID: "g"}, noGD, net(wrongScalar{noGD}, 0, 0), scalarLossGradient(1), 0.05, 100), Fail},
 		{"GD step, oracle ×1.001", GDStepLaw(Check{ID: "g"}, noGD, gd(noGD), scalarLossGradient(1.001), 0.05, 100), Fail},
 		{"SGD step", SampledStepLaw(Check{ID: "s"}, decayed, sgd(decayed), 0.05, 100), Pass},
 		{"SGD step perturbed", SampledStepLaw(Check{ID: "s"}, decayed, perturbedStepper{sgd(decayed), rand.New(rand.NewPCG(1, 1))}, 0.05, 100), Fail},
-		{"GD on a wrong gradient as a sampled step", SampledStepLaw(Check{ID: "s"}, noGD, newModelGD(wrongScalar{noGD}, w0, 0.05), 0.05, 100), Fail},
+		{"SGD step, NetStepper on the scalar network", SampledStepLaw(Check{ID: "s"}, decayed, net(decayed.Sampled(), 8, 0), 0.05, 100), Pass},
+		{"noisy SGD step, NetStepper on the scalar network", SampledStepLaw(Check{ID: "s"}, decayed, net(decayed.Sampled(), 8, 0.3), 0.05, 100), Pass},
+		{"noisy GD step, NetStepper on the scalar network", SampledStepLaw(Check{ID: "s"}, decayed, net(decayed.Sampled(), 0, 0.3), 0.05, 100), Pass},
+		{"NetStepper perturbed as a sampled step", SampledStepLaw(Check{ID: "s"}, decayed, perturbedStepper{net(decayed.Sampled(), 8, 0), rand.New(rand.NewPCG(1, 1))}, 0.05, 100), Fail},
+		{"GD on a wrong gradient as a sampled step", SampledStepLaw(Check{ID: "s"}, noGD, net(wrongScalar{noGD}, 0, 0), 0.05, 100), Fail},
 	} {
 		t.Logf("%-42s %-10v measured %.3g tolerance %.3g", c.name, c.ch.Verdict, c.ch.Measured, c.ch.Tolerance)
 		if c.ch.Verdict != c.want {

@@ -86,9 +86,9 @@ func netControls() []struct {
 		name string
 		lab  NetLab
 	}{
-		{"flow of layer 1 scaled by 1.001", NetLab{Flow: func(net *flow.Net) ode.Func {
-			f := net.Flow()
-			n1 := net.Widths()[0] * net.Widths()[1]
+		{"flow of layer 1 scaled by 1.001", NetLab{Flow: func(m flow.Layered) ode.Func {
+			f := m.Flow()
+			n1 := m.Widths()[0] * m.Widths()[1]
 			return func(dw []float64, t float64, w []float64) {
 				f(dw, t, w)
 				for k := 0; k < n1; k++ {
@@ -96,9 +96,9 @@ func netControls() []struct {
 				}
 			}
 		}}},
-		{"weight decay 1.01μ in the flow", NetLab{Flow: func(net *flow.Net) ode.Func {
-			f := net.Flow()
-			mu := net.WeightDecay()
+		{"weight decay 1.01μ in the flow", NetLab{Flow: func(m flow.Layered) ode.Func {
+			f := m.Flow()
+			mu, _ := m.Regularizers()
 			return func(dw []float64, t float64, w []float64) {
 				f(dw, t, w)
 				for k := range dw {
@@ -110,8 +110,8 @@ func netControls() []struct {
 			st, err := discrete.NewNetStepper(p, w0, s)
 			return wrongStepper{st, rand.New(rand.NewPCG(1, 1)), 1e-9}, err
 		}}},
-		{"an extra decay 1e-4·w in the flow", NetLab{Flow: func(net *flow.Net) ode.Func {
-			f := net.Flow()
+		{"an extra decay 1e-4·w in the flow", NetLab{Flow: func(m flow.Layered) ode.Func {
+			f := m.Flow()
 			return func(dw []float64, t float64, w []float64) {
 				f(dw, t, w)
 				for k := range dw {
@@ -119,7 +119,8 @@ func netControls() []struct {
 				}
 			}
 		}}},
-		{"input noise ×1.05 in the expected-loss flow", NetLab{Flow: func(net *flow.Net) ode.Func {
+		{"input noise ×1.05 in the expected-loss flow", NetLab{Flow: func(m flow.Layered) ode.Func {
+			net := m.(*flow.Net) // NetLaws integrates Nets: the statistics make the wrong one
 			wrong, err := flow.NewNet(net.Widths(), net.Stats(), net.WeightDecay(), 1.05*net.Noise())
 			if err != nil {
 				panic(err)

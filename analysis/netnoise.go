@@ -171,8 +171,8 @@ func mulOf(a, b mat.Matrix) *mat.Dense {
 // gradient (computed exactly, the same for all seeds), against the prediction, within the
 // standard error of the mean over seeds (Holm-corrected with the other statistical checks).
 // The sign of the prediction says whether the noise shrinks (−) or grows (+) D_i. It is not
-// generic: the steps sample the rows of nc's data with discrete.NetStepper, which takes a
-// flow.Net.
+// generic: the prediction and the mean step are written in nc's samples and statistics (the
+// steps themselves, discrete.NetStepper, would take any flow.Sampled).
 func netNoiseShrink(l *NetLab, c Check, nc NetCase, st flow.Stats, w []float64, lr float64, batch int, sigma float64, seeds int, seed uint64) []Check {
 	widths := nc.Widths
 	pred := NetNoiseChange(widths, w, nc.Data.X, nc.Data.Y, batch, sigma, lr)
@@ -213,7 +213,7 @@ func netNoiseShrink(l *NetLab, c Check, nc NetCase, st flow.Stats, w []float64, 
 	sums, sq := make([]float64, len(d0)), make([]float64, len(d0))
 	done := 0
 	for s := 0; s < seeds && !l.stopped(); s++ {
-		sp, err := l.stepper(discrete.NetProblem{Net: net, X: nc.Data.X, Y: nc.Data.Y, Noise: sigma}, w, &discrete.Settings{LR: lr, Batch: batch, Seed: seed + uint64(s)})
+		sp, err := l.stepper(discrete.NetProblem{Model: net, X: nc.Data.X, Y: nc.Data.Y, Noise: sigma}, w, &discrete.Settings{LR: lr, Batch: batch, Seed: seed + uint64(s)})
 		if err != nil {
 			return []Check{notTested(c, err)}
 		}

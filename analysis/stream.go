@@ -453,7 +453,7 @@ func streamFlow(spec RunSpec, opt StreamOptions) (*Streamed, error) {
 // streamNetDiscrete is GD, SGD or noisy GD of a network of matrix layers: every record-th
 // iterate (and the last) to Keep, no scalar measurements.
 func streamNetDiscrete(spec RunSpec, opt StreamOptions, net *flow.Net) (*Streamed, error) {
-	p := discrete.NetProblem{Net: net}
+	p := discrete.NetProblem{Model: net}
 	set := &discrete.Settings{LR: spec.LR, Steps: spec.Steps, Seed: spec.Seed, Record: spec.Record}
 	switch spec.Method {
 	case MethodGD:

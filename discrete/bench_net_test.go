@@ -1,6 +1,7 @@
 package discrete_test
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"runtime"
@@ -129,7 +130,7 @@ func benchNetSteps(b *testing.B, p discrete.NetProblem, w0 []float64, batch int)
 // BenchmarkNetGD times one full-batch GD step from the statistics of the 60 000 samples.
 func BenchmarkNetGD(b *testing.B) {
 	net, w0 := mnistNet(b)
-	benchNetSteps(b, discrete.NetProblem{Net: net}, w0, 0)
+	benchNetSteps(b, discrete.NetProblem{Model: net}, w0, 0)
 }
 
 // BenchmarkNetSGD128 times one SGD step on a batch of 128 of the 60 000 samples (drawn
@@ -137,7 +138,7 @@ func BenchmarkNetGD(b *testing.B) {
 func BenchmarkNetSGD128(b *testing.B) {
 	x, y := mnistSamples()
 	net, w0 := mnistNet(b)
-	benchNetSteps(b, discrete.NetProblem{Net: net, X: x, Y: y}, w0, 128)
+	benchNetSteps(b, discrete.NetProblem{Model: net, X: x, Y: y}, w0, 128)
 }
 
 // BenchmarkNetFlow integrates the gradient flow of the net with DOPRI5 (rtol 1e-6, atol
@@ -213,7 +214,7 @@ func BenchmarkNetRun(b *testing.B) {
 	)
 	for b.Loop() {
 		recs = recs[:0]
-		res, err = discrete.RunNet(discrete.NetProblem{Net: net}, w0, &discrete.Settings{LR: lr, Steps: steps, Record: 100}, func(k int, w []float64) bool {
+		res, err = discrete.RunNet(discrete.NetProblem{Model: net}, w0, &discrete.Settings{LR: lr, Steps: steps, Record: 100}, func(k int, w []float64) bool {
 			d := make([]float64, net.Depth()-1)
 			net.PairImbalance(d, w)
 			recs = append(recs, record{k, net.Loss(w), d})
@@ -242,4 +243,38 @@ func BenchmarkNetRun(b *testing.B) {
 	b.ReportMetric(float64(heap0)/(1<<20), "heap0-MB")
 	b.ReportMetric(float64(heapEnd)/(1<<20), "heap-end-MB")
 	b.ReportMetric(float64(sysMax)/(1<<20), "sys-MB")
+}
+
+// BenchmarkNetStepperScalar times one step of NetStepper on the scalar network
+// (Objective.Sampled) and on the same network as a Net of 1×1 layers (Objective.Net): GD
+// from the statistics and SGD on a batch of 8 of 64 samples, beside BenchmarkGDStep and
+// BenchmarkSGDStep of the scalar stepper.
+func BenchmarkNetStepperScalar(b *testing.B) {
+	data, err := flow.Generate(64, 1, 0.5, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	x, y := mat.NewDense(len(data.X), 1, data.X), mat.NewDense(len(data.Y), 1, data.Y)
+	for _, d := range []int{2, 8} {
+		obj := flow.Objective{Depth: d, WeightDecay: 0.01}
+		net, err := obj.Net()
+		if err != nil {
+			b.Fatal(err)
+		}
+		w0 := make([]float64, d)
+		for i := range w0 {
+			w0[i] = 1 + 0.01*float64(i)
+		}
+		for _, m := range []struct {
+			name  string
+			model flow.Model
+		}{{"objective", obj.Sampled()}, {"net", net}} {
+			b.Run(fmt.Sprintf("%s/d=%d/gd", m.name, d), func(b *testing.B) {
+				benchNetSteps(b, discrete.NetProblem{Model: m.model}, w0, 0)
+			})
+			b.Run(fmt.Sprintf("%s/d=%d/batch=8of64", m.name, d), func(b *testing.B) {
+				benchNetSteps(b, discrete.NetProblem{Model: m.model, X: x, Y: y}, w0, 8)
+			})
+		}
+	}
 }

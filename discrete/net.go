@@ -11,11 +11,15 @@ import (
 	"github.com/layerflow/layerflow/flow"
 )
 
-// NetProblem is a network of matrix layers to train, with or without its samples.
+// NetProblem is a network to train on the model interface, with or without its samples:
+// a network of matrix layers (*flow.Net) or the scalar network.
 type NetProblem struct {
-	// Net is the objective: widths, statistics, weight decay μ and the expected-loss noise
-	// σ that full-batch GD from the statistics then descends (zero for plain GD).
-	Net *flow.Net
+	// Model is the objective that full-batch GD descends by its Gradient: for a *flow.Net
+	// the widths, statistics, weight decay μ and the expected-loss noise σ (zero for plain
+	// GD). A step on samples (a mini-batch, fresh input noise) takes the gradient of the
+	// batch and needs a flow.Sampled: *flow.Net, or Objective.Sampled() for the scalar
+	// network.
+	Model flow.Model
 	// X (N×n_0) and Y (N×n_d) are the samples, needed for mini-batches and for fresh input
 	// noise; nil for full-batch GD, which needs only the statistics.
 	X, Y *mat.Dense
@@ -71,10 +75,11 @@ func (d denseSamples) GatherRange(dstX, dstY []float64, lo, hi int) {
 // noisy copy of the data is never held whole.
 const chunk = 256
 
-// NetStepper takes the steps of one run of a matrix network. It owns its buffers, so Step
-// does not allocate. It is not safe for use by several goroutines at once.
+// NetStepper takes the steps of one run of a network on the model interface. It owns its
+// buffers, so Step does not allocate. It is not safe for use by several goroutines at once.
 type NetStepper struct {
-	net        *flow.Net
+	model      flow.Model
+	batch      flow.Sampled // model, where the steps take gradients on samples
 	w, grad    []float64
 	lr         float64
 	sigma      float64
@@ -89,8 +94,8 @@ type NetStepper struct {
 // Seed; Steps, Bound and Record are checked but used by RunNet) and returns a stepper at
 // w0 (copied).
 func NewNetStepper(p NetProblem, w0 []float64, s *Settings) (*NetStepper, error) {
-	if p.Net == nil {
-		return nil, errors.New("discrete: no network")
+	if p.Model == nil {
+		return nil, errors.New("discrete: no model")
 	}
 	if s == nil {
 		return nil, errors.New("discrete: nil settings: a learning rate must be set")
@@ -109,17 +114,17 @@ func NewNetStepper(p NetProblem, w0 []float64, s *Settings) (*NetStepper, error)
 	case !(p.Noise >= 0) || math.IsInf(p.Noise, 0):
 		return nil, fmt.Errorf("discrete: input noise %v must be finite and ≥ 0", p.Noise)
 	}
-	if len(w0) != p.Net.Dim() {
-		return nil, fmt.Errorf("discrete: %d initial weights for %d parameters", len(w0), p.Net.Dim())
+	if len(w0) != p.Model.Dim() {
+		return nil, fmt.Errorf("discrete: %d initial weights for %d parameters", len(w0), p.Model.Dim())
 	}
 	for i, v := range w0 {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			return nil, fmt.Errorf("discrete: initial weight w[%d] = %v is not finite", i, v)
 		}
 	}
-	widths := p.Net.Widths()
+	widths := p.Model.Widths()
 	n0, nd := widths[0], widths[len(widths)-1]
-	st := &NetStepper{net: p.Net, w: append([]float64(nil), w0...), grad: make([]float64, len(w0)), lr: s.LR, sigma: p.Noise, n0: n0, nd: nd}
+	st := &NetStepper{model: p.Model, w: append([]float64(nil), w0...), grad: make([]float64, len(w0)), lr: s.LR, sigma: p.Noise, n0: n0, nd: nd}
 	st.rng = rand.New(rand.NewPCG(s.Seed, s.Seed))
 	switch {
 	case p.Samples != nil && (p.X != nil || p.Y != nil):
@@ -177,6 +182,11 @@ func NewNetStepper(p NetProblem, w0 []float64, s *Settings) (*NetStepper, error)
 	default:
 		st.label = "gd" // full batch on the samples: the statistics give the same gradient
 		st.data = nil
+		return st, nil
+	}
+	var ok bool
+	if st.batch, ok = p.Model.(flow.Sampled); !ok {
+		return nil, fmt.Errorf("discrete: %s needs the gradient of a batch, which the model %T does not take (a flow.Sampled; the scalar network's is Objective.Sampled())", st.label, p.Model)
 	}
 	return st, nil
 }
@@ -192,19 +202,19 @@ func (st *NetStepper) W() []float64 { return st.w }
 func (st *NetStepper) Step() {
 	switch {
 	case st.data == nil:
-		st.net.Gradient(st.grad, st.w)
+		st.model.Gradient(st.grad, st.w)
 	case st.perm != nil:
 		b := st.nextBatch()
-		st.net.BeginBatch(st.w)
+		st.batch.BeginBatch(st.w)
 		st.addRows(b, 1/float64(len(b)))
-		st.net.EndBatch(st.grad, st.w)
+		st.batch.EndBatch(st.grad, st.w)
 	default:
 		n, _, _ := st.data.Dims()
-		st.net.BeginBatch(st.w)
+		st.batch.BeginBatch(st.w)
 		for k := 0; k < n; k += chunk {
 			st.addRange(k, min(k+chunk, n), 1/float64(n))
 		}
-		st.net.EndBatch(st.grad, st.w)
+		st.batch.EndBatch(st.grad, st.w)
 	}
 	for k, g := range st.grad {
 		st.w[k] -= st.lr * g
@@ -217,7 +227,7 @@ func (st *NetStepper) addRows(idx []int, scale float64) {
 	m := len(idx)
 	st.data.Gather(st.xb[:m*st.n0], st.yb[:m*st.nd], idx)
 	st.perturb(m * st.n0)
-	st.net.AddSamples(st.xb, st.yb, st.rb, m, scale)
+	st.batch.AddSamples(st.xb, st.yb, st.rb, m, scale)
 }
 
 // addRange is addRows for the samples lo … hi−1.
@@ -225,7 +235,7 @@ func (st *NetStepper) addRange(lo, hi int, scale float64) {
 	m := hi - lo
 	st.data.GatherRange(st.xb[:m*st.n0], st.yb[:m*st.nd], lo, hi)
 	st.perturb(m * st.n0)
-	st.net.AddSamples(st.xb, st.yb, st.rb, m, scale)
+	st.batch.AddSamples(st.xb, st.yb, st.rb, m, scale)
 }
 
 func (st *NetStepper) perturb(m int) {

@@ -3,6 +3,7 @@ package discrete_test
 import (
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"gonum.org/v1/gonum/floats/scalar"
@@ -29,8 +30,9 @@ func scalarSamples(t *testing.T, n int) (*flow.Dataset, *mat.Dense, *mat.Dense, 
 	return data, x, y, flow.Stats{Sxx: mat.NewSymDense(1, []float64{sxx / fn}), Syx: mat.NewDense(1, 1, []float64{sxy / fn}), Syy: syy / fn}
 }
 
-// A Net of widths 1, …, 1 takes the scalar stepper's steps: the same batches, the same
-// noise draws, the same iterates up to round-off.
+// A Net of widths 1, …, 1 and the scalar network (Objective.Sampled) take the scalar
+// stepper's steps: the same batches, the same noise draws, the same iterates up to
+// round-off. The scalar stepper is its own code, tested against the scalar laws.
 func TestNetStepperScalar(t *testing.T) {
 	data, x, y, st := scalarSamples(t, 50)
 	for _, tc := range []struct {
@@ -46,25 +48,27 @@ func TestNetStepperScalar(t *testing.T) {
 			}
 			w0 := []float64{1.7, 0.4, 0.9}[:d]
 			set := &discrete.Settings{LR: 0.05, Steps: 300, Batch: tc.batch, Seed: 11}
-			a, err := discrete.NewStepper(discrete.Problem{Objective: obj, Data: data}, w0, set)
-			if err != nil {
-				t.Fatal(err)
-			}
-			b, err := discrete.NewNetStepper(discrete.NetProblem{Net: net, X: x, Y: y, Noise: tc.noise}, w0, set)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if a.Label() != b.Label() {
-				t.Errorf("labels %q and %q", a.Label(), b.Label())
-			}
-			for k := 0; k < set.Steps; k++ {
-				a.Step()
-				b.Step()
-			}
-			for i := range w0 {
-				if !scalar.EqualWithinAbsOrRel(a.W()[i], b.W()[i], 1e-12, 1e-12) {
-					t.Errorf("%+v d=%d: scalar stepper %v, net stepper %v", tc, d, a.W(), b.W())
-					break
+			for _, m := range []flow.Model{net, obj.Sampled()} {
+				b, err := discrete.NewNetStepper(discrete.NetProblem{Model: m, X: x, Y: y, Noise: tc.noise}, w0, set)
+				if err != nil {
+					t.Fatal(err)
+				}
+				a, err := discrete.NewStepper(discrete.Problem{Objective: obj, Data: data}, w0, set)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if a.Label() != b.Label() {
+					t.Errorf("labels %q and %q", a.Label(), b.Label())
+				}
+				for k := 0; k < set.Steps; k++ {
+					a.Step()
+					b.Step()
+				}
+				for i := range w0 {
+					if !scalar.EqualWithinAbsOrRel(a.W()[i], b.W()[i], 1e-12, 1e-12) {
+						t.Errorf("%+v d=%d %T: scalar stepper %v, net stepper %v", tc, d, m, a.W(), b.W())
+						break
+					}
 				}
 			}
 		}
@@ -94,7 +98,7 @@ func TestNetStepperImbalanceLaw(t *testing.T) {
 	const lr, mu = 0.05, 0.1
 	net, _ := flow.NewNet(widths, flow.Stats{Sxx: &sxx, Syx: &syx, Syy: 1}, mu, 0)
 	w0, _ := flow.Init{Kind: flow.Gaussian, Scale: 1, Seed: 2}.Draw(widths)
-	for _, p := range []discrete.NetProblem{{Net: net}, {Net: net, X: x, Y: y, Noise: 0.3}} {
+	for _, p := range []discrete.NetProblem{{Model: net}, {Model: net, X: x, Y: y, Noise: 0.3}} {
 		for _, batch := range []int{0, 5} {
 			if p.X == nil && batch != 0 {
 				continue
@@ -135,22 +139,89 @@ func TestNetStepperImbalanceLaw(t *testing.T) {
 	}
 }
 
+// A step allocates nothing, on the Net and on the scalar network, from the statistics and
+// on samples.
 func TestNetStepperNoAlloc(t *testing.T) {
 	_, x, y, st := scalarSamples(t, 64)
 	net, _ := flow.NewNet([]int{1, 1, 1}, st, 0, 0)
-	for _, p := range []discrete.NetProblem{{Net: net}, {Net: net, X: x, Y: y, Noise: 0.2}} {
-		for _, b := range []int{0, 8} {
-			if p.X == nil && b != 0 {
-				continue
+	obj := flow.Objective{Depth: 2, WeightDecay: 0.1}
+	for _, m := range []flow.Model{net, obj.Sampled()} {
+		for _, p := range []discrete.NetProblem{{Model: m}, {Model: m, X: x, Y: y, Noise: 0.2}} {
+			for _, b := range []int{0, 8} {
+				if p.X == nil && b != 0 {
+					continue
+				}
+				s, err := discrete.NewNetStepper(p, []float64{1, 0.5}, &discrete.Settings{LR: 0.01, Batch: b})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if a := testing.AllocsPerRun(20, s.Step); a != 0 {
+					t.Errorf("%T %s: Step allocates %v times", m, s.Label(), a)
+				}
 			}
-			s, err := discrete.NewNetStepper(p, []float64{1, 0.5}, &discrete.Settings{LR: 0.01, Batch: b})
+		}
+	}
+}
+
+// The scalar network (Objective.Sampled) and the same network as a Net of 1×1 layers
+// (Objective.Net, whose matrix code is independent of the scalar closed forms) take the same
+// steps on the same samples and seed, to round-off, at depths 2, 3 and 5, with weight decay
+// and an expected-loss σ that steps on samples must ignore.
+func TestNetStepperObjectiveNet(t *testing.T) {
+	_, x, y, _ := scalarSamples(t, 50)
+	for _, tc := range []struct {
+		batch int
+		indep bool
+		noise float64
+	}{{0, false, 0}, {8, false, 0}, {8, true, 0}, {7, false, 0.3}, {0, false, 0.3}} {
+		for _, d := range []int{2, 3, 5} {
+			obj := flow.Objective{Depth: d, WeightDecay: 0.05, Noise: 0.2, C: 0.1}
+			net, err := obj.Net()
 			if err != nil {
 				t.Fatal(err)
 			}
-			if a := testing.AllocsPerRun(20, s.Step); a != 0 {
-				t.Errorf("%s: Step allocates %v times", s.Label(), a)
+			w0 := []float64{1.3, 0.4, 0.9, -1.1, 0.8}[:d]
+			set := &discrete.Settings{LR: 0.05, Batch: tc.batch, IndependentBatches: tc.indep, Seed: 3}
+			var st [2]*discrete.NetStepper
+			for i, m := range []flow.Model{obj.Sampled(), net} {
+				if st[i], err = discrete.NewNetStepper(discrete.NetProblem{Model: m, X: x, Y: y, Noise: tc.noise}, w0, set); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for range 200 {
+				st[0].Step()
+				st[1].Step()
+			}
+			for i := range w0 {
+				// 200 steps, each a short sum and product of order-one terms: round-off.
+				if !scalar.EqualWithinAbsOrRel(st[0].W()[i], st[1].W()[i], 1e-12, 1e-12) {
+					t.Errorf("%s %+v d=%d: scalar network %v, 1×1 Net %v", st[0].Label(), tc, d, st[0].W(), st[1].W())
+					break
+				}
 			}
 		}
+	}
+}
+
+// A model that cannot take the gradient of a batch steps from its statistics (full-batch
+// GD) but refuses the steps that need samples with an error that names it.
+func TestNetStepperNotSampled(t *testing.T) {
+	_, x, y, _ := scalarSamples(t, 20)
+	obj := flow.Objective{Depth: 2}
+	if _, err := discrete.NewNetStepper(discrete.NetProblem{Model: obj, X: x, Y: y}, []float64{1, 0.5}, &discrete.Settings{LR: 0.1}); err != nil {
+		t.Errorf("full-batch GD on flow.Objective: %v", err)
+	}
+	for _, c := range []struct {
+		batch int
+		noise float64
+	}{{5, 0}, {0, 0.1}} {
+		_, err := discrete.NewNetStepper(discrete.NetProblem{Model: obj, X: x, Y: y, Noise: c.noise}, []float64{1, 0.5}, &discrete.Settings{LR: 0.1, Batch: c.batch})
+		if err == nil || !strings.Contains(err.Error(), "flow.Objective does not take") {
+			t.Errorf("batch %d noise %v on flow.Objective: error %v", c.batch, c.noise, err)
+		}
+	}
+	if _, err := discrete.NewNetStepper(discrete.NetProblem{}, []float64{1, 0.5}, &discrete.Settings{LR: 0.1}); err == nil {
+		t.Error("no model: no error")
 	}
 }
 
@@ -158,7 +229,7 @@ func TestRunNetObserve(t *testing.T) {
 	_, _, _, st := scalarSamples(t, 16)
 	net, _ := flow.NewNet([]int{1, 1, 1}, st, 0, 0)
 	var ks []int
-	res, err := discrete.RunNet(discrete.NetProblem{Net: net}, []float64{1, 0.5}, &discrete.Settings{LR: 0.1, Steps: 25, Record: 10}, func(k int, w []float64) bool {
+	res, err := discrete.RunNet(discrete.NetProblem{Model: net}, []float64{1, 0.5}, &discrete.Settings{LR: 0.1, Steps: 25, Record: 10}, func(k int, w []float64) bool {
 		ks = append(ks, k)
 		return false
 	})
@@ -168,7 +239,7 @@ func TestRunNetObserve(t *testing.T) {
 	if want := []int{0, 10, 20, 25}; len(ks) != len(want) || ks[0] != 0 || ks[1] != 10 || ks[2] != 20 || ks[3] != 25 {
 		t.Errorf("observed steps %v, want %v", ks, want)
 	}
-	res, err = discrete.RunNet(discrete.NetProblem{Net: net}, []float64{1, 0.5}, &discrete.Settings{LR: 50, Steps: 100, Bound: 1e6}, nil)
+	res, err = discrete.RunNet(discrete.NetProblem{Model: net}, []float64{1, 0.5}, &discrete.Settings{LR: 50, Steps: 100, Bound: 1e6}, nil)
 	if err != nil || res.Status != discrete.Diverged {
 		t.Errorf("λ = 50: status %v, want diverged", res.Status)
 	}

@@ -110,12 +110,12 @@ func TestNetStepperCompactSamples(t *testing.T) {
 			var st [2]*discrete.NetStepper
 			for i, set := range []*dataset.Set{dense, compact} {
 				rec[i] = &recorder{Samples: set}
-				if st[i], err = discrete.NewNetStepper(discrete.NetProblem{Net: net, Samples: rec[i], Noise: c.noise}, w0, s); err != nil {
+				if st[i], err = discrete.NewNetStepper(discrete.NetProblem{Model: net, Samples: rec[i], Noise: c.noise}, w0, s); err != nil {
 					t.Fatal(err)
 				}
 			}
 			// The float64 rows through X and Y, as before Samples existed.
-			old, err := discrete.NewNetStepper(discrete.NetProblem{Net: net, X: dense.X, Y: dense.Y, Noise: c.noise}, w0, s)
+			old, err := discrete.NewNetStepper(discrete.NetProblem{Model: net, X: dense.X, Y: dense.Y, Noise: c.noise}, w0, s)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -158,7 +158,7 @@ func TestNetStepperSamplesNoAlloc(t *testing.T) {
 		batch int
 		noise float64
 	}{{8, 0}, {8, 0.2}, {0, 0.2}} {
-		s, err := discrete.NewNetStepper(discrete.NetProblem{Net: net, Samples: set, Noise: c.noise}, w0, &discrete.Settings{LR: 0.001, Batch: c.batch})
+		s, err := discrete.NewNetStepper(discrete.NetProblem{Model: net, Samples: set, Noise: c.noise}, w0, &discrete.Settings{LR: 0.001, Batch: c.batch})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -186,9 +186,9 @@ func TestNetProblemSamplesBad(t *testing.T) {
 		p    discrete.NetProblem
 		want string
 	}{
-		{discrete.NetProblem{Net: net, Samples: set, X: set.X, Y: set.Y}, "samples given twice"},
-		{discrete.NetProblem{Net: net, X: set.X}, "both X and Y"},
-		{discrete.NetProblem{Net: net, Samples: other}, "do not fit widths"},
+		{discrete.NetProblem{Model: net, Samples: set, X: set.X, Y: set.Y}, "samples given twice"},
+		{discrete.NetProblem{Model: net, X: set.X}, "both X and Y"},
+		{discrete.NetProblem{Model: net, Samples: other}, "do not fit widths"},
 	} {
 		_, err := discrete.NewNetStepper(c.p, w0, &discrete.Settings{LR: 0.1, Batch: 2})
 		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.HasPrefix(err.Error(), "discrete: ") {
@@ -219,7 +219,7 @@ func BenchmarkNetSGD128MNIST(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			benchNetSteps(b, discrete.NetProblem{Net: net, Samples: set}, w0, 128)
+			benchNetSteps(b, discrete.NetProblem{Model: net, Samples: set}, w0, 128)
 		})
 	}
 }

@@ -10,7 +10,8 @@ import (
 // Model is the training objective of a deep linear network over one flat parameter
 // vector: the scalar network of the paper (Objective, with its closed forms) and the
 // network of matrix layers (Net) both implement it, and the integrators, the discrete
-// methods and the checks work on it.
+// methods and the checks work on it. Layered adds the layer view, and Sampled the gradient
+// of a batch of samples that SGD and noisy GD take.
 type Model interface {
 	// Dim returns the number of parameters.
 	Dim() int

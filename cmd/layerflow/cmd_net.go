@@ -693,7 +693,7 @@ func runNetDiscrete(ctx *cli.Context, sgd bool) error {
 	if record < 1 {
 		return fmt.Errorf("--record %d: must be ≥ 1", record)
 	}
-	p := discrete.NetProblem{Net: nr.net, Noise: sigma}
+	p := discrete.NetProblem{Model: nr.net, Noise: sigma}
 	batch := 0
 	n := nr.n
 	if sgd {

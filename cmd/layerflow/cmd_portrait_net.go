@@ -241,7 +241,7 @@ func runNetPortrait(ctx *cli.Context) error {
 		case "flow", "modified":
 			err = run.flow(ctx, nr.net.Clone(), nr.w0, rec)
 		default:
-			p := discrete.NetProblem{Net: dnet}
+			p := discrete.NetProblem{Model: dnet}
 			switch m {
 			case "sgd":
 				p.X, p.Y, run.batch = nr.set.X, nr.set.Y, batch

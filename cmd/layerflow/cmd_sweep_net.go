@@ -446,7 +446,7 @@ func netSweepOne(r netSweepRun, st flow.Stats, set *datasets.Set, delta float64,
 				}
 			}
 		} else {
-			p := discrete.NetProblem{Net: net}
+			p := discrete.NetProblem{Model: net}
 			batch := 0
 			if r.method == analysis.MethodSGD || r.method == analysis.MethodNoisyGD {
 				p.X, p.Y = set.X, set.Y
