@@ -73,10 +73,11 @@ type RunSpec struct {
 	// Solver and Settings integrate the flows (nil: DOPRI5 at rtol 1e-8, atol 1e-10).
 	Solver   ode.Method
 	Settings *ode.Settings
-	// Model, when not nil, is the model Stream trains in place of Objective: a network of
-	// matrix layers (*flow.Net) on its statistics (GD, the flows) or on the samples X, Y
-	// (SGD, and noisy GD with fresh input noise of standard deviation Noise). Run trains the
-	// scalar Objective only.
+	// Model, when not nil, is the model Stream trains in place of Objective: any flow.Model,
+	// such as a network of matrix layers (*flow.Net), on its own objective (GD, the flows)
+	// or, when it is a flow.Sampled, on the samples X, Y (SGD, and noisy GD with fresh input
+	// noise of standard deviation Noise). A flow.Objective here is the same as Objective
+	// (its closed forms). Run trains the scalar Objective only.
 	Model flow.Model
 	X, Y  *mat.Dense
 	// Samples, when not nil, holds the samples in place of X and Y (a compact data set

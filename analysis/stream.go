@@ -76,16 +76,11 @@ func Stream(spec RunSpec, opt StreamOptions) (*Streamed, error) {
 	if opt.Keep == nil {
 		opt.Keep = func(int, float64, []float64) error { return nil }
 	}
-	if net, ok := spec.Model.(*flow.Net); ok && !spec.Method.Continuous() {
-		return streamNetDiscrete(spec, opt, net)
-	}
 	if spec.Method.Continuous() {
 		return streamFlow(spec, opt)
 	}
-	if spec.Model != nil {
-		if _, ok := spec.Model.(flow.Objective); !ok {
-			return nil, fmt.Errorf("analysis: no discrete run for a model of type %T", spec.Model)
-		}
+	if _, scalar := spec.Model.(flow.Objective); spec.Model != nil && !scalar {
+		return streamNetDiscrete(spec, opt, spec.Model)
 	}
 	return streamDiscrete(spec, opt)
 }
@@ -294,7 +289,11 @@ func streamFlow(spec RunSpec, opt StreamOptions) (*Streamed, error) {
 	}
 	// A network of matrix layers: its flow, no phase event and no drift of the scalar
 	// pairs (their records are the recorder's).
-	net, isNet := spec.Model.(*flow.Net)
+	model := spec.Model
+	if _, scalar := model.(flow.Objective); scalar {
+		model = nil // the closed forms of the scalar network, through Objective
+	}
+	isNet := model != nil
 	var f ode.Func
 	label := "flow"
 	if spec.Method == MethodModified {
@@ -305,9 +304,9 @@ func streamFlow(spec RunSpec, opt StreamOptions) (*Streamed, error) {
 	}
 	switch {
 	case isNet && label == "modified":
-		f = flow.ModifiedFlowOf(net, spec.LR)
+		f = flow.ModifiedFlowOf(model, spec.LR)
 	case isNet:
-		f = net.Flow()
+		f = model.Flow()
 	case label == "modified":
 		f = obj.ModifiedFlow(spec.LR)
 	default:
@@ -450,9 +449,10 @@ func streamFlow(spec RunSpec, opt StreamOptions) (*Streamed, error) {
 	return out, nil
 }
 
-// streamNetDiscrete is GD, SGD or noisy GD of a network of matrix layers: every record-th
-// iterate (and the last) to Keep, no scalar measurements.
-func streamNetDiscrete(spec RunSpec, opt StreamOptions, net *flow.Net) (*Streamed, error) {
+// streamNetDiscrete is GD, SGD or noisy GD of any model but the scalar Objective (a network
+// of matrix layers, through discrete.NetStepper): every record-th iterate (and the last) to
+// Keep, no scalar measurements.
+func streamNetDiscrete(spec RunSpec, opt StreamOptions, net flow.Model) (*Streamed, error) {
 	p := discrete.NetProblem{Model: net}
 	set := &discrete.Settings{LR: spec.LR, Steps: spec.Steps, Seed: spec.Seed, Record: spec.Record}
 	switch spec.Method {
