@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/layerflow/layerflow/analysis"
 	"io"
 	"math"
 	"path/filepath"
@@ -324,73 +325,67 @@ func runNetPortrait(ctx *cli.Context) error {
 	return nil
 }
 
-// flow integrates the flow (or the modified flow) of net to t = steps·λ with DOPRI5 and
-// records the first accepted step at or after every multiple of t/points, and the end.
+// flow integrates the flow (or the modified flow) of net to t = steps·λ with DOPRI5 through
+// the run dispatcher and records the state at the times k·t/points (dense output) and, for
+// an integration that ends early, where it ended.
 func (r *netPortraitRun) flow(ctx *cli.Context, net *flow.Net, w0 []float64, rec *pathRecorder) error {
 	t1 := float64(r.steps) * r.lr
-	f := net.Flow()
+	method := analysis.MethodFlow
 	if r.method == "modified" {
-		f = flow.ModifiedFlowOf(net, r.lr)
+		method = analysis.MethodModified
 	}
-	dt := t1 / float64(r.points)
-	next, lastT := 0.0, math.NaN()
-	set := &ode.Settings{Rtol: portraitRtol, Atol: portraitAtol, MaxSteps: 1_000_000}
-	set.Observer = func(t float64, y []float64) bool {
-		if interrupted(ctx) {
-			r.stopped = true
-			return true
-		}
-		if t >= next || t == t1 {
-			r.show(t / r.lr)
-			rec.add(t, y)
-			lastT = t
-			for next <= t {
-				next += dt
-			}
-		}
-		return false
+	times := make([]float64, r.points+1)
+	for k := range times {
+		times[k] = t1 * float64(k) / float64(r.points)
 	}
-	res, err := flow.Integrate(f, w0, t1, set, &ode.DOPRI5{})
-	if res == nil {
+	times[r.points] = t1
+	spec := analysis.RunSpec{Method: method, Model: net, Start: w0, LR: r.lr, T: t1, Solver: &ode.DOPRI5{},
+		Settings: &ode.Settings{Rtol: portraitRtol, Atol: portraitAtol, MaxSteps: 1_000_000, Output: times}}
+	out, err := analysis.Stream(spec, analysis.StreamOptions{Context: ctx.Context,
+		Progress: func(done, _ float64) { r.show(done / r.lr) },
+		Keep:     func(_ int, t float64, w []float64) error { rec.add(t, w); return nil }})
+	if err != nil {
 		return err
 	}
-	r.evals = res.Stats.Evaluations
-	if res.T != lastT && allFinite(res.Y) {
-		rec.add(res.T, res.Y)
-	}
-	rec.path.Status, rec.path.End = res.Status.String(), flow.EndOf(res.Status)
+	r.evals = out.Result.Stats.Evaluations
+	rec.path.Status, rec.path.End = out.Status, out.End
 	switch {
-	case r.stopped:
+	case out.Interrupted:
+		r.stopped = true
 		rec.path.Status, rec.path.End = "interrupted", flow.Stopped
-	case err != nil:
-		r.flowError = err
+	case out.Result.Err() != nil:
+		r.flowError = out.Result.Err()
 	}
 	return nil
 }
 
-// discrete takes the steps of gd, sgd or noisy-gd and records every ⌈steps/points⌉-th
-// iterate, the last, and for a diverging run the last iterate inside the bound.
+// discrete takes the steps of gd, sgd or noisy-gd through the run dispatcher and records
+// every ⌈steps/points⌉-th iterate, the last, and for a diverging run the last iterate inside
+// the bound.
 func (r *netPortraitRun) discrete(ctx *cli.Context, p discrete.NetProblem, w0 []float64, rec *pathRecorder) error {
 	stride := (r.steps + r.points - 1) / r.points
-	set := &discrete.Settings{LR: r.lr, Steps: r.steps, Batch: r.batch, Seed: r.seed, Record: stride}
-	res, err := discrete.RunNet(p, w0, set, func(k int, w []float64) bool {
-		rec.add(float64(k)*r.lr, w)
-		r.show(float64(k))
-		if interrupted(ctx) {
-			r.stopped = true
-			return true
-		}
-		return false
-	})
+	method := map[string]analysis.Method{"gd": analysis.MethodGD, "sgd": analysis.MethodSGD, "noisy-gd": analysis.MethodNoisyGD}[r.method]
+	spec := analysis.RunSpec{Method: method, Model: p.Model, Start: w0, LR: r.lr, Steps: r.steps, Batch: r.batch, Seed: r.seed,
+		Record: stride, X: p.X, Y: p.Y, Noise: p.Noise}
+	lastK := -1
+	out, err := analysis.Stream(spec, analysis.StreamOptions{Context: ctx.Context,
+		Progress: func(done, _ float64) { r.show(done) },
+		Keep: func(k int, t float64, w []float64) error {
+			rec.add(t, w)
+			lastK = k
+			return nil
+		}})
 	if err != nil {
 		return err
 	}
-	rec.path.Status, rec.path.End = res.Status.String(), flow.Completed
-	switch {
-	case r.stopped:
-		rec.path.Status, rec.path.End = "interrupted", flow.Stopped
-	case res.Status == discrete.Diverged:
-		rec.path.Status, rec.path.End = fmt.Sprintf("diverged at step %d", res.DivergedAt), flow.Diverged
+	res := out.Discrete
+	if res.Steps != lastK && !out.Interrupted && out.W != nil {
+		rec.add(float64(res.Steps)*r.lr, out.W) // a diverged run's last iterate inside the bound
+	}
+	rec.path.Status, rec.path.End = out.Status, out.End
+	if out.Interrupted {
+		r.stopped = true
+		rec.path.Status = "interrupted"
 	}
 	return nil
 }
