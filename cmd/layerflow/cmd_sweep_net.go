@@ -19,7 +19,6 @@ import (
 
 	"github.com/layerflow/layerflow/analysis"
 	"github.com/layerflow/layerflow/analysis/sweep"
-	"github.com/layerflow/layerflow/discrete"
 	"github.com/layerflow/layerflow/flow"
 	datasets "github.com/layerflow/layerflow/flow/dataset"
 	"github.com/layerflow/layerflow/flow/ode"
@@ -430,41 +429,31 @@ func netSweepOne(r netSweepRun, st flow.Stats, set *datasets.Set, delta float64,
 	if err == nil {
 		pairs := make([]float64, net.Depth()-1)
 		imb0 = net.PairImbalance(pairs, w0)
-		if r.method.Continuous() {
-			f := net.Flow()
-			if r.method == analysis.MethodModified {
-				f = flow.ModifiedFlowOf(net, r.lr)
+		// One run through the dispatcher, keeping nothing but its end.
+		spec := analysis.RunSpec{Method: r.method, Model: net, Start: w0, LR: r.lr, Steps: r.steps, Seed: r.seed, Record: max(r.steps, 1)}
+		switch r.method {
+		case analysis.MethodFlow, analysis.MethodModified:
+			spec.T, spec.Solver = r.tEnd, &ode.DOPRI5{}
+			spec.Settings = &ode.Settings{Rtol: 1e-8, Atol: 1e-10, MaxSteps: 1_000_000}
+		case analysis.MethodSGD:
+			spec.X, spec.Y, spec.Noise, spec.Batch = set.X, set.Y, r.noise, r.batch
+		case analysis.MethodNoisyGD:
+			spec.X, spec.Y, spec.Noise = set.X, set.Y, r.noise
+		}
+		run, rerr := analysis.Stream(spec, analysis.StreamOptions{})
+		switch {
+		case rerr != nil:
+			status, end = "error", flow.Failed
+		case r.method.Continuous():
+			res := run.Result
+			stepsTaken, evals, tFinal, last = res.Stats.Accepted, res.Stats.Evaluations, res.T, res.Y
+			if res.Err() != nil {
+				status, end = res.Status.String(), flow.EndOf(res.Status)
 			}
-			res, ierr := flow.Integrate(f, w0, r.tEnd, &ode.Settings{Rtol: 1e-8, Atol: 1e-10, MaxSteps: 1_000_000}, &ode.DOPRI5{})
-			if res != nil {
-				stepsTaken, evals, tFinal, last = res.Stats.Accepted, res.Stats.Evaluations, res.T, res.Y
-			}
-			if ierr != nil {
-				status, end = "error", flow.Failed
-				if res != nil {
-					status, end = res.Status.String(), flow.EndOf(res.Status)
-				}
-			}
-		} else {
-			p := discrete.NetProblem{Model: net}
-			batch := 0
-			if r.method == analysis.MethodSGD || r.method == analysis.MethodNoisyGD {
-				p.X, p.Y = set.X, set.Y
-				if r.method == analysis.MethodNoisyGD {
-					p.Noise = r.noise
-				} else {
-					batch = r.batch
-					p.Noise = r.noise
-				}
-			}
-			res, derr := discrete.RunNet(p, w0, &discrete.Settings{LR: r.lr, Steps: r.steps, Batch: batch, Seed: r.seed, Record: max(r.steps, 1)}, nil)
-			if derr != nil {
-				status, end = "error", flow.Failed
-			} else {
-				stepsTaken, last, tFinal = res.Steps, res.W, float64(res.Steps)*r.lr
-				if res.Status == discrete.Diverged {
-					status, end = "diverged", flow.Diverged
-				}
+		default:
+			stepsTaken, last, tFinal = run.Discrete.Steps, run.W, run.T
+			if run.End == flow.Diverged {
+				status, end = "diverged", flow.Diverged
 			}
 		}
 		if last != nil {
