@@ -37,6 +37,19 @@
 // data generator — with oracles written from the mathematics; the tests feed the claims wrong
 // Labs (negative controls) and see every check fail under one of them.
 //
+// # Runs and comparisons
+//
+// Stream is the one run dispatcher: a method (the flow, the modified flow, GD, noisy GD, SGD),
+// a model (the scalar network with its closed forms, or any flow.Model, such as a network of
+// matrix layers; its sampled methods need a flow.Sampled), a start, a horizon and a solver in;
+// the points handed to a Keep function as they are made, within a budget, and a typed outcome
+// (flow.End, the integrator's or the stepper's result, λ) out. Run is Stream keeping every
+// point. CompareStream runs GD, both flows and the flows' reference solves (tolerances a hundred
+// times tighter, whose distance estimates the flows' errors) side by side through Stream, so
+// that a comparison of any length holds five states: by backward error analysis GD at step λ
+// stays O(λ) from the gradient flow and O(λ²) from the modified flow over a fixed horizon, which
+// the tests check on matrix layers.
+//
 // # Matrix layers
 //
 // For networks of matrix layers (NetLaws, claim 11) the same laws are checked on the imbalance
