@@ -8,6 +8,14 @@
 // integrators live in the sub-package ode. The laws below are the closed forms the tests and
 // the checks of package analysis compare with.
 //
+// Both networks implement one interface: Model (one flat parameter vector: loss, objective,
+// gradient, Hessian-vector product, pair imbalances, sharpness, the flow), Layered (the layer
+// view: W_i, D_i, the product W, the regularizers) and Sampled (the gradient of a batch of
+// samples, for SGD and fresh input noise). Objective is the scalar network with its closed
+// forms (Objective.Sampled gives its batch gradient), Net the network of matrix layers; the
+// integrators, the discrete methods, the run dispatcher of package analysis, its checks and
+// portraits work on the interface.
+//
 // # The model
 //
 // Data are scalar pairs (x_k, y_k), k = 1…N, normalized so that mean x² = 1 and mean x·y = 1;
