@@ -56,6 +56,27 @@ func pinRuns() []struct {
 				ode.Problem{Func: deepLinearFlow(mu), T1: 20, Y0: w}, ode.Settings{Rtol: 1e-8, Atol: 1e-10}})
 		}
 	}
+	// Dense output at large dimensions: output times and events on deep flows.
+	for _, d := range []int{17, 32} {
+		w := make([]float64, d)
+		for i := range w {
+			w[i] = 1 + 0.01*float64(i%5)
+		}
+		w[0], w[1] = 0.4, 1.8
+		out := make([]float64, 81)
+		for i := range out {
+			out[i] = 0.25 * float64(i)
+		}
+		runs = append(runs,
+			run{fmt.Sprintf("deep d=%d output", d), ode.Problem{Func: deepLinearFlow(0), T1: 20, Y0: w},
+				ode.Settings{Rtol: 1e-8, Atol: 1e-10, Output: out}},
+			run{fmt.Sprintf("deep d=%d events", d), ode.Problem{Func: deepLinearFlow(0.001), T1: 20, Y0: w},
+				ode.Settings{Rtol: 1e-7, Atol: 1e-9, Events: []ode.Event{
+					{Func: func(_ float64, y []float64) float64 { return y[0] - 0.41 }},
+					{Func: func(_ float64, y []float64) float64 { return y[1] - 1.775 }, Direction: -1},
+				}}},
+		)
+	}
 	ar := testprob.Arenstorf()
 	runs = append(runs,
 		run{"arenstorf 1e-10", ar.Problem, ode.Settings{Rtol: 1e-10, Atol: 1e-10}},
@@ -175,6 +196,14 @@ var pinned = map[string]uint64{
 	"deep d=33 start 1 dop853":      0xfec820bcd0412d12,
 	"deep d=33 start 2 dopri5":      0x657af288f95a8ea3,
 	"deep d=33 start 2 dop853":      0x86c303121bb56757,
+	"deep d=17 output dopri5":       0x9ec346189a113d3a,
+	"deep d=17 output dop853":       0x9b717dfb475855f7,
+	"deep d=17 events dopri5":       0x83d1a8fae6c8eeb8,
+	"deep d=17 events dop853":       0xa2b7578e3782eeb7,
+	"deep d=32 events dopri5":       0xe6089865aabf9a6a,
+	"deep d=32 events dop853":       0xc7b051aa11f0932,
+	"deep d=32 output dopri5":       0x3cee4dbd06dd9edc,
+	"deep d=32 output dop853":       0x992a88df686f175d,
 	"arenstorf 1e-10 dopri5":        0x4ac5796fd101b1a0,
 	"arenstorf 1e-10 dop853":        0xa0ce58a1a938c5c1,
 	"arenstorf 1e-5 beta dopri5":    0xfa3bda1803d209b5,
