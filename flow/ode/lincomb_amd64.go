@@ -1,0 +1,19 @@
+package ode
+
+//go:generate go run lincomb_gen.go
+
+// lincomb is the stage combination of the explicit methods in SSE2 assembly
+// (lincomb_amd64.s, written by lincomb_gen.go):
+//
+//	dst[i] = y[i] + h*(Σ_j c[2j]·k[j][i]),  i < n,
+//
+// the sum over j = 0..m−1 taken in that order, from 0 when zero is true, as the methods' Go
+// loops take it: element by element the same operations in the same order, two elements per
+// packed instruction, and so the same numbers to the bit. c holds each coefficient twice;
+// 1 ≤ m ≤ 10 (the most is DOP853's 12th stage, 9).
+//
+//go:noescape
+func lincomb(dst, y *float64, n int, h float64, c *float64, k **float64, m int, zero bool)
+
+// haveLincomb is true where lincomb is assembly; elsewhere the methods keep their Go loops.
+const haveLincomb = true
