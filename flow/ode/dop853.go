@@ -55,6 +55,17 @@ var d8pairs = func() (p [16][]float64) {
 	return p
 }()
 
+// d8errMin is the smallest dimension for which DOP853 calls d8err (measured as kernelMin).
+const d8errMin = 2
+
+// d8errc holds the weights of dop853B, dop853E5 and dop853BHH, each twice, for d8err.
+var d8errc = func() []float64 {
+	var a []float64
+	a = append(a, dop853B.a...)
+	a = append(a, dop853E5.a...)
+	return pairs(append(a, dop853BHH.a...)...)
+}()
+
 // d8nodes[s] is the node d8c<s+1> of the stage s+1 (stage 13, at t+h, is Accept's).
 var d8nodes = [16]float64{0, d8c2, d8c3, d8c4, d8c5, d8c6, d8c7, d8c8, d8c9, d8c10, d8c11, d8c12, 1, d8c14, d8c15, d8c16}
 
@@ -527,6 +538,10 @@ func (m *DOP853) Init(f Func, n int) {
 				m.kp[s][q] = &m.k[j][0]
 			}
 		}
+		// kp[12] (stage 13 has no combination) points at the stages of the weights, for d8err.
+		for q, j := range dop853B.j {
+			m.kp[12][q] = &m.k[j][0]
+		}
 	}
 	m.t, m.h = 0, 0
 	m.tOld, m.hOld = 0, 0
@@ -662,7 +677,13 @@ func (m *DOP853) Step(y1 []float64, t, h float64, y, f0 []float64, sc *Scale) (e
 	}
 	var err5, err3 float64
 	scalar := sc.scalar()
-	for i := range y1 {
+	i0 := 0
+	if haveLincomb && scalar && n >= d8errMin {
+		// The pairs of elements in assembly, an odd last one below.
+		i0 = len(y1) &^ 1
+		err5, err3 = d8err(&y1[0], &y[0], i0, h, sc.atol, sc.rtol, &d8errc[0], &m.kp[12][0])
+	}
+	for i := i0; i < len(y1); i++ {
 		bk := 0 + d8b1*k1[i] + d8b6*k6[i] + d8b7*k7[i] + d8b8*k8[i] + d8b9*k9[i] + d8b10*k10[i] + d8b11*k11[i] + d8b12*k12[i]
 		yi := y[i] + h*bk
 		y1[i] = yi

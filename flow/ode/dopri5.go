@@ -24,9 +24,10 @@ type DOPRI5 struct {
 	// accepted is true from Accept to the next Step, while the stages of the step are there
 	// for Stiffness.
 	accepted bool
-	// kp[s] points at the stage derivatives that the combination s of dp5combs takes
-	// (kp[s][0] at k1, set by each Step), for lincomb.
-	kp [5][5]*float64
+	// kp[s] points at the stage derivatives that the combination s of dp5combs takes, and
+	// kp[5] at those of the error estimate (kp[s][0] at k1, set by each Step), for lincomb
+	// and dp5err.
+	kp [6][6]*float64
 }
 
 // dp5combs are the stage combinations y + h·Σ a·k of Step from stage 3 on (the last one is
@@ -42,6 +43,9 @@ var dp5combs = [5]struct {
 	{pairs(dp5a71, dp5a73, dp5a74, dp5a75, dp5a76), []int{0, 2, 3, 4, 5}},
 }
 
+// dp5errc holds the error weights e1, e3, …, e7, each twice, for dp5err.
+var dp5errc = pairs(dp5e1, dp5e3, dp5e4, dp5e5, dp5e6, dp5e7)
+
 // pairs returns the coefficients a, each twice, as lincomb takes them.
 func pairs(a ...float64) []float64 {
 	c := make([]float64, 2*len(a))
@@ -54,6 +58,9 @@ func pairs(a ...float64) []float64 {
 // kernelMin is the smallest dimension for which the methods call lincomb: below it the
 // call costs more than the Go loop. Both give the same numbers.
 const kernelMin = 16
+
+// dp5errMin is the smallest dimension for which DOPRI5 calls dp5err (measured as kernelMin).
+const dp5errMin = 4
 
 var _ Method = (*DOPRI5)(nil)
 
@@ -128,7 +135,7 @@ func (m *DOPRI5) Init(f Func, n int) {
 	}
 	m.k[0], m.y0, m.y1 = nil, nil, nil
 	m.accepted = false
-	m.kp = [5][5]*float64{}
+	m.kp = [6][6]*float64{}
 	if n > 0 {
 		for s, c := range dp5combs {
 			for q, j := range c.j {
@@ -136,6 +143,9 @@ func (m *DOPRI5) Init(f Func, n int) {
 					m.kp[s][q] = &m.k[j][0]
 				}
 			}
+		}
+		for q, j := range [...]int{2, 3, 4, 5, 6} {
+			m.kp[5][q+1] = &m.k[j][0]
 		}
 	}
 }
@@ -223,7 +233,14 @@ func (m *DOPRI5) Step(y1 []float64, t, h float64, y, f0 []float64, sc *Scale) (f
 	var err float64
 	if sc.scalar() {
 		c1, c3, c4, c5, c6, c7 := dp5errs[0], dp5errs[1], dp5errs[2], dp5errs[3], dp5errs[4], dp5errs[5]
-		for i := range y1 {
+		i0 := 0
+		if haveLincomb && n >= dp5errMin {
+			// The pairs of elements in assembly, an odd last one below.
+			i0 = len(y1) &^ 1
+			m.kp[5][0] = &k1[0]
+			err = dp5err(&y1[0], &y[0], i0, h, sc.atol, sc.rtol, &dp5errc[0], &m.kp[5][0])
+		}
+		for i := i0; i < len(y1); i++ {
 			e := h * (c1*k1[i] + c3*k3[i] + c4*k4[i] + c5*k5[i] + c6*k6[i] + c7*k7[i])
 			r := e / sc.sk(y[i], y1[i])
 			err += r * r

@@ -17,3 +17,17 @@ func lincomb(dst, y *float64, n int, h float64, c *float64, k **float64, m int, 
 
 // haveLincomb is true where lincomb is assembly; elsewhere the methods keep their Go loops.
 const haveLincomb = true
+
+// d8err is the last loop of DOP853.Step with scalar tolerances on the elements 0..n−1, n even,
+// in SSE2 assembly (d8err_amd64.s): it writes y1 and returns the sums of the squared scaled
+// error estimates, with the operations of the Go loop in its order, element by element.
+//
+//go:noescape
+func d8err(y1, y *float64, n int, h, atol, rtol float64, c *float64, k **float64) (err5, err3 float64)
+
+// dp5err is the error loop of DOPRI5.Step with scalar tolerances on the elements 0..n−1, n
+// even, in SSE2 assembly (dp5err_amd64.s): the sum of the squared scaled error estimates, with
+// the operations of the Go loop in its order, element by element.
+//
+//go:noescape
+func dp5err(y1, y *float64, n int, h, atol, rtol float64, c *float64, k **float64) (err float64)
