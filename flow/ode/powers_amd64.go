@@ -88,12 +88,12 @@ func logPort(x float64) float64 {
 	}
 	f := f1 - 1
 	s := f / (2 + f)
-	s2 := s * s
-	s4 := s2 * s2
-	t1 := s2 * float64(float64(float64(float64(float64(float64(l7*s4)+l5)*s4)+l3)*s4)+l1)
-	t2 := s4 * float64(float64(float64(float64(l6*s4)+l4)*s4)+l2)
+	s2 := float64(s * s)
+	s4 := float64(s2 * s2)
+	t1 := float64(s2 * float64(float64(float64(float64(float64(float64(l7*s4)+l5)*s4)+l3)*s4)+l1))
+	t2 := float64(s4 * float64(float64(float64(float64(l6*s4)+l4)*s4)+l2))
 	R := t1 + t2
-	hfsq := float64(0.5*f) * f
+	hfsq := float64(float64(0.5*f) * f)
 	return float64(k*ln2Hi) - (float64(hfsq-float64(float64(s*(hfsq+R))+float64(ln2Lo*k))) - f)
 }
 
@@ -120,7 +120,7 @@ func expPort(x float64, fma bool) float64 {
 	if fma {
 		r = math.FMA(-k, ln2U, x)
 		r = math.FMA(-k, ln2L, r)
-		r *= 0.0625
+		r = float64(r * 0.0625)
 		p = math.FMA(c8, r, c7)
 		p = math.FMA(p, r, c6)
 		p = math.FMA(p, r, c5)
@@ -128,15 +128,15 @@ func expPort(x float64, fma bool) float64 {
 		p = math.FMA(p, r, c3)
 		p = math.FMA(p, r, c2)
 		p = math.FMA(p, r, 1)
-		r *= p
-		r *= r + 2
-		r *= r + 2
-		r *= r + 2
+		r = float64(r * p)
+		r = float64(r * (r + 2))
+		r = float64(r * (r + 2))
+		r = float64(r * (r + 2))
 		r = math.FMA(r, r+2, 1)
 	} else {
 		r = x - float64(k*ln2U)
 		r -= float64(k * ln2L)
-		r *= 0.0625
+		r = float64(r * 0.0625)
 		p := float64(c8*r) + c7
 		p = float64(p*r) + c6
 		p = float64(p*r) + c5
@@ -144,11 +144,11 @@ func expPort(x float64, fma bool) float64 {
 		p = float64(p*r) + c3
 		p = float64(p*r) + c2
 		p = float64(p*r) + 1
-		r *= p
-		r *= r + 2
-		r *= r + 2
-		r *= r + 2
-		r *= r + 2
+		r = float64(r * p)
+		r = float64(r * (r + 2))
+		r = float64(r * (r + 2))
+		r = float64(r * (r + 2))
+		r = float64(r * (r + 2))
 		r++
 	}
 	// |x| < 700 keeps e + 1023 in [13, 2033]: a normal power of two.
