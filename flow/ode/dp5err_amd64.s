@@ -1,3 +1,5 @@
+//go:build !amd64.v3
+
 #include "textflag.h"
 
 // func dp5err(y1, y *float64, n int, h, atol, rtol float64, c *float64, k **float64) (err float64)

@@ -1,3 +1,9 @@
+// The kernels are for builds that round every operation (GOAMD64 below v3, the default),
+// whose Go loops they match to the bit; where the compiler may fuse multiply-adds, the
+// methods keep their loops (lincomb_other.go).
+
+//go:build !amd64.v3
+
 package ode
 
 //go:generate go run lincomb_gen.go
