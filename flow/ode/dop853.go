@@ -43,8 +43,11 @@ type DOP853 struct {
 	// accepted is true from Accept to the next Step: the last step's stages are still there,
 	// for Dense and Stiffness.
 	accepted bool
-	// kp[s] points at the stage derivatives of dop853Stages[s], for lincomb.
-	kp [16][12]*float64
+	// kp[s] points at the stage derivatives of dop853Stages[s], for lincomb, and kp[12] at
+	// those of the weights, for d8err; built by Init for the buffers at kpAt, of dimension kpN.
+	kp   [16][9]*float64
+	kpAt *float64
+	kpN  int
 }
 
 // d8pairs[s] holds the coefficients of dop853Stages[s], each twice, for lincomb.
@@ -531,8 +534,8 @@ func (m *DOP853) Init(f Func, n int) {
 		m.cont[i] = next()
 	}
 	m.y0, m.y1 = nil, nil
-	m.kp = [16][12]*float64{}
-	if n > 0 {
+	if n > 0 && (m.kpAt != &m.k[0][0] || m.kpN != n) {
+		m.kpAt, m.kpN = &m.k[0][0], n
 		for s, st := range dop853Stages {
 			for q, j := range st.j {
 				m.kp[s][q] = &m.k[j][0]

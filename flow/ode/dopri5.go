@@ -26,8 +26,10 @@ type DOPRI5 struct {
 	accepted bool
 	// kp[s] points at the stage derivatives that the combination s of dp5combs takes, and
 	// kp[5] at those of the error estimate (kp[s][0] at k1, set by each Step), for lincomb
-	// and dp5err.
-	kp [6][6]*float64
+	// and dp5err; built by Init for the buffers at kpAt, of dimension kpN.
+	kp   [6][6]*float64
+	kpAt *float64
+	kpN  int
 }
 
 // dp5combs are the stage combinations y + h·Σ a·k of Step from stage 3 on (the last one is
@@ -135,8 +137,8 @@ func (m *DOPRI5) Init(f Func, n int) {
 	}
 	m.k[0], m.y0, m.y1 = nil, nil, nil
 	m.accepted = false
-	m.kp = [6][6]*float64{}
-	if n > 0 {
+	if n > 0 && (m.kpAt != &m.k[1][0] || m.kpN != n) {
+		m.kpAt, m.kpN = &m.k[1][0], n
 		for s, c := range dp5combs {
 			for q, j := range c.j {
 				if j > 0 {
