@@ -43,7 +43,34 @@ type DOP853 struct {
 	// accepted is true from Accept to the next Step: the last step's stages are still there,
 	// for Dense and Stiffness.
 	accepted bool
+	// kp[s] points at the stage derivatives of dop853Stages[s], for lincomb, and kp[12] at
+	// those of the weights, for d8err; built by Init for the buffers at kpAt, of dimension kpN.
+	kp   [16][9]*float64
+	kpAt *float64
+	kpN  int
 }
+
+// d8pairs[s] holds the coefficients of dop853Stages[s], each twice, for lincomb.
+var d8pairs = func() (p [16][]float64) {
+	for s, st := range dop853Stages {
+		p[s] = pairs(st.a...)
+	}
+	return p
+}()
+
+// d8errMin is the smallest dimension for which DOP853 calls d8err (measured as kernelMin).
+const d8errMin = 2
+
+// d8errc holds the weights of dop853B, dop853E5 and dop853BHH, each twice, for d8err.
+var d8errc = func() []float64 {
+	var a []float64
+	a = append(a, dop853B.a...)
+	a = append(a, dop853E5.a...)
+	return pairs(append(a, dop853BHH.a...)...)
+}()
+
+// d8nodes[s] is the node d8c<s+1> of the stage s+1 (stage 13, at t+h, is Accept's).
+var d8nodes = [16]float64{0, d8c2, d8c3, d8c4, d8c5, d8c6, d8c7, d8c8, d8c9, d8c10, d8c11, d8c12, 1, d8c14, d8c15, d8c16}
 
 var _ Method = (*DOP853)(nil)
 
@@ -507,6 +534,18 @@ func (m *DOP853) Init(f Func, n int) {
 		m.cont[i] = next()
 	}
 	m.y0, m.y1 = nil, nil
+	if n > 0 && (m.kpAt != &m.k[0][0] || m.kpN != n) {
+		m.kpAt, m.kpN = &m.k[0][0], n
+		for s, st := range dop853Stages {
+			for q, j := range st.j {
+				m.kp[s][q] = &m.k[j][0]
+			}
+		}
+		// kp[12] (stage 13 has no combination) points at the stages of the weights, for d8err.
+		for q, j := range dop853B.j {
+			m.kp[12][q] = &m.k[j][0]
+		}
+	}
 	m.t, m.h = 0, 0
 	m.tOld, m.hOld = 0, 0
 	m.dense, m.accepted = false, false
@@ -547,83 +586,90 @@ func (m *DOP853) Step(y1 []float64, t, h float64, y, f0 []float64, sc *Scale) (e
 		k1[i] = v
 	}
 	k7, k8, k9, k10, k11, k12 := k[6][:n], k[7][:n], k[8][:n], k[9][:n], k[10][:n], k[11][:n]
-	{
-		c0 := d8stages[0]
-		for i := range ys {
-			ys[i] = y[i] + h*(0+c0*k1[i])
+	if haveLincomb && n >= kernelMin {
+		for st := 1; st <= 11; st++ {
+			lincomb(&ys[0], &y[0], n, h, &d8pairs[st][0], &m.kp[st][0], len(dop853Stages[st].j), true)
+			m.f(k[st], t+d8nodes[st]*h, ys)
 		}
-	}
-	m.f(k2, t+d8c2*h, ys)
-	{
-		c0, c1 := d8stages[1], d8stages[2]
-		for i := range ys {
-			ys[i] = y[i] + h*(0+c0*k1[i]+c1*k2[i])
+	} else {
+		{
+			c0 := d8stages[0]
+			for i := range ys {
+				ys[i] = y[i] + h*(0+c0*k1[i])
+			}
 		}
-	}
-	m.f(k3, t+d8c3*h, ys)
-	{
-		c0, c1 := d8stages[3], d8stages[4]
-		for i := range ys {
-			ys[i] = y[i] + h*(0+c0*k1[i]+c1*k3[i])
+		m.f(k2, t+d8c2*h, ys)
+		{
+			c0, c1 := d8stages[1], d8stages[2]
+			for i := range ys {
+				ys[i] = y[i] + h*(0+c0*k1[i]+c1*k2[i])
+			}
 		}
-	}
-	m.f(k4, t+d8c4*h, ys)
-	{
-		c0, c1, c2 := d8stages[5], d8stages[6], d8stages[7]
-		for i := range ys {
-			ys[i] = y[i] + h*(0+c0*k1[i]+c1*k3[i]+c2*k4[i])
+		m.f(k3, t+d8c3*h, ys)
+		{
+			c0, c1 := d8stages[3], d8stages[4]
+			for i := range ys {
+				ys[i] = y[i] + h*(0+c0*k1[i]+c1*k3[i])
+			}
 		}
-	}
-	m.f(k5, t+d8c5*h, ys)
-	{
-		c0, c1, c2 := d8stages[8], d8stages[9], d8stages[10]
-		for i := range ys {
-			ys[i] = y[i] + h*(0+c0*k1[i]+c1*k4[i]+c2*k5[i])
+		m.f(k4, t+d8c4*h, ys)
+		{
+			c0, c1, c2 := d8stages[5], d8stages[6], d8stages[7]
+			for i := range ys {
+				ys[i] = y[i] + h*(0+c0*k1[i]+c1*k3[i]+c2*k4[i])
+			}
 		}
-	}
-	m.f(k6, t+d8c6*h, ys)
-	{
-		c0, c1, c2, c3 := d8stages[11], d8stages[12], d8stages[13], d8stages[14]
-		for i := range ys {
-			ys[i] = y[i] + h*(0+c0*k1[i]+c1*k4[i]+c2*k5[i]+c3*k6[i])
+		m.f(k5, t+d8c5*h, ys)
+		{
+			c0, c1, c2 := d8stages[8], d8stages[9], d8stages[10]
+			for i := range ys {
+				ys[i] = y[i] + h*(0+c0*k1[i]+c1*k4[i]+c2*k5[i])
+			}
 		}
-	}
-	m.f(k7, t+d8c7*h, ys)
-	{
-		c0, c1, c2, c3, c4 := d8stages[15], d8stages[16], d8stages[17], d8stages[18], d8stages[19]
-		for i := range ys {
-			ys[i] = y[i] + h*(0+c0*k1[i]+c1*k4[i]+c2*k5[i]+c3*k6[i]+c4*k7[i])
+		m.f(k6, t+d8c6*h, ys)
+		{
+			c0, c1, c2, c3 := d8stages[11], d8stages[12], d8stages[13], d8stages[14]
+			for i := range ys {
+				ys[i] = y[i] + h*(0+c0*k1[i]+c1*k4[i]+c2*k5[i]+c3*k6[i])
+			}
 		}
-	}
-	m.f(k8, t+d8c8*h, ys)
-	{
-		c0, c1, c2, c3, c4, c5 := d8stages[20], d8stages[21], d8stages[22], d8stages[23], d8stages[24], d8stages[25]
-		for i := range ys {
-			ys[i] = y[i] + h*(0+c0*k1[i]+c1*k4[i]+c2*k5[i]+c3*k6[i]+c4*k7[i]+c5*k8[i])
+		m.f(k7, t+d8c7*h, ys)
+		{
+			c0, c1, c2, c3, c4 := d8stages[15], d8stages[16], d8stages[17], d8stages[18], d8stages[19]
+			for i := range ys {
+				ys[i] = y[i] + h*(0+c0*k1[i]+c1*k4[i]+c2*k5[i]+c3*k6[i]+c4*k7[i])
+			}
 		}
-	}
-	m.f(k9, t+d8c9*h, ys)
-	{
-		c0, c1, c2, c3, c4, c5, c6 := d8stages[26], d8stages[27], d8stages[28], d8stages[29], d8stages[30], d8stages[31], d8stages[32]
-		for i := range ys {
-			ys[i] = y[i] + h*(0+c0*k1[i]+c1*k4[i]+c2*k5[i]+c3*k6[i]+c4*k7[i]+c5*k8[i]+c6*k9[i])
+		m.f(k8, t+d8c8*h, ys)
+		{
+			c0, c1, c2, c3, c4, c5 := d8stages[20], d8stages[21], d8stages[22], d8stages[23], d8stages[24], d8stages[25]
+			for i := range ys {
+				ys[i] = y[i] + h*(0+c0*k1[i]+c1*k4[i]+c2*k5[i]+c3*k6[i]+c4*k7[i]+c5*k8[i])
+			}
 		}
-	}
-	m.f(k10, t+d8c10*h, ys)
-	{
-		c0, c1, c2, c3, c4, c5, c6, c7 := d8stages[33], d8stages[34], d8stages[35], d8stages[36], d8stages[37], d8stages[38], d8stages[39], d8stages[40]
-		for i := range ys {
-			ys[i] = y[i] + h*(0+c0*k1[i]+c1*k4[i]+c2*k5[i]+c3*k6[i]+c4*k7[i]+c5*k8[i]+c6*k9[i]+c7*k10[i])
+		m.f(k9, t+d8c9*h, ys)
+		{
+			c0, c1, c2, c3, c4, c5, c6 := d8stages[26], d8stages[27], d8stages[28], d8stages[29], d8stages[30], d8stages[31], d8stages[32]
+			for i := range ys {
+				ys[i] = y[i] + h*(0+c0*k1[i]+c1*k4[i]+c2*k5[i]+c3*k6[i]+c4*k7[i]+c5*k8[i]+c6*k9[i])
+			}
 		}
-	}
-	m.f(k11, t+d8c11*h, ys)
-	{
-		c0, c1, c2, c3, c4, c5, c6, c7, c8 := d8stages[41], d8stages[42], d8stages[43], d8stages[44], d8stages[45], d8stages[46], d8stages[47], d8stages[48], d8stages[49]
-		for i := range ys {
-			ys[i] = y[i] + h*(0+c0*k1[i]+c1*k4[i]+c2*k5[i]+c3*k6[i]+c4*k7[i]+c5*k8[i]+c6*k9[i]+c7*k10[i]+c8*k11[i])
+		m.f(k10, t+d8c10*h, ys)
+		{
+			c0, c1, c2, c3, c4, c5, c6, c7 := d8stages[33], d8stages[34], d8stages[35], d8stages[36], d8stages[37], d8stages[38], d8stages[39], d8stages[40]
+			for i := range ys {
+				ys[i] = y[i] + h*(0+c0*k1[i]+c1*k4[i]+c2*k5[i]+c3*k6[i]+c4*k7[i]+c5*k8[i]+c6*k9[i]+c7*k10[i])
+			}
 		}
+		m.f(k11, t+d8c11*h, ys)
+		{
+			c0, c1, c2, c3, c4, c5, c6, c7, c8 := d8stages[41], d8stages[42], d8stages[43], d8stages[44], d8stages[45], d8stages[46], d8stages[47], d8stages[48], d8stages[49]
+			for i := range ys {
+				ys[i] = y[i] + h*(0+c0*k1[i]+c1*k4[i]+c2*k5[i]+c3*k6[i]+c4*k7[i]+c5*k8[i]+c6*k9[i]+c7*k10[i]+c8*k11[i])
+			}
+		}
+		m.f(k12, t+d8c12*h, ys)
 	}
-	m.f(k12, t+d8c12*h, ys)
 	// ys is now the argument of stage 12, kept for the stiffness test.
 	if sc == nil {
 		for i := range y1 {
@@ -634,7 +680,13 @@ func (m *DOP853) Step(y1 []float64, t, h float64, y, f0 []float64, sc *Scale) (e
 	}
 	var err5, err3 float64
 	scalar := sc.scalar()
-	for i := range y1 {
+	i0 := 0
+	if haveLincomb && scalar && n >= d8errMin {
+		// The pairs of elements in assembly, an odd last one below.
+		i0 = len(y1) &^ 1
+		err5, err3 = d8err(&y1[0], &y[0], i0, h, sc.atol, sc.rtol, &d8errc[0], &m.kp[12][0])
+	}
+	for i := i0; i < len(y1); i++ {
 		bk := 0 + d8b1*k1[i] + d8b6*k6[i] + d8b7*k7[i] + d8b8*k8[i] + d8b9*k9[i] + d8b10*k10[i] + d8b11*k11[i] + d8b12*k12[i]
 		yi := y[i] + h*bk
 		y1[i] = yi
@@ -689,18 +741,25 @@ func (m *DOP853) Dense() (evals int) {
 	y, y1, ys := m.y0[:n], m.y1[:n], m.yd[:n]
 	k1, k6, k7, k8, k9, k10 := k[0][:n], k[5][:n], k[6][:n], k[7][:n], k[8][:n], k[9][:n]
 	k11, k12, k13, k14, k15, k16 := k[10][:n], k[11][:n], k[12][:n], k[13][:n], k[14][:n], k[15][:n]
-	for i := range ys {
-		ys[i] = y[i] + h*(0+d8a14_1*k1[i]+d8a14_7*k7[i]+d8a14_8*k8[i]+d8a14_9*k9[i]+d8a14_10*k10[i]+d8a14_11*k11[i]+d8a14_12*k12[i]+d8a14_13*k13[i])
+	if haveLincomb && n >= kernelMin {
+		for st := 13; st <= 15; st++ {
+			lincomb(&ys[0], &y[0], n, h, &d8pairs[st][0], &m.kp[st][0], len(dop853Stages[st].j), true)
+			m.f(k[st], t+d8nodes[st]*h, ys)
+		}
+	} else {
+		for i := range ys {
+			ys[i] = y[i] + h*(0+d8a14_1*k1[i]+d8a14_7*k7[i]+d8a14_8*k8[i]+d8a14_9*k9[i]+d8a14_10*k10[i]+d8a14_11*k11[i]+d8a14_12*k12[i]+d8a14_13*k13[i])
+		}
+		m.f(k14, t+d8c14*h, ys)
+		for i := range ys {
+			ys[i] = y[i] + h*(0+d8a15_1*k1[i]+d8a15_6*k6[i]+d8a15_7*k7[i]+d8a15_8*k8[i]+d8a15_11*k11[i]+d8a15_12*k12[i]+d8a15_13*k13[i]+d8a15_14*k14[i])
+		}
+		m.f(k15, t+d8c15*h, ys)
+		for i := range ys {
+			ys[i] = y[i] + h*(0+d8a16_1*k1[i]+d8a16_6*k6[i]+d8a16_7*k7[i]+d8a16_8*k8[i]+d8a16_9*k9[i]+d8a16_13*k13[i]+d8a16_14*k14[i]+d8a16_15*k15[i])
+		}
+		m.f(k16, t+d8c16*h, ys)
 	}
-	m.f(k14, t+d8c14*h, ys)
-	for i := range ys {
-		ys[i] = y[i] + h*(0+d8a15_1*k1[i]+d8a15_6*k6[i]+d8a15_7*k7[i]+d8a15_8*k8[i]+d8a15_11*k11[i]+d8a15_12*k12[i]+d8a15_13*k13[i]+d8a15_14*k14[i])
-	}
-	m.f(k15, t+d8c15*h, ys)
-	for i := range ys {
-		ys[i] = y[i] + h*(0+d8a16_1*k1[i]+d8a16_6*k6[i]+d8a16_7*k7[i]+d8a16_8*k8[i]+d8a16_9*k9[i]+d8a16_13*k13[i]+d8a16_14*k14[i]+d8a16_15*k15[i])
-	}
-	m.f(k16, t+d8c16*h, ys)
 	c := &m.cont
 	c0, c1, c2, c3, c4, c5, c6, c7 := c[0][:n], c[1][:n], c[2][:n], c[3][:n], c[4][:n], c[5][:n], c[6][:n], c[7][:n]
 	for i := range c0 {

@@ -24,7 +24,45 @@ type DOPRI5 struct {
 	// accepted is true from Accept to the next Step, while the stages of the step are there
 	// for Stiffness.
 	accepted bool
+	// kp[s] points at the stage derivatives that the combination s of dp5combs takes, and
+	// kp[5] at those of the error estimate (kp[s][0] at k1, set by each Step), for lincomb
+	// and dp5err; built by Init for the buffers at kpAt, of dimension kpN.
+	kp   [6][6]*float64
+	kpAt *float64
+	kpN  int
 }
+
+// dp5combs are the stage combinations y + h·Σ a·k of Step from stage 3 on (the last one is
+// y1), for lincomb: the coefficients, each twice, and the stages they weigh (0 is k1).
+var dp5combs = [5]struct {
+	c []float64
+	j []int
+}{
+	{pairs(dp5a31, dp5a32), []int{0, 1}},
+	{pairs(dp5a41, dp5a42, dp5a43), []int{0, 1, 2}},
+	{pairs(dp5a51, dp5a52, dp5a53, dp5a54), []int{0, 1, 2, 3}},
+	{pairs(dp5a61, dp5a62, dp5a63, dp5a64, dp5a65), []int{0, 1, 2, 3, 4}},
+	{pairs(dp5a71, dp5a73, dp5a74, dp5a75, dp5a76), []int{0, 2, 3, 4, 5}},
+}
+
+// dp5errc holds the error weights e1, e3, …, e7, each twice, for dp5err.
+var dp5errc = pairs(dp5e1, dp5e3, dp5e4, dp5e5, dp5e6, dp5e7)
+
+// pairs returns the coefficients a, each twice, as lincomb takes them.
+func pairs(a ...float64) []float64 {
+	c := make([]float64, 2*len(a))
+	for i, v := range a {
+		c[2*i], c[2*i+1] = v, v
+	}
+	return c
+}
+
+// kernelMin is the smallest dimension for which the methods call lincomb: below it the
+// call costs more than the Go loop. Both give the same numbers.
+const kernelMin = 16
+
+// dp5errMin is the smallest dimension for which DOPRI5 calls dp5err (measured as kernelMin).
+const dp5errMin = 4
 
 var _ Method = (*DOPRI5)(nil)
 
@@ -99,6 +137,25 @@ func (m *DOPRI5) Init(f Func, n int) {
 	}
 	m.k[0], m.y0, m.y1 = nil, nil, nil
 	m.accepted = false
+	if n > 0 && (m.kpAt != &m.k[1][0] || m.kpN != n) {
+		m.kpAt, m.kpN = &m.k[1][0], n
+		for s, c := range dp5combs {
+			for q, j := range c.j {
+				if j > 0 {
+					m.kp[s][q] = &m.k[j][0]
+				}
+			}
+		}
+		for q, j := range [...]int{2, 3, 4, 5, 6} {
+			m.kp[5][q+1] = &m.k[j][0]
+		}
+	}
+}
+
+// comb writes the stage combination s of dp5combs into dst.
+func (m *DOPRI5) comb(s int, dst, y []float64, h float64) {
+	c := &dp5combs[s]
+	lincomb(&dst[0], &y[0], m.n, h, &c.c[0], &m.kp[s][0], len(c.j), false)
 }
 
 // Control implements Method with Hairer's DOPRI5 defaults.
@@ -121,39 +178,54 @@ func (m *DOPRI5) Step(y1 []float64, t, h float64, y, f0 []float64, sc *Scale) (f
 		ys[i] = y[i] + h*dp5a21*k1[i]
 	}
 	m.f(k2, t+dp5c2*h, ys)
-	{
-		c0, c1 := dp5stages[0], dp5stages[1]
-		for i := range ys {
-			ys[i] = y[i] + h*(c0*k1[i]+c1*k2[i])
-		}
-	}
-	m.f(k3, t+dp5c3*h, ys)
-	{
-		c0, c1, c2 := dp5stages[2], dp5stages[3], dp5stages[4]
-		for i := range ys {
-			ys[i] = y[i] + h*(c0*k1[i]+c1*k2[i]+c2*k3[i])
-		}
-	}
-	m.f(k4, t+dp5c4*h, ys)
-	{
-		c0, c1, c2, c3 := dp5stages[5], dp5stages[6], dp5stages[7], dp5stages[8]
-		for i := range ys {
-			ys[i] = y[i] + h*(c0*k1[i]+c1*k2[i]+c2*k3[i]+c3*k4[i])
-		}
-	}
-	m.f(k5, t+dp5c5*h, ys)
-	{
-		c0, c1, c2, c3, c4 := dp5stages[9], dp5stages[10], dp5stages[11], dp5stages[12], dp5stages[13]
-		for i := range ys {
-			ys[i] = y[i] + h*(c0*k1[i]+c1*k2[i]+c2*k3[i]+c3*k4[i]+c4*k5[i])
-		}
-	}
 	tph := t + h
-	m.f(k6, tph, ys)
-	{
-		c0, c1, c2, c3, c4 := dp5stages[14], dp5stages[15], dp5stages[16], dp5stages[17], dp5stages[18]
-		for i := range y1 {
-			y1[i] = y[i] + h*(c0*k1[i]+c1*k3[i]+c2*k4[i]+c3*k5[i]+c4*k6[i])
+	if haveLincomb && n >= kernelMin {
+		for s := range m.kp {
+			m.kp[s][0] = &k1[0]
+		}
+		m.comb(0, ys, y, h)
+		m.f(k3, t+dp5c3*h, ys)
+		m.comb(1, ys, y, h)
+		m.f(k4, t+dp5c4*h, ys)
+		m.comb(2, ys, y, h)
+		m.f(k5, t+dp5c5*h, ys)
+		m.comb(3, ys, y, h)
+		m.f(k6, tph, ys)
+		m.comb(4, y1, y, h)
+	} else {
+		{
+			c0, c1 := dp5stages[0], dp5stages[1]
+			for i := range ys {
+				ys[i] = y[i] + h*(c0*k1[i]+c1*k2[i])
+			}
+		}
+		m.f(k3, t+dp5c3*h, ys)
+		{
+			c0, c1, c2 := dp5stages[2], dp5stages[3], dp5stages[4]
+			for i := range ys {
+				ys[i] = y[i] + h*(c0*k1[i]+c1*k2[i]+c2*k3[i])
+			}
+		}
+		m.f(k4, t+dp5c4*h, ys)
+		{
+			c0, c1, c2, c3 := dp5stages[5], dp5stages[6], dp5stages[7], dp5stages[8]
+			for i := range ys {
+				ys[i] = y[i] + h*(c0*k1[i]+c1*k2[i]+c2*k3[i]+c3*k4[i])
+			}
+		}
+		m.f(k5, t+dp5c5*h, ys)
+		{
+			c0, c1, c2, c3, c4 := dp5stages[9], dp5stages[10], dp5stages[11], dp5stages[12], dp5stages[13]
+			for i := range ys {
+				ys[i] = y[i] + h*(c0*k1[i]+c1*k2[i]+c2*k3[i]+c3*k4[i]+c4*k5[i])
+			}
+		}
+		m.f(k6, tph, ys)
+		{
+			c0, c1, c2, c3, c4 := dp5stages[14], dp5stages[15], dp5stages[16], dp5stages[17], dp5stages[18]
+			for i := range y1 {
+				y1[i] = y[i] + h*(c0*k1[i]+c1*k3[i]+c2*k4[i]+c3*k5[i]+c4*k6[i])
+			}
 		}
 	}
 	m.f(k7, tph, y1)
@@ -163,7 +235,14 @@ func (m *DOPRI5) Step(y1 []float64, t, h float64, y, f0 []float64, sc *Scale) (f
 	var err float64
 	if sc.scalar() {
 		c1, c3, c4, c5, c6, c7 := dp5errs[0], dp5errs[1], dp5errs[2], dp5errs[3], dp5errs[4], dp5errs[5]
-		for i := range y1 {
+		i0 := 0
+		if haveLincomb && n >= dp5errMin {
+			// The pairs of elements in assembly, an odd last one below.
+			i0 = len(y1) &^ 1
+			m.kp[5][0] = &k1[0]
+			err = dp5err(&y1[0], &y[0], i0, h, sc.atol, sc.rtol, &dp5errc[0], &m.kp[5][0])
+		}
+		for i := i0; i < len(y1); i++ {
 			e := h * (c1*k1[i] + c3*k3[i] + c4*k4[i] + c5*k5[i] + c6*k6[i] + c7*k7[i])
 			r := e / sc.sk(y[i], y1[i])
 			err += r * r

@@ -1,0 +1,10 @@
+//go:build !amd64
+
+package ode
+
+import "math"
+
+// ctlLog and ctlExp are math.Log and math.Exp (see powers_amd64.go).
+func ctlLog(x float64) float64 { return math.Log(x) }
+
+func ctlExp(x float64) float64 { return math.Exp(x) }
