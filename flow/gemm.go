@@ -83,25 +83,43 @@ func (p *product) run() {
 	}
 }
 
-// axpyOrdered computes C += α·op(A)·B tile by tile of C; in a tile, row l of B updates
-// every row of the tile before row l+1 is read, so B streams once per row tile of C.
+// axpyOrdered computes C += α·op(A)·B tile by tile of C; in a tile, rows l..l+3 of B update
+// every row of the tile before row l+4 is read, so B streams once per row tile of C. The
+// four updates of a row of C run as one axpy4 (C loaded and stored once), in the order
+// l, l+1, l+2, l+3, as four axpys would; zero coefficients are skipped, as gonum's Dgemm
+// and Daxpy skip them (adding 0·b is not a no-op when b holds Inf or NaN or c is −0).
 func (p *product) axpyOrdered() {
 	m, n, k, a, b, c, lda, ldb, ldc := p.m, p.n, p.k, p.a, p.b, p.c, p.lda, p.ldb, p.ldc
+	var v [4]float64
+	var rows [4][]float64
 	for i0 := 0; i0 < m; i0 += tileRows {
 		i1 := min(i0+tileRows, m)
 		for j0 := 0; j0 < n; j0 += tileCols {
 			nj := min(tileCols, n-j0)
-			for l := 0; l < k; l++ {
-				bl := b[l*ldb+j0 : l*ldb+j0+nj]
+			for l0 := 0; l0 < k; l0 += 4 {
+				l1 := min(l0+4, k)
 				for i := i0; i < i1; i++ {
-					var v float64
-					if p.tA {
-						v = a[l*lda+i]
-					} else {
-						v = a[i*lda+l]
+					ci := c[i*ldc+j0 : i*ldc+j0+nj]
+					nz := 0
+					for l := l0; l < l1; l++ {
+						var w float64
+						if p.tA {
+							w = a[l*lda+i]
+						} else {
+							w = a[i*lda+l]
+						}
+						if w := p.alpha * w; w != 0 {
+							v[nz], rows[nz] = w, b[l*ldb+j0:l*ldb+j0+nj]
+							nz++
+						}
 					}
-					// Daxpy returns at once for a zero coefficient, as gonum's Dgemm skips it.
-					impl.Daxpy(nj, p.alpha*v, bl, 1, c[i*ldc+j0:i*ldc+j0+nj], 1)
+					if nz == 4 {
+						axpy4(&v, rows[0], rows[1], rows[2], rows[3], ci)
+						continue
+					}
+					for r := 0; r < nz; r++ {
+						axpy(v[r], rows[r], ci)
+					}
 				}
 			}
 		}

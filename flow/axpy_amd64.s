@@ -1,0 +1,194 @@
+//go:build gc
+
+#include "textflag.h"
+
+// The kernels below compute y[j] += v·x[j] with a rounded multiply (VMULPD, x first) and a
+// rounded add (VADDPD, the product first), exactly the operations, operand order included,
+// of gonum's SSE2 AxpyUnitary, four doubles at a time. No fused multiply-add: it would
+// round once and change the bits.
+
+// func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
+TEXT ·cpuid(SB), NOSPLIT, $0-24
+	MOVL eaxArg+0(FP), AX
+	MOVL ecxArg+4(FP), CX
+	CPUID
+	MOVL AX, eax+8(FP)
+	MOVL BX, ebx+12(FP)
+	MOVL CX, ecx+16(FP)
+	MOVL DX, edx+20(FP)
+	RET
+
+// func xgetbv() (eax, edx uint32)
+TEXT ·xgetbv(SB), NOSPLIT, $0-8
+	MOVL $0, CX
+	XGETBV
+	MOVL AX, eax+0(FP)
+	MOVL DX, edx+4(FP)
+	RET
+
+// func axpyAVX(n int, alpha float64, x, y *float64)
+// y[j] += alpha·x[j] for j < n, n ≥ 1.
+TEXT ·axpyAVX(SB), NOSPLIT, $0-32
+	MOVQ         n+0(FP), CX
+	VBROADCASTSD alpha+8(FP), Y0
+	MOVQ         x+16(FP), SI
+	MOVQ         y+24(FP), DI
+	XORQ         AX, AX
+	MOVQ         CX, BX
+	ANDQ         $-16, BX
+	JZ           four
+
+loop16:
+	VMOVUPD (SI)(AX*8), Y1
+	VMOVUPD 32(SI)(AX*8), Y2
+	VMOVUPD 64(SI)(AX*8), Y3
+	VMOVUPD 96(SI)(AX*8), Y4
+	VMULPD  Y0, Y1, Y1
+	VMULPD  Y0, Y2, Y2
+	VMULPD  Y0, Y3, Y3
+	VMULPD  Y0, Y4, Y4
+	VADDPD  (DI)(AX*8), Y1, Y1
+	VADDPD  32(DI)(AX*8), Y2, Y2
+	VADDPD  64(DI)(AX*8), Y3, Y3
+	VADDPD  96(DI)(AX*8), Y4, Y4
+	VMOVUPD Y1, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	VMOVUPD Y3, 64(DI)(AX*8)
+	VMOVUPD Y4, 96(DI)(AX*8)
+	ADDQ    $16, AX
+	CMPQ    AX, BX
+	JL      loop16
+
+four:
+	MOVQ CX, BX
+	ANDQ $-4, BX
+	CMPQ AX, BX
+	JGE  one
+
+loop4:
+	VMOVUPD (SI)(AX*8), Y1
+	VMULPD  Y0, Y1, Y1
+	VADDPD  (DI)(AX*8), Y1, Y1
+	VMOVUPD Y1, (DI)(AX*8)
+	ADDQ    $4, AX
+	CMPQ    AX, BX
+	JL      loop4
+
+one:
+	CMPQ AX, CX
+	JGE  done
+
+loop1:
+	VMOVSD (SI)(AX*8), X1
+	VMULSD X0, X1, X1
+	VADDSD (DI)(AX*8), X1, X1
+	VMOVSD X1, (DI)(AX*8)
+	INCQ   AX
+	CMPQ   AX, CX
+	JL     loop1
+
+done:
+	VZEROUPPER
+	RET
+
+// func axpy4AVX(n int, v *[4]float64, x0, x1, x2, x3, y *float64)
+// y[j] += v[0]·x0[j], then += v[1]·x1[j], += v[2]·x2[j], += v[3]·x3[j], for j < n, n ≥ 1:
+// four axpys in order, with y loaded and stored once.
+TEXT ·axpy4AVX(SB), NOSPLIT, $0-56
+	MOVQ         n+0(FP), CX
+	MOVQ         v+8(FP), AX
+	VBROADCASTSD 0(AX), Y0
+	VBROADCASTSD 8(AX), Y1
+	VBROADCASTSD 16(AX), Y2
+	VBROADCASTSD 24(AX), Y3
+	MOVQ         x0+16(FP), R8
+	MOVQ         x1+24(FP), R9
+	MOVQ         x2+32(FP), R10
+	MOVQ         x3+40(FP), R11
+	MOVQ         y+48(FP), DI
+	XORQ         AX, AX
+	MOVQ         CX, BX
+	ANDQ         $-8, BX
+	JZ           four
+
+loop8:
+	VMOVUPD (DI)(AX*8), Y4
+	VMOVUPD 32(DI)(AX*8), Y5
+	VMOVUPD (R8)(AX*8), Y6
+	VMOVUPD 32(R8)(AX*8), Y7
+	VMULPD  Y0, Y6, Y6
+	VMULPD  Y0, Y7, Y7
+	VADDPD  Y4, Y6, Y4
+	VADDPD  Y5, Y7, Y5
+	VMOVUPD (R9)(AX*8), Y8
+	VMOVUPD 32(R9)(AX*8), Y9
+	VMULPD  Y1, Y8, Y8
+	VMULPD  Y1, Y9, Y9
+	VADDPD  Y4, Y8, Y4
+	VADDPD  Y5, Y9, Y5
+	VMOVUPD (R10)(AX*8), Y6
+	VMOVUPD 32(R10)(AX*8), Y7
+	VMULPD  Y2, Y6, Y6
+	VMULPD  Y2, Y7, Y7
+	VADDPD  Y4, Y6, Y4
+	VADDPD  Y5, Y7, Y5
+	VMOVUPD (R11)(AX*8), Y8
+	VMOVUPD 32(R11)(AX*8), Y9
+	VMULPD  Y3, Y8, Y8
+	VMULPD  Y3, Y9, Y9
+	VADDPD  Y4, Y8, Y4
+	VADDPD  Y5, Y9, Y5
+	VMOVUPD Y4, (DI)(AX*8)
+	VMOVUPD Y5, 32(DI)(AX*8)
+	ADDQ    $8, AX
+	CMPQ    AX, BX
+	JL      loop8
+
+four:
+	MOVQ CX, BX
+	ANDQ $-4, BX
+	CMPQ AX, BX
+	JGE  one
+
+	VMOVUPD (DI)(AX*8), Y4
+	VMOVUPD (R8)(AX*8), Y6
+	VMULPD  Y0, Y6, Y6
+	VADDPD  Y4, Y6, Y4
+	VMOVUPD (R9)(AX*8), Y6
+	VMULPD  Y1, Y6, Y6
+	VADDPD  Y4, Y6, Y4
+	VMOVUPD (R10)(AX*8), Y6
+	VMULPD  Y2, Y6, Y6
+	VADDPD  Y4, Y6, Y4
+	VMOVUPD (R11)(AX*8), Y6
+	VMULPD  Y3, Y6, Y6
+	VADDPD  Y4, Y6, Y4
+	VMOVUPD Y4, (DI)(AX*8)
+	ADDQ    $4, AX
+
+one:
+	CMPQ AX, CX
+	JGE  done
+
+loop1:
+	VMOVSD (DI)(AX*8), X4
+	VMOVSD (R8)(AX*8), X6
+	VMULSD X0, X6, X6
+	VADDSD X4, X6, X4
+	VMOVSD (R9)(AX*8), X6
+	VMULSD X1, X6, X6
+	VADDSD X4, X6, X4
+	VMOVSD (R10)(AX*8), X6
+	VMULSD X2, X6, X6
+	VADDSD X4, X6, X4
+	VMOVSD (R11)(AX*8), X6
+	VMULSD X3, X6, X6
+	VADDSD X4, X6, X4
+	VMOVSD X4, (DI)(AX*8)
+	INCQ   AX
+	CMPQ   AX, CX
+	JL     loop1
+
+done:
+	VZEROUPPER
+	RET

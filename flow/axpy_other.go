@@ -1,0 +1,19 @@
+//go:build !amd64 || !gc
+
+package flow
+
+// axpy computes y[j] += alpha·x[j] for j < len(y) with gonum's Daxpy, which does nothing
+// for a zero alpha.
+func axpy(alpha float64, x, y []float64) {
+	impl.Daxpy(len(y), alpha, x, 1, y, 1)
+}
+
+// axpy4 computes y[j] += v[0]·x0[j], then v[1]·x1[j], v[2]·x2[j] and v[3]·x3[j] for
+// j < len(y): four axpys in order. Every v[i] must be nonzero.
+func axpy4(v *[4]float64, x0, x1, x2, x3, y []float64) {
+	n := len(y)
+	impl.Daxpy(n, v[0], x0, 1, y, 1)
+	impl.Daxpy(n, v[1], x1, 1, y, 1)
+	impl.Daxpy(n, v[2], x2, 1, y, 1)
+	impl.Daxpy(n, v[3], x3, 1, y, 1)
+}
