@@ -58,3 +58,18 @@ func axpy4(v *[4]float64, x0, x1, x2, x3, y []float64) {
 	}
 	axpy4AVX(n, v, &x0[0], &x1[0], &x2[0], &x3[0], &y[0])
 }
+
+//go:noescape
+func dot2x4AVX(n int, x0, x1, y0, y1, y2, y3 *float64, out *[8]float64)
+
+// dot2x4 sets out[4r+q] to the dot product of xr and yq over len(x0) elements, with the
+// bits of gonum's Ddot. The slices must be nonempty.
+func dot2x4(x0, x1, y0, y1, y2, y3 []float64, out *[8]float64) {
+	n := len(x0)
+	x1, y0, y1, y2, y3 = x1[:n], y0[:n], y1[:n], y2[:n], y3[:n]
+	if !useAVX {
+		dot2x4Gonum(x0, x1, y0, y1, y2, y3, out)
+		return
+	}
+	dot2x4AVX(n, &x0[0], &x1[0], &y0[0], &y1[0], &y2[0], &y3[0], out)
+}

@@ -192,3 +192,98 @@ loop1:
 done:
 	VZEROUPPER
 	RET
+
+// The dot kernel below reproduces gonum's SSE2 DotUnitary to the bit: its two 2-lane
+// accumulators (X7 for the elements 4q and 4q+1, X8 for 4q+2 and 4q+3) are the four lanes
+// of one YMM accumulator (lanes 0-1 and 2-3), each lane summing its products x·y (x first)
+// in the same order; the last n mod 4 products go to lane 0 one by one (the other lanes
+// get +0, which leaves every sum as it is: a sum that starts at +0 is never −0); then
+// (s0, s1) + (s2, s3) = (u0, u1) and the result u1 + u0, as DotUnitary combines them.
+
+#define DOTSTEP(xr, yr, acc) \
+	VMULPD yr, xr, Y14 \
+	VADDPD Y14, acc, acc
+
+#define DOTEND(acc, xacc, out) \
+	VEXTRACTF128 $1, acc, X15 \
+	VADDPD       X15, xacc, xacc \
+	VUNPCKHPD    xacc, xacc, X15 \
+	VADDSD       xacc, X15, X15 \
+	VMOVSD       X15, out
+
+// func dot2x4AVX(n int, x0, x1, y0, y1, y2, y3 *float64, out *[8]float64)
+// out[4r+q] = Σ_i xr[i]·yq[i] for i < n, summed as DotUnitary sums, n ≥ 1.
+TEXT ·dot2x4AVX(SB), NOSPLIT, $0-64
+	MOVQ   n+0(FP), CX
+	MOVQ   x0+8(FP), SI
+	MOVQ   x1+16(FP), DI
+	MOVQ   y0+24(FP), R8
+	MOVQ   y1+32(FP), R9
+	MOVQ   y2+40(FP), R10
+	MOVQ   y3+48(FP), R11
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	VXORPD Y4, Y4, Y4
+	VXORPD Y5, Y5, Y5
+	VXORPD Y6, Y6, Y6
+	VXORPD Y7, Y7, Y7
+	XORQ   AX, AX
+	MOVQ   CX, BX
+	ANDQ   $-4, BX
+	JZ     tail
+
+loop:
+	VMOVUPD (SI)(AX*8), Y8
+	VMOVUPD (DI)(AX*8), Y9
+	VMOVUPD (R8)(AX*8), Y10
+	VMOVUPD (R9)(AX*8), Y11
+	VMOVUPD (R10)(AX*8), Y12
+	VMOVUPD (R11)(AX*8), Y13
+	DOTSTEP(Y8, Y10, Y0)
+	DOTSTEP(Y8, Y11, Y1)
+	DOTSTEP(Y8, Y12, Y2)
+	DOTSTEP(Y8, Y13, Y3)
+	DOTSTEP(Y9, Y10, Y4)
+	DOTSTEP(Y9, Y11, Y5)
+	DOTSTEP(Y9, Y12, Y6)
+	DOTSTEP(Y9, Y13, Y7)
+	ADDQ    $4, AX
+	CMPQ    AX, BX
+	JL      loop
+
+tail:
+	CMPQ AX, CX
+	JGE  end
+
+	// Scalar loads zero lanes 1-3: products (x·y, +0, +0, +0).
+	VMOVSD (SI)(AX*8), X8
+	VMOVSD (DI)(AX*8), X9
+	VMOVSD (R8)(AX*8), X10
+	VMOVSD (R9)(AX*8), X11
+	VMOVSD (R10)(AX*8), X12
+	VMOVSD (R11)(AX*8), X13
+	DOTSTEP(Y8, Y10, Y0)
+	DOTSTEP(Y8, Y11, Y1)
+	DOTSTEP(Y8, Y12, Y2)
+	DOTSTEP(Y8, Y13, Y3)
+	DOTSTEP(Y9, Y10, Y4)
+	DOTSTEP(Y9, Y11, Y5)
+	DOTSTEP(Y9, Y12, Y6)
+	DOTSTEP(Y9, Y13, Y7)
+	INCQ   AX
+	JMP    tail
+
+end:
+	MOVQ out+56(FP), DX
+	DOTEND(Y0, X0, 0(DX))
+	DOTEND(Y1, X1, 8(DX))
+	DOTEND(Y2, X2, 16(DX))
+	DOTEND(Y3, X3, 24(DX))
+	DOTEND(Y4, X4, 32(DX))
+	DOTEND(Y5, X5, 40(DX))
+	DOTEND(Y6, X6, 48(DX))
+	DOTEND(Y7, X7, 56(DX))
+	VZEROUPPER
+	RET

@@ -17,3 +17,9 @@ func axpy4(v *[4]float64, x0, x1, x2, x3, y []float64) {
 	impl.Daxpy(n, v[2], x2, 1, y, 1)
 	impl.Daxpy(n, v[3], x3, 1, y, 1)
 }
+
+// dot2x4 sets out[4r+q] to the dot product of xr and yq over len(x0) elements with
+// gonum's Ddot.
+func dot2x4(x0, x1, y0, y1, y2, y3 []float64, out *[8]float64) {
+	dot2x4Gonum(x0, x1, y0, y1, y2, y3, out)
+}

@@ -122,3 +122,34 @@ func TestAxpy4LikeDaxpy(t *testing.T) {
 		}
 	})
 }
+
+// TestDot2x4LikeDdot checks that each of dot2x4's eight dot products has the bits of gonum's
+// Ddot (the same partial sums combined the same way), on lengths 1 to 2000, unaligned
+// offsets, and vectors with special values.
+func TestDot2x4LikeDdot(t *testing.T) {
+	forBothPaths(t, func(t *testing.T) {
+		rng := rand.New(rand.NewPCG(15, 16))
+		lengths := []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 16, 17, 255, 256, 257, 784, 1024, 2000}
+		for range 300 {
+			lengths = append(lengths, 1+rng.IntN(2000))
+		}
+		for trial, n := range lengths {
+			frac := []float64{0, 0.01, 0.3, 0.001}[trial%4]
+			var v [6][]float64
+			for r := range v {
+				o := rng.IntN(4)
+				v[r] = edgySlice(rng, n+o+3, frac)[o:]
+			}
+			var got [8]float64
+			dot2x4(v[0][:n], v[1][:n], v[2], v[3], v[4], v[5], &got)
+			for r := range 2 {
+				for q := range 4 {
+					want := impl.Ddot(n, v[r], 1, v[2+q], 1)
+					if g := got[4*r+q]; math.Float64bits(g) != math.Float64bits(want) {
+						t.Fatalf("n=%d: dot of x%d and y%d = %v (%#016x), gonum's Ddot gives %v (%#016x)", n, r, q, g, math.Float64bits(g), want, math.Float64bits(want))
+					}
+				}
+			}
+		}
+	})
+}
