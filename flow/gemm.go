@@ -12,11 +12,16 @@ var impl gonum.Implementation
 // of C, streaming the whole of B again for every row, and from 4 blocks of 64×64 up its
 // Dgemm runs the blocks on new goroutines, which allocates. gemm instead loops so that the
 // large operand is streamed once per tile of C while the small one stays in cache, calling
-// gonum's vector kernels (Daxpy, Ddot) on long rows, serially, allocating nothing.
+// vector kernels on long rows, serially, allocating nothing.
 //
 // Every element of C is accumulated in the same order as by gonum's serial Dgemm
 // (c ← βc, then c += (α·a_il)·b_lj for l = 0, 1, … as a vector update, or c += α·(a_i·b_j)
-// as one dot product), so the results are those of gonum's serial kernels to the bit.
+// as one dot product), so the results are those of gonum's serial kernels to the bit. On
+// amd64 with AVX the kernels (axpy_amd64.s) do gonum's SSE2 operations four lanes at a time:
+// the vector update multiplies and adds separately (no fused multiply-add), in gonum's
+// operand order, four rows of B per load of a row of C (axpy4); the dot products keep
+// DotUnitary's four partial sums and combine them as it does, eight at once (dot2x4). Without
+// AVX, and on other architectures, they are gonum's Daxpy and Ddot.
 //
 // Splitting a product between two goroutines was tried and gained nothing on the 2-core
 // machine where testdata/bench/net.sh was measured: the two halves running at once took as
