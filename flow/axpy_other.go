@@ -2,6 +2,9 @@
 
 package flow
 
+// useAVX is false: there are no vector kernels of this package for other architectures.
+var useAVX = false
+
 // axpy computes y[j] += alpha·x[j] for j < len(y) with gonum's Daxpy, which does nothing
 // for a zero alpha.
 func axpy(alpha float64, x, y []float64) {
