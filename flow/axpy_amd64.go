@@ -73,3 +73,22 @@ func dot2x4(x0, x1, y0, y1, y2, y3 []float64, out *[8]float64) {
 	}
 	dot2x4AVX(n, &x0[0], &x1[0], &y0[0], &y1[0], &y2[0], &y3[0], out)
 }
+
+//go:noescape
+func axpy2x4AVX(n int, v *[8]float64, x0, x1, x2, x3, y0, y1 *float64)
+
+// axpy2x4 computes, for r = 0, 1, 2, 3 in order, y0[j] += v[r]·xr[j] and
+// y1[j] += v[4+r]·xr[j] for j < len(y0): eight axpys, to the bit. Every v[i] must be
+// nonzero, and y0 and y1 must not overlap.
+func axpy2x4(v *[8]float64, x0, x1, x2, x3, y0, y1 []float64) {
+	n := len(y0)
+	if n == 0 {
+		return
+	}
+	x0, x1, x2, x3, y1 = x0[:n], x1[:n], x2[:n], x3[:n], y1[:n]
+	if !useAVX {
+		axpy2x4Gonum(v, x0, x1, x2, x3, y0, y1)
+		return
+	}
+	axpy2x4AVX(n, v, &x0[0], &x1[0], &x2[0], &x3[0], &y0[0], &y1[0])
+}

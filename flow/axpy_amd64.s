@@ -287,3 +287,77 @@ end:
 	DOTEND(Y7, X7, 56(DX))
 	VZEROUPPER
 	RET
+
+// One row of B (br, at offset off) updates two rows of C (c0, c1) with coefficients v0, v1.
+#define UPD2(br, off, v0, v1, c0, c1) \
+	VMOVUPD off(br)(AX*8), Y12 \
+	VMULPD  v0, Y12, Y14 \
+	VADDPD  c0, Y14, c0 \
+	VMULPD  v1, Y12, Y15 \
+	VADDPD  c1, Y15, c1
+
+#define UPD2S(br, v0, v1) \
+	VMOVSD (br)(AX*8), X12 \
+	VMULSD v0, X12, X14 \
+	VADDSD X8, X14, X8 \
+	VMULSD v1, X12, X15 \
+	VADDSD X9, X15, X9
+
+// func axpy2x4AVX(n int, v *[8]float64, x0, x1, x2, x3, y0, y1 *float64)
+// For r = 0, 1, 2, 3 in order: y0[j] += v[r]·xr[j] and y1[j] += v[4+r]·xr[j], for j < n,
+// n ≥ 1: eight axpys, each row of y updated in the order of r, x loaded once for both.
+TEXT ·axpy2x4AVX(SB), NOSPLIT, $0-64
+	MOVQ         n+0(FP), CX
+	MOVQ         v+8(FP), AX
+	VBROADCASTSD 0(AX), Y0
+	VBROADCASTSD 8(AX), Y1
+	VBROADCASTSD 16(AX), Y2
+	VBROADCASTSD 24(AX), Y3
+	VBROADCASTSD 32(AX), Y4
+	VBROADCASTSD 40(AX), Y5
+	VBROADCASTSD 48(AX), Y6
+	VBROADCASTSD 56(AX), Y7
+	MOVQ         x0+16(FP), R8
+	MOVQ         x1+24(FP), R9
+	MOVQ         x2+32(FP), R10
+	MOVQ         x3+40(FP), R11
+	MOVQ         y0+48(FP), DI
+	MOVQ         y1+56(FP), DX
+	XORQ         AX, AX
+	MOVQ         CX, BX
+	ANDQ         $-4, BX
+	JZ           one
+
+loop4:
+	VMOVUPD (DI)(AX*8), Y8
+	VMOVUPD (DX)(AX*8), Y9
+	UPD2(R8, 0, Y0, Y4, Y8, Y9)
+	UPD2(R9, 0, Y1, Y5, Y8, Y9)
+	UPD2(R10, 0, Y2, Y6, Y8, Y9)
+	UPD2(R11, 0, Y3, Y7, Y8, Y9)
+	VMOVUPD Y8, (DI)(AX*8)
+	VMOVUPD Y9, (DX)(AX*8)
+	ADDQ    $4, AX
+	CMPQ    AX, BX
+	JL      loop4
+
+one:
+	CMPQ AX, CX
+	JGE  done
+
+loop1:
+	VMOVSD (DI)(AX*8), X8
+	VMOVSD (DX)(AX*8), X9
+	UPD2S(R8, X0, X4)
+	UPD2S(R9, X1, X5)
+	UPD2S(R10, X2, X6)
+	UPD2S(R11, X3, X7)
+	VMOVSD X8, (DI)(AX*8)
+	VMOVSD X9, (DX)(AX*8)
+	INCQ   AX
+	CMPQ   AX, CX
+	JL     loop1
+
+done:
+	VZEROUPPER
+	RET

@@ -26,3 +26,9 @@ func axpy4(v *[4]float64, x0, x1, x2, x3, y []float64) {
 func dot2x4(x0, x1, y0, y1, y2, y3 []float64, out *[8]float64) {
 	dot2x4Gonum(x0, x1, y0, y1, y2, y3, out)
 }
+
+// axpy2x4 computes, for r = 0, 1, 2, 3 in order, y0 += v[r]·xr and y1 += v[4+r]·xr over
+// len(y0) elements with gonum's Daxpy. Every v[i] must be nonzero.
+func axpy2x4(v *[8]float64, x0, x1, x2, x3, y0, y1 []float64) {
+	axpy2x4Gonum(v, x0, x1, x2, x3, y0, y1)
+}

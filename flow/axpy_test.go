@@ -153,3 +153,46 @@ func TestDot2x4LikeDdot(t *testing.T) {
 		}
 	})
 }
+
+// TestAxpy2x4LikeDaxpy checks that axpy2x4 gives, on both rows it updates, the bits of
+// four calls of gonum's Daxpy in order, on the lengths, offsets and values of
+// TestAxpyLikeDaxpy (nonzero coefficients), writing nothing past len(y0).
+func TestAxpy2x4LikeDaxpy(t *testing.T) {
+	forBothPaths(t, func(t *testing.T) {
+		rng := rand.New(rand.NewPCG(19, 20))
+		lengths := []int{0, 1, 2, 3, 4, 5, 7, 8, 9, 11, 12, 13, 15, 16, 17, 255, 256, 257, 784, 1024, 2000}
+		for range 300 {
+			lengths = append(lengths, rng.IntN(2001))
+		}
+		for trial, n := range lengths {
+			frac := []float64{0, 0.01, 0.3}[trial%3]
+			var x [4][]float64
+			var v [8]float64
+			for r := range x {
+				o := rng.IntN(4)
+				x[r] = edgySlice(rng, n+o, frac)[o:]
+			}
+			for r := range v {
+				for v[r] == 0 {
+					v[r] = edgyCoef(rng)
+				}
+			}
+			var ys, want, got [2][]float64
+			var off [2]int
+			for h := range ys {
+				off[h] = rng.IntN(4)
+				ys[h] = edgySlice(rng, n+off[h]+4, frac)
+				want[h] = append([]float64(nil), ys[h]...)
+				got[h] = append([]float64(nil), ys[h]...)
+			}
+			for r := range x {
+				for h := range ys {
+					impl.Daxpy(n, v[4*h+r], x[r], 1, want[h][off[h]:off[h]+n], 1)
+				}
+			}
+			axpy2x4(&v, x[0], x[1], x[2], x[3], got[0][off[0]:off[0]+n], got[1][off[1]:off[1]+n])
+			sameBits(t, "axpy2x4 y0", got[0], want[0])
+			sameBits(t, "axpy2x4 y1", got[1], want[1])
+		}
+	})
+}

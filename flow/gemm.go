@@ -19,9 +19,10 @@ var impl gonum.Implementation
 // as one dot product), so the results are those of gonum's serial kernels to the bit. On
 // amd64 with AVX the kernels (axpy_amd64.s) do gonum's SSE2 operations four lanes at a time:
 // the vector update multiplies and adds separately (no fused multiply-add), in gonum's
-// operand order, four rows of B per load of a row of C (axpy4); the dot products keep
-// DotUnitary's four partial sums and combine them as it does, eight at once (dot2x4). Without
-// AVX, and on other architectures, they are gonum's Daxpy and Ddot.
+// operand order, four rows of B per load of two rows of C (axpy2x4; axpy4 for a single row
+// or where a coefficient is zero, since zeros are skipped); the dot products keep
+// DotUnitary's four partial sums and combine them as it does, eight at once (dot2x4).
+// Without AVX, and on other architectures, they are gonum's Daxpy and Ddot.
 //
 // Splitting a product between two goroutines was tried and gained nothing on the 2-core
 // machine where testdata/bench/net.sh was measured: the two halves running at once took as
@@ -90,44 +91,87 @@ func (p *product) run() {
 
 // axpyOrdered computes C += α·op(A)·B tile by tile of C; in a tile, rows l..l+3 of B update
 // every row of the tile before row l+4 is read, so B streams once per row tile of C. The
-// four updates of a row of C run as one axpy4 (C loaded and stored once), in the order
-// l, l+1, l+2, l+3, as four axpys would; zero coefficients are skipped, as gonum's Dgemm
-// and Daxpy skip them (adding 0·b is not a no-op when b holds Inf or NaN or c is −0).
+// four updates of two rows of C run as one axpy2x4 (B loaded once for both rows, C loaded
+// and stored once), or of one row as one axpy4, in the order l, l+1, l+2, l+3, as four
+// axpys would; zero coefficients are skipped, as gonum's Dgemm and Daxpy skip them (adding
+// 0·b is not a no-op when b holds Inf or NaN or c is −0).
 func (p *product) axpyOrdered() {
-	m, n, k, a, b, c, lda, ldb, ldc := p.m, p.n, p.k, p.a, p.b, p.c, p.lda, p.ldb, p.ldc
-	var v [4]float64
-	var rows [4][]float64
+	m, n, k, b, c, ldb, ldc := p.m, p.n, p.k, p.b, p.c, p.ldb, p.ldc
+	var v [8]float64
+	var rows [8][]float64
 	for i0 := 0; i0 < m; i0 += tileRows {
 		i1 := min(i0+tileRows, m)
 		for j0 := 0; j0 < n; j0 += tileCols {
 			nj := min(tileCols, n-j0)
 			for l0 := 0; l0 < k; l0 += 4 {
 				l1 := min(l0+4, k)
-				for i := i0; i < i1; i++ {
-					ci := c[i*ldc+j0 : i*ldc+j0+nj]
-					nz := 0
-					for l := l0; l < l1; l++ {
-						var w float64
-						if p.tA {
-							w = a[l*lda+i]
-						} else {
-							w = a[i*lda+l]
-						}
-						if w := p.alpha * w; w != 0 {
-							v[nz], rows[nz] = w, b[l*ldb+j0:l*ldb+j0+nj]
-							nz++
-						}
-					}
-					if nz == 4 {
-						axpy4(&v, rows[0], rows[1], rows[2], rows[3], ci)
+				i := i0
+				for ; i+2 <= i1; i += 2 {
+					ci, cn := c[i*ldc+j0:i*ldc+j0+nj], c[(i+1)*ldc+j0:(i+1)*ldc+j0+nj]
+					if l1-l0 == 4 && p.coefs(i, l0, l1, v[:4]) && p.coefs(i+1, l0, l1, v[4:]) {
+						b0 := b[l0*ldb+j0:]
+						axpy2x4(&v, b0, b[(l0+1)*ldb+j0:], b[(l0+2)*ldb+j0:], b[(l0+3)*ldb+j0:], ci, cn)
 						continue
 					}
-					for r := 0; r < nz; r++ {
-						axpy(v[r], rows[r], ci)
-					}
+					p.axpyRow(i, l0, l1, j0, nj, &v, &rows)
+					p.axpyRow(i+1, l0, l1, j0, nj, &v, &rows)
+				}
+				if i < i1 {
+					p.axpyRow(i, l0, l1, j0, nj, &v, &rows)
 				}
 			}
 		}
+	}
+}
+
+// coefs sets w[l−l0] = α·op(A)_il for l0 ≤ l < l1 and reports whether they are all nonzero.
+func (p *product) coefs(i, l0, l1 int, w []float64) bool {
+	all := true
+	for l := l0; l < l1; l++ {
+		var x float64
+		if p.tA {
+			x = p.a[l*p.lda+i]
+		} else {
+			x = p.a[i*p.lda+l]
+		}
+		w[l-l0] = p.alpha * x
+		all = all && w[l-l0] != 0
+	}
+	return all
+}
+
+// axpyRow updates row i of C, columns j0..j0+nj−1, by rows l0..l1−1 of B (l1 − l0 ≤ 4) in
+// order, skipping zero coefficients.
+func (p *product) axpyRow(i, l0, l1, j0, nj int, v *[8]float64, rows *[8][]float64) {
+	nz := 0
+	for l := l0; l < l1; l++ {
+		var x float64
+		if p.tA {
+			x = p.a[l*p.lda+i]
+		} else {
+			x = p.a[i*p.lda+l]
+		}
+		if w := p.alpha * x; w != 0 {
+			v[nz], rows[nz] = w, p.b[l*p.ldb+j0:l*p.ldb+j0+nj]
+			nz++
+		}
+	}
+	ci := p.c[i*p.ldc+j0 : i*p.ldc+j0+nj]
+	if nz == 4 {
+		axpy4((*[4]float64)(v[:4]), rows[0], rows[1], rows[2], rows[3], ci)
+		return
+	}
+	for r := 0; r < nz; r++ {
+		axpy(v[r], rows[r], ci)
+	}
+}
+
+// axpy2x4Gonum computes y0 += v[r]·xr and y1 += v[4+r]·xr for r = 0, 1, 2, 3 in order with
+// gonum's Daxpy.
+func axpy2x4Gonum(v *[8]float64, x0, x1, x2, x3, y0, y1 []float64) {
+	for r, x := range [4][]float64{x0, x1, x2, x3} {
+		impl.Daxpy(len(y0), v[r], x, 1, y0, 1)
+		impl.Daxpy(len(y0), v[4+r], x, 1, y1, 1)
 	}
 }
 
