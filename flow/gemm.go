@@ -177,34 +177,30 @@ func axpy2x4Gonum(v *[8]float64, x0, x1, x2, x3, y0, y1 []float64) {
 
 // dotOrdered computes C += α·A·Bᵀ by dot products of rows, dotRows rows of A at a time
 // against every row of B: two rows of A against four rows of B in one dot2x4 (eight dot
-// products in one pass, each summed as gonum's Ddot sums it), the rest by Ddot.
+// products in one pass, each summed as gonum's Ddot sums it). At the edges (an odd row of
+// A, fewer than four rows of B left) the missing rows are stood in for by repeating a row,
+// and the dot products of the stand-ins are not used.
 func (p *product) dotOrdered() {
 	m, n, k, a, b, c, lda, ldb, ldc := p.m, p.n, p.k, p.a, p.b, p.c, p.lda, p.ldb, p.ldc
 	var d [8]float64
+	var bq [4][]float64
 	for i0 := 0; i0 < m; i0 += dotRows {
 		i1 := min(i0+dotRows, m)
-		j := 0
-		for ; j+4 <= n; j += 4 {
-			b0, b1, b2, b3 := b[j*ldb:j*ldb+k], b[(j+1)*ldb:(j+1)*ldb+k], b[(j+2)*ldb:(j+2)*ldb+k], b[(j+3)*ldb:(j+3)*ldb+k]
-			i := i0
-			for ; i+2 <= i1; i += 2 {
-				dot2x4(a[i*lda:i*lda+k], a[(i+1)*lda:(i+1)*lda+k], b0, b1, b2, b3, &d)
-				for q := 0; q < 4; q++ {
-					c[i*ldc+j+q] += p.alpha * d[q]
-					c[(i+1)*ldc+j+q] += p.alpha * d[4+q]
-				}
+		for j := 0; j < n; j += 4 {
+			nq := min(4, n-j)
+			for q := range bq {
+				jq := j + min(q, nq-1)
+				bq[q] = b[jq*ldb : jq*ldb+k]
 			}
-			if i < i1 {
-				ai := a[i*lda : i*lda+k]
-				for q, bq := range [4][]float64{b0, b1, b2, b3} {
-					c[i*ldc+j+q] += p.alpha * impl.Ddot(k, ai, 1, bq, 1)
+			for i := i0; i < i1; i += 2 {
+				nr := min(2, i1-i)
+				a1 := a[(i+nr-1)*lda : (i+nr-1)*lda+k]
+				dot2x4(a[i*lda:i*lda+k], a1, bq[0], bq[1], bq[2], bq[3], &d)
+				for r := range nr {
+					for q := range nq {
+						c[(i+r)*ldc+j+q] += p.alpha * d[4*r+q]
+					}
 				}
-			}
-		}
-		for ; j < n; j++ {
-			bj := b[j*ldb : j*ldb+k]
-			for i := i0; i < i1; i++ {
-				c[i*ldc+j] += p.alpha * impl.Ddot(k, a[i*lda:i*lda+k], 1, bj, 1)
 			}
 		}
 	}
