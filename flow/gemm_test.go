@@ -99,32 +99,70 @@ func TestGemmLikeDgemm(t *testing.T) {
 	for _, s := range shapes {
 		for _, tr := range [][2]bool{{false, false}, {true, false}, {false, true}, {true, true}} {
 			g := newGemmCase(rng, tr[0], tr[1], s[0], s[1], s[2], 0.75, 0.5)
-			got, want := append([]float64(nil), g.c...), append([]float64(nil), g.c...)
-			gemm(g.tA, g.tB, g.m, g.n, g.k, g.alpha, g.a, g.lda, g.b, g.ldb, g.beta, got, g.ldc)
-			ta, tb := blas.NoTrans, blas.NoTrans
-			if g.tA {
-				ta = blas.Trans
+			g.likeDgemm(t, s)
+		}
+	}
+}
+
+// TestGemmZerosLikeDgemm checks gemm against gonum's serial Dgemm to the bit, NaN payloads
+// included, when A has zeros (a zero coefficient is skipped, not added as 0·b), B has
+// infinities, NaNs and signed zeros, and C has −0: on shapes with odd rows and inner
+// dimensions not a multiple of 4, and with β = 1 so that C's −0 reaches the sums.
+func TestGemmZerosLikeDgemm(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 4))
+	shapes := [][3]int{{1, 9, 5}, {3, 17, 7}, {10, 784, 10}, {17, 300, 33}, {5, 4, 130}, {9, 100, 9}}
+	for _, s := range shapes {
+		for _, tr := range [][2]bool{{false, false}, {true, false}, {false, true}, {true, true}} {
+			for _, frac := range []float64{0.05, 0.5} {
+				g := newGemmCase(rng, tr[0], tr[1], s[0], s[1], s[2], -1.25, 1)
+				for i := range g.a {
+					if rng.Float64() < frac {
+						g.a[i] = 0
+					}
+				}
+				for i := range g.b {
+					if rng.Float64() < 0.01 {
+						g.b[i] = special[rng.IntN(5)]
+					}
+				}
+				for i := range g.c {
+					if rng.Float64() < 0.3 {
+						g.c[i] = math.Copysign(0, -1)
+					}
+				}
+				g.likeDgemm(t, s)
+			}
+		}
+	}
+}
+
+// likeDgemm checks gemm on g against gonum's Dgemm on 64×64 tiles of C, bit by bit.
+func (g gemmCase) likeDgemm(t *testing.T, s [3]int) {
+	t.Helper()
+	got, want := append([]float64(nil), g.c...), append([]float64(nil), g.c...)
+	gemm(g.tA, g.tB, g.m, g.n, g.k, g.alpha, g.a, g.lda, g.b, g.ldb, g.beta, got, g.ldc)
+	ta, tb := blas.NoTrans, blas.NoTrans
+	if g.tA {
+		ta = blas.Trans
+	}
+	if g.tB {
+		tb = blas.Trans
+	}
+	for i := 0; i < g.m; i += 64 {
+		for j := 0; j < g.n; j += 64 {
+			ai, bj := g.a[i:], g.b[j:]
+			if !g.tA {
+				ai = g.a[i*g.lda:]
 			}
 			if g.tB {
-				tb = blas.Trans
+				bj = g.b[j*g.ldb:]
 			}
-			for i := 0; i < g.m; i += 64 {
-				for j := 0; j < g.n; j += 64 {
-					ai, bj := g.a[i:], g.b[j:]
-					if !g.tA {
-						ai = g.a[i*g.lda:]
-					}
-					if g.tB {
-						bj = g.b[j*g.ldb:]
-					}
-					impl.Dgemm(ta, tb, min(64, g.m-i), min(64, g.n-j), g.k, g.alpha, ai, g.lda, bj, g.ldb, g.beta, want[i*g.ldc+j:], g.ldc)
-				}
-			}
-			for i := range got {
-				if got[i] != want[i] {
-					t.Fatalf("%v tA=%v tB=%v: C[%d] = %v, Dgemm gives %v", s, g.tA, g.tB, i, got[i], want[i])
-				}
-			}
+			impl.Dgemm(ta, tb, min(64, g.m-i), min(64, g.n-j), g.k, g.alpha, ai, g.lda, bj, g.ldb, g.beta, want[i*g.ldc+j:], g.ldc)
+		}
+	}
+	for i := range got {
+		if math.Float64bits(got[i]) != math.Float64bits(want[i]) {
+			t.Fatalf("%v tA=%v tB=%v: C[%d] = %v (%#016x), Dgemm gives %v (%#016x)", s, g.tA, g.tB, i, got[i], math.Float64bits(got[i]), want[i], math.Float64bits(want[i]))
 		}
 	}
 }
