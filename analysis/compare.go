@@ -152,7 +152,8 @@ func ownModel(m flow.Model) flow.Model {
 // s = max(1, Record, ⌈steps/(MaxPoints−2)⌉) (MaxPoints ≤ 2: s = max(1, Record)). GD runs
 // once to find where it ends (it may diverge), then GD, both flows and their reference solves
 // run side by side, each through Stream, and point receives every compared point as it is
-// reached: memory holds five states whatever the steps. The Comparison it returns has the
+// reached: memory holds five states and the times of the compared points (one number each,
+// bounded by MaxPoints), whatever the steps. The Comparison it returns has the
 // maxima, the error estimates and the statistics, and no trajectories.
 //
 // For the scalar network (flow.Objective) every number is the one of the run dispatcher's
@@ -207,7 +208,7 @@ func CompareStream(m flow.Model, w0 []float64, lr float64, steps int, s CompareS
 	}
 	t1 := times[len(times)-1]
 	if t1 == 0 {
-		return nil, fmt.Errorf("analysis: no GD step to compare")
+		return nil, fmt.Errorf("analysis: GD at λ = %g left its bound at its first step: no step to compare", lr)
 	}
 
 	// The five runs.
@@ -247,12 +248,16 @@ func CompareStream(m flow.Model, w0 []float64, lr float64, steps int, s CompareS
 	var dW float64
 	var userErr error
 	p := &ComparePoint{}
-	delivered := make([]bool, len(lanes))
+	delivered, ended := make([]bool, len(lanes)), make([]bool, len(lanes))
 	for {
 		got := 0
 		for i, ln := range lanes {
 			_, delivered[i] = <-ln.ready
-			if delivered[i] {
+			// A flow that stops early (interrupted, or failed) hands over where it stopped,
+			// not an output time, as its last point: that point ends the comparison, it is
+			// not compared.
+			ended[i] = delivered[i] && ln.t != lanes[0].t
+			if delivered[i] && !ended[i] {
 				got++
 			}
 		}
@@ -282,7 +287,9 @@ func CompareStream(m flow.Model, w0 []float64, lr float64, steps int, s CompareS
 		// wait and let every run end.
 		for i, ln := range lanes {
 			if delivered[i] {
-				ln.next <- false
+				// A lane at its last point goes on to end its run and report how it ended;
+				// the others stop.
+				ln.next <- ended[i]
 			}
 		}
 		for _, ln := range lanes {

@@ -137,3 +137,41 @@ func TestCompareStreamStops(t *testing.T) {
 		t.Errorf("diverging GD: %v, %v after %d steps, %d points, last point k=%d t=%v", err, c.GDStatus, c.Steps, c.Points, last.K, last.T)
 	}
 }
+
+// TestCompareStreamInterruptedPoints checks that an interrupted comparison hands over only
+// points of the uninterrupted one: a flow stopped between two output times gives the state
+// where it stopped, which must end the comparison, not be compared with GD's next iterate.
+func TestCompareStreamInterruptedPoints(t *testing.T) {
+	net, w0 := teacherNet(t, []int{5, 4, 3})
+	const steps, lr = 6000, 0.05
+	type state struct {
+		t    float64
+		f, m []float64
+	}
+	ref := map[int]state{}
+	if _, err := CompareStream(net, w0, lr, steps, CompareSettings{}, func(p *ComparePoint) error {
+		ref[p.K] = state{p.T, append([]float64(nil), p.Flow...), append([]float64(nil), p.Modified...)}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for try := range 8 {
+		ctx, cancel := context.WithCancel(context.Background())
+		n, at := 0, 1000+try*397
+		c, err := CompareStream(net, w0, lr, steps, CompareSettings{Context: ctx}, func(p *ComparePoint) error {
+			if n++; n == at {
+				cancel()
+			}
+			r, ok := ref[p.K]
+			if !ok || p.T != r.t || dist(p.Flow, r.f) != 0 || dist(p.Modified, r.m) != 0 {
+				t.Errorf("cancelled at point %d: point %d (K=%d, T=%v) is not the uninterrupted run's: flow off by %.3g, modified by %.3g",
+					at, n, p.K, p.T, dist(p.Flow, r.f), dist(p.Modified, r.m))
+			}
+			return nil
+		})
+		cancel()
+		if err != nil || !c.Interrupted {
+			t.Fatalf("cancelled at point %d: %v, interrupted %v", at, err, c.Interrupted)
+		}
+	}
+}
