@@ -382,18 +382,37 @@ func ClassifyGD(tr *flow.Trajectory, lr float64) Stability {
 		st.Class = "diverged"
 		return st
 	}
-	n := tr.Len()
-	converged := n >= 2
+	converged, alt := lastSteps(tr.Len(), tr.At)
+	st.Class = stabilityClass(st, converged, alt)
+	return st
+}
+
+// lastSteps reports whether the last 10 steps of a run of n iterates (iterate k from at)
+// converged, every weight moving by less than 1e-9 relative, and whether they alternated:
+// most consecutive steps change the product W in opposite directions.
+func lastSteps(n int, at func(k int) []float64) (converged, alt bool) {
+	converged = n >= 2
 	for k := max(1, n-10); k < n; k++ {
-		a, b := tr.At(k-1), tr.At(k)
+		a, b := at(k-1), at(k)
 		for i := range a {
 			if math.Abs(a[i]-b[i]) > 1e-9*(1+math.Abs(b[i])) {
 				converged = false
 			}
 		}
 	}
-	st.Class = stabilityClass(st, converged, !converged && alternating(tr))
-	return st
+	if n < 4 {
+		return converged, false
+	}
+	flips, pairs := 0, 0
+	for k := max(2, n-10); k < n; k++ {
+		a := flow.Product(at(k-1)) - flow.Product(at(k-2))
+		b := flow.Product(at(k)) - flow.Product(at(k-1))
+		pairs++
+		if a*b < 0 {
+			flips++
+		}
+	}
+	return converged, 2*flips > pairs
 }
 
 // stabilityClass is the class of a GD run's end (see Stability) from whether its last steps
@@ -411,24 +430,6 @@ func stabilityClass(st Stability, converged, alt bool) string {
 	}
 }
 
-// alternating reports whether the product W of the last 10 steps of tr moves back and forth:
-// most consecutive steps change W in opposite directions.
-func alternating(tr *flow.Trajectory) bool {
-	n := tr.Len()
-	if n < 4 {
-		return false
-	}
-	flips, pairs := 0, 0
-	for k := max(2, n-10); k < n; k++ {
-		a := flow.Product(tr.At(k-1)) - flow.Product(tr.At(k-2))
-		b := flow.Product(tr.At(k)) - flow.Product(tr.At(k-1))
-		pairs++
-		if a*b < 0 {
-			flips++
-		}
-	}
-	return 2*flips > pairs
-}
 
 // IntegrationError reports an integration that ended before its end time (a step limit, a
 // step-size underflow, a non-finite state): a failed computation, not bad input.

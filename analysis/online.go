@@ -239,29 +239,7 @@ func (s *StabilityTracker) Classify(lr float64, end flow.End) Stability {
 		st.Class = "diverged"
 		return st
 	}
-	n := s.n
-	converged := n >= 2
-	for k := max(1, n-10); k < n; k++ {
-		a, b := s.at(k-1), s.at(k)
-		for i := range a {
-			if math.Abs(a[i]-b[i]) > 1e-9*(1+math.Abs(b[i])) {
-				converged = false
-			}
-		}
-	}
-	alt := false
-	if n >= 4 {
-		flips, pairs := 0, 0
-		for k := max(2, n-10); k < n; k++ {
-			a := flow.Product(s.at(k-1)) - flow.Product(s.at(k-2))
-			b := flow.Product(s.at(k)) - flow.Product(s.at(k-1))
-			pairs++
-			if a*b < 0 {
-				flips++
-			}
-		}
-		alt = 2*flips > pairs
-	}
+	converged, alt := lastSteps(s.n, s.at)
 	st.Class = stabilityClass(st, converged, alt)
 	return st
 }
