@@ -128,16 +128,18 @@ func (p *product) axpyOrdered() {
 func (p *product) coefs(i, l0, l1 int, w []float64) bool {
 	all := true
 	for l := l0; l < l1; l++ {
-		var x float64
-		if p.tA {
-			x = p.a[l*p.lda+i]
-		} else {
-			x = p.a[i*p.lda+l]
-		}
-		w[l-l0] = p.alpha * x
+		w[l-l0] = p.coef(i, l)
 		all = all && w[l-l0] != 0
 	}
 	return all
+}
+
+// coef returns α·op(A)_il.
+func (p *product) coef(i, l int) float64 {
+	if p.tA {
+		return p.alpha * p.a[l*p.lda+i]
+	}
+	return p.alpha * p.a[i*p.lda+l]
 }
 
 // axpyRow updates row i of C, columns j0..j0+nj−1, by rows l0..l1−1 of B (l1 − l0 ≤ 4) in
@@ -145,13 +147,7 @@ func (p *product) coefs(i, l0, l1 int, w []float64) bool {
 func (p *product) axpyRow(i, l0, l1, j0, nj int, v *[8]float64, rows *[8][]float64) {
 	nz := 0
 	for l := l0; l < l1; l++ {
-		var x float64
-		if p.tA {
-			x = p.a[l*p.lda+i]
-		} else {
-			x = p.a[i*p.lda+l]
-		}
-		if w := p.alpha * x; w != 0 {
+		if w := p.coef(i, l); w != 0 {
 			v[nz], rows[nz] = w, p.b[l*p.ldb+j0:l*p.ldb+j0+nj]
 			nz++
 		}
