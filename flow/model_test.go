@@ -558,6 +558,29 @@ func TestFlowIsMinusGradient(t *testing.T) {
 	}
 }
 
+// Flow's fast path of depth 2 without weight decay or noise gives Gradient's numbers at the
+// states where its shortcut would not: zero products of either sign (W = 1 exactly, zero
+// weights, with negative ones), W overflowing to ±Inf, and NaN.
+func TestFlowIsMinusGradientEdges(t *testing.T) {
+	vals := []float64{0, math.Copysign(0, -1), 1, -1, 2, 0.5, -2, -0.5, 4, 0.25, 1e300, -1e300, math.Inf(1), math.Inf(-1), math.NaN(), 5e-324}
+	for _, o := range []flow.Objective{{Depth: 2}, {Depth: 2, WeightDecay: 0.1}, {Depth: 2, Noise: 0.3}} {
+		f := o.Flow()
+		grad, dw := make([]float64, 2), make([]float64, 2)
+		for _, a := range vals {
+			for _, b := range vals {
+				w := []float64{a, b}
+				o.Gradient(grad, w)
+				f(dw, 0, w)
+				for i := range w {
+					if math.Float64bits(dw[i]) != math.Float64bits(-grad[i]) && !(math.IsNaN(dw[i]) && math.IsNaN(grad[i])) {
+						t.Errorf("%+v at %v: flow[%d] = %v, −gradient %v", o, w, i, dw[i], -grad[i])
+					}
+				}
+			}
+		}
+	}
+}
+
 // Partials and Product at depth 2 are the general products' numbers, signed zeros,
 // infinities and NaN included.
 func TestPartialsProductDepth2(t *testing.T) {

@@ -46,6 +46,28 @@ func probePowers() (ok, fma bool) {
 	return true, fma
 }
 
+// ctlPowers returns the controller's two powers of a step, with l = math.Log(err):
+// math.Exp(expo·l), and math.Exp(beta·l) or, when err < 1e-4, math.Exp(beta·logMin). fast
+// says that |expo| and |beta| are at most 0.9 (then every exponent is within ±700); with it
+// and err a positive normal number the powers come from one call of powers_amd64.s, the same
+// numbers as ctlLog's and ctlExp's.
+func ctlPowers(err, expo, beta, logMin float64, fast bool) (pow, powOld float64) {
+	if fast && powersOK && math.Float64bits(err)-(1<<52) < 0x7fe<<52 {
+		return ctlPowersAsm(err, expo, beta, logMin)
+	}
+	l := ctlLog(err)
+	pow = ctlExp(expo * l)
+	if err < 1e-4 {
+		l = logMin
+	}
+	return pow, ctlExp(beta * l)
+}
+
+// ctlPowersAsm is ctlPowers's fast path in assembly (powers_amd64.s).
+//
+//go:noescape
+func ctlPowersAsm(err, expo, beta, logMin float64) (pow, powOld float64)
+
 // ctlLog is math.Log(x).
 func ctlLog(x float64) float64 {
 	// Positive normal finite x: its biased exponent is in [1, 0x7fe].

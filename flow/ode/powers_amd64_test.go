@@ -67,3 +67,69 @@ func TestCtlPowers(t *testing.T) {
 		checkExp(math.Float64frombits(r.Uint64()))
 	}
 }
+
+// TestCtlPowersAsm checks the controller's one-call powers (powers_amd64.s) against math.Log
+// and math.Exp to the bit, on the path math takes on this CPU, and against the unfused port
+// (expPort, itself math's algorithm) with the fused path switched off: 10⁶ random (err, expo,
+// β) with err log-uniform in [1e-300, 1e300] (10⁵ with -short), the methods' exponents, β = 0
+// and the edges of err (the smallest normal, the largest number, both sides of 1e-4 and of the
+// powers of two and their √2/2 multiples, where log's reduction switches).
+func TestCtlPowersAsm(t *testing.T) {
+	if !powersOK {
+		t.Fatal("the ports do not agree with math on this machine's probe")
+	}
+	logMin := math.Log(1e-4)
+	errs := []float64{2.2250738585072014e-308, math.MaxFloat64, 1e-4, math.Nextafter(1e-4, 0), math.Nextafter(1e-4, 1), 1, 0.5, 1e-300, 1e300}
+	for e := -1022; e <= 1023; e += 7 {
+		p := math.Ldexp(1, e)
+		h := math.Ldexp(math.Sqrt2/2, e)
+		errs = append(errs, p, math.Nextafter(p, 2*p), h, math.Nextafter(h, 0), math.Nextafter(h, 2*h))
+	}
+	expos := []float64{0.17, 1.0 / 8, 0.2, 0.9, -0.9, 0.5, -0.25}
+	betas := []float64{0.04, 0, 0.08, 0.9, -0.9, math.Copysign(0, -1)}
+	n := 1_000_000
+	if testing.Short() {
+		n = 100_000
+	}
+	fused := expFMA
+	defer func() { expFMA = fused }()
+	for _, fma := range []bool{false, true} {
+		if fma && !fused {
+			continue // the CPU's math.Exp does not fuse: the fused path is not run here
+		}
+		expFMA = fma
+		exp, log := math.Exp, math.Log
+		if !fma || !fused {
+			exp = func(x float64) float64 { return expPort(x, false) }
+			log = logPort
+		}
+		bad := 0
+		check := func(err, expo, beta float64) {
+			l := log(err)
+			want := exp(expo * l)
+			if err < 1e-4 {
+				l = logMin
+			}
+			wantOld := exp(beta * l)
+			got, gotOld := ctlPowers(err, expo, beta, logMin, true)
+			if math.Float64bits(got) != math.Float64bits(want) || math.Float64bits(gotOld) != math.Float64bits(wantOld) {
+				if bad++; bad <= 10 {
+					t.Errorf("fused %v: ctlPowers(%v, %v, %v) = %v, %v; want %v, %v", fma, err, expo, beta, got, gotOld, want, wantOld)
+				}
+			}
+		}
+		for _, err := range errs {
+			for _, expo := range expos {
+				for _, beta := range betas {
+					check(err, expo, beta)
+				}
+			}
+		}
+		r := rand.New(rand.NewPCG(17, 3))
+		for range n {
+			err := math.Pow(10, -300+600*r.Float64())
+			check(err, expos[r.IntN(len(expos))], betas[r.IntN(len(betas))])
+			check(err, 1.8*r.Float64()-0.9, 1.8*r.Float64()-0.9)
+		}
+	}
+}

@@ -8,6 +8,9 @@
 # from a 40×40 grid of starts in [0.2, 2.5]² to t = 20 at rtol 1e-8, atol 1e-10, at depths
 # 2, 8 and 32. Both sides print their total evaluations and steps, which must agree.
 #
+# The compiler alone: dopri5go is dopri.c's DOPRI5 transcribed line by line into Go; its rate
+# against the C program's is what Go's compiler makes of the same code, beside layerflow's.
+#
 # Per sweep: 10 240 GD runs of 1000 steps at d = 2 (λ log-spaced in [0.01, 0.1], starts on a
 # 32×32 grid in [−2, 2]²) written as result rows by layerflow's sweep (analysis/sweep's
 # BenchmarkSweepCompare, 1 and 2 workers) against sweep.py, numpy stepping all runs at once
@@ -26,6 +29,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 gcc -O2 -ffp-contract=off -o "$tmp/dopri" testdata/bench/dopri.c -lm
+go build -o "$tmp/dopri5go" ./testdata/bench/dopri5go
 go test -c -o "$tmp/flow.test" ./flow
 go test -c -o "$tmp/sweep.test" ./analysis/sweep
 if ! "$python" -c 'import numpy' 2>/dev/null; then
@@ -44,6 +48,10 @@ while [ "$r" -le "$rounds" ]; do
 		for m in dopri5 dop853; do
 			set -- $("$tmp/dopri" "$m" "$d" 1)
 			echo "$r solve $m $d c $3 $4 $5 $6" >>"$out"
+			if [ "$m" = dopri5 ]; then
+				set -- $("$tmp/dopri5go" "$m" "$d" 1)
+				echo "$r solve $m $d tr $3 $4 $5 $6" >>"$out"
+			fi
 			b=$("$tmp/flow.test" -test.run '^$' -test.bench "^BenchmarkGrid\$/^d=$d\$/^$m\$" -test.benchtime 1s)
 			echo "$r solve $m $d go $(echo "$b" | metric solves/s) $(echo "$b" | metric solves/cpu-s)" \
 				"$(echo "$b" | metric evals) $(echo "$b" | metric steps)" >>"$out"
@@ -93,6 +101,15 @@ END {
 		ec = ev[order[k], "c"]; eg = ev[order[k], "go"]; sc = st[order[k], "c"]; sg = st[order[k], "go"]
 		same = (ec == eg && sc == sg) ? "the same: " eg ", " sg : sprintf("C %s, %s; Go %s, %s (%+.3f%%)", ec, sc, eg, sg, 100 * (eg - ec) / ec)
 		printf "%-7s %3s | %9.0f %9.0f %5.2f %5.2f–%-5.2f | %9.0f %9.0f %5.2f %5.2f–%-5.2f | %s\n", f[2], f[3], w2, w1, w1 / w2, w3, w4, mb, ms, ms / mb, lo, hi, same
+	}
+	printf "\nthe compiler alone: dopri5go, a line-by-line Go transcription of dopri.c'"'"'s DOPRI5, against the C program\n"
+	printf "%-7s %3s | %9s %9s %5s %11s | %s\n", "method", "d", "C /cpu-s", "tr /cpu-s", "ratio", "range", "evaluations, steps"
+	for (k = 1; k <= nk; k++) {
+		split(order[k], f, " ")
+		if (f[1] != "solve" || f[2] != "dopri5") continue
+		ratio(order[k], "tr", "c", 2)
+		same = (ev[order[k], "c"] == ev[order[k], "tr"] && st[order[k], "c"] == st[order[k], "tr"]) ? "the same" : "DIFFERENT: " ev[order[k], "tr"] ", " st[order[k], "tr"]
+		printf "%-7s %3s | %9.0f %9.0f %5.2f %5.2f–%-5.2f | %s\n", f[2], f[3], mb, ms, ms / mb, lo, hi, same
 	}
 	key = "sweep gd 2"
 	printf "\nsweep: 10 240 GD runs of 1000 steps at d = 2, every column of every row; ratio to numpy with its range\n"
