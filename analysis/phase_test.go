@@ -74,3 +74,65 @@ func TestPhaseEventScreen(t *testing.T) {
 		t.Errorf("the screen passed %d of %d steps", total.passed, total.steps)
 	}
 }
+
+// PhaseEvents, reused from flow to flow (depths 2 and 3 in turn, so that its scratch changes
+// length), gives the events of PhaseEvent: the same crossings, end states and counts, to the
+// bit; and FlowPhaseT gives the boundary time of FlowPhase, and none where FlowPhase finds none,
+// on every flow (with and without weight decay and noise, boundaries found and not).
+func TestPhaseEventsAndFlowPhaseT(t *testing.T) {
+	var pe PhaseEvents
+	found, none := 0, 0
+	for _, m := range []string{"dopri5", "dop853"} {
+		for _, obj := range []flow.Objective{{Depth: 2, WeightDecay: 0.1}, {Depth: 3, WeightDecay: 0.05}, {Depth: 2}, {Depth: 3, Noise: 0.3, WeightDecay: 0.02}, {Depth: 2, Noise: 0.5}} {
+			for _, rtol := range []float64{1e-6, 1e-9} {
+				for a := -2.0; a <= 2.5; a += 0.75 {
+					for b := 0.25; b <= 2.5; b += 0.75 {
+						w0 := []float64{a, b, 0.5}[:obj.Depth]
+						f := obj.Flow()
+						meth, _ := ode.NewMethod(m)
+						set := &ode.Settings{Rtol: rtol, Atol: rtol / 100, EventSamples: 2}
+						ev := PhaseEvent(f, obj.Depth, rtol, rtol/100)
+						set.Events = []ode.Event{ev}
+						tr, r0, err := flow.Solve(f, "flow", w0, 30, set, meth)
+						if err != nil {
+							t.Fatal(err)
+						}
+						set.Events = []ode.Event{pe.Event(f, obj.Depth, rtol, rtol/100)}
+						r1, err := ode.Integrate(ode.Problem{Func: f, T1: 30, Y0: w0}, set, meth)
+						if err != nil {
+							t.Fatal(err)
+						}
+						same := r0.Status == r1.Status && r0.T == r1.T && r0.Stats == r1.Stats && len(r0.Events) == len(r1.Events)
+						for i := range r0.Y {
+							same = same && r0.Y[i] == r1.Y[i]
+						}
+						for k := 0; same && k < len(r0.Events); k++ {
+							e0, e1 := r0.Events[k], r1.Events[k]
+							same = e0.T == e1.T && e0.Direction == e1.Direction
+							for i := range e0.Y {
+								same = same && e0.Y[i] == e1.Y[i]
+							}
+						}
+						if !same {
+							t.Errorf("%s %+v rtol %g from %v: PhaseEvents %v %+v, %d events; PhaseEvent %v %+v, %d events",
+								m, obj, rtol, w0, r1.Status, r1.Stats, len(r1.Events), r0.Status, r0.Stats, len(r0.Events))
+						}
+						ph := FlowPhase(tr, r0, 0, ev, 0)
+						pt, ok := FlowPhaseT(r0, 0, ev, tr.T[0], tr.At(0))
+						if ok != ph.Found || ok && pt != ph.T {
+							t.Errorf("%s %+v rtol %g from %v: FlowPhaseT %v %v, FlowPhase %v %v", m, obj, rtol, w0, pt, ok, ph.T, ph.Found)
+						}
+						if ok {
+							found++
+						} else {
+							none++
+						}
+					}
+				}
+			}
+		}
+	}
+	if found < 20 || none < 20 {
+		t.Errorf("%d flows with a phase boundary, %d without: the test needs both", found, none)
+	}
+}
