@@ -180,9 +180,17 @@ func (p *phaseEvent) value(w, v []float64) float64 {
 		W = flow.Product(w)
 	}
 	u := 64 * unitRoundoff
-	tol := 100 * (1 + gg) * (p.atol + p.rtol*math.Sqrt(ww))
+	// The floor tol = c·(atol + rtol·√ww), c = 100·(1 + gg), is first compared through its
+	// bound b with 1 + ww for √ww, which needs no square root: the rounded √ww is at most
+	// √ww·(1+u) ≤ (1 + ww)·(1−u), at most the rounded 1 + ww, and rounding is monotone, so
+	// b and b² are at least tol and tol² as rounded. Only a velocity that does not pass b is
+	// compared with tol itself: the same test, the same value.
+	c := 100 * (1 + gg)
+	b := c * (p.atol + p.rtol*(1+ww))
 	switch {
-	case gg == 0 || !(vv > u*u*(gg*(1+W*W)+ww)) || !(vv > tol*tol):
+	case gg == 0 || !(vv > u*u*(gg*(1+W*W)+ww)):
+		return 0
+	case !(vv > b*b) && !(vv > square(c*(p.atol+p.rtol*math.Sqrt(ww)))):
 		return 0
 	default:
 		vn2 := vg * vg / gg
@@ -190,6 +198,9 @@ func (p *phaseEvent) value(w, v []float64) float64 {
 		return (vt2 - vn2) / vv
 	}
 }
+
+// square returns x·x, rounded once.
+func square(x float64) float64 { return x * x }
 
 // PhaseMargin is the Margin of PhaseEvent: a step whose screened values of the criterion, in
 // [−1, 1], all lie farther than this from 0 on one side is not sampled inside.
