@@ -259,6 +259,13 @@ type worker struct {
 	evs     [1]ode.Event
 	obs     flowObserver
 	observe ode.Observer
+	fc      struct {
+		f      ode.Func
+		depth  int
+		bits   [3]uint64
+		method string
+		lr     uint64
+	}
 	// The runs of the current chunk, their outcomes and seconds, and lists of their places.
 	runs        []Run
 	outs        []outcome
@@ -447,10 +454,11 @@ func (w *worker) discrete(r *Run) (outcome, error) {
 
 func (w *worker) flow(r *Run) (outcome, error) {
 	obj := w.objective(r)
-	f, label := obj.Flow(), "flow"
+	label := "flow"
 	if r.Method == "modified" {
-		f, label = obj.ModifiedFlow(r.LR), "modified"
+		label = "modified"
 	}
+	f := w.flowFunc(obj, r)
 	if w.meth == nil {
 		w.meth, _ = ode.NewMethod(w.s.Integrator)
 	}
@@ -499,6 +507,25 @@ func (w *worker) flow(r *Run) (outcome, error) {
 		oc.phaseT = pt
 	}
 	return oc, nil
+}
+
+// flowFunc returns the right-hand side of the run's flow: the last one when the run has the
+// objective (and for the modified flow the λ) of the last, to the bit; a new one otherwise.
+func (w *worker) flowFunc(obj flow.Objective, r *Run) ode.Func {
+	bits := [3]uint64{math.Float64bits(obj.WeightDecay), math.Float64bits(obj.Noise), math.Float64bits(obj.C)}
+	lr := uint64(0)
+	if r.Method == "modified" {
+		lr = math.Float64bits(r.LR)
+	}
+	c := &w.fc
+	if c.f == nil || c.depth != obj.Depth || c.bits != bits || c.method != r.Method || c.lr != lr {
+		c.f = obj.Flow()
+		if r.Method == "modified" {
+			c.f = obj.ModifiedFlow(r.LR)
+		}
+		c.depth, c.bits, c.method, c.lr = obj.Depth, bits, r.Method, lr
+	}
+	return c.f
 }
 
 // flowObserver keeps the points of a flow run (see worker.flow) and looks now and then at
