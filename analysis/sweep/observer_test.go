@@ -51,3 +51,41 @@ func TestFlowObserverKeepsThePoints(t *testing.T) {
 		}
 	}
 }
+
+// A flow run of a sweep allocates nothing per step: once its worker has run one, runs of 20
+// and of 200 time units (many more steps, events and kept points once the trajectory has
+// grown) make the same allocations, with either integrator.
+func TestFlowRunAllocations(t *testing.T) {
+	for _, integrator := range []string{"dopri5", "dop853"} {
+		s, err := FromMap(map[string]any{
+			"method":     "flow",
+			"t_end":      "20,200",
+			"wd":         "0.01",
+			"integrator": integrator,
+			"start":      "1.5,0.3",
+		}, ".")
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := &worker{s: s}
+		var allocs [2]float64
+		var steps [2]int
+		for i := range 2 {
+			r := s.Run(i)
+			oc, err := w.flow(&r) // the buffers grow to the run's size
+			if err != nil {
+				t.Fatal(err)
+			}
+			steps[i] = oc.steps
+			allocs[i] = testing.AllocsPerRun(10, func() {
+				if _, err := w.flow(&r); err != nil {
+					t.Fatal(err)
+				}
+			})
+		}
+		if steps[1] < 2*steps[0] || allocs[0] != allocs[1] {
+			t.Errorf("%s: %v allocations in runs of %v steps", integrator, allocs, steps)
+		}
+		t.Logf("%s: %v allocations in runs of %v steps", integrator, allocs, steps)
+	}
+}
