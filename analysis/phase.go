@@ -182,15 +182,15 @@ func (p *phaseEvent) value(w, v []float64) float64 {
 	u := 64 * unitRoundoff
 	// The floor tol = c·(atol + rtol·√ww), c = 100·(1 + gg), is first compared through its
 	// bound b with 1 + ww for √ww, which needs no square root: the rounded √ww is at most
-	// √ww·(1+u) ≤ (1 + ww)·(1−u), at most the rounded 1 + ww, and rounding is monotone, so
-	// b and b² are at least tol and tol² as rounded. Only a velocity that does not pass b is
-	// compared with tol itself: the same test, the same value.
+	// √ww·(1+u) ≤ (1 + ww)·(1−u), at most the rounded 1 + ww, and rounding is monotone, so with
+	// rtol, atol ≥ 0 b and b² are at least tol and tol² as rounded. Only a velocity that does not
+	// pass b is compared with tol itself: the same test, the same value.
 	c := 100 * (1 + gg)
 	b := c * (p.atol + p.rtol*(1+ww))
 	switch {
 	case gg == 0 || !(vv > u*u*(gg*(1+W*W)+ww)):
 		return 0
-	case !(vv > b*b) && !(vv > square(c*(p.atol+p.rtol*math.Sqrt(ww)))):
+	case !(p.rtol >= 0 && p.atol >= 0 && vv > b*b) && !(vv > square(c*(p.atol+p.rtol*math.Sqrt(ww)))):
 		return 0
 	default:
 		vn2 := vg * vg / gg

@@ -173,14 +173,15 @@ func valueRef(p *phaseEvent, w, v []float64) float64 {
 	}
 }
 
-// PhaseEvent's value compares the velocity with its floor through a bound without a square
+// PhaseEvent's value compares the velocity with its floor through bounds without a square
 // root first: its values are those of the floor computed with the root, to the bit, on
 // velocities on either side of the floor and just at it (a few ulps either way), on states
-// small, near 1 and large, of depths 2 and 3, with tolerances from 0 to large.
+// small, near 1 and large (|w|² on either side of 1), of depths 2 and 3, with tolerances from 0
+// to large, and negative ones (which no integration accepts, but the value is defined).
 func TestPhaseValueFloor(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 5))
 	zeros, other := 0, 0
-	for _, tol := range [][2]float64{{1e-8, 1e-10}, {1e-6, 1e-9}, {0, 1e-10}, {1e-8, 0}, {0, 0}, {0.3, 0.1}} {
+	for _, tol := range [][2]float64{{1e-8, 1e-10}, {1e-6, 1e-9}, {0, 1e-10}, {1e-8, 0}, {0, 0}, {0.3, 0.1}, {-1e-8, 1e-6}, {1e-8, -1e-10}} {
 		p := &phaseEvent{v: make([]float64, 3), g: make([]float64, 3), rtol: tol[0], atol: tol[1]}
 		for k := 0; k < 20000; k++ {
 			d := 2 + k%2
