@@ -121,6 +121,35 @@ func PhaseEvent(f ode.Func, d int, rtol, atol float64) ode.Event {
 	}
 }
 
+// PhaseEvents makes the events of PhaseEvent one at a time, with the same scratch and the same
+// functions: a run of many integrations builds none per integration. The event that Event
+// returns is valid until its next call. The zero PhaseEvents is ready to use.
+type PhaseEvents struct {
+	p  phaseEvent
+	f  ode.Func
+	ev ode.Event
+}
+
+// Event returns PhaseEvent(f, d, rtol, atol), the same values from the same arguments.
+func (e *PhaseEvents) Event(f ode.Func, d int, rtol, atol float64) ode.Event {
+	if e.ev.Func == nil {
+		p := &e.p
+		e.ev = ode.Event{
+			Func: func(t float64, w []float64) float64 {
+				e.f(p.v, t, w)
+				return p.value(w, p.v)
+			},
+			FuncDy: func(_ float64, w, dw []float64) float64 { return p.value(w, dw) },
+			Margin: PhaseMargin,
+		}
+	}
+	if cap(e.p.v) < d {
+		e.p.v, e.p.g = make([]float64, d), make([]float64, d)
+	}
+	e.f, e.p.v, e.p.g, e.p.rtol, e.p.atol = f, e.p.v[:d], e.p.g[:d], rtol, atol
+	return e.ev
+}
+
 // phaseEvent holds the scratch and the tolerances of a PhaseEvent.
 type phaseEvent struct {
 	v, g       []float64
@@ -151,9 +180,17 @@ func (p *phaseEvent) value(w, v []float64) float64 {
 		W = flow.Product(w)
 	}
 	u := 64 * unitRoundoff
-	tol := 100 * (1 + gg) * (p.atol + p.rtol*math.Sqrt(ww))
+	// The floor tol = c·(atol + rtol·√ww), c = 100·(1 + gg), is first compared through its
+	// bound b with 1 + ww for √ww, which needs no square root: the rounded √ww is at most
+	// √ww·(1+u) ≤ (1 + ww)·(1−u), at most the rounded 1 + ww, and rounding is monotone, so with
+	// rtol, atol ≥ 0 b and b² are at least tol and tol² as rounded. Only a velocity that does not
+	// pass b is compared with tol itself: the same test, the same value.
+	c := 100 * (1 + gg)
+	b := c * (p.atol + p.rtol*(1+ww))
 	switch {
-	case gg == 0 || !(vv > u*u*(gg*(1+W*W)+ww)) || !(vv > tol*tol):
+	case gg == 0 || !(vv > u*u*(gg*(1+W*W)+ww)):
+		return 0
+	case !(p.rtol >= 0 && p.atol >= 0 && vv > b*b) && !(vv > square(c*(p.atol+p.rtol*math.Sqrt(ww)))):
 		return 0
 	default:
 		vn2 := vg * vg / gg
@@ -162,9 +199,34 @@ func (p *phaseEvent) value(w, v []float64) float64 {
 	}
 }
 
+// square returns x·x, rounded once.
+func square(x float64) float64 { return x * x }
+
 // PhaseMargin is the Margin of PhaseEvent: a step whose screened values of the criterion, in
 // [−1, 1], all lie farther than this from 0 on one side is not sampled inside.
 const PhaseMargin = 0.05
+
+// FlowPhaseT is the time of FlowPhase's boundary alone, and whether there is one, without the
+// trajectory: t0 and w0 are the flow's first point (the first of the trajectory FlowPhase is
+// given), and res.T, res.Y its last.
+func FlowPhaseT(res *ode.Result, k int, ev ode.Event, t0 float64, w0 []float64) (float64, bool) {
+	var last *ode.EventHit
+	for i := range res.Events {
+		if res.Events[i].Event == k {
+			last = &res.Events[i]
+		}
+	}
+	switch {
+	case last == nil:
+		if ev.Func(t0, w0) < 0 || ev.Func(res.T, res.Y) < 0 {
+			return 0, false
+		}
+		return t0, true
+	case last.Direction < 0:
+		return 0, false
+	}
+	return last.T, true
+}
 
 // FlowPhase returns the phase boundary of a flow integrated with PhaseEvent as its event k:
 // res holds the crossings, tr the trajectory (for the index and the fitted rate). The

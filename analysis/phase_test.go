@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/layerflow/layerflow/flow"
@@ -72,5 +73,169 @@ func TestPhaseEventScreen(t *testing.T) {
 	t.Logf("the screen passed %d of %d steps", total.passed, total.steps)
 	if total.passed < total.steps/2 {
 		t.Errorf("the screen passed %d of %d steps", total.passed, total.steps)
+	}
+}
+
+// PhaseEvents, reused from flow to flow (depths 2 and 3 in turn, so that its scratch changes
+// length), gives the events of PhaseEvent: the same crossings, end states and counts, to the
+// bit; and FlowPhaseT gives the boundary time of FlowPhase, and none where FlowPhase finds none,
+// on every flow (with and without weight decay and noise, boundaries found and not).
+func TestPhaseEventsAndFlowPhaseT(t *testing.T) {
+	var pe PhaseEvents
+	found, none := 0, 0
+	for _, m := range []string{"dopri5", "dop853"} {
+		for _, obj := range []flow.Objective{{Depth: 2, WeightDecay: 0.1}, {Depth: 3, WeightDecay: 0.05}, {Depth: 2}, {Depth: 3, Noise: 0.3, WeightDecay: 0.02}, {Depth: 2, Noise: 0.5}} {
+			for _, rtol := range []float64{1e-6, 1e-9} {
+				for a := -2.0; a <= 2.5; a += 0.75 {
+					for b := 0.25; b <= 2.5; b += 0.75 {
+						w0 := []float64{a, b, 0.5}[:obj.Depth]
+						f := obj.Flow()
+						meth, _ := ode.NewMethod(m)
+						set := &ode.Settings{Rtol: rtol, Atol: rtol / 100, EventSamples: 2}
+						ev := PhaseEvent(f, obj.Depth, rtol, rtol/100)
+						set.Events = []ode.Event{ev}
+						tr, r0, err := flow.Solve(f, "flow", w0, 30, set, meth)
+						if err != nil {
+							t.Fatal(err)
+						}
+						set.Events = []ode.Event{pe.Event(f, obj.Depth, rtol, rtol/100)}
+						r1, err := ode.Integrate(ode.Problem{Func: f, T1: 30, Y0: w0}, set, meth)
+						if err != nil {
+							t.Fatal(err)
+						}
+						same := r0.Status == r1.Status && r0.T == r1.T && r0.Stats == r1.Stats && len(r0.Events) == len(r1.Events)
+						for i := range r0.Y {
+							same = same && r0.Y[i] == r1.Y[i]
+						}
+						for k := 0; same && k < len(r0.Events); k++ {
+							e0, e1 := r0.Events[k], r1.Events[k]
+							same = e0.T == e1.T && e0.Direction == e1.Direction
+							for i := range e0.Y {
+								same = same && e0.Y[i] == e1.Y[i]
+							}
+						}
+						if !same {
+							t.Errorf("%s %+v rtol %g from %v: PhaseEvents %v %+v, %d events; PhaseEvent %v %+v, %d events",
+								m, obj, rtol, w0, r1.Status, r1.Stats, len(r1.Events), r0.Status, r0.Stats, len(r0.Events))
+						}
+						ph := FlowPhase(tr, r0, 0, ev, 0)
+						pt, ok := FlowPhaseT(r0, 0, ev, tr.T[0], tr.At(0))
+						if ok != ph.Found || ok && pt != ph.T {
+							t.Errorf("%s %+v rtol %g from %v: FlowPhaseT %v %v, FlowPhase %v %v", m, obj, rtol, w0, pt, ok, ph.T, ph.Found)
+						}
+						if ok {
+							found++
+						} else {
+							none++
+						}
+					}
+				}
+			}
+		}
+	}
+	if found < 20 || none < 20 {
+		t.Errorf("%d flows with a phase boundary, %d without: the test needs both", found, none)
+	}
+}
+
+// valueRef is PhaseEvent's value as first written: the floor tol with its square root on
+// every call.
+func valueRef(p *phaseEvent, w, v []float64) float64 {
+	var gg, vg, vv, ww, W float64
+	if len(w) == 2 && len(v) == 2 {
+		w0, w1, v0, v1 := w[0], w[1], v[0], v[1]
+		gg = 0 + w1*w1 + w0*w0
+		vg = 0 + v0*w1 + v1*w0
+		vv = 0 + v0*v0 + v1*v1
+		ww = 0 + w0*w0 + w1*w1
+		W = w0 * w1
+	} else {
+		g := p.g[:len(w)]
+		flow.Partials(g, w)
+		v = v[:len(w)]
+		for i := range v {
+			gg += g[i] * g[i]
+			vg += v[i] * g[i]
+			vv += v[i] * v[i]
+			ww += w[i] * w[i]
+		}
+		W = flow.Product(w)
+	}
+	u := 64 * unitRoundoff
+	tol := 100 * (1 + gg) * (p.atol + p.rtol*math.Sqrt(ww))
+	switch {
+	case gg == 0 || !(vv > u*u*(gg*(1+W*W)+ww)) || !(vv > tol*tol):
+		return 0
+	default:
+		vn2 := vg * vg / gg
+		vt2 := vv - vn2
+		return (vt2 - vn2) / vv
+	}
+}
+
+// PhaseEvent's value compares the velocity with its floor through bounds without a square
+// root first: its values are those of the floor computed with the root, to the bit, on
+// velocities on either side of the floor and just at it (a few ulps either way), on states
+// small, near 1 and large (|w|² on either side of 1), of depths 2 and 3, with tolerances from 0
+// to large, and negative ones (which no integration accepts, but the value is defined).
+func TestPhaseValueFloor(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 5))
+	zeros, other := 0, 0
+	for _, tol := range [][2]float64{{1e-8, 1e-10}, {1e-6, 1e-9}, {0, 1e-10}, {1e-8, 0}, {0, 0}, {0.3, 0.1}, {-1e-8, 1e-6}, {1e-8, -1e-10}} {
+		p := &phaseEvent{v: make([]float64, 3), g: make([]float64, 3), rtol: tol[0], atol: tol[1]}
+		for k := 0; k < 20000; k++ {
+			d := 2 + k%2
+			w, v := make([]float64, d), make([]float64, d)
+			scale := math.Pow(10, float64(rng.IntN(13)-6))
+			for i := range w {
+				w[i] = scale * (rng.Float64()*2 - 1)
+				v[i] = rng.Float64()*2 - 1
+			}
+			if k%7 == 0 {
+				w[1] = w[0] // |w| near the AM–GM equality
+			}
+			// Put |v| at the floor tol, times 1 + a few ulps, or far off it.
+			var gg, ww float64
+			g := make([]float64, d)
+			flow.Partials(g, w)
+			for i := range w {
+				gg += g[i] * g[i]
+				ww += w[i] * w[i]
+			}
+			fl := 100 * (1 + gg) * (p.atol + p.rtol*math.Sqrt(ww))
+			var vv float64
+			for i := range v {
+				vv += v[i] * v[i]
+			}
+			target := fl * (1 + float64(rng.IntN(9)-4)*1.1e-16)
+			if k%3 == 0 {
+				target = fl * math.Pow(10, float64(rng.IntN(9)-4))
+			}
+			for i := range v {
+				v[i] *= target / math.Sqrt(vv)
+			}
+			a, b := p.value(w, v), valueRef(p, w, v)
+			if math.Float64bits(a) != math.Float64bits(b) {
+				t.Fatalf("rtol %g atol %g at w %v v %v: %v, first written %v", tol[0], tol[1], w, v, a, b)
+			}
+			if b == 0 {
+				zeros++
+			} else {
+				other++
+			}
+		}
+	}
+	if zeros < 1000 || other < 1000 {
+		t.Errorf("%d values at the floor, %d above: the test needs both", zeros, other)
+	}
+	// Non-finite states and velocities.
+	p := &phaseEvent{v: make([]float64, 2), g: make([]float64, 2), rtol: 1e-8, atol: 1e-10}
+	for _, x := range []float64{math.NaN(), math.Inf(1), math.Inf(-1), 0, 1e300, 1e-300} {
+		for _, wv := range [][2][]float64{{{x, 1}, {1, 1}}, {{1, 1}, {x, 1}}, {{x, x}, {x, 0.5}}} {
+			a, b := p.value(wv[0], wv[1]), valueRef(p, wv[0], wv[1])
+			if math.Float64bits(a) != math.Float64bits(b) && !(math.IsNaN(a) && math.IsNaN(b)) {
+				t.Errorf("at w %v v %v: %v, first written %v", wv[0], wv[1], a, b)
+			}
+		}
 	}
 }

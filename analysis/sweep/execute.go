@@ -253,6 +253,19 @@ type worker struct {
 	// The integrator of the flow runs and its buffers, kept from run to run.
 	meth ode.Method
 	ws   ode.Workspace
+	// The settings, the phase event and the observer of the flow runs, kept from run to run.
+	set     ode.Settings
+	pev     analysis.PhaseEvents
+	evs     [1]ode.Event
+	obs     flowObserver
+	observe ode.Observer
+	fc      struct {
+		f      ode.Func
+		depth  int
+		bits   [3]uint64
+		method string
+		lr     uint64
+	}
 	// The runs of the current chunk, their outcomes and seconds, and lists of their places.
 	runs        []Run
 	outs        []outcome
@@ -441,69 +454,119 @@ func (w *worker) discrete(r *Run) (outcome, error) {
 
 func (w *worker) flow(r *Run) (outcome, error) {
 	obj := w.objective(r)
-	f, label := obj.Flow(), "flow"
+	label := "flow"
 	if r.Method == "modified" {
-		f, label = obj.ModifiedFlow(r.LR), "modified"
+		label = "modified"
 	}
+	f := w.flowFunc(obj, r)
 	if w.meth == nil {
 		w.meth, _ = ode.NewMethod(w.s.Integrator)
 	}
-	tr := w.keep(label, r.Depth)
+	o := &w.obs
+	o.w, o.tr = w, w.keep(label, r.Depth)
 	// The phase boundary is located on the dense output (analysis.FlowPhase). Its indicator
 	// changes sign slowly, so two samples per step find its crossings.
-	ev := analysis.PhaseEvent(f, r.Depth, w.s.RTol, w.s.ATol)
+	w.evs[0] = w.pev.Event(f, r.Depth, w.s.RTol, w.s.ATol)
 	// Every accepted step is kept while the run has at most maxFlowPoints of them (the rows
 	// of such runs are as they always were); a longer run is thinned while it runs, every
 	// other kept point dropped and the stride doubled each time it reaches the bound, so that
 	// its memory does not grow with --max-steps. The last step is always kept.
-	limit := max(4*w.s.Record, maxFlowFloats/(r.Depth+1))
-	stride, seen := 1, 0
-	var lastT float64
+	o.limit = max(4*w.s.Record, maxFlowFloats/(r.Depth+1))
+	o.stride, o.seen, o.next, o.stopped = 1, 0, 0, false
 	if cap(w.last) < r.Depth {
 		w.last = make([]float64, r.Depth)
 	}
-	lastY := w.last[:r.Depth]
-	stopped := false
-	set := &ode.Settings{Rtol: w.s.RTol, Atol: w.s.ATol, MaxSteps: w.s.MaxSteps, Events: []ode.Event{ev}, EventSamples: 2, Observer: func(t float64, y []float64) bool {
-		if seen%stride == 0 {
-			if tr.Len() == limit {
-				halve(tr)
-				stride *= 2
-			}
-			if seen%stride == 0 {
-				tr.Append(t, y)
-			}
-		}
-		seen++
-		lastT = t
-		copy(lastY, y)
-		if seen%stopEvery == 0 && w.stopped() {
-			stopped = true
-			return true
-		}
-		return false
-	}}
-	res, err := w.ws.Integrate(ode.Problem{Func: f, T0: 0, T1: r.TEnd, Y0: r.W0}, set, w.meth)
+	o.lastY = w.last[:r.Depth]
+	if w.observe == nil {
+		w.observe = o.observe
+	}
+	w.set = ode.Settings{Rtol: w.s.RTol, Atol: w.s.ATol, MaxSteps: w.s.MaxSteps, Events: w.evs[:], EventSamples: 2, Observer: w.observe}
+	res, err := w.ws.Integrate(ode.Problem{Func: f, T0: 0, T1: r.TEnd, Y0: r.W0}, &w.set, w.meth)
 	if err != nil {
 		return outcome{}, err
 	}
-	if stopped {
+	if o.stopped {
 		return outcome{}, errStopped
 	}
-	if seen > 0 && tr.T[tr.Len()-1] != lastT {
-		tr.Append(lastT, lastY)
+	tr := o.tr
+	if o.seen > 0 && tr.T[tr.Len()-1] != o.lastT {
+		tr.Append(o.lastT, o.lastY)
 	}
 	oc := outcome{status: res.Status.String(), end: flow.EndOf(res.Status), steps: res.Stats.Accepted, evals: res.Stats.Evaluations}
-	ph := analysis.FlowPhase(tr, res, 0, ev, obj.C)
+	oc.phaseT = math.NaN()
+	pt, found := 0.0, false
+	if tr.Len() > 0 {
+		// FlowPhase's boundary, of which a row has only the time.
+		pt, found = analysis.FlowPhaseT(res, 0, w.evs[0], tr.T[0], tr.At(0))
+	}
 	if tr.Len() > 2*w.s.Record {
 		thin(tr, w.s.Record)
 	}
 	w.measure(&oc, tr, obj, 0)
-	oc.phaseT = math.NaN()
-	if ph.Found {
-		oc.phaseT = ph.T
+	if found {
+		oc.phaseT = pt
 	}
 	return oc, nil
+}
+
+// flowFunc returns the right-hand side of the run's flow: the last one when the run has the
+// objective (and for the modified flow the λ) of the last, to the bit; a new one otherwise.
+func (w *worker) flowFunc(obj flow.Objective, r *Run) ode.Func {
+	bits := [3]uint64{math.Float64bits(obj.WeightDecay), math.Float64bits(obj.Noise), math.Float64bits(obj.C)}
+	lr := uint64(0)
+	if r.Method == "modified" {
+		lr = math.Float64bits(r.LR)
+	}
+	c := &w.fc
+	if c.f == nil || c.depth != obj.Depth || c.bits != bits || c.method != r.Method || c.lr != lr {
+		c.f = obj.Flow()
+		if r.Method == "modified" {
+			c.f = obj.ModifiedFlow(r.LR)
+		}
+		c.depth, c.bits, c.method, c.lr = obj.Depth, bits, r.Method, lr
+	}
+	return c.f
+}
+
+// flowObserver keeps the points of a flow run (see worker.flow) and looks now and then at
+// whether the sweep stops.
+type flowObserver struct {
+	w  *worker
+	tr *flow.Trajectory
+	// seen counts the states seen; a state is kept when seen is a multiple of stride, the
+	// next of which is next (counted up rather than divided: an integer division costs more
+	// than keeping the point).
+	seen, stride, next, limit int
+	lastT                     float64
+	lastY                     []float64
+	stopped                   bool
+}
+
+func (o *flowObserver) observe(t float64, y []float64) bool {
+	if o.seen == o.next {
+		tr := o.tr
+		if tr.Len() == o.limit {
+			halve(tr)
+			o.stride *= 2
+		}
+		if o.seen%o.stride == 0 {
+			tr.Append(t, y)
+			o.next = o.seen + o.stride
+		} else {
+			o.next = o.seen + o.stride - o.seen%o.stride
+		}
+	}
+	o.seen++
+	o.lastT = t
+	last := o.lastY[:len(y)]
+	for i, v := range y {
+		last[i] = v
+	}
+	if o.seen%stopEvery == 0 && o.w.stopped() {
+		o.stopped = true
+		return true
+	}
+	return false
 }
 
 // thin keeps about n evenly spread points of tr, the first and the last among them.
@@ -566,8 +629,21 @@ func (w *worker) measure(oc *outcome, tr *flow.Trajectory, obj flow.Objective, w
 		}
 	}
 	oc.tBal = math.NaN()
+	thr := w.s.Balanced * oc.imb0
+	if tr.Depth == 2 {
+		// flow.Imbalance at depth 2, max − min of the squares, is |w0² − w1²|: the same number,
+		// NaN and infinities included (the conversions keep each square rounded, unfused).
+		for k, t := range tr.T {
+			w0, w1 := tr.W[2*k], tr.W[2*k+1]
+			if math.Abs(float64(w0*w0)-float64(w1*w1)) <= thr {
+				oc.tBal = t
+				break
+			}
+		}
+		return
+	}
 	for k := range tr.Len() {
-		if flow.Imbalance(w.d, tr.At(k)) <= w.s.Balanced*oc.imb0 {
+		if flow.Imbalance(w.d, tr.At(k)) <= thr {
 			oc.tBal = tr.T[k]
 			break
 		}

@@ -18,6 +18,9 @@ type DOPRI5 struct {
 	t, h   float64
 	td, hd float64 // the step of the dense output
 	rcont  [5][]float64
+	// pend is true from an Accept with dense output to the first Interpolate, which builds
+	// rcont then.
+	pend bool
 	// invN is 1/n when n is a power of two, and 0 otherwise: the mean of the squared errors
 	// is then a product, the same number as the quotient without a division's wait.
 	invN float64
@@ -263,23 +266,18 @@ func (m *DOPRI5) Step(y1 []float64, t, h float64, y, f0 []float64, sc *Scale) (f
 }
 
 // Accept implements Method: f(t+h, y1) is k7 (first same as last), and the dense output is free.
+// It is built when Interpolate first needs it (dense), from the stages, y0 and y1 of the step,
+// which the driver keeps until the next Step; or at once when f1 is k1, which it overwrites.
+// Either way its numbers are the same.
 func (m *DOPRI5) Accept(f1 []float64, dense bool) int {
 	n := m.n
-	k1, k3, k4, k5, k6, k7 := m.k[0][:n], m.k[2][:n], m.k[3][:n], m.k[4][:n], m.k[5][:n], m.k[6][:n]
+	k7 := m.k[6][:n]
+	m.pend = false
 	if dense {
-		// Before f1 is written: the caller may pass f0 (k1) as f1.
-		h := m.h
-		m.td, m.hd = m.t, h
-		y0, y1 := m.y0[:n], m.y1[:n]
-		r0, r1, r2, r3, r4 := m.rcont[0][:n], m.rcont[1][:n], m.rcont[2][:n], m.rcont[3][:n], m.rcont[4][:n]
-		for i := range r0 {
-			ydiff := y1[i] - y0[i]
-			bspl := h*k1[i] - ydiff
-			r0[i] = y0[i]
-			r1[i] = ydiff
-			r2[i] = bspl
-			r3[i] = ydiff - h*k7[i] - bspl
-			r4[i] = h * (dp5d1*k1[i] + dp5d3*k3[i] + dp5d4*k4[i] + dp5d5*k5[i] + dp5d6*k6[i] + dp5d7*k7[i])
+		m.td, m.hd = m.t, m.h
+		m.pend = true
+		if n > 0 && &f1[0] == &m.k[0][0] {
+			dp5dense(m) // before f1 is written
 		}
 	}
 	f1 = f1[:n]
@@ -290,8 +288,34 @@ func (m *DOPRI5) Accept(f1 []float64, dense bool) int {
 	return 0
 }
 
-// Interpolate implements Method with Shampine's 4th-order interpolant.
+// dp5dense builds Shampine's dense output of the last accepted step (Hairer's DOPRI5, CONTD5's
+// coefficients rcont).
+func dp5dense(m *DOPRI5) {
+	n, h := m.n, m.hd
+	k1, k3, k4, k5, k6, k7 := m.k[0][:n], m.k[2][:n], m.k[3][:n], m.k[4][:n], m.k[5][:n], m.k[6][:n]
+	y0, y1 := m.y0[:n], m.y1[:n]
+	r0, r1, r2, r3, r4 := m.rcont[0][:n], m.rcont[1][:n], m.rcont[2][:n], m.rcont[3][:n], m.rcont[4][:n]
+	for i := range r0 {
+		ydiff := y1[i] - y0[i]
+		bspl := h*k1[i] - ydiff
+		r0[i] = y0[i]
+		r1[i] = ydiff
+		r2[i] = bspl
+		r3[i] = ydiff - h*k7[i] - bspl
+		r4[i] = h * (dp5d1*k1[i] + dp5d3*k3[i] + dp5d4*k4[i] + dp5d5*k5[i] + dp5d6*k6[i] + dp5d7*k7[i])
+	}
+	m.pend = false
+}
+
+// Interpolate implements Method with Shampine's 4th-order interpolant, built on its first call
+// after Accept (which must come before the next Step).
 func (m *DOPRI5) Interpolate(dst []float64, t float64) {
+	if m.pend {
+		if !m.accepted {
+			panic("ode: DOPRI5.Interpolate called after a Step that was not accepted")
+		}
+		dp5dense(m)
+	}
 	th := (t - m.td) / m.hd
 	th1 := 1 - th
 	n := m.n

@@ -274,6 +274,10 @@ type driver struct {
 	// the Hermite interpolant at a screening sample.
 	screened bool
 	dyTmp    []float64
+	// endOK is true when gTmp holds every event's FuncDy at the end of the current step, as
+	// screen computed it before it found a reason to sample the step; events and mayCross take
+	// it from there.
+	endOK bool
 }
 
 // release drops the references to the caller's problem, settings and method, so that a pooled
@@ -756,6 +760,7 @@ func (d *driver) output(t, tend float64, yend []float64) {
 // a method whose dense output costs evaluations is looked at on the Hermite interpolant
 // (mayCross) before its dense output is built.
 func (d *driver) mayHold(t, tnew float64) bool {
+	d.endOK = false
 	if d.screened && !d.screen(t, tnew) {
 		return false
 	}
@@ -780,6 +785,7 @@ func (d *driver) screen(t, tnew float64) bool {
 		}
 		d.gTmp[i] = g
 	}
+	d.endOK = true
 	ns := d.s.EventSamples
 	n := len(d.y)
 	h := tnew - t
@@ -806,12 +812,14 @@ func (d *driver) screen(t, tnew float64) bool {
 		}
 	}
 	copy(d.gPrev, d.gTmp[:len(ev)])
+	d.endOK = false
 	return false
 }
 
 // mayCross is the first look at the events of a step whose dense output costs evaluations.
 // It runs the bookkeeping of events on samples of the cubic Hermite interpolant of the step's
-// ends (values and derivatives, free) at the same times, and on the exact end state. When no
+// ends (values and derivatives, free) at the same times, and on the exact end state (there the
+// value that screen took from FuncDy, when it has it: Func's value). When no
 // sample would make a hit, and none would record a state at a new zero, it keeps the result
 // (the signs, the pending zeros and the end values, as events would have left them) and
 // returns false: the step holds no crossing, up to the Hermite's error (O(h⁴), where the
@@ -839,7 +847,12 @@ func (d *driver) mayCross(t, tnew float64) bool {
 			yb = tmp
 		}
 		for i, e := range ev {
-			gb := e.Func(tb, yb)
+			var gb float64
+			if j > ns && d.endOK {
+				gb = d.gTmp[i] // FuncDy at the end, from screen: Func's value there
+			} else {
+				gb = e.Func(tb, yb)
+			}
 			sb := sign(gb)
 			switch {
 			case sb == 0:
@@ -906,7 +919,9 @@ func (d *driver) events(t, tnew float64) (float64, bool) {
 				yb = d.tmp
 			}
 			var gb float64
-			if j > ns && e.FuncDy != nil {
+			if j > ns && d.endOK {
+				gb = d.gTmp[i] // FuncDy at the end, from screen
+			} else if j > ns && e.FuncDy != nil {
 				gb = e.FuncDy(tb, yb, d.f1) // the same value, with the method's f at the end
 			} else {
 				gb = e.Func(tb, yb)
