@@ -430,7 +430,6 @@ func stabilityClass(st Stability, converged, alt bool) string {
 	}
 }
 
-
 // IntegrationError reports an integration that ended before its end time (a step limit, a
 // step-size underflow, a non-finite state): a failed computation, not bad input.
 type IntegrationError struct {

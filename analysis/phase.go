@@ -210,7 +210,21 @@ const PhaseMargin = 0.05
 // trajectory: t0 and w0 are the flow's first point (the first of the trajectory FlowPhase is
 // given), and res.T, res.Y its last.
 func FlowPhaseT(res *ode.Result, k int, ev ode.Event, t0 float64, w0 []float64) (float64, bool) {
-	var last *ode.EventHit
+	last, found := phaseHit(res, k, ev, t0, w0)
+	switch {
+	case !found:
+		return 0, false
+	case last == nil:
+		return t0, true
+	}
+	return last.T, true
+}
+
+// phaseHit finds FlowPhase's boundary among the hits of event k (the phase event ev) in res,
+// for a flow from (t0, w0): the last crossing, when it goes from normal to tangential motion,
+// or nil with found true when the motion is tangential throughout (no crossing, and the event
+// non-negative at both ends); found is false when there is no final regularization phase.
+func phaseHit(res *ode.Result, k int, ev ode.Event, t0 float64, w0 []float64) (last *ode.EventHit, found bool) {
 	for i := range res.Events {
 		if res.Events[i].Event == k {
 			last = &res.Events[i]
@@ -218,14 +232,11 @@ func FlowPhaseT(res *ode.Result, k int, ev ode.Event, t0 float64, w0 []float64) 
 	}
 	switch {
 	case last == nil:
-		if ev.Func(t0, w0) < 0 || ev.Func(res.T, res.Y) < 0 {
-			return 0, false
-		}
-		return t0, true
+		return nil, ev.Func(t0, w0) >= 0 && ev.Func(res.T, res.Y) >= 0
 	case last.Direction < 0:
-		return 0, false
+		return nil, false
 	}
-	return last.T, true
+	return last, true
 }
 
 // FlowPhase returns the phase boundary of a flow integrated with PhaseEvent as its event k:
@@ -238,20 +249,12 @@ func FlowPhase(tr *flow.Trajectory, res *ode.Result, k int, ev ode.Event, c floa
 	if tr.Len() == 0 {
 		return none
 	}
-	var last *ode.EventHit
-	for i := range res.Events {
-		if res.Events[i].Event == k {
-			last = &res.Events[i]
-		}
-	}
+	last, found := phaseHit(res, k, ev, tr.T[0], tr.At(0))
 	switch {
-	case last == nil:
-		if ev.Func(tr.T[0], tr.At(0)) < 0 || ev.Func(res.T, res.Y) < 0 {
-			return none
-		}
-		return phaseAt(tr, c, 0, tr.T[0], tr.At(0))
-	case last.Direction < 0:
+	case !found:
 		return none
+	case last == nil:
+		return phaseAt(tr, c, 0, tr.T[0], tr.At(0))
 	}
 	index := sort.Search(tr.Len(), func(i int) bool { return (tr.T[i]-last.T)*(res.T-tr.T[0]) >= 0 })
 	if index == tr.Len() {

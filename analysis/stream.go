@@ -617,23 +617,15 @@ func (p *flowPhaseTracker) add(t float64, w []float64) {
 // event k.
 func (p *flowPhaseTracker) phase(res *ode.Result, k int) Phase {
 	none := Phase{RegRate: math.NaN()}
-	var last *ode.EventHit
-	for i := range res.Events {
-		if res.Events[i].Event == k {
-			last = &res.Events[i]
-		}
-	}
+	last, found := phaseHit(res, k, p.ev, p.t0, p.first)
 	switch {
+	case !found:
+		return none
 	case last == nil:
-		if p.ev.Func(p.t0, p.first) < 0 || p.ev.Func(res.T, res.Y) < 0 {
-			return none
-		}
 		obj := flow.Objective{Depth: p.d, C: p.c}
 		ph := Phase{Found: true, T: p.t0, Index: 0, Loss: obj.Loss(p.first), Imbalance: flow.Imbalance(p.dbuf, p.first)}
 		ph.RegRate = p.all.rate()
 		return ph
-	case last.Direction < 0:
-		return none
 	}
 	obj := flow.Objective{Depth: p.d, C: p.c}
 	ph := Phase{Found: true, T: last.T, Loss: obj.Loss(last.Y), Imbalance: flow.Imbalance(p.dbuf, last.Y), RegRate: math.NaN()}
