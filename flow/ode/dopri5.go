@@ -265,18 +265,26 @@ func (m *DOPRI5) Step(y1 []float64, t, h float64, y, f0 []float64, sc *Scale) (f
 	return math.Sqrt(err), 6
 }
 
-// Accept implements Method: f(t+h, y1) is k7 (first same as last), and the dense output is free.
-// It is built when Interpolate first needs it (dense), from the stages, y0 and y1 of the step,
-// which the driver keeps until the next Step; or at once when f1 is k1, which it overwrites.
-// Either way its numbers are the same.
+// Accept implements Method: f(t+h, y1) is k7 (first same as last), and the dense output is free;
+// with dense it is built at once, from the stages, y0 and y1 of the step.
 func (m *DOPRI5) Accept(f1 []float64, dense bool) int {
+	m.accept(f1, dense, false)
+	return 0
+}
+
+// accept is Accept, with the dense output deferred to the first Interpolate when deferred is
+// true: the driver's way, which keeps the stages, y0 and y1 of the step until that call and
+// calls Interpolate on no step but the last accepted one (most steps of a run with events need
+// none). It is built at once when f1 is k1, which it overwrites. Either way its numbers are the
+// same.
+func (m *DOPRI5) accept(f1 []float64, dense, deferred bool) {
 	n := m.n
 	k7 := m.k[6][:n]
 	m.pend = false
 	if dense {
 		m.td, m.hd = m.t, m.h
 		m.pend = true
-		if n > 0 && &f1[0] == &m.k[0][0] {
+		if !deferred || n > 0 && &f1[0] == &m.k[0][0] {
 			dp5dense(m) // before f1 is written
 		}
 	}
@@ -285,7 +293,6 @@ func (m *DOPRI5) Accept(f1 []float64, dense bool) int {
 		f1[i] = v
 	}
 	m.accepted = true
-	return 0
 }
 
 // dp5dense builds Shampine's dense output of the last accepted step (Hairer's DOPRI5, CONTD5's
@@ -307,12 +314,12 @@ func dp5dense(m *DOPRI5) {
 	m.pend = false
 }
 
-// Interpolate implements Method with Shampine's 4th-order interpolant, built on its first call
-// after Accept (which must come before the next Step).
+// Interpolate implements Method with Shampine's 4th-order interpolant (built here on the first
+// call after the driver's deferred accept).
 func (m *DOPRI5) Interpolate(dst []float64, t float64) {
 	if m.pend {
 		if !m.accepted {
-			panic("ode: DOPRI5.Interpolate called after a Step that was not accepted")
+			panic("ode: DOPRI5.Interpolate: the deferred dense output after a new Step")
 		}
 		dp5dense(m)
 	}

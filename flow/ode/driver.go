@@ -238,11 +238,13 @@ type driver struct {
 	m   Method
 	// lazy is m when its dense output costs evaluations: it is built only when needed.
 	lazy DenseBuilder
-	ctl  Control
-	sc   Scale
-	res  *Result
-	n    int
-	dir  float64
+	// dp5 is the method when it is DOPRI5, whose dense output the driver defers (accept).
+	dp5 *DOPRI5
+	ctl Control
+	sc  Scale
+	res *Result
+	n   int
+	dir float64
 
 	buf                []float64
 	y, y1, f0, f1, tmp []float64
@@ -283,7 +285,19 @@ type driver struct {
 // release drops the references to the caller's problem, settings and method, so that a pooled
 // workspace keeps nothing alive.
 func (d *driver) release() {
-	d.set, d.p, d.s, d.m, d.lazy, d.res = Settings{}, Problem{}, nil, nil, nil, nil
+	d.set, d.p, d.s, d.m, d.lazy, d.dp5, d.res = Settings{}, Problem{}, nil, nil, nil, nil, nil
+}
+
+// settleDense builds DOPRI5's deferred dense output of the last accepted step while its buffers
+// still hold the step, so that the method's Interpolate gives it after the run as Accept's
+// would; after a step that was not accepted there is none to build.
+func (d *driver) settleDense() {
+	if m := d.dp5; m != nil && m.pend {
+		if m.accepted {
+			dp5dense(m)
+		}
+		m.pend = false
+	}
 }
 
 // grow returns b resliced to length n, reallocated if its capacity is less.
@@ -326,6 +340,7 @@ func (d *driver) reset(p Problem, res *Result, m Method) {
 	copy(d.y, p.Y0)
 	d.dense = len(s.Output) > 0 || len(s.Events) > 0
 	d.lazy, _ = m.(DenseBuilder)
+	d.dp5, _ = m.(*DOPRI5)
 	d.nextOut, d.outStop = 0, false
 	// Keep the storage the last Result grew, then start a Result as Integrate always has:
 	// output lists only when output times are asked for, no event list before the first hit.
@@ -458,6 +473,7 @@ func bothFinite(a, b []float64) bool {
 }
 
 func (d *driver) stop(st Status, t, h float64) {
+	d.settleDense()
 	d.res.Status = st
 	d.res.T = t
 	d.res.H = h
@@ -677,6 +693,11 @@ func (d *driver) runFixed(span float64) {
 // returns the evaluations made.
 func (d *driver) accept() int {
 	d.built = d.dense && d.lazy == nil
+	if d.dp5 != nil {
+		// Deferred: stepDone interpolates before anything overwrites the step's buffers.
+		d.dp5.accept(d.f1, d.built, true)
+		return 0
+	}
 	return d.m.Accept(d.f1, d.built)
 }
 
@@ -699,6 +720,7 @@ func (d *driver) stepDone(t, tnew float64) bool {
 			// itself when the root is the end of the step).
 			copy(d.tmp, d.termY)
 			d.output(t, tr, d.tmp)
+			d.settleDense() // before y, the step's start, is overwritten
 			copy(d.y, d.tmp)
 			d.stop(EventStop, tr, h)
 			return true
