@@ -123,7 +123,8 @@ func PhaseEvent(f ode.Func, d int, rtol, atol float64) ode.Event {
 
 // PhaseEvents makes the events of PhaseEvent one at a time, with the same scratch and the same
 // functions: a run of many integrations builds none per integration. The event that Event
-// returns is valid until its next call. The zero PhaseEvents is ready to use.
+// returns is valid until its next call. The zero PhaseEvents is ready to use; a PhaseEvents
+// must not be copied after its first use (the events hold a pointer to it).
 type PhaseEvents struct {
 	p  phaseEvent
 	f  ode.Func
@@ -223,7 +224,8 @@ func FlowPhaseT(res *ode.Result, k int, ev ode.Event, t0 float64, w0 []float64) 
 // phaseHit finds FlowPhase's boundary among the hits of event k (the phase event ev) in res,
 // for a flow from (t0, w0): the last crossing, when it goes from normal to tangential motion,
 // or nil with found true when the motion is tangential throughout (no crossing, and the event
-// non-negative at both ends); found is false when there is no final regularization phase.
+// not negative at either end: a NaN value, as PhaseEvent gives where the velocity's square
+// overflows, counts as tangential); found is false when there is no final regularization phase.
 func phaseHit(res *ode.Result, k int, ev ode.Event, t0 float64, w0 []float64) (last *ode.EventHit, found bool) {
 	for i := range res.Events {
 		if res.Events[i].Event == k {
@@ -232,7 +234,7 @@ func phaseHit(res *ode.Result, k int, ev ode.Event, t0 float64, w0 []float64) (l
 	}
 	switch {
 	case last == nil:
-		return nil, ev.Func(t0, w0) >= 0 && ev.Func(res.T, res.Y) >= 0
+		return nil, !(ev.Func(t0, w0) < 0 || ev.Func(res.T, res.Y) < 0) // NaN counts as tangential
 	case last.Direction < 0:
 		return nil, false
 	}

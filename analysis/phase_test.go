@@ -239,3 +239,33 @@ func TestPhaseValueFloor(t *testing.T) {
 		}
 	}
 }
+
+// With no crossing, the flow is in its regularization phase from the start unless the event is
+// negative at either end; a NaN value (PhaseEvent's where the velocity's square overflows) is
+// not negative. And the last crossing decides when there is one: upward is the boundary,
+// downward means none.
+func TestPhaseHitEnds(t *testing.T) {
+	vals := []float64{math.NaN(), -1, 0, 1}
+	for _, a := range vals {
+		for _, b := range vals {
+			ev := ode.Event{Func: func(t float64, _ []float64) float64 {
+				if t == 0 {
+					return a
+				}
+				return b
+			}}
+			res := &ode.Result{T: 1, Y: []float64{1, 1}}
+			last, found := phaseHit(res, 0, ev, 0, []float64{2, 0.25})
+			if want := !(a < 0 || b < 0); last != nil || found != want {
+				t.Errorf("ends %v, %v: hit %v, found %v; want none, %v", a, b, last, found, want)
+			}
+		}
+	}
+	for _, dir := range []int{1, -1} {
+		res := &ode.Result{T: 1, Y: []float64{1, 1}, Events: []ode.EventHit{{Event: 0, T: 0.2, Direction: -dir}, {Event: 1, T: 0.3}, {Event: 0, T: 0.5, Direction: dir}}}
+		last, found := phaseHit(res, 0, ode.Event{Func: func(float64, []float64) float64 { return -1 }}, 0, []float64{2, 0.25})
+		if found != (dir > 0) || found && (last == nil || last.T != 0.5) {
+			t.Errorf("last crossing direction %d: hit %+v, found %v", dir, last, found)
+		}
+	}
+}
