@@ -28,14 +28,21 @@ python=${PYTHON:-python3}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
+# numpy first: a PYTHON without it is an error; the default python3 may be one (a pyenv shim,
+# say) beside the system's, where apt-get install python3-numpy puts numpy.
+if ! "$python" -c 'import numpy' 2>/dev/null; then
+	if [ -n "${PYTHON:-}" ]; then
+		echo "run.sh: PYTHON=$PYTHON has no numpy" >&2
+		exit 1
+	fi
+	python=/usr/bin/python3
+	"$python" -c 'import numpy' 2>/dev/null || { echo "run.sh: no python3 with numpy (set PYTHON)" >&2; exit 1; }
+fi
+command -v gcc >/dev/null || { echo "run.sh: gcc is needed for testdata/bench/dopri.c" >&2; exit 1; }
 gcc -O2 -ffp-contract=off -o "$tmp/dopri" testdata/bench/dopri.c -lm
 go build -o "$tmp/dopri5go" ./testdata/bench/dopri5go
 go test -c -o "$tmp/flow.test" ./flow
 go test -c -o "$tmp/sweep.test" ./analysis/sweep
-if ! "$python" -c 'import numpy' 2>/dev/null; then
-	python=/usr/bin/python3 # the system's, where apt-get install python3-numpy puts numpy
-	"$python" -c 'import numpy' || { echo "run.sh: no python3 with numpy (set PYTHON)" >&2; exit 1; }
-fi
 
 # metric NAME: the value before the unit NAME on a benchmark line read from stdin.
 metric() { awk -v u="$1" '/^Benchmark/ { for (i = 2; i <= NF; i++) if ($i == u) print $(i-1) }'; }
