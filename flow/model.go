@@ -264,12 +264,34 @@ func Sharpness(w []float64) float64 {
 		return 0
 	}
 	h.ScaleSym(1/m, h)
+	top, ok := symTop(h)
+	if !ok {
+		// gonum's Dsterf panics where it rescales a block of the tridiagonal matrix whose
+		// entries are all below ~1e-123 (it passes Dlascl a column with the matrix's stride):
+		// weights of very different sizes, such as 1e-38, 1e-25 and 0 among ones at d = 11.
+		// The structured forms need no LAPACK.
+		if s, ok := sharpnessStructured(w); ok {
+			return s
+		}
+		return sharpnessLanczos(w)
+	}
+	return m * top
+}
+
+// symTop returns the largest eigenvalue of the symmetric matrix h (NaN when LAPACK does not
+// converge), and false when LAPACK panics.
+func symTop(h *mat.SymDense) (top float64, ok bool) {
+	defer func() {
+		if recover() != nil {
+			top, ok = math.NaN(), false
+		}
+	}()
 	var es mat.EigenSym
 	if !es.Factorize(h, false) {
-		return math.NaN()
+		return math.NaN(), true
 	}
 	v := es.Values(nil)
-	return m * v[len(v)-1]
+	return v[len(v)-1], true
 }
 
 // Imbalance writes the adjacent imbalances D_{i,i+1} = w_i² − w_{i+1}² into dst (length d−1)
