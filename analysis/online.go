@@ -27,13 +27,13 @@ type PhaseTracker struct {
 	// last the index of the last informative pair (−1: none).
 	start, last int
 	// The candidate boundary and the running sums of its fit (as phaseAt sums them).
-	ph                  Phase
-	floor               float64
-	m, sx, sy, sxx, sxy float64
-	pending             bool      // the sums of the points since start are not taken yet
-	cT, cND             []float64 // t and ‖D‖ of the last 2(window+1) points (fit only)
-	balanced            bool
-	thr, tBal           float64
+	ph        Phase
+	floor     float64
+	sums      lineFit
+	pending   bool      // the sums of the points since start are not taken yet
+	cT, cND   []float64 // t and ‖D‖ of the last 2(window+1) points (fit only)
+	balanced  bool
+	thr, tBal float64
 }
 
 // NewPhaseTracker returns a tracker of points of depth d measuring displacements over window
@@ -148,7 +148,7 @@ func (p *PhaseTracker) begin(k int) {
 	p.ph.Loss = flow.Objective{Depth: p.d, C: p.c}.Loss(w)
 	p.ph.Imbalance = flow.Imbalance(p.dbuf, w)
 	p.floor = 1e-12 * p.ph.Imbalance
-	p.m, p.sx, p.sy, p.sxx, p.sxy = 0, 0, 0, 0, 0
+	p.sums = lineFit{}
 	// ‖D‖ of the points k … n−1 are in their ring; their sums are taken when k is about to
 	// leave it (or at the end), so that a stretch that ends sooner costs nothing and the
 	// sums of the points cost O(1) each on average.
@@ -168,8 +168,7 @@ func (p *PhaseTracker) sum(t, nd float64) {
 	if nd <= p.floor || nd == 0 {
 		return
 	}
-	y := math.Log(nd)
-	p.m, p.sx, p.sy, p.sxx, p.sxy = p.m+1, p.sx+t, p.sy+y, p.sxx+t*t, p.sxy+t*y
+	p.sums.add(t, math.Log(nd))
 }
 
 // Phase returns the phase boundary of the points so far, as Phases gives it (the rate NaN
@@ -182,9 +181,7 @@ func (p *PhaseTracker) Phase() Phase {
 		p.catchUp()
 	}
 	ph := p.ph
-	if den := p.m*p.sxx - p.sx*p.sx; p.m >= 3 && den > 0 {
-		ph.RegRate = -(p.m*p.sxy - p.sx*p.sy) / den
-	}
+	ph.RegRate = p.sums.decay() // p.ph's is NaN (begin)
 	return ph
 }
 

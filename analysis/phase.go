@@ -75,19 +75,34 @@ func phaseAt(tr *flow.Trajectory, c float64, index int, t float64, w []float64) 
 	ph.Loss = obj.Loss(w)
 	ph.Imbalance = flow.Imbalance(D, w)
 	// Fit ln‖D‖ over the regularization phase.
-	var m, sx, sy, sxx, sxy float64
+	var fit lineFit
 	for k := index; k < n; k++ {
 		nd := flow.Imbalance(D, tr.At(k))
 		if nd <= 1e-12*ph.Imbalance || nd == 0 {
 			continue
 		}
-		t, y := tr.T[k], math.Log(nd)
-		m, sx, sy, sxx, sxy = m+1, sx+t, sy+y, sxx+t*t, sxy+t*y
+		fit.add(tr.T[k], math.Log(nd))
 	}
-	if den := m*sxx - sx*sx; m >= 3 && den > 0 {
-		ph.RegRate = -(m*sxy - sx*sy) / den
-	}
+	ph.RegRate = fit.decay()
 	return ph
+}
+
+// lineFit holds the sums of the least-squares line through points (t, y): the fit of ln‖D‖
+// of phaseAt, of the streamed flow's tracker and of PhaseTracker, which must agree to the bit.
+// Every product is rounded before it is added (the conversions float64(·)): a build that fuses
+// multiply-adds (GOAMD64=v3) gives the same sums as any other.
+type lineFit struct{ m, sx, sy, sxx, sxy float64 }
+
+func (f *lineFit) add(t, y float64) {
+	f.m, f.sx, f.sy, f.sxx, f.sxy = f.m+1, f.sx+t, f.sy+y, f.sxx+float64(t*t), f.sxy+float64(t*y)
+}
+
+// decay returns minus the slope of the line, NaN with fewer than 3 points or no spread in t.
+func (f *lineFit) decay() float64 {
+	if den := float64(f.m*f.sxx) - float64(f.sx*f.sx); f.m >= 3 && den > 0 {
+		return -(float64(f.m*f.sxy) - float64(f.sx*f.sy)) / den
+	}
+	return math.NaN()
 }
 
 // PhaseEvent returns an event of the flow ẇ = f(w) whose value has the sign of |v_t|² − |v_n|²

@@ -562,10 +562,10 @@ type flowPhaseTracker struct {
 
 // fitSums are the sums of the least-squares fit of ln‖D‖ from a start point on.
 type fitSums struct {
-	start               int
-	startT, prevT       float64
-	floor, minND        float64
-	m, sx, sy, sxx, sxy float64
+	start         int
+	startT, prevT float64
+	floor, minND  float64
+	lineFit
 }
 
 func (s *fitSums) add(t, nd float64) {
@@ -573,16 +573,10 @@ func (s *fitSums) add(t, nd float64) {
 		return
 	}
 	s.minND = math.Min(s.minND, nd)
-	y := math.Log(nd)
-	s.m, s.sx, s.sy, s.sxx, s.sxy = s.m+1, s.sx+t, s.sy+y, s.sxx+t*t, s.sxy+t*y
+	s.lineFit.add(t, math.Log(nd))
 }
 
-func (s *fitSums) rate() float64 {
-	if den := s.m*s.sxx - s.sx*s.sx; s.m >= 3 && den > 0 {
-		return -(s.m*s.sxy - s.sx*s.sy) / den
-	}
-	return math.NaN()
-}
+func (s *fitSums) rate() float64 { return s.decay() }
 
 func newFlowPhaseTracker(d int, c float64, ev ode.Event) *flowPhaseTracker {
 	return &flowPhaseTracker{d: d, c: c, ev: ev, dbuf: make([]float64, max(d-1, 0)), first: make([]float64, d)}
