@@ -52,10 +52,10 @@ var mutants = []mutant{
 	{"flow/model.go", "	return hi - lo\n", "	return math.Abs(w[0]*w[0] - w[len(w)-1]*w[len(w)-1])\n", "wrong index", "‖D‖ from the end layers only"},
 	{"discrete/discrete.go", "			tr.Append(float64(k)*set.LR, st.w)\n", "			tr.Append(float64(k+1)*set.LR, st.w)\n", "shifted state", "iterate k recorded at (k+1)·λ"},
 	{"discrete/stepper.go", "			x += st.sigma * st.rng.NormFloat64()\n		}\n", "			x += 1.1 * st.sigma * st.rng.NormFloat64()\n		}\n", "wrong factor", "input noise ×1.1 in noisy SGD"},
-	{"analysis/phase.go", "		ph.RegRate = -(m*sxy - sx*sy) / den\n", "		ph.RegRate = -0.5 * (m*sxy - sx*sy) / den\n", "wrong factor", "reported regularization rate halved"},
+	{"analysis/phase.go", "		return -(float64(f.m*f.sxy) - float64(f.sx*f.sy)) / den\n", "		return -0.5 * (float64(f.m*f.sxy) - float64(f.sx*f.sy)) / den\n", "wrong factor", "reported regularization rate halved"},
 	// Sharpness.
 	{"flow/model.go", "		return m + r\n", "		return a + c + 0*(m+r)\n", "trace for eigenvalue", "sharpness of d = 2"},
-	{"flow/model.go", "	return m * v[len(v)-1]\n", "	return m * (v[0] + v[len(v)-1])\n", "trace for eigenvalue", "sharpness of d ≥ 3 (sum of the extreme eigenvalues)"},
+	{"flow/model.go", "	return v[len(v)-1], true\n", "	return v[0] + v[len(v)-1], true\n", "trace for eigenvalue", "sharpness of d ≥ 3 (sum of the extreme eigenvalues)"},
 	{"flow/model.go", "h := s*g[i]*g[j] + a*cross(w, i, j)", "h := s*g[i]*g[j] + 0.5*a*cross(w, i, j)", "wrong factor", "Hessian cross term"},
 	// Steppers and samplers.
 	{"discrete/stepper.go", "		rho = st.rho(w0 * w1)\n", "		rho = st.rho(w0*w1) * 1.01\n", "wrong factor", "GD residual ρ ×1.01 (d = 2)"},
