@@ -180,6 +180,16 @@ func configSource(path string, flags []cli.Flag) (altsrc.InputSourceContext, err
 	return altsrc.NewMapInputSource(path, out), nil
 }
 
+// shownValue is a decoded YAML/TOML value as an error message shows it, on one line: a string
+// quoted, and any value whose text has a line break quoted (a multi-line YAML scalar).
+func shownValue(v any) string {
+	s := fmt.Sprint(v)
+	if _, ok := v.(string); ok || strings.ContainsAny(s, "\n\r") {
+		return strconv.Quote(s)
+	}
+	return s
+}
+
 // configValue converts a decoded YAML/TOML value to the type of flag f.
 func configValue(f cli.Flag, v any) (any, error) {
 	num := func() (float64, bool) {
@@ -201,7 +211,7 @@ func configValue(f cli.Flag, v any) (any, error) {
 		if b, ok := v.(bool); ok {
 			return b, nil
 		}
-		return nil, fmt.Errorf("%v is not true or false", v)
+		return nil, fmt.Errorf("%s is not true or false", shownValue(v))
 	case *altsrc.Float64Flag:
 		if x, ok := num(); ok {
 			return x, nil
@@ -212,7 +222,7 @@ func configValue(f cli.Flag, v any) (any, error) {
 		case []any:
 			return nil, fmt.Errorf("a list %v, where a number is wanted", v)
 		}
-		return nil, fmt.Errorf("%v is not a number", v)
+		return nil, fmt.Errorf("%s is not a number", shownValue(v))
 	case *altsrc.IntFlag, *altsrc.Uint64Flag:
 		// Integers the decoder read as integers are taken exactly (a seed 2^53 + 1 stays
 		// itself); only a number written with a fraction or an exponent goes through float64.
@@ -229,36 +239,36 @@ func configValue(f cli.Flag, v any) (any, error) {
 				return x, nil
 			}
 			if x > math.MaxInt {
-				return nil, fmt.Errorf("%v is too large", v)
+				return nil, fmt.Errorf("%s is too large", shownValue(v))
 			}
 			i64, isInt = int64(x), true
 		}
 		if isInt {
 			if unsigned {
 				if i64 < 0 {
-					return nil, fmt.Errorf("%v is negative", v)
+					return nil, fmt.Errorf("%s is negative", shownValue(v))
 				}
 				return uint64(i64), nil
 			}
 			if i64 > math.MaxInt || i64 < math.MinInt {
-				return nil, fmt.Errorf("%v is too large", v)
+				return nil, fmt.Errorf("%s is too large", shownValue(v))
 			}
 			return int(i64), nil
 		}
 		if x, ok := num(); ok && x == math.Trunc(x) {
 			// 2^53: beyond it a float64 no longer holds every integer, and 2^63 would overflow.
 			if math.Abs(x) > 1<<53 {
-				return nil, fmt.Errorf("%v is too large (at most 2^53)", v)
+				return nil, fmt.Errorf("%s is too large (at most 2^53)", shownValue(v))
 			}
 			if _, u := f.(*altsrc.Uint64Flag); u {
 				if x < 0 {
-					return nil, fmt.Errorf("%v is negative", v)
+					return nil, fmt.Errorf("%s is negative", shownValue(v))
 				}
 				return uint64(x), nil
 			}
 			return int(x), nil
 		}
-		return nil, fmt.Errorf("%v is not an integer", v)
+		return nil, fmt.Errorf("%s is not an integer", shownValue(v))
 	case *altsrc.StringFlag:
 		switch x := v.(type) {
 		case string:
@@ -268,7 +278,7 @@ func configValue(f cli.Flag, v any) (any, error) {
 			for i, e := range x {
 				switch e.(type) {
 				case []any, map[string]any:
-					return nil, fmt.Errorf("%v: a list of lists or tables, where a list of values is wanted", v)
+					return nil, fmt.Errorf("%s: a list of lists or tables, where a list of values is wanted", shownValue(v))
 				}
 				parts[i] = fmt.Sprint(e)
 			}
