@@ -125,19 +125,12 @@ func (f *lineFit) decay() float64 {
 // one side (ode.Event.FuncDy): the velocity there is the interpolant's derivative, within a
 // relative O(h³) of f, far inside the margin on any step the integrator accepts.
 func PhaseEvent(f ode.Func, d int, rtol, atol float64) ode.Event {
-	p := &phaseEvent{v: make([]float64, d), g: make([]float64, d), rtol: rtol, atol: atol}
-	return ode.Event{
-		Func: func(t float64, w []float64) float64 {
-			f(p.v, t, w)
-			return p.value(w, p.v)
-		},
-		FuncDy: func(_ float64, w, dw []float64) float64 { return p.value(w, dw) },
-		Margin: PhaseMargin,
-	}
+	return new(PhaseEvents).Event(f, d, rtol, atol)
 }
 
 // PhaseEvents makes the events of PhaseEvent one at a time, with the same scratch and the same
-// functions: a run of many integrations builds none per integration. The event that Event
+// functions: a run of many integrations builds none per integration (PhaseEvent is one
+// PhaseEvents' first event). The event that Event
 // returns is valid until its next call. The zero PhaseEvents is ready to use; a PhaseEvents
 // must not be copied after its first use (the events hold a pointer to it).
 type PhaseEvents struct {

@@ -576,8 +576,6 @@ func (s *fitSums) add(t, nd float64) {
 	s.lineFit.add(t, math.Log(nd))
 }
 
-func (s *fitSums) rate() float64 { return s.decay() }
-
 func newFlowPhaseTracker(d int, c float64, ev ode.Event) *flowPhaseTracker {
 	return &flowPhaseTracker{d: d, c: c, ev: ev, dbuf: make([]float64, max(d-1, 0)), first: make([]float64, d)}
 }
@@ -618,7 +616,7 @@ func (p *flowPhaseTracker) phase(res *ode.Result, k int) Phase {
 	case last == nil:
 		obj := flow.Objective{Depth: p.d, C: p.c}
 		ph := Phase{Found: true, T: p.t0, Index: 0, Loss: obj.Loss(p.first), Imbalance: flow.Imbalance(p.dbuf, p.first)}
-		ph.RegRate = p.all.rate()
+		ph.RegRate = p.all.decay()
 		return ph
 	}
 	obj := flow.Objective{Depth: p.d, C: p.c}
@@ -629,7 +627,7 @@ func (p *flowPhaseTracker) phase(res *ode.Result, k int) Phase {
 		// The sums skipped no point above the floor of the crossing; they match
 		// FlowPhase's when none of their points is at or below it.
 		if p.cand.minND > 1e-12*ph.Imbalance {
-			ph.RegRate = p.cand.rate()
+			ph.RegRate = p.cand.decay()
 		}
 	}
 	return ph
