@@ -55,12 +55,7 @@ func ctlPowers(err, expo, beta, logMin float64, fast bool) (pow, powOld float64)
 	if fast && powersOK && math.Float64bits(err)-(1<<52) < 0x7fe<<52 {
 		return ctlPowersAsm(err, expo, beta, logMin)
 	}
-	l := ctlLog(err)
-	pow = ctlExp(expo * l)
-	if err < 1e-4 {
-		l = logMin
-	}
-	return pow, ctlExp(beta * l)
+	return ctlPowersGo(err, expo, beta, logMin)
 }
 
 // ctlPowersAsm is ctlPowers's fast path in assembly (powers_amd64.s).
