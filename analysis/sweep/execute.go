@@ -630,18 +630,6 @@ func (w *worker) measure(oc *outcome, tr *flow.Trajectory, obj flow.Objective, w
 	}
 	oc.tBal = math.NaN()
 	thr := w.s.Balanced * oc.imb0
-	if tr.Depth == 2 {
-		// flow.Imbalance at depth 2, max − min of the squares, is |w0² − w1²|: the same number,
-		// NaN and infinities included (the conversions keep each square rounded, unfused).
-		for k, t := range tr.T {
-			w0, w1 := tr.W[2*k], tr.W[2*k+1]
-			if math.Abs(float64(w0*w0)-float64(w1*w1)) <= thr {
-				oc.tBal = t
-				break
-			}
-		}
-		return
-	}
 	for k := range tr.Len() {
 		if flow.Imbalance(w.d, tr.At(k)) <= thr {
 			oc.tBal = tr.T[k]
