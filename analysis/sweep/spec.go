@@ -395,7 +395,10 @@ func (p *parser) rng(key string, from, to, num float64, scale string) []float64 
 			p.fail("%s: a log range needs from > 0 and to > 0 (have %v, %v)", key, from, to)
 			return nil
 		}
-		lf, lt := math.Log10(from), math.Log10(to)
+		// The conversions round the logarithms: math.Log10 is Log(x)·(1/ln 10), and where
+		// multiply-adds fuse (GOAMD64=v3, arm64) the compiler would otherwise fuse that product
+		// with the sum below, and the values (and the sweep's id) would depend on the build.
+		lf, lt := float64(math.Log10(from)), float64(math.Log10(to))
 		for i := range out {
 			out[i] = math.Pow(10, lf+(lt-lf)*float64(i)/math.Max(float64(n-1), 1))
 		}
