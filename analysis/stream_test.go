@@ -181,7 +181,7 @@ func TestStreamBudgetAndCancel(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	spec.Steps = 1 << 40
+	spec.Steps = min(1<<40, math.MaxInt) // the largest int where an int has 32 bits
 	var cnt int
 	out, err := Stream(spec, StreamOptions{Context: ctx, MaxPoints: 1000, Keep: func(int, float64, []float64) error { cnt++; return nil }})
 	if err != nil {

@@ -265,6 +265,9 @@ func yamlValue(n *yaml.Node) (any, error) {
 		case "!!int":
 			if decimal(n.Value) {
 				if i, err := strconv.ParseInt(n.Value, 10, 64); err == nil {
+					if i != int64(int(i)) {
+						return i, nil // beyond an int of 32 bits, an int64 as the decoder gives it
+					}
 					return int(i), nil
 				}
 			}

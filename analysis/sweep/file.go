@@ -426,7 +426,7 @@ func Merge(out string, inputs []string, partial bool) (*MergeReport, error) {
 				return fmt.Errorf("line %d: run count %q", line, f[1])
 			}
 			if runs > MaxRuns {
-				return fmt.Errorf("line %d: run count %d is more than 2^40, the most a sweep has", line, runs)
+				return fmt.Errorf("line %d: run count %d is more than %s, the most a sweep has", line, runs, limitText(MaxRuns))
 			}
 			if rep.Runs < 0 {
 				rep.Runs, rep.Sweep = runs, f[2]

@@ -10,6 +10,7 @@ import (
 	"io"
 	"maps"
 	"math"
+	"math/bits"
 	"os"
 	"path/filepath"
 	"slices"
@@ -26,13 +27,26 @@ import (
 var Methods = []string{"flow", "modified", "gd", "noisy-gd", "sgd"}
 
 // Limits that keep a mistyped sweep from exhausting time or memory: a grid value list may
-// hold at most MaxValues values, and the run set at most MaxRuns runs.
+// hold at most MaxValues values, and the run set at most MaxRuns runs: 2^40, or 2^30 where an
+// int has 32 bits, so that a run index, and a count of starting points above MaxRuns plus the
+// listed and random ones (at most 2·MaxValues), still fit in an int.
 const (
 	MaxValues = 1 << 20
-	MaxRuns   = 1 << 40
+	MaxRuns   = min(1<<40, math.MaxInt>>1+1)
 	// MaxDepth bounds the depth: the Hessian of a run costs O(d³).
 	MaxDepth = 256
+	// maxWhole bounds a whole number of a list (steps, batch, labels) and a horizon in steps:
+	// 2^50, or the largest int where an int has 32 bits.
+	maxWhole = min(1<<50, math.MaxInt)
 )
+
+// limitText writes a limit as the messages give it: a power of two as 2^k, else in digits.
+func limitText(n int64) string {
+	if n > 0 && n&(n-1) == 0 {
+		return "2^" + strconv.Itoa(bits.TrailingZeros64(uint64(n)))
+	}
+	return strconv.FormatInt(n, 10)
+}
 
 // Spec is a parsed sweep: the value lists whose product is the run set, and the settings
 // shared by every run. Make one with ReadFile or FromMap; the zero Spec is not usable.
@@ -166,7 +180,7 @@ func fromMap(m map[string]any, dir string) (*Spec, error) {
 		norm[n] = v
 	}
 	p := parser{m: norm}
-	s.Seed = uint64(p.int("seed", 1, 0, 1<<53))
+	s.Seed = uint64(p.int64("seed", 1, 0, 1<<53))
 	s.Method = p.methods()
 	s.LR = p.floats("lr", nil, 0, false)
 	s.WD = p.floats("wd", []float64{0}, 0, true)
@@ -176,7 +190,7 @@ func fromMap(m map[string]any, dir string) (*Spec, error) {
 	s.Steps = p.ints("steps", nil, 0)
 	s.TEnd = p.floats("t_end", nil, 0, false)
 	s.Seeds = p.seeds()
-	s.MaxSteps = p.int("max_steps", 100000, 1, 1<<40)
+	s.MaxSteps = p.int("max_steps", 100000, 1, min(1<<40, math.MaxInt))
 	s.Integrator = p.str("integrator", "dopri5")
 	s.RTol = p.float("rtol", 1e-8, 0, false)
 	s.ATol = p.float("atol", 1e-10, 0, false)
@@ -395,7 +409,10 @@ func (p *parser) rng(key string, from, to, num float64, scale string) []float64 
 			p.fail("%s: a log range needs from > 0 and to > 0 (have %v, %v)", key, from, to)
 			return nil
 		}
-		lf, lt := math.Log10(from), math.Log10(to)
+		// The conversions round the logarithms: math.Log10 is Log(x)·(1/ln 10), and where
+		// multiply-adds fuse (GOAMD64=v3, arm64) the compiler would otherwise fuse that product
+		// with the sum below, and the values (and the sweep's id) would depend on the build.
+		lf, lt := float64(math.Log10(from)), float64(math.Log10(to))
 		for i := range out {
 			out[i] = math.Pow(10, lf+(lt-lf)*float64(i)/math.Max(float64(n-1), 1))
 		}
@@ -443,8 +460,8 @@ func (p *parser) ints(key string, def []int, least int) []int {
 	fs := p.values(key, v)
 	out := make([]int, 0, len(fs))
 	for _, f := range fs {
-		if f != math.Trunc(f) || f < float64(least) || f > 1<<50 {
-			p.fail("%s: %s must be a whole number %d..2^50", key, strconv.FormatFloat(f, 'f', -1, 64), least)
+		if f != math.Trunc(f) || f < float64(least) || f > maxWhole {
+			p.fail("%s: %s must be a whole number %d..%s", key, strconv.FormatFloat(f, 'f', -1, 64), least, limitText(maxWhole))
 			return nil
 		}
 		out = append(out, int(f))
@@ -453,6 +470,11 @@ func (p *parser) ints(key string, def []int, least int) []int {
 }
 
 func (p *parser) int(key string, def, least, most int) int {
+	return int(p.int64(key, int64(def), int64(least), int64(most)))
+}
+
+// int64 reads a whole number in least..most, def when absent.
+func (p *parser) int64(key string, def, least, most int64) int64 {
 	v, ok := p.get(key)
 	if !ok {
 		return def
@@ -479,18 +501,18 @@ func (p *parser) int(key string, def, least, most int) int {
 		exact = false
 	}
 	if exact {
-		if i < int64(least) || i > int64(most) {
+		if i < least || i > most {
 			p.fail("%s: %v must be a whole number %d..%d", key, v, least, most)
 			return def
 		}
-		return int(i)
+		return i
 	}
 	f, ok := number(v)
 	if !ok || f != math.Trunc(f) || f < float64(least) || f > float64(most) {
 		p.fail("%s: %v must be a whole number %d..%d", key, v, least, most)
 		return def
 	}
-	return int(f)
+	return int64(f)
 }
 
 func (p *parser) float(key string, def, _ float64, zero bool) float64 {
@@ -528,7 +550,7 @@ func (p *parser) seeds() []int {
 	if _, list := v.([]any); list || isListString(v) {
 		out := p.ints("seeds", nil, 0)
 		for _, x := range out {
-			if x > 1<<53 {
+			if int64(x) > 1<<53 {
 				p.fail("seeds: label %d is above 2^50", x)
 			}
 		}
@@ -708,7 +730,7 @@ func (p *parser) box(key string, random bool) *Box {
 	}
 	if random {
 		b.Count = sub.int("count", 0, 1, MaxValues)
-		b.Seed = uint64(sub.int("seed", 0, 0, 1<<53))
+		b.Seed = uint64(sub.int64("seed", 0, 0, 1<<53))
 	} else if nv, ok := sub.get("num"); ok {
 		for _, f := range sub.values(key+".num", nv) {
 			if f != math.Trunc(f) || f < 1 || f > MaxValues {
@@ -845,13 +867,14 @@ func (s *Spec) finish() error {
 		}
 	}
 	if discrete && s.TEnd != nil {
-		// round(t_end/λ) steps must be a real horizon: at least one step, and not beyond 2^50.
+		// round(t_end/λ) steps must be a real horizon: at least one step, and not beyond 2^50
+		// (nor beyond the largest int where an int has 32 bits).
 		lo, hi := slices.Min(s.TEnd)/slices.Max(s.LR), slices.Max(s.TEnd)/slices.Min(s.LR)
 		if lo < 0.5 {
 			return fmt.Errorf("t_end %v with lr %v: round(t_end/λ) = 0 steps", slices.Min(s.TEnd), slices.Max(s.LR))
 		}
-		if !(hi <= 1<<50) {
-			return fmt.Errorf("t_end %v with lr %v: %.3g steps, more than 2^50", slices.Max(s.TEnd), slices.Min(s.LR), hi)
+		if !(hi <= maxWhole) {
+			return fmt.Errorf("t_end %v with lr %v: %.3g steps, more than %s", slices.Max(s.TEnd), slices.Min(s.LR), hi, limitText(maxWhole))
 		}
 	}
 	if s.Steps != nil && len(s.LR) > 0 {

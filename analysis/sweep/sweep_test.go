@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 )
 
@@ -303,7 +302,7 @@ func TestBadSpecs(t *testing.T) {
 		{base + "depth: [3]\n", "no starting point has 3 weights"},
 		{base + "t_end: [1]\n", "give one horizon"},
 		{strings.Replace(base, "steps: [10]", "", 1), "steps or t_end: missing"},
-		{base + "batch: [0]\n", "batch: 0 must be a whole number 1..2^50"},
+		{base + "batch: [0]\n", "batch: 0 must be a whole number 1.." + limitText(maxWhole)}, // 2^50 where an int has 64 bits
 		{base + "lr: [0.2]\n", "already defined"},
 		{strings.Replace(base, "lr: [0.1]", "lr: {from: 0.1, to: 1, num: 2.5}", 1), "num 2.5"},
 		{strings.Replace(base, "lr: [0.1]", "lr: {from: 0, to: 1, num: 3, scale: log}", 1), "log range needs from > 0"},
@@ -485,7 +484,7 @@ func TestOutputLockedAndRegular(t *testing.T) {
 		t.Errorf("after the lock is released: %+v, %v", rep, err)
 	}
 	fifo := filepath.Join(t.TempDir(), "fifo")
-	if err := syscall.Mkfifo(fifo, 0o644); err == nil {
+	if err := mkfifo(fifo); err == nil {
 		if _, err := Execute(context.Background(), s, fifo, nil); err == nil || !strings.Contains(err.Error(), "not a regular file") {
 			t.Errorf("FIFO: %v", err)
 		}
@@ -500,7 +499,7 @@ func TestBadSpecsMore(t *testing.T) {
 	base := "method: [gd]\nlr: [0.1]\nsteps: [10]\nstart: {points: [[1, 2]]}\n"
 	noSteps := strings.Replace(base, "steps: [10]\n", "", 1)
 	for _, tc := range []struct{ text, want string }{
-		{strings.Replace(noSteps, "[0.1]", "[1e-300]", 1) + "t_end: [1e10]\n", "more than 2^50"},
+		{strings.Replace(noSteps, "[0.1]", "[1e-300]", 1) + "t_end: [1e10]\n", "more than " + limitText(maxWhole)},
 		{strings.Replace(noSteps, "[0.1]", "[1e-5]", 1) + "t_end: [1e-300]\n", "= 0 steps"},
 		{base + "wd:\n", "wd: no value"},
 		{base + "batch: ~\n", "batch: no value"},

@@ -271,17 +271,27 @@ func runNetSweep(ctx *cli.Context) error {
 												return fmt.Errorf("sweep --widths: more than 10⁷ runs")
 											}
 											run := netSweepRun{index: len(runs), method: m, widths: ws, init: k, scale: sc, lr: lr, wd: wd, noise: noise, batch: int(b), replicate: r}
+											var steps float64
+											if tEnds != nil {
+												steps = math.Round(tEnds[h] / lr)
+											} else {
+												steps = stepsL[h]
+											}
+											if math.MaxInt < 1e12 && !(steps <= 1e12 && steps < math.MaxInt) {
+												// An int of 32 bits holds fewer than 10¹² steps.
+												return fmt.Errorf("--steps %.0f: want 0…%d (an int has 32 bits here)", steps, math.MaxInt)
+											}
 											if tEnds != nil {
 												run.tEnd = tEnds[h]
-												run.steps = int(math.Round(run.tEnd / lr))
+												run.steps = int(steps)
 											} else {
-												run.steps = int(stepsL[h])
+												run.steps = int(steps)
 												run.tEnd = float64(run.steps) * lr
 											}
 											if m == analysis.MethodSGD && (run.batch < 1 || run.batch > nSamples || math.Trunc(b) != b) {
 												return fmt.Errorf("--batch %v: want an integer 1…%d", b, nSamples)
 											}
-											if run.steps < 0 || run.steps > 1e12 {
+											if run.steps < 0 || int64(run.steps) > 1e12 {
 												return fmt.Errorf("--steps %d: want 0…10¹²", run.steps)
 											}
 											runs = append(runs, run)

@@ -314,7 +314,7 @@ func hostileRun(t *testing.T, dir string, args []string) (code int, stdout, stde
 	defer cancel()
 	cmd := exec.CommandContext(ctx, os.Args[0])
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "LAYERFLOW_TEST_ARGS="+string(a), fmt.Sprintf("LAYERFLOW_TEST_MEMORY=%d", hostileMemory))
+	cmd.Env = append(os.Environ(), "LAYERFLOW_TEST_ARGS="+string(a), fmt.Sprintf("LAYERFLOW_TEST_MEMORY=%d", int64(hostileMemory)))
 	var out, errb strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	start := time.Now()

@@ -17,7 +17,7 @@ func limitMemory(n uint64) {
 // peakRSS returns the largest resident set of an ended process in bytes (0 if unknown).
 func peakRSS(ps *os.ProcessState) int64 {
 	if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
-		return ru.Maxrss * 1024 // kilobytes on Linux
+		return int64(ru.Maxrss) * 1024 // kilobytes on Linux (an int32 on 32-bit Linux)
 	}
 	return 0
 }

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"gonum.org/v1/gonum/floats/scalar"
+
+	"github.com/layerflow/layerflow/internal/fused"
 )
 
 // dop853Rows lists every stage row of the tableau with its node: the stages 2..12, the
@@ -491,15 +493,133 @@ func dop853RefStep(f Func, t, h float64, y, f0 []float64, sc *Scale) (y1 []float
 	return y1, err, f1, cont
 }
 
+// dop853RefBound bounds, to first order in the unit roundoff u = 2⁻⁵³, how far a coding of
+// the step that rounds in other places (fused multiply-adds where dop853RefStep rounds twice,
+// or the other way) can be from dop853RefStep's values (running error analysis, Higham,
+// Accuracy and Stability of Numerical Algorithms, §3.1 and §3.3). A value y + h·Σ a_q·k_q of m
+// terms is within γ(m+3)·(|y| + |h|·Σ|a_q·k_q|) of its exact value in any order of evaluation,
+// fused or not, γ(n) = n·u/(1 − n·u); two codings are within twice that plus |h|·Σ|a_q|·δk_q,
+// the stages' own differences. A stage differs by at most jac(ys)·max δys (jac: the rows'
+// ∞-norms of f's Jacobian) plus 8u·mag(ys) for f's own roundings on different arguments. The
+// error estimate is monotone in err5 and err3 (increasing and decreasing), so its bounds are
+// the estimate of the extreme sums, widened by 16u for its last operations.
+func dop853RefBound(f Func, jac, mag func(dst, y []float64), t, h float64, y, f0 []float64, sc *Scale) (dy1 []float64, errLo, errHi float64, df1 []float64, dcont [8][]float64) {
+	const u = 0x1p-53
+	gamma := func(n int) float64 { return float64(n) * u / (1 - float64(n)*u) }
+	n := len(y)
+	var k, dk [16][]float64
+	for i := range k {
+		k[i], dk[i] = make([]float64, n), make([]float64, n)
+	}
+	copy(k[0], f0)
+	// sum returns Σ a_q·k_q[i], the bound of its difference and Σ|a_q·k_q[i]|.
+	sum := func(r *dop853Row, i int) (s, d, m float64) {
+		for q, j := range r.j {
+			s += r.a[q] * k[j][i]
+			d += math.Abs(r.a[q]) * dk[j][i]
+			m += math.Abs(r.a[q] * k[j][i])
+		}
+		return s, d, m
+	}
+	ys, dys, jr, mg := make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
+	// eval sets k[s] = f(ys) and its bound from dys.
+	eval := func(s int, tt float64) {
+		f(k[s], tt, ys)
+		jac(jr, ys)
+		mag(mg, ys)
+		var m float64
+		for _, d := range dys {
+			m = math.Max(m, d)
+		}
+		for i := range ys {
+			dk[s][i] = jr[i]*m + 8*u*mg[i]
+		}
+	}
+	stage := func(s int) {
+		st := &dop853Stages[s]
+		for i := range ys {
+			sm, d, m := sum(&st.dop853Row, i)
+			ys[i] = y[i] + h*sm
+			dys[i] = math.Abs(h)*d + 2*gamma(len(st.j)+3)*(math.Abs(y[i])+math.Abs(h)*m)
+		}
+		eval(s, t+st.c*h)
+	}
+	for s := 1; s <= 11; s++ {
+		stage(s)
+	}
+	y1 := make([]float64, n)
+	dy1 = make([]float64, n)
+	var e5lo, e5hi, e3lo, e3hi float64
+	for i := range y1 {
+		bk, dbk, mbk := sum(&dop853B, i)
+		y1[i] = y[i] + h*bk
+		dy1[i] = math.Abs(h)*dbk + 2*gamma(len(dop853B.j)+3)*(math.Abs(y[i])+math.Abs(h)*mbk)
+		dbk += 2 * gamma(len(dop853B.j)+1) * mbk
+		sk := sc.At(i, y[i], y1[i])
+		dsk := sc.rtol*dy1[i] + 8*u*sk
+		hh, dh, mh := sum(&dop853BHH, i)
+		e3, de3 := math.Abs(bk-hh), dbk+dh+2*gamma(len(dop853BHH.j)+2)*(math.Abs(bk)+mh)
+		e5, de5, m5 := sum(&dop853E5, i)
+		de5 += 2 * gamma(len(dop853E5.j)+1) * m5
+		e5 = math.Abs(e5)
+		sq := func(x float64) float64 { return x * x }
+		e5lo += sq(math.Max(e5-de5, 0) / (sk + dsk))
+		e5hi += sq((e5 + de5) / math.Max(sk-dsk, 0))
+		e3lo += sq(math.Max(e3-de3, 0) / (sk + dsk))
+		e3hi += sq((e3 + de3) / math.Max(sk-dsk, 0))
+	}
+	est := func(err5, err3 float64) float64 {
+		return math.Abs(h) * err5 * math.Sqrt(1/(float64(n)*(err5+0.01*err3)))
+	}
+	errLo, errHi = est(e5lo, e3hi)*(1-16*u), est(e5hi, e3lo)*(1+16*u)
+	copy(ys, y1)
+	copy(dys, dy1)
+	eval(12, t+h)
+	df1 = append([]float64(nil), dk[12]...)
+	for s := 13; s <= 15; s++ {
+		stage(s)
+	}
+	for q := range dcont {
+		dcont[q] = make([]float64, n)
+	}
+	for i := range y {
+		ydiff := y1[i] - y[i]
+		dydiff := dy1[i] + 2*u*math.Abs(ydiff)
+		bspl := h*k[0][i] - ydiff
+		dbspl := dydiff + 2*gamma(2)*(math.Abs(h*k[0][i])+math.Abs(ydiff))
+		c3 := ydiff - h*k[12][i] - bspl
+		dcont[1][i], dcont[2][i] = dydiff, dbspl
+		dcont[3][i] = dydiff + math.Abs(h)*dk[12][i] + dbspl + 2*gamma(3)*(math.Abs(ydiff)+math.Abs(h*k[12][i])+math.Abs(bspl)+math.Abs(c3))
+		for q := range dop853D {
+			_, d, m := sum(&dop853D[q], i)
+			dcont[4+q][i] = math.Abs(h)*d + 2*gamma(len(dop853D[q].j)+2)*math.Abs(h)*m
+		}
+	}
+	return dy1, errLo, errHi, df1, dcont
+}
+
 // The written-out stages, weights and dense coefficients are those of the tables, to the bit
-// (in builds that round every operation; with GOAMD64=v3 the compiler may fuse multiply-adds
-// of the two at different places).
+// in builds that round every operation. Where multiply-adds are fused (GOAMD64=v3, arm64) the
+// compiler fuses the two codings at different places, so there every value must lie within
+// dop853RefBound's bound of the tables' (a coefficient wrong in its 12th digit is off by more).
 func TestDOP853Unrolled(t *testing.T) {
 	f := func(dy []float64, _ float64, y []float64) {
 		dy[0] = y[1] * y[2]
 		dy[1] = -math.Sin(y[0]) + 0.1*y[2]
 		dy[2] = -(y[0]*y[1] - 1) * y[0]
 	}
+	// The rows' ∞-norms of f's Jacobian, and the magnitudes of f's terms.
+	jac := func(dst, y []float64) {
+		dst[0] = math.Abs(y[2]) + math.Abs(y[1])
+		dst[1] = math.Abs(math.Cos(y[0])) + 0.1
+		dst[2] = math.Abs(2*y[0]*y[1]-1) + y[0]*y[0]
+	}
+	mag := func(dst, y []float64) {
+		dst[0] = math.Abs(y[1] * y[2])
+		dst[1] = math.Abs(math.Sin(y[0])) + 0.1*math.Abs(y[2])
+		dst[2] = (math.Abs(y[0]*y[1]) + 1) * math.Abs(y[0])
+	}
+	fusedBuild := fused.MulAdd()
 	y, f0 := []float64{0.3, -1.2, 2.5}, make([]float64, 3)
 	f(f0, 0.7, y)
 	sc := &Scale{rtol: 1e-7, atol: 1e-9}
@@ -517,6 +637,26 @@ func TestDOP853Unrolled(t *testing.T) {
 				}
 			}
 			return true
+		}
+		if fusedBuild {
+			dy1, errLo, errHi, df1, dcont := dop853RefBound(f, jac, mag, 0.7, h, y, f0, sc)
+			near := func(a, b, d []float64) bool {
+				for i := range a {
+					if !(math.Abs(a[i]-b[i]) <= d[i]) {
+						return false
+					}
+				}
+				return true
+			}
+			if !near(y1, wantY1, dy1) || !(err >= errLo && err <= errHi) || !near(f1, wantF1, df1) {
+				t.Errorf("h=%v: y1 %v err %v f1 %v, tables give %v, [%v, %v], %v within %v, %v", h, y1, err, f1, wantY1, errLo, errHi, wantF1, dy1, df1)
+			}
+			for q := range wantCont {
+				if !near(m.cont[q], wantCont[q], dcont[q]) {
+					t.Errorf("h=%v: rcont%d = %v, tables give %v within %v", h, q+1, m.cont[q], wantCont[q], dcont[q])
+				}
+			}
+			continue
 		}
 		if !same(y1, wantY1) || math.Float64bits(err) != math.Float64bits(wantErr) || !same(f1, wantF1) {
 			t.Errorf("h=%v: y1 %v err %v f1 %v, tables give %v %v %v", h, y1, err, f1, wantY1, wantErr, wantF1)
