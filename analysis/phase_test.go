@@ -6,8 +6,8 @@ import (
 	"testing"
 
 	"github.com/layerflow/layerflow/flow"
+	"github.com/layerflow/layerflow/flow/fused"
 	"github.com/layerflow/layerflow/flow/ode"
-	"github.com/layerflow/layerflow/internal/fused"
 )
 
 // The screen of PhaseEvent's FuncDy changes no result: flows of depths 2 and 3, with and

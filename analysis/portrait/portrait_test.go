@@ -9,7 +9,7 @@ import (
 	"gonum.org/v1/gonum/floats/scalar"
 
 	"github.com/layerflow/layerflow/flow"
-	"github.com/layerflow/layerflow/internal/fused"
+	"github.com/layerflow/layerflow/flow/fused"
 )
 
 var sqrtHalf = math.Sqrt(0.5)

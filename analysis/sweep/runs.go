@@ -190,11 +190,14 @@ func gridPoint(lo, hi float64, j, n int) float64 {
 }
 
 // between returns lo + (hi − lo)·u for u in [0, 1], finite also where hi − lo overflows.
+// Every product is rounded before the sum (float64(·)), so that a build that fuses
+// multiply-adds (GOAMD64=v3, arm64) draws the same points as any other: the shards of one
+// sweep may run on both.
 func between(lo, hi, u float64) float64 {
 	if math.IsInf(hi-lo, 0) {
-		return lo*(1-u) + hi*u
+		return float64(lo*(1-u)) + float64(hi*u)
 	}
-	return lo + (hi-lo)*u
+	return lo + float64((hi-lo)*u)
 }
 
 // key is the run's identity: its parameters, written out.

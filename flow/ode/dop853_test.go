@@ -6,7 +6,7 @@ import (
 
 	"gonum.org/v1/gonum/floats/scalar"
 
-	"github.com/layerflow/layerflow/internal/fused"
+	"github.com/layerflow/layerflow/flow/fused"
 )
 
 // dop853Rows lists every stage row of the tableau with its node: the stages 2..12, the

@@ -1,4 +1,5 @@
-// Package fused tells the tests whether this build fuses multiply-adds.
+// Package fused reports whether this build fuses multiply-adds, on which the last bits of
+// some results depend; the tests that pin last bits ask it.
 //
 // The Go specification lets a compiler evaluate x*y + z as one fused multiply-add, rounded
 // once, instead of two operations rounded each (an explicit conversion float64(x*y) forbids
