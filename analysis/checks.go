@@ -216,7 +216,7 @@ func weightDecayRate(l *Lab, c Check, w0 []float64, mu, T, rtol float64) Check {
 	if err != nil {
 		return notTested(c, err)
 	}
-	return within(c, fit.Rate, 2*mu, fit.Bound+64*unitRoundoff, Integrator,
+	return within(withNull(c, 0, "μ = 0"), fit.Rate, 2*mu, fit.Bound+64*unitRoundoff, Integrator,
 		fmt.Sprintf("D(t) errors ≤ %.2g (accepted steps × (atol + rtol·|w|)) through the least-squares weights", absErr))
 }
 
@@ -260,7 +260,43 @@ func wdMinimumCheck(l *Lab, c Check, d int, mu, rtol float64) Check {
 	}
 	rs := math.Sqrt(s)
 	tol := 2*rs*dist*math.Exp(-lmin*T) + 2*rs*float64(r.Stats.Accepted)*(atol+rtol*rs) + 64*unitRoundoff
-	return within(c, r.Y[0]*r.Y[0], s, tol, Integrator, "the remaining slowest decay e^{−λ_min T} plus accepted steps × (atol + rtol·|w|)")
+	// Under μ = 0 the flow keeps every D_1i = w_1² − w_i² of the start and ends on W² = 1.
+	return within(withNull(c, noDecayEnd(w0), "μ = 0"), r.Y[0]*r.Y[0], s, tol, Integrator, "the remaining slowest decay e^{−λ_min T} plus accepted steps × (atol + rtol·|w|)")
+}
+
+// noDecayEnd returns w_1² at the end of the flow without weight decay from w0, which conserves
+// D_1i = w_1² − w_i² and ends on W² = ∏ w_i² = 1: the a > max_i D_1i with ∏_i (a − D_1i) = 1,
+// by bisection (the product increases with a). NaN if there is no such a.
+func noDecayEnd(w0 []float64) float64 {
+	D := make([]float64, len(w0))
+	lo := 0.0
+	for i := range w0 {
+		D[i] = oracleD(w0, 0, i)
+		lo = math.Max(lo, D[i])
+	}
+	g := func(a float64) float64 {
+		p := 1.0
+		for _, d := range D {
+			p *= a - d
+		}
+		return p - 1
+	}
+	hi := lo + 1
+	for k := 0; g(hi) < 0; k++ {
+		if k > 2000 {
+			return math.NaN()
+		}
+		hi = lo + 2*(hi-lo)
+	}
+	for i := 0; i < 200; i++ {
+		m := 0.5 * (lo + hi)
+		if g(m) < 0 {
+			lo = m
+		} else {
+			hi = m
+		}
+	}
+	return 0.5 * (lo + hi)
 }
 
 // BalancedMinimum returns w_i² = s of the balanced minimum of depth d under weight decay μ,
@@ -316,7 +352,7 @@ func noiseMinimumCheck(l *Lab, c Check, w0 []float64, sigma, rtol float64) Check
 		// that grows like the log of their size): the end point is not reached by t = T.
 		return notTested(c, fmt.Errorf("from %v the flow is at W = %.3g at t = %g, still on its way from the saddle W = 0 to W* = %.3g", w0, W, T, want))
 	}
-	return within(c, W, want, float64(r.Stats.Accepted)*rtol*want+1e3*unitRoundoff, Integrator, "accepted steps × rtol·W*, plus round-off")
+	return within(withNull(c, 1, "σ = 0"), W, want, float64(r.Stats.Accepted)*rtol*want+1e3*unitRoundoff, Integrator, "accepted steps × rtol·W*, plus round-off")
 }
 
 // stepLaw checks the exact per-step factor of package flow, Discrete steps along a discrete run of p from w0:
@@ -332,7 +368,9 @@ func stepLaw(l *Lab, c Check, p discrete.Problem, w0 []float64, lr float64, step
 		return notTested(c, fmt.Errorf("GD at λ=%g diverged at step %d of %d: the law is tested on runs that stay bounded", lr, res.DivergedAt, steps))
 	}
 	c.Experiment += fmt.Sprintf(", %d steps taken", res.Steps)
-	var worst float64
+	// What the check would measure if D did not change in a step (no motion), or, with weight
+	// decay, if it changed by the factor without it (μ = 0): the smaller of the two.
+	var worst, still, noDecay float64
 	ps := Pairs(len(w0))
 	a := 1 - lr*mu
 	for k := 0; k+1 < tr.Len(); k++ {
@@ -347,11 +385,18 @@ func stepLaw(l *Lab, c Check, p discrete.Problem, w0 []float64, lr float64, step
 		rho := oracleRho(w, p.Data)
 		for _, ij := range ps {
 			P := oracleExcept(w, ij[0], ij[1])
-			want := oracleD(w, ij[0], ij[1]) * (a*a - lr*lr*rho*rho*P*P)
+			D := oracleD(w, ij[0], ij[1])
+			want := D * (a*a - lr*lr*rho*rho*P*P)
 			worst = math.Max(worst, math.Abs(oracleD(w1, ij[0], ij[1])-want)/sc)
+			still = math.Max(still, math.Abs(D-want)/sc)
+			noDecay = math.Max(noDecay, math.Abs(D*(1-lr*lr*rho*rho*P*P)-want)/sc)
 		}
 	}
-	return atMost(c, worst, stepLawTol, RoundOff, "64u relative to max w²: a few roundings in the step and in D")
+	null, name := still, "no change of D in a step"
+	if mu != 0 && noDecay < still {
+		null, name = noDecay, "μ = 0"
+	}
+	return atMost(withNull(c, null, name), worst, stepLawTol, RoundOff, "64u relative to max w²: a few roundings in the step and in D")
 }
 
 // stochasticRate checks that a noisy method shrinks D_12 at the rate of package flow, Discrete steps in
@@ -366,7 +411,7 @@ func stochasticRate(l *Lab, c Check, p discrete.Problem, w0 []float64, lr float6
 	if sd.Seeds < seeds {
 		c.Experiment = strings.Replace(c.Experiment, fmt.Sprintf("%d seeds", seeds), fmt.Sprintf("%d seeds (stopped after %d of %d)", sd.Seeds, sd.Seeds, seeds), 1)
 	}
-	return statistical(c, sd.Measured, sd.Predicted, sd.StdErr, sd.Seeds-1), sd
+	return statistical(withNull(c, 0, "no decay of D (rate 0)"), sd.Measured, sd.Predicted, sd.StdErr, sd.Seeds-1), sd
 }
 
 func batchName(b int) string {

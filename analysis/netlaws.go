@@ -400,19 +400,22 @@ func decay(c Check, m flow.Layered, f ode.Func, w0 []float64, T, rtol float64) C
 	d0, sc := imbalances(l0)
 	d1, sc1 := imbalances(l1)
 	delta := float64(res.Stats.Accepted) * (rtol/100 + rtol*wmax)
-	var worst, bound float64
+	// null: what the check would measure if D_i did not decay (μ = 0).
+	var worst, bound, null float64
 	for i := range d0 {
 		var want, diff mat.Dense
 		want.Scale(math.Exp(-2*mu*T), d0[i])
 		diff.Sub(d1[i], &want)
 		s := math.Max(sc[i], sc1[i])
 		worst = math.Max(worst, mat.Norm(&diff, 2)/s)
+		diff.Sub(d0[i], &want)
+		null = math.Max(null, mat.Norm(&diff, 2)/s)
 		m0, m1 := float64(widths[i]*widths[i+1]), float64(widths[i+1]*widths[i+2])
 		fa := math.Max(mat.Norm(l0[i+1], 2), mat.Norm(l1[i+1], 2))
 		fb := math.Max(mat.Norm(l0[i], 2), mat.Norm(l1[i], 2))
 		bound = math.Max(bound, 2*delta*(fa*math.Sqrt(m1)+fb*math.Sqrt(m0))/s)
 	}
-	return atMost(c, worst, bound, Integrator, fmt.Sprintf("%d accepted steps × (atol + rtol·max|w|) per weight, propagated to D_i", res.Stats.Accepted))
+	return atMost(withNull(c, null, "μ = 0"), worst, bound, Integrator, fmt.Sprintf("%d accepted steps × (atol + rtol·max|w|) per weight, propagated to D_i", res.Stats.Accepted))
 }
 
 // stepLawDeviation returns ‖C' − (1−λμ)²C − λ²(G_{i+1}ᵀG_{i+1} − G_iG_iᵀ)‖_F over the scale of
@@ -462,14 +465,29 @@ func netGDStep(l *NetLab, c Check, widths []int, st flow.Stats, mom dataset.Mome
 func GDStepLaw(c Check, m flow.Layered, sp NetStepper, grad func(w []float64) []*mat.Dense, lr float64, steps int) Check {
 	mu, _ := m.Regularizers()
 	prev := append([]float64(nil), sp.W()...)
-	var worst float64
+	// What the check would measure if D_i did not change in a step (no motion), or, with
+	// weight decay, if it changed without the decay's factor (μ = 0): the smaller of the two.
+	var worst, still, noDecay float64
 	for k := 0; k < steps; k++ {
 		sp.Step()
-		worst = math.Max(worst, stepLawDeviation(modelLayers(m, prev), modelLayers(m, sp.W()), grad(prev), lr, mu))
+		ls, gs := modelLayers(m, prev), grad(prev)
+		worst = math.Max(worst, stepLawDeviation(ls, modelLayers(m, sp.W()), gs, lr, mu))
+		still = math.Max(still, stepLawDeviation(ls, ls, gs, lr, mu))
+		if mu != 0 {
+			c0, sc := imbalances(ls)
+			f := math.Abs(1 - (1-lr*mu)*(1-lr*mu))
+			for i := range c0 {
+				noDecay = math.Max(noDecay, f*mat.Norm(c0[i], 2)/sc[i])
+			}
+		}
 		copy(prev, sp.W())
 	}
+	null, name := still, "no change of D_i in a step"
+	if mu != 0 && noDecay < still {
+		null, name = noDecay, "μ = 0"
+	}
 	tol := 16 * eps * float64(maxWidth(m.Widths()))
-	return atMost(c, worst, tol, RoundOff, "16·ε·n_max relative to ‖W_{i+1}‖_F² + ‖W_i‖_F²")
+	return atMost(withNull(c, null, name), worst, tol, RoundOff, "16·ε·n_max relative to ‖W_{i+1}‖_F² + ‖W_i‖_F²")
 }
 
 // netSampledStep runs SGD or noisy GD on the Net of the widths and statistics (the lab's
@@ -559,6 +577,13 @@ func netRidge(l *NetLab, c Check, widths []int, st flow.Stats, sigma float64, w0
 	var diff mat.Dense
 	diff.Sub(W, xt.T())
 	scale := mat.Norm(xt.T(), 2)
+	// Under σ = 0 the flow would end at Syx Sxx⁻¹ (when Sxx is invertible).
+	var x0 mat.Dense
+	if err := x0.Solve(st.Sxx, st.Syx.T()); err == nil {
+		var d0 mat.Dense
+		d0.Sub(x0.T(), xt.T())
+		c = withNull(c, mat.Norm(&d0, 2)/scale, "σ = 0")
+	}
 	return atMost(c, mat.Norm(&diff, 2)/scale, 1e3*rtol, Heuristic, fmt.Sprintf("10³·rtol relative to ‖W*‖_F, the flow at rest at t = %g (speed below 1e-9·‖w‖)", T))
 }
 

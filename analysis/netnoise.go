@@ -248,7 +248,7 @@ func netNoiseShrink(l *NetLab, c Check, nc NetCase, st flow.Stats, w []float64, 
 			word = "grows"
 		}
 		ci.Experiment = fmt.Sprintf("%s; predicted: the noise %s D_%d by %.3g per step along D_%d/‖D_%d‖_F", c.Experiment, word, i+1, p, i+1, i+1)
-		out = append(out, statistical(ci, m, p, se, done-1))
+		out = append(out, statistical(withNull(ci, 0, "no sampling noise"), m, p, se, done-1))
 	}
 	return out
 }
