@@ -280,7 +280,7 @@ func NetLaws(c NetCase, s NetLawSettings) []Check {
 	wm := append([]float64(nil), w0...)
 	if net, err := flow.NewNet(c.Widths, st, 0, 0); err == nil {
 		if gd, err := discrete.NewNetStepper(discrete.NetProblem{Model: net}, w0, &discrete.Settings{LR: s.LR}); err == nil {
-			for range s.Warmup {
+			for k := 0; k < s.Warmup && !l.stopped(); k++ {
 				gd.Step()
 			}
 			copy(wm, gd.W())
@@ -449,7 +449,7 @@ func netGDStep(l *NetLab, c Check, widths []int, st flow.Stats, mom dataset.Mome
 	if err != nil {
 		return notTested(c, err)
 	}
-	return GDStepLaw(c, net, sp, func(w []float64) []*mat.Dense { return l.gradient(widths, w, mom.Sxx, mom.Syx) }, lr, steps)
+	return gdStepLaw(l.stopped, c, net, sp, func(w []float64) []*mat.Dense { return l.gradient(widths, w, mom.Sxx, mom.Syx) }, lr, steps)
 }
 
 // GDStepLaw checks steps steps of sp, a GD stepper on m with learning rate lr and weight
@@ -463,12 +463,25 @@ func netGDStep(l *NetLab, c Check, widths []int, st flow.Stats, mom dataset.Mome
 // g_i = (e + σ²W)∏_{j≠i}w_j. The bound: each entry of D_i and of the update is a sum of at most
 // n_max products, 16·ε·n_max relative to the scale ‖W_{i+1}‖_F² + ‖W_i‖_F² of the terms.
 func GDStepLaw(c Check, m flow.Layered, sp NetStepper, grad func(w []float64) []*mat.Dense, lr float64, steps int) Check {
+	return gdStepLaw(nil, c, m, sp, grad, lr, steps)
+}
+
+// stoppedAt is the reason of a check whose loop was stopped by a signal after k of n.
+func stoppedAt(k, n int, what string) error {
+	return fmt.Errorf("%w after %d of %d %s", errStopped, k, n, what)
+}
+
+// gdStepLaw is GDStepLaw; it checks stop (nil: never stop) before every step.
+func gdStepLaw(stop func() bool, c Check, m flow.Layered, sp NetStepper, grad func(w []float64) []*mat.Dense, lr float64, steps int) Check {
 	mu, _ := m.Regularizers()
 	prev := append([]float64(nil), sp.W()...)
 	// What the check would measure if D_i did not change in a step (no motion), or, with
 	// weight decay, if it changed without the decay's factor (μ = 0): the smaller of the two.
 	var worst, still, noDecay float64
 	for k := 0; k < steps; k++ {
+		if stop != nil && stop() {
+			return notTested(c, stoppedAt(k, steps, "steps"))
+		}
 		sp.Step()
 		ls, gs := modelLayers(m, prev), grad(prev)
 		worst = math.Max(worst, stepLawDeviation(ls, modelLayers(m, sp.W()), gs, lr, mu))
@@ -501,7 +514,7 @@ func netSampledStep(l *NetLab, c Check, nc NetCase, st flow.Stats, lr, mu float6
 	if err != nil {
 		return notTested(c, err)
 	}
-	return SampledStepLaw(c, net, sp, lr, steps)
+	return sampledStepLaw(l.stopped, c, net, sp, lr, steps)
 }
 
 // SampledStepLaw checks steps steps of sp, a stepper on m with learning rate lr and weight
@@ -513,12 +526,20 @@ func netSampledStep(l *NetLab, c Check, nc NetCase, st flow.Stats, lr, mu float6
 // round-off of a difference of iterates, about ε·|w|/λ per entry; the bound is
 // 16·ε·√m·n_max·(‖W‖_F(‖W‖_F/λ + ‖G‖_F)) summed over the two terms.
 func SampledStepLaw(c Check, m flow.Layered, sp NetStepper, lr float64, steps int) Check {
+	return sampledStepLaw(nil, c, m, sp, lr, steps)
+}
+
+// sampledStepLaw is SampledStepLaw; it checks stop (nil: never stop) before every step.
+func sampledStepLaw(stop func() bool, c Check, m flow.Layered, sp NetStepper, lr float64, steps int) Check {
 	mu, _ := m.Regularizers()
 	prev := append([]float64(nil), sp.W()...)
 	g := make([]float64, len(prev))
 	var worst float64
 	nmax := float64(maxWidth(m.Widths()))
 	for k := 0; k < steps; k++ {
+		if stop != nil && stop() {
+			return notTested(c, stoppedAt(k, steps, "steps"))
+		}
 		sp.Step()
 		for j := range g {
 			g[j] = (prev[j]-sp.W()[j])/lr - mu*prev[j]
