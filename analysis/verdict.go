@@ -213,7 +213,7 @@ func (c Check) resolve(ok bool) Check {
 		c.Reason = fmt.Sprintf("the predicted %s differs from %s, its value under %s, by %s, not more than the tolerance %s: %s would pass too",
 			short(c.Predicted), short(c.Null), c.NullName, short(math.Abs(c.Predicted-c.Null)), short(c.Tolerance), c.NullName)
 	default:
-		c.Reason = fmt.Sprintf("under %s the check would measure %s, which satisfies %s at tolerance %s too: %s would pass",
+		c.Reason = fmt.Sprintf("under %s the check would measure %s, which also satisfies %s at tolerance %s: %s would pass too",
 			c.NullName, short(c.Null), c.Relation, short(c.Tolerance), c.NullName)
 	}
 	return c

@@ -87,7 +87,8 @@ func TestCorrectNull(t *testing.T) {
 }
 
 // The checks of `check` at degenerate settings, each against the null it cannot tell apart:
-// μ = 0 against μ = 1e-300, σ = 0 against σ = 1e-300, no motion against λ = 1e-300. Each is
+// μ = 0 against μ = 1e-300, σ = 0 against σ = 1e-300, no motion against λ = 1e-300 or
+// t = 1e-300, a D that moves with the weights against a start at rest. Each is
 // unresolved, and the same check at the default setting passes (the control).
 func TestLawsNull(t *testing.T) {
 	w0 := []float64{2, 0.25}
@@ -124,6 +125,22 @@ func TestLawsNull(t *testing.T) {
 			}
 			return stepLaw(nil, Check{}, discrete.Problem{Objective: flow.Objective{Depth: 2, WeightDecay: mu}}, w0, 0.05, 100)
 		}, "μ = 0"},
+		{"flow-gauss", func(tiny bool) Check {
+			T := 1.0
+			if tiny {
+				T = 1e-300
+			}
+			c, _ := conservationRoundOff(nil, Check{}, flow.Objective{Depth: 2}, w0, T)
+			return c
+		}, "moved with the weights"},
+		{"flow-gauss at rest", func(tiny bool) Check {
+			start := w0
+			if tiny {
+				start = []float64{1, 1} // a minimum: nothing moves
+			}
+			c, _ := conservationRoundOff(nil, Check{}, flow.Objective{Depth: 2}, start, 1)
+			return c
+		}, "moved with the weights"},
 		{"noisy-gd", func(tiny bool) Check {
 			lr := 0.05
 			if tiny {
