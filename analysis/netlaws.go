@@ -544,7 +544,8 @@ func sampledStepLaw(stop func() bool, c Check, m flow.Layered, sp NetStepper, lr
 	mu, _ := m.Regularizers()
 	prev := append([]float64(nil), sp.W()...)
 	g := make([]float64, len(prev))
-	var worst float64
+	// null: what a step that is not a gradient step of a function of W could show.
+	var worst, null float64
 	nmax := float64(maxWidth(m.Widths()))
 	for k := 0; k < steps; k++ {
 		if stop != nil && stop() {
@@ -564,10 +565,12 @@ func sampledStepLaw(stop func() bool, c Check, m flow.Layered, sp NetStepper, lr
 			ga, gb := mat.Norm(gs[i+1], 2), mat.Norm(gs[i], 2)
 			bound := 16 * eps * nmax * (fa*(fa/lr+ga) + fb*(fb/lr+gb))
 			worst = math.Max(worst, mat.Norm(&a, 2)/bound)
+			// A direction whose two terms do not cancel shows up to the larger of them.
+			null = math.Max(null, math.Max(fa*ga, fb*gb)/bound)
 		}
 		copy(prev, sp.W())
 	}
-	return atMost(c, worst, 1, RoundOff, "ratio to 16·ε·n_max·Σ‖W‖_F(‖W‖_F/λ + ‖G‖_F), the round-off of G from a difference of iterates")
+	return atMost(withNull(c, null, "a step whose cross terms do not cancel"), worst, 1, RoundOff, "ratio to 16·ε·n_max·Σ‖W‖_F(‖W‖_F/λ + ‖G‖_F), the round-off of G from a difference of iterates")
 }
 
 // netRidge is not generic: W* is a solve with the statistics Sxx and Syx, which a
