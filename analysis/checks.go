@@ -87,42 +87,63 @@ const stepLawTol = 64 * unitRoundoff
 // largest change of any D_ij over the accepted steps, relative to pairScale, and the number
 // of accepted steps.
 func driftOf(l *Lab, f ode.Func, w0 []float64, t1 float64, method string, rtol, atol, fixed float64) (float64, int, error) {
-	drift, steps, err := pairDrifts(l, f, w0, t1, method, rtol, atol, fixed)
+	drift, _, steps, err := driftMotionOf(l, f, w0, t1, method, rtol, atol, fixed)
+	return drift, steps, err
+}
+
+// driftMotionOf is driftOf; it also returns the motion: the largest change of the square of
+// either weight of a pair, relative to the pair's scale, which is what a D_ij that moved with
+// the weights would show. A drift below the tolerance means conservation only if the motion
+// is not.
+func driftMotionOf(l *Lab, f ode.Func, w0 []float64, t1 float64, method string, rtol, atol, fixed float64) (float64, float64, int, error) {
+	drift, motion, steps, err := pairDriftsMotion(l, f, w0, t1, method, rtol, atol, fixed)
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
-	return maxOf(drift), steps, nil
+	return maxOf(drift), maxOf(motion), steps, nil
 }
 
 // pairDrifts is driftOf per pair of Pairs(len(w0)).
 func pairDrifts(l *Lab, f ode.Func, w0 []float64, t1 float64, method string, rtol, atol, fixed float64) ([]float64, int, error) {
+	drift, _, steps, err := pairDriftsMotion(l, f, w0, t1, method, rtol, atol, fixed)
+	return drift, steps, err
+}
+
+// pairDriftsMotion is driftMotionOf per pair of Pairs(len(w0)).
+func pairDriftsMotion(l *Lab, f ode.Func, w0 []float64, t1 float64, method string, rtol, atol, fixed float64) ([]float64, []float64, int, error) {
 	m, err := l.method(method)
 	if err != nil {
-		return nil, 0, err
+		return nil, nil, 0, err
 	}
 	ps := Pairs(len(w0))
-	d0, sc, drift := make([]float64, len(ps)), make([]float64, len(ps)), make([]float64, len(ps))
+	d0, sc, drift, motion := make([]float64, len(ps)), make([]float64, len(ps)), make([]float64, len(ps)), make([]float64, len(ps))
 	for p, ij := range ps {
 		d0[p], sc[p] = oracleD(w0, ij[0], ij[1]), pairScale(w0, ij[0], ij[1])
 	}
 	obs := func(_ float64, w []float64) bool {
 		for p, ij := range ps {
-			drift[p] = math.Max(drift[p], math.Abs(oracleD(w, ij[0], ij[1])-d0[p])/sc[p])
+			i, j := ij[0], ij[1]
+			drift[p] = math.Max(drift[p], math.Abs(oracleD(w, i, j)-d0[p])/sc[p])
+			mv := math.Max(math.Abs(w[i]*w[i]-w0[i]*w0[i]), math.Abs(w[j]*w[j]-w0[j]*w0[j]))
+			motion[p] = math.Max(motion[p], mv/sc[p])
 		}
 		return false
 	}
 	set := &ode.Settings{Rtol: rtol, Atol: atol, FixedStep: fixed, Observer: obs, MaxSteps: 10_000_000}
 	r, err := flow.Integrate(f, w0, t1, set, m)
 	if err != nil {
-		return nil, 0, err
+		return nil, nil, 0, err
 	}
 	for _, d := range drift {
 		if math.IsNaN(d) {
-			return nil, 0, errors.New("analysis: the imbalance became NaN")
+			return nil, nil, 0, errors.New("analysis: the imbalance became NaN")
 		}
 	}
-	return drift, r.Stats.Accepted, nil
+	return drift, motion, r.Stats.Accepted, nil
 }
+
+// movedNull names the null of a conservation check: a D_ij that moved with the weights.
+const movedNull = "a D_ij that moved with the weights"
 
 // oracleD returns D_ij = w_i² − w_j².
 func oracleD(w []float64, i, j int) float64 { return w[i]*w[i] - w[j]*w[j] }
@@ -132,12 +153,14 @@ func oracleD(w []float64, i, j int) float64 { return w[i]*w[i] - w[j]*w[j] }
 // also returns the accepted steps at each rtol.
 func conservationSlope(l *Lab, c Check, obj flow.Objective, w0 []float64, T float64, method string, rtols []float64) (Check, []float64, []float64) {
 	drifts, steps := make([]float64, len(rtols)), make([]float64, len(rtols))
+	var motion float64
 	for k, rt := range rtols {
-		dr, n, err := driftOf(l, l.flowOf(obj), w0, T, method, rt, rt/100, 0)
+		dr, mv, n, err := driftMotionOf(l, l.flowOf(obj), w0, T, method, rt, rt/100, 0)
 		if err != nil {
 			return notTested(c, err), nil, nil
 		}
 		drifts[k], steps[k] = dr, float64(n)
+		motion = math.Max(motion, mv)
 	}
 	if steps[0] < 10 {
 		return notTested(c, fmt.Errorf("%g accepted steps at rtol %g: too few to see an integrator's drift fall with the tolerance (a longer span is needed)", steps[0], rtols[0])), drifts, steps
@@ -146,7 +169,7 @@ func conservationSlope(l *Lab, c Check, obj flow.Objective, w0 []float64, T floa
 		// Nothing drifts (a start on a minimum, a balanced one): the drift is at round-off at
 		// every tolerance, which is what conservation predicts there.
 		c.Experiment += fmt.Sprintf(": drifts at round-off, at most %.2g", maxOf(drifts))
-		return atMost(c, maxOf(drifts), roundOff(int(steps[len(steps)-1])), RoundOff, "20u√(steps+1): the start does not move"), drifts, steps
+		return atMost(withNull(c, motion, movedNull), maxOf(drifts), roundOff(int(steps[len(steps)-1])), RoundOff, "20u√(steps+1): the start does not move"), drifts, steps
 	}
 	c.Experiment += fmt.Sprintf(": drifts %.2g … %.2g", drifts[0], drifts[len(drifts)-1])
 	return atLeast(c, logslope(rtols, drifts), 0.8, Heuristic,
@@ -186,11 +209,11 @@ func integratorOrder(l *Lab, c Check, method string) Check {
 // conservationRoundOff checks that Gauss–Legendre at fixed step 0.01 keeps every D_ij of the
 // flow of obj to round-off, 20u√(steps + 1).
 func conservationRoundOff(l *Lab, c Check, obj flow.Objective, w0 []float64, T float64) (Check, float64) {
-	dr, steps, err := driftOf(l, l.flowOf(obj), w0, T, "gauss", 0, 0, 0.01)
+	dr, motion, steps, err := driftMotionOf(l, l.flowOf(obj), w0, T, "gauss", 0, 0, 0.01)
 	if err != nil {
 		return notTested(c, err), 0
 	}
-	return atMost(c, dr, roundOff(steps), RoundOff, fmt.Sprintf("20u√(steps+1), %d steps", steps)), dr
+	return atMost(withNull(c, motion, movedNull), dr, roundOff(steps), RoundOff, fmt.Sprintf("20u√(steps+1), %d steps", steps)), dr
 }
 
 // weightDecayRate checks D_ij(t) = D_ij(0)e^{−2μt} by fitting the rate along a DOP853
@@ -216,7 +239,7 @@ func weightDecayRate(l *Lab, c Check, w0 []float64, mu, T, rtol float64) Check {
 	if err != nil {
 		return notTested(c, err)
 	}
-	return within(c, fit.Rate, 2*mu, fit.Bound+64*unitRoundoff, Integrator,
+	return within(withNull(c, 0, "μ = 0"), fit.Rate, 2*mu, fit.Bound+64*unitRoundoff, Integrator,
 		fmt.Sprintf("D(t) errors ≤ %.2g (accepted steps × (atol + rtol·|w|)) through the least-squares weights", absErr))
 }
 
@@ -260,7 +283,43 @@ func wdMinimumCheck(l *Lab, c Check, d int, mu, rtol float64) Check {
 	}
 	rs := math.Sqrt(s)
 	tol := 2*rs*dist*math.Exp(-lmin*T) + 2*rs*float64(r.Stats.Accepted)*(atol+rtol*rs) + 64*unitRoundoff
-	return within(c, r.Y[0]*r.Y[0], s, tol, Integrator, "the remaining slowest decay e^{−λ_min T} plus accepted steps × (atol + rtol·|w|)")
+	// Under μ = 0 the flow keeps every D_1i = w_1² − w_i² of the start and ends on W² = 1.
+	return within(withNull(c, noDecayEnd(w0), "μ = 0"), r.Y[0]*r.Y[0], s, tol, Integrator, "the remaining slowest decay e^{−λ_min T} plus accepted steps × (atol + rtol·|w|)")
+}
+
+// noDecayEnd returns w_1² at the end of the flow without weight decay from w0, which conserves
+// D_1i = w_1² − w_i² and ends on W² = ∏ w_i² = 1: the a > max_i D_1i with ∏_i (a − D_1i) = 1,
+// by bisection (the product increases with a). NaN if there is no such a.
+func noDecayEnd(w0 []float64) float64 {
+	D := make([]float64, len(w0))
+	lo := 0.0
+	for i := range w0 {
+		D[i] = oracleD(w0, 0, i)
+		lo = math.Max(lo, D[i])
+	}
+	g := func(a float64) float64 {
+		p := 1.0
+		for _, d := range D {
+			p *= a - d
+		}
+		return p - 1
+	}
+	hi := lo + 1
+	for k := 0; g(hi) < 0; k++ {
+		if k > 2000 {
+			return math.NaN()
+		}
+		hi = lo + 2*(hi-lo)
+	}
+	for i := 0; i < 200; i++ {
+		m := 0.5 * (lo + hi)
+		if g(m) < 0 {
+			lo = m
+		} else {
+			hi = m
+		}
+	}
+	return 0.5 * (lo + hi)
 }
 
 // BalancedMinimum returns w_i² = s of the balanced minimum of depth d under weight decay μ,
@@ -316,7 +375,7 @@ func noiseMinimumCheck(l *Lab, c Check, w0 []float64, sigma, rtol float64) Check
 		// that grows like the log of their size): the end point is not reached by t = T.
 		return notTested(c, fmt.Errorf("from %v the flow is at W = %.3g at t = %g, still on its way from the saddle W = 0 to W* = %.3g", w0, W, T, want))
 	}
-	return within(c, W, want, float64(r.Stats.Accepted)*rtol*want+1e3*unitRoundoff, Integrator, "accepted steps × rtol·W*, plus round-off")
+	return within(withNull(c, 1, "σ = 0"), W, want, float64(r.Stats.Accepted)*rtol*want+1e3*unitRoundoff, Integrator, "accepted steps × rtol·W*, plus round-off")
 }
 
 // stepLaw checks the exact per-step factor of package flow, Discrete steps along a discrete run of p from w0:
@@ -332,7 +391,9 @@ func stepLaw(l *Lab, c Check, p discrete.Problem, w0 []float64, lr float64, step
 		return notTested(c, fmt.Errorf("GD at λ=%g diverged at step %d of %d: the law is tested on runs that stay bounded", lr, res.DivergedAt, steps))
 	}
 	c.Experiment += fmt.Sprintf(", %d steps taken", res.Steps)
-	var worst float64
+	// What the check would measure if D did not change in a step (no motion), or, with weight
+	// decay, if it changed by the factor without it (μ = 0): the smaller of the two.
+	var worst, still, noDecay float64
 	ps := Pairs(len(w0))
 	a := 1 - lr*mu
 	for k := 0; k+1 < tr.Len(); k++ {
@@ -347,11 +408,18 @@ func stepLaw(l *Lab, c Check, p discrete.Problem, w0 []float64, lr float64, step
 		rho := oracleRho(w, p.Data)
 		for _, ij := range ps {
 			P := oracleExcept(w, ij[0], ij[1])
-			want := oracleD(w, ij[0], ij[1]) * (a*a - lr*lr*rho*rho*P*P)
+			D := oracleD(w, ij[0], ij[1])
+			want := D * (a*a - lr*lr*rho*rho*P*P)
 			worst = math.Max(worst, math.Abs(oracleD(w1, ij[0], ij[1])-want)/sc)
+			still = math.Max(still, math.Abs(D-want)/sc)
+			noDecay = math.Max(noDecay, math.Abs(D*(1-lr*lr*rho*rho*P*P)-want)/sc)
 		}
 	}
-	return atMost(c, worst, stepLawTol, RoundOff, "64u relative to max w²: a few roundings in the step and in D")
+	null, name := still, "no change of D in a step"
+	if mu != 0 && noDecay < still {
+		null, name = noDecay, "μ = 0"
+	}
+	return atMost(withNull(c, null, name), worst, stepLawTol, RoundOff, "64u relative to max w²: a few roundings in the step and in D")
 }
 
 // stochasticRate checks that a noisy method shrinks D_12 at the rate of package flow, Discrete steps in
@@ -366,7 +434,7 @@ func stochasticRate(l *Lab, c Check, p discrete.Problem, w0 []float64, lr float6
 	if sd.Seeds < seeds {
 		c.Experiment = strings.Replace(c.Experiment, fmt.Sprintf("%d seeds", seeds), fmt.Sprintf("%d seeds (stopped after %d of %d)", sd.Seeds, sd.Seeds, seeds), 1)
 	}
-	return statistical(c, sd.Measured, sd.Predicted, sd.StdErr, sd.Seeds-1), sd
+	return statistical(withNull(c, 0, "no decay of D (rate 0)"), sd.Measured, sd.Predicted, sd.StdErr, sd.Seeds-1), sd
 }
 
 func batchName(b int) string {

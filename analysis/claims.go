@@ -80,15 +80,16 @@ type Claim struct {
 	Figures  []Figure `json:"-"`
 }
 
-// Verdict is Fail when a check failed, NotTested when none failed but one was not tested,
-// and Pass when every check passed.
+// Verdict is Fail when a check failed, NotTested when none failed but one was not tested or
+// is unresolved (a claim is not confirmed by a check that could not have failed), and Pass
+// when every check passed.
 func (c *Claim) Verdict() Verdict {
 	v := Pass
 	for _, ch := range c.Checks {
 		switch ch.Verdict {
 		case Fail:
 			return Fail
-		case NotTested:
+		case NotTested, Unresolved:
 			v = NotTested
 		}
 	}

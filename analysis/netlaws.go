@@ -280,7 +280,7 @@ func NetLaws(c NetCase, s NetLawSettings) []Check {
 	wm := append([]float64(nil), w0...)
 	if net, err := flow.NewNet(c.Widths, st, 0, 0); err == nil {
 		if gd, err := discrete.NewNetStepper(discrete.NetProblem{Model: net}, w0, &discrete.Settings{LR: s.LR}); err == nil {
-			for range s.Warmup {
+			for k := 0; k < s.Warmup && !l.stopped(); k++ {
 				gd.Step()
 			}
 			copy(wm, gd.W())
@@ -338,17 +338,27 @@ func conservation(c Check, m flow.Layered, f ode.Func, w0 []float64, T, h float6
 	if err != nil {
 		return notTested(c, fmt.Errorf("the integration did not finish: %v", err))
 	}
-	d0, sc := imbalances(modelLayers(m, w0))
-	d1, sc1 := imbalances(modelLayers(m, res.Y))
-	var worst float64
+	l0, l1 := modelLayers(m, w0), modelLayers(m, res.Y)
+	d0, sc := imbalances(l0)
+	d1, sc1 := imbalances(l1)
+	// motion: the largest change of either term of a D_i, what a D_i that moved with the
+	// weights would show; a drift below the tolerance means conservation only if it is not.
+	var worst, motion float64
 	for i := range d0 {
-		var diff mat.Dense
+		var diff, a0, a1 mat.Dense
 		diff.Sub(d1[i], d0[i])
-		worst = math.Max(worst, mat.Norm(&diff, 2)/math.Max(sc[i], sc1[i]))
+		s := math.Max(sc[i], sc1[i])
+		worst = math.Max(worst, mat.Norm(&diff, 2)/s)
+		a0.Mul(l0[i+1].T(), l0[i+1])
+		a1.Mul(l1[i+1].T(), l1[i+1])
+		a1.Sub(&a1, &a0)
+		b0, b1 := mulOf(l0[i], l0[i].T()), mulOf(l1[i], l1[i].T())
+		b1.Sub(b1, b0)
+		motion = math.Max(motion, math.Max(mat.Norm(&a1, 2), mat.Norm(b1, 2))/s)
 	}
 	steps := float64(res.Stats.Accepted)
 	tol := 16 * eps * float64(maxWidth(m.Widths())) * steps
-	return atMost(c, worst, tol, RoundOff, fmt.Sprintf("16·ε·n_max per step × %.0f steps", steps))
+	return atMost(withNull(c, motion, "a D_i that moved with the weights"), worst, tol, RoundOff, fmt.Sprintf("16·ε·n_max per step × %.0f steps", steps))
 }
 
 // modelLayers returns the layers of w as matrices (copies), by the layer view of m.
@@ -400,19 +410,22 @@ func decay(c Check, m flow.Layered, f ode.Func, w0 []float64, T, rtol float64) C
 	d0, sc := imbalances(l0)
 	d1, sc1 := imbalances(l1)
 	delta := float64(res.Stats.Accepted) * (rtol/100 + rtol*wmax)
-	var worst, bound float64
+	// null: what the check would measure if D_i did not decay (μ = 0).
+	var worst, bound, null float64
 	for i := range d0 {
 		var want, diff mat.Dense
 		want.Scale(math.Exp(-2*mu*T), d0[i])
 		diff.Sub(d1[i], &want)
 		s := math.Max(sc[i], sc1[i])
 		worst = math.Max(worst, mat.Norm(&diff, 2)/s)
+		diff.Sub(d0[i], &want)
+		null = math.Max(null, mat.Norm(&diff, 2)/s)
 		m0, m1 := float64(widths[i]*widths[i+1]), float64(widths[i+1]*widths[i+2])
 		fa := math.Max(mat.Norm(l0[i+1], 2), mat.Norm(l1[i+1], 2))
 		fb := math.Max(mat.Norm(l0[i], 2), mat.Norm(l1[i], 2))
 		bound = math.Max(bound, 2*delta*(fa*math.Sqrt(m1)+fb*math.Sqrt(m0))/s)
 	}
-	return atMost(c, worst, bound, Integrator, fmt.Sprintf("%d accepted steps × (atol + rtol·max|w|) per weight, propagated to D_i", res.Stats.Accepted))
+	return atMost(withNull(c, null, "μ = 0"), worst, bound, Integrator, fmt.Sprintf("%d accepted steps × (atol + rtol·max|w|) per weight, propagated to D_i", res.Stats.Accepted))
 }
 
 // stepLawDeviation returns ‖C' − (1−λμ)²C − λ²(G_{i+1}ᵀG_{i+1} − G_iG_iᵀ)‖_F over the scale of
@@ -446,7 +459,7 @@ func netGDStep(l *NetLab, c Check, widths []int, st flow.Stats, mom dataset.Mome
 	if err != nil {
 		return notTested(c, err)
 	}
-	return GDStepLaw(c, net, sp, func(w []float64) []*mat.Dense { return l.gradient(widths, w, mom.Sxx, mom.Syx) }, lr, steps)
+	return gdStepLaw(l.stopped, c, net, sp, func(w []float64) []*mat.Dense { return l.gradient(widths, w, mom.Sxx, mom.Syx) }, lr, steps)
 }
 
 // GDStepLaw checks steps steps of sp, a GD stepper on m with learning rate lr and weight
@@ -460,16 +473,44 @@ func netGDStep(l *NetLab, c Check, widths []int, st flow.Stats, mom dataset.Mome
 // g_i = (e + σ²W)∏_{j≠i}w_j. The bound: each entry of D_i and of the update is a sum of at most
 // n_max products, 16·ε·n_max relative to the scale ‖W_{i+1}‖_F² + ‖W_i‖_F² of the terms.
 func GDStepLaw(c Check, m flow.Layered, sp NetStepper, grad func(w []float64) []*mat.Dense, lr float64, steps int) Check {
+	return gdStepLaw(nil, c, m, sp, grad, lr, steps)
+}
+
+// stoppedAt is the reason of a check whose loop was stopped by a signal after k of n.
+func stoppedAt(k, n int, what string) error {
+	return fmt.Errorf("%w after %d of %d %s", errStopped, k, n, what)
+}
+
+// gdStepLaw is GDStepLaw; it checks stop (nil: never stop) before every step.
+func gdStepLaw(stop func() bool, c Check, m flow.Layered, sp NetStepper, grad func(w []float64) []*mat.Dense, lr float64, steps int) Check {
 	mu, _ := m.Regularizers()
 	prev := append([]float64(nil), sp.W()...)
-	var worst float64
+	// What the check would measure if D_i did not change in a step (no motion), or, with
+	// weight decay, if it changed without the decay's factor (μ = 0): the smaller of the two.
+	var worst, still, noDecay float64
 	for k := 0; k < steps; k++ {
+		if stop != nil && stop() {
+			return notTested(c, stoppedAt(k, steps, "steps"))
+		}
 		sp.Step()
-		worst = math.Max(worst, stepLawDeviation(modelLayers(m, prev), modelLayers(m, sp.W()), grad(prev), lr, mu))
+		ls, gs := modelLayers(m, prev), grad(prev)
+		worst = math.Max(worst, stepLawDeviation(ls, modelLayers(m, sp.W()), gs, lr, mu))
+		still = math.Max(still, stepLawDeviation(ls, ls, gs, lr, mu))
+		if mu != 0 {
+			c0, sc := imbalances(ls)
+			f := math.Abs(1 - (1-lr*mu)*(1-lr*mu))
+			for i := range c0 {
+				noDecay = math.Max(noDecay, f*mat.Norm(c0[i], 2)/sc[i])
+			}
+		}
 		copy(prev, sp.W())
 	}
+	null, name := still, "no change of D_i in a step"
+	if mu != 0 && noDecay < still {
+		null, name = noDecay, "μ = 0"
+	}
 	tol := 16 * eps * float64(maxWidth(m.Widths()))
-	return atMost(c, worst, tol, RoundOff, "16·ε·n_max relative to ‖W_{i+1}‖_F² + ‖W_i‖_F²")
+	return atMost(withNull(c, null, name), worst, tol, RoundOff, "16·ε·n_max relative to ‖W_{i+1}‖_F² + ‖W_i‖_F²")
 }
 
 // netSampledStep runs SGD or noisy GD on the Net of the widths and statistics (the lab's
@@ -483,7 +524,7 @@ func netSampledStep(l *NetLab, c Check, nc NetCase, st flow.Stats, lr, mu float6
 	if err != nil {
 		return notTested(c, err)
 	}
-	return SampledStepLaw(c, net, sp, lr, steps)
+	return sampledStepLaw(l.stopped, c, net, sp, lr, steps)
 }
 
 // SampledStepLaw checks steps steps of sp, a stepper on m with learning rate lr and weight
@@ -495,12 +536,21 @@ func netSampledStep(l *NetLab, c Check, nc NetCase, st flow.Stats, lr, mu float6
 // round-off of a difference of iterates, about ε·|w|/λ per entry; the bound is
 // 16·ε·√m·n_max·(‖W‖_F(‖W‖_F/λ + ‖G‖_F)) summed over the two terms.
 func SampledStepLaw(c Check, m flow.Layered, sp NetStepper, lr float64, steps int) Check {
+	return sampledStepLaw(nil, c, m, sp, lr, steps)
+}
+
+// sampledStepLaw is SampledStepLaw; it checks stop (nil: never stop) before every step.
+func sampledStepLaw(stop func() bool, c Check, m flow.Layered, sp NetStepper, lr float64, steps int) Check {
 	mu, _ := m.Regularizers()
 	prev := append([]float64(nil), sp.W()...)
 	g := make([]float64, len(prev))
-	var worst float64
+	// null: what a step that is not a gradient step of a function of W could show.
+	var worst, null float64
 	nmax := float64(maxWidth(m.Widths()))
 	for k := 0; k < steps; k++ {
+		if stop != nil && stop() {
+			return notTested(c, stoppedAt(k, steps, "steps"))
+		}
 		sp.Step()
 		for j := range g {
 			g[j] = (prev[j]-sp.W()[j])/lr - mu*prev[j]
@@ -515,10 +565,12 @@ func SampledStepLaw(c Check, m flow.Layered, sp NetStepper, lr float64, steps in
 			ga, gb := mat.Norm(gs[i+1], 2), mat.Norm(gs[i], 2)
 			bound := 16 * eps * nmax * (fa*(fa/lr+ga) + fb*(fb/lr+gb))
 			worst = math.Max(worst, mat.Norm(&a, 2)/bound)
+			// A direction whose two terms do not cancel shows up to the larger of them.
+			null = math.Max(null, math.Max(fa*ga, fb*gb)/bound)
 		}
 		copy(prev, sp.W())
 	}
-	return atMost(c, worst, 1, RoundOff, "ratio to 16·ε·n_max·Σ‖W‖_F(‖W‖_F/λ + ‖G‖_F), the round-off of G from a difference of iterates")
+	return atMost(withNull(c, null, "a step whose cross terms do not cancel"), worst, 1, RoundOff, "ratio to 16·ε·n_max·Σ‖W‖_F(‖W‖_F/λ + ‖G‖_F), the round-off of G from a difference of iterates")
 }
 
 // netRidge is not generic: W* is a solve with the statistics Sxx and Syx, which a
@@ -559,6 +611,13 @@ func netRidge(l *NetLab, c Check, widths []int, st flow.Stats, sigma float64, w0
 	var diff mat.Dense
 	diff.Sub(W, xt.T())
 	scale := mat.Norm(xt.T(), 2)
+	// Under σ = 0 the flow would end at Syx Sxx⁻¹ (when Sxx is invertible).
+	var x0 mat.Dense
+	if err := x0.Solve(st.Sxx, st.Syx.T()); err == nil {
+		var d0 mat.Dense
+		d0.Sub(x0.T(), xt.T())
+		c = withNull(c, mat.Norm(&d0, 2)/scale, "σ = 0")
+	}
 	return atMost(c, mat.Norm(&diff, 2)/scale, 1e3*rtol, Heuristic, fmt.Sprintf("10³·rtol relative to ‖W*‖_F, the flow at rest at t = %g (speed below 1e-9·‖w‖)", T))
 }
 

@@ -1,11 +1,13 @@
 package analysis
 
 import (
+	"errors"
 	"fmt"
 	"math"
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/layerflow/layerflow/analysis/budget"
 	"github.com/layerflow/layerflow/discrete"
 	"github.com/layerflow/layerflow/flow"
 )
@@ -62,27 +64,104 @@ func eye(n int) *mat.Dense {
 //
 // It is written in the samples (x, y), which a flow.Model does not carry, so it takes the
 // widths and the flat layout of package flow rather than a model; the widths 1, …, 1 and the
-// scalar samples as one-column matrices give the scalar network's change.
+// scalar samples as one-column matrices give the scalar network's change. The sums over the
+// samples are taken in chunks of rows (netNoiseChunk), so that its memory does not grow with N.
 func NetNoiseChange(widths []int, w []float64, x, y *mat.Dense, batch int, sigma, lr float64) []*mat.Dense {
+	out, _ := netNoiseChange(nil, widths, w, x, y, batch, sigma, lr)
+	return out
+}
+
+// errStopped is the error of a computation stopped by its stop function.
+var errStopped = errors.New("analysis: stopped by a signal")
+
+// netNoiseChunk returns the rows of one chunk of the sums of NetNoiseChange: what perRow
+// float64s a row, in at most 16 MiB and a sixteenth of the memory budget.
+func netNoiseChunk(perRow int) int {
+	bytes := min(int64(16<<20), budget.Limit()/16)
+	return max(1, int(bytes/int64(8*max(perRow, 1))))
+}
+
+// netNoiseChange is NetNoiseChange; it checks stop (nil: never stop) between chunks and
+// returns errStopped when it says so.
+func netNoiseChange(stop func() bool, widths []int, w []float64, x, y *mat.Dense, batch int, sigma, lr float64) ([]*mat.Dense, error) {
 	ls := layersOf(widths, w)
 	d := len(ls)
 	W, P, S := netProducts(ls)
 	n, n0 := x.Dims()
+	_, nd := y.Dims()
 	fn := float64(n)
-	// Residuals R (N×n_d) = X Wᵀ − Y.
-	var R mat.Dense
-	R.Mul(x, W.T())
-	R.Sub(&R, y)
-	var mbar mat.Dense // (1/N) Rᵀ X, n_d×n_0
-	mbar.Mul(R.T(), x)
-	mbar.Scale(1/fn, &mbar)
-	_ = n0
-	// XP[i] = X P_iᵀ (N×n_i): every term below needs the data only through these.
-	XP := make([]*mat.Dense, d+1)
-	XP[0] = x
-	for i := 1; i <= d; i++ {
-		XP[i] = mulOf(x, P[i].T())
+	// acc adds m to *dst (the first m is taken as it is: one chunk sums exactly as the whole).
+	acc := func(dst **mat.Dense, m *mat.Dense) {
+		if *dst == nil {
+			*dst = m
+			return
+		}
+		(*dst).Add(*dst, m)
 	}
+	perRow := 2 * nd
+	wmax := 0
+	for i := 1; i <= d; i++ {
+		perRow += widths[i]
+		wmax = max(wmax, widths[i])
+	}
+	perRow += 3 * wmax
+	rows := netNoiseChunk(perRow)
+	K := make([]*mat.Dense, d)
+	for i := 1; i < d; i++ {
+		K[i] = mulOf(S[i+1], S[i+1].T()) // n_d×n_d
+	}
+	// The sums over the samples, per pair i: A1, B1 (mini-batch); sumBKB, XR, XX, fx, RSX,
+	// RSRS (noise). mbarN is N m̄ = Rᵀ X, n_d×n_0.
+	A1, B1, XR, XX, RSX, RSRS := make([]*mat.Dense, d), make([]*mat.Dense, d), make([]*mat.Dense, d), make([]*mat.Dense, d), make([]*mat.Dense, d), make([]*mat.Dense, d)
+	sumBKB, fx := make([]float64, d), make([]float64, d)
+	var mbarN *mat.Dense
+	for lo := 0; lo < n; lo += rows {
+		if stop != nil && stop() {
+			return nil, errStopped
+		}
+		hi := min(lo+rows, n)
+		xc := x.Slice(lo, hi, 0, n0).(*mat.Dense)
+		// Residuals R (rows×n_d) = X Wᵀ − Y.
+		R := mulOf(xc, W.T())
+		R.Sub(R, y.Slice(lo, hi, 0, nd))
+		acc(&mbarN, mulOf(R.T(), xc))
+		// XP[i] = X P_iᵀ (rows×n_i): every term below needs the data only through these.
+		XP := make([]*mat.Dense, d+1)
+		XP[0] = xc
+		for i := 1; i <= d; i++ {
+			XP[i] = mulOf(xc, P[i].T())
+		}
+		for i := 1; i < d; i++ {
+			RS := mulOf(R, S[i]) // rows S_iᵀ r_k, rows×n_i
+			RK := mulOf(R, K[i]) // rows K r_k
+			if batch > 0 {
+				// Σ_k (P_i x_k) q_k (P_i x_k)ᵀ, q_k = r_kᵀKr_k; Σ_k (S_iᵀr_k) p_k (S_iᵀr_k)ᵀ, p_k = ‖P_{i−1}x_k‖².
+				xq, rp := mat.DenseCopyOf(XP[i]), mat.DenseCopyOf(RS)
+				for k := 0; k < hi-lo; k++ {
+					scaleRow(xq, k, mat.Dot(RK.RowView(k), R.RowView(k)))
+					row := XP[i-1].RawRowView(k)
+					var p float64
+					for _, v := range row {
+						p += v * v
+					}
+					scaleRow(rp, k, p)
+				}
+				acc(&A1[i], mulOf(XP[i].T(), xq))
+				acc(&B1[i], mulOf(RS.T(), rp))
+				continue
+			}
+			for k := 0; k < hi-lo; k++ {
+				sumBKB[i] += mat.Dot(RK.RowView(k), R.RowView(k))
+			}
+			acc(&XR[i], mulOf(XP[i].T(), R))
+			acc(&XX[i], mulOf(XP[i].T(), XP[i]))
+			fx[i] = math.Hypot(fx[i], mat.Norm(XP[i-1], 2)) // ‖X P_{i−1}ᵀ‖_F, exact for one chunk
+			acc(&RSX[i], mulOf(RS.T(), XP[i-1]))
+			acc(&RSRS[i], mulOf(RS.T(), RS))
+		}
+	}
+	var mbar mat.Dense // (1/N) Rᵀ X, n_d×n_0
+	mbar.Scale(1/fn, mbarN)
 	sym := func(m *mat.Dense) *mat.Dense { // m + mᵀ
 		var t mat.Dense
 		t.CloneFrom(m.T())
@@ -91,31 +170,18 @@ func NetNoiseChange(widths []int, w []float64, x, y *mat.Dense, batch int, sigma
 	}
 	out := make([]*mat.Dense, d-1)
 	for i := 1; i < d; i++ {
-		K := mulOf(S[i+1], S[i+1].T())     // n_d×n_d
+		K := K[i]
 		SW := mulOf(S[i].T(), W)           // S_iᵀW, n_i×n_0
 		WPp := mulOf(W, P[i-1].T())        // W P_{i−1}ᵀ, n_d×n_{i−1}
 		var a, b *mat.Dense                // P_i E[FᵀKF] P_iᵀ and S_iᵀ E[FLFᵀ] S_i
 		mbarP := mulOf(&mbar, P[i].T())    // m̄ P_iᵀ, n_d×n_i
 		mbarPp := mulOf(&mbar, P[i-1].T()) // m̄ P_{i−1}ᵀ, n_d×n_{i−1}
-		RS := mulOf(&R, S[i])              // rows S_iᵀ r_k, N×n_i
-		RK := mulOf(&R, K)                 // rows K r_k
 		if batch > 0 {
 			c := (fn - float64(batch)) / (float64(batch) * (fn - 1))
-			// Σ_k (P_i x_k) q_k (P_i x_k)ᵀ, q_k = r_kᵀKr_k; Σ_k (S_iᵀr_k) p_k (S_iᵀr_k)ᵀ, p_k = ‖P_{i−1}x_k‖².
-			xq, rp := mat.DenseCopyOf(XP[i]), mat.DenseCopyOf(RS)
-			for k := 0; k < n; k++ {
-				scaleRow(xq, k, mat.Dot(RK.RowView(k), R.RowView(k)))
-				row := XP[i-1].RawRowView(k)
-				var p float64
-				for _, v := range row {
-					p += v * v
-				}
-				scaleRow(rp, k, p)
-			}
-			a = mulOf(XP[i].T(), xq)
+			a = A1[i]
 			a.Sub(a, scaled(fn, mulOf(mulOf(mbarP.T(), K), mbarP)))
 			a.Scale(c/fn, a)
-			b = mulOf(RS.T(), rp)
+			b = B1[i]
 			sm := mulOf(S[i].T(), mbarPp) // S_iᵀ m̄ P_{i−1}ᵀ
 			b.Sub(b, scaled(fn, mulOf(sm, sm.T())))
 			b.Scale(c/fn, b)
@@ -123,25 +189,21 @@ func NetNoiseChange(widths []int, w []float64, x, y *mat.Dense, batch int, sigma
 			s2, s4 := sigma*sigma, sigma*sigma*sigma*sigma
 			AKP := mulOf(mulOf(W, P[i].T()).T(), mulOf(K, mulOf(W, P[i].T()))) // P_i WᵀKW P_iᵀ
 			trAK := mat.Trace(mulOf(W.T(), mulOf(K, W)))
-			var sumBKB float64
-			for k := 0; k < n; k++ {
-				sumBKB += mat.Dot(RK.RowView(k), R.RowView(k))
-			}
 			PP := mulOf(P[i], P[i].T())
-			a = scaled(s2*sumBKB+s4*fn*trAK, PP)
+			a = scaled(s2*sumBKB[i]+s4*fn*trAK, PP)
 			// σ² P_i(XᵀR K W + WᵀK Rᵀ X)P_iᵀ
-			a.Add(a, scaled(s2, sym(mulOf(mulOf(XP[i].T(), &R), mulOf(K, mulOf(W, P[i].T()))))))
-			a.Add(a, scaled(s2*trAK, mulOf(XP[i].T(), XP[i])))
+			a.Add(a, scaled(s2, sym(mulOf(XR[i], mulOf(K, mulOf(W, P[i].T()))))))
+			a.Add(a, scaled(s2*trAK, XX[i]))
 			a.Add(a, scaled(s4*fn, AKP))
 			a.Scale(1/(fn*fn), a)
 			// S_iᵀ(…)S_i with L = P_{i−1}ᵀP_{i−1}: Σ aᵀLa = ‖X P_{i−1}ᵀ‖_F², tr L = ‖P_{i−1}‖_F².
-			fx := mat.Norm(XP[i-1], 2)
+			fx := fx[i]
 			fp := mat.Norm(P[i-1], 2)
 			SWWS := mulOf(SW, SW.T())
 			b = scaled(s2*fx*fx+s4*fn*fp*fp, SWWS)
 			// σ² S_iᵀ(Rᵀ X L Wᵀ + W L Xᵀ R)S_i = σ² sym(S_iᵀRᵀ (XP_{i−1}) (W P_{i−1}ᵀ)ᵀ S_i)
-			b.Add(b, scaled(s2, sym(mulOf(mulOf(RS.T(), XP[i-1]), mulOf(WPp.T(), S[i])))))
-			b.Add(b, scaled(s2*fp*fp, mulOf(RS.T(), RS)))
+			b.Add(b, scaled(s2, sym(mulOf(RSX[i], mulOf(WPp.T(), S[i])))))
+			b.Add(b, scaled(s2*fp*fp, RSRS[i]))
 			SWP := mulOf(S[i].T(), WPp)
 			b.Add(b, scaled(s4*fn, mulOf(SWP, SWP.T())))
 			b.Scale(1/(fn*fn), b)
@@ -150,7 +212,7 @@ func NetNoiseChange(widths []int, w []float64, x, y *mat.Dense, batch int, sigma
 		a.Scale(lr*lr, a)
 		out[i-1] = a
 	}
-	return out
+	return out, nil
 }
 
 func scaled(f float64, m *mat.Dense) *mat.Dense {
@@ -175,7 +237,10 @@ func mulOf(a, b mat.Matrix) *mat.Dense {
 // steps themselves, discrete.NetStepper, would take any flow.Sampled).
 func netNoiseShrink(l *NetLab, c Check, nc NetCase, st flow.Stats, w []float64, lr float64, batch int, sigma float64, seeds int, seed uint64) []Check {
 	widths := nc.Widths
-	pred := NetNoiseChange(widths, w, nc.Data.X, nc.Data.Y, batch, sigma, lr)
+	pred, err := netNoiseChange(l.stopped, widths, w, nc.Data.X, nc.Data.Y, batch, sigma, lr)
+	if err != nil {
+		return []Check{notTested(c, err)}
+	}
 	// The deterministic step with the mean gradient: the full batch (SGD) or the expected
 	// loss under the noise (noisy GD).
 	mean, err := flow.NewNet(widths, st, 0, sigma)
@@ -248,7 +313,7 @@ func netNoiseShrink(l *NetLab, c Check, nc NetCase, st flow.Stats, w []float64, 
 			word = "grows"
 		}
 		ci.Experiment = fmt.Sprintf("%s; predicted: the noise %s D_%d by %.3g per step along D_%d/‖D_%d‖_F", c.Experiment, word, i+1, p, i+1, i+1)
-		out = append(out, statistical(ci, m, p, se, done-1))
+		out = append(out, statistical(withNull(ci, 0, "no sampling noise"), m, p, se, done-1))
 	}
 	return out
 }

@@ -20,9 +20,14 @@ const (
 	Pass
 	// Fail: it does not.
 	Fail
+	// Unresolved: the measurement agrees with the prediction, but so would the null (the law's
+	// effect absent: μ = 0, σ = 0, no motion), because the predicted effect is within the
+	// tolerance of it: the check could not have failed. Like NotTested it is not a pass; its
+	// Reason says by how much the effect falls short.
+	Unresolved
 )
 
-var verdictNames = [...]string{NotTested: "not tested", Pass: "pass", Fail: "FAIL"}
+var verdictNames = [...]string{NotTested: "not tested", Pass: "pass", Fail: "FAIL", Unresolved: "unresolved"}
 
 func (v Verdict) String() string {
 	if v < 0 || int(v) >= len(verdictNames) {
@@ -31,7 +36,7 @@ func (v Verdict) String() string {
 	return verdictNames[v]
 }
 
-// MarshalText writes the verdict as "pass", "fail" or "not tested".
+// MarshalText writes the verdict as "pass", "fail", "not tested" or "unresolved".
 func (v Verdict) MarshalText() ([]byte, error) {
 	if v == Fail {
 		return []byte("fail"), nil
@@ -114,8 +119,13 @@ type Check struct {
 	// (AtMost), tol/m (AtLeast), tol/|m − p| (Differs). A check passes when Margin ≤ 1.
 	Margin  float64 `json:"margin"`
 	Verdict Verdict `json:"verdict"`
-	// Reason says why the check was not tested.
+	// Reason says why the check was not tested or is unresolved.
 	Reason string `json:"reason,omitempty"`
+	// Null, when NullName is set, is what the check would measure if the law's effect were
+	// absent (NullName says which null: "μ = 0", "no motion"). A check passes only when that
+	// measurement would fail it; otherwise it is Unresolved (decide).
+	Null     float64 `json:"-"`
+	NullName string  `json:"-"`
 	// StdErr, for statistical checks (Source StdErr), is the standard error of m − p and Dof
 	// its degrees of freedom; the tolerance is set by Correct.
 	StdErr float64 `json:"stderr,omitempty"`
@@ -130,41 +140,92 @@ func (c Check) Pass() bool { return c.Verdict == Pass }
 
 // decide computes the verdict from the relation and the margin, the share of the tolerance
 // used (0 when the measurement is on the safe side of a bound, +Inf past a bound of 0). A NaN
-// measurement fails.
+// measurement fails. A check that holds is a pass only when it could have failed (resolve).
 func (c Check) decide() Check {
-	m, p, tol := c.Measured, c.Predicted, c.Tolerance
+	m := c.Measured
 	if c.Source == StdErr && math.IsNaN(c.StdErr) {
 		m = math.NaN()
 	}
-	var ok bool
+	ok, margin := c.holds(m)
+	c.Margin = margin
+	return c.resolve(ok)
+}
+
+// holds says whether the measurement m satisfies the check's relation with its prediction and
+// tolerance, and the margin; a NaN m fails with a NaN margin.
+func (c Check) holds(m float64) (ok bool, margin float64) {
+	p, tol := c.Predicted, c.Tolerance
 	switch c.Relation {
 	case Within:
 		ok = math.Abs(m-p) <= tol
-		c.Margin = ratio(math.Abs(m-p), tol)
+		margin = ratio(math.Abs(m-p), tol)
 	case AtMost:
 		ok = m <= tol
-		c.Margin = ratio(math.Max(m, 0), tol)
+		margin = ratio(math.Max(m, 0), tol)
 	case AtLeast:
 		ok = m >= tol
 		switch {
 		case m > 0:
-			c.Margin = ratio(math.Max(tol, 0), m)
+			margin = ratio(math.Max(tol, 0), m)
 		case ok:
-			c.Margin = 0
+			margin = 0
 		default:
-			c.Margin = math.Inf(1)
+			margin = math.Inf(1)
 		}
 	case Differs:
 		ok = math.Abs(m-p) > tol
-		c.Margin = ratio(tol, math.Abs(m-p))
+		margin = ratio(tol, math.Abs(m-p))
 	}
 	if math.IsNaN(m) {
-		ok, c.Margin = false, math.NaN()
+		ok, margin = false, math.NaN()
+	}
+	return ok, margin
+}
+
+// resolve sets the verdict of a check whose relation holds (ok) or not: Fail when it does not;
+// when it does, Pass only if the check could have failed, Unresolved (with the reason) if the
+// null would have passed too, or if a statistical check saw measured, predicted and standard
+// error all 0 (nothing moved in any seed: no statistics to test). Every row of check and every
+// claim's check is decided here.
+func (c Check) resolve(ok bool) Check {
+	if c.Verdict == Unresolved {
+		c.Reason = "" // a provisional verdict's reason (Correct decides again)
 	}
 	c.Verdict = Fail
-	if ok {
-		c.Verdict = Pass
+	if !ok {
+		return c
 	}
+	c.Verdict = Pass
+	if c.Source == StdErr && c.Tolerance == 0 && c.Measured == 0 && c.Predicted == 0 {
+		c.Verdict = Unresolved
+		c.Reason = "measured, predicted and tolerance are all 0: nothing moved in any seed, so no effect would pass too"
+		return c
+	}
+	if c.NullName == "" {
+		return c
+	}
+	if nullOK, _ := c.holds(c.Null); !nullOK {
+		return c
+	}
+	c.Verdict = Unresolved
+	switch c.Relation {
+	case Within:
+		c.Reason = fmt.Sprintf("the predicted %s differs from %s, its value under %s, by %s, not more than the tolerance %s: %s would pass too",
+			short(c.Predicted), short(c.Null), c.NullName, short(math.Abs(c.Predicted-c.Null)), short(c.Tolerance), c.NullName)
+	default:
+		c.Reason = fmt.Sprintf("under %s the check would measure %s, which also satisfies %s at tolerance %s: %s would pass too",
+			c.NullName, short(c.Null), c.Relation, short(c.Tolerance), c.NullName)
+	}
+	return c
+}
+
+// short writes x with three significant digits.
+func short(x float64) string { return fmt.Sprintf("%.3g", x) }
+
+// withNull records the null of a check: what it would measure under name (the law's effect
+// absent). Set it before the check is decided.
+func withNull(c Check, null float64, name string) Check {
+	c.Null, c.NullName = null, name
 	return c
 }
 
@@ -287,11 +348,12 @@ func Correct(checks []*Check) int {
 		}
 		*c = c.decide()
 		if kept {
-			// Holm stops at the first hypothesis it keeps: every later one is kept too.
-			c.Verdict = Pass
+			// Holm stops at the first hypothesis it keeps: every later one is kept too (a
+			// pass, or unresolved if its null would pass as well).
+			*c = c.resolve(true)
 			c.Margin = math.Min(c.Margin, 1)
 		}
-		kept = kept || c.Verdict == Pass
+		kept = kept || c.Verdict != Fail
 	}
 	return K
 }

@@ -122,14 +122,15 @@ func runCheck(ctx *cli.Context) error {
 	}
 	if len(untested) > 0 {
 		// The settings made an experiment impossible: that is bad input, not a failed law.
-		return fmt.Errorf("%d of %d laws not tested with these settings (%s)", len(untested), len(checks), strings.Join(untested, "; "))
+		return fmt.Errorf("%d of %d laws %s with these settings (%s)", len(untested), len(checks), untestedWords(untested), strings.Join(untested, "; "))
 	}
 	return nil
 }
 
 // printChecks prints the table law, measured, predicted, tolerance, relation, margin,
 // tolerance source and verdict, then each check's statement and experiment; it returns the
-// number of failures and a line for each check not tested.
+// number of failures and a line for each check not tested or unresolved (its effect within
+// the tolerance of the null: the check could not have failed). Both exit 2, as bad settings.
 func printChecks(w io.Writer, checks []analysis.Check) (fails int, untested []string) {
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "law\tmeasured\tpredicted\ttolerance\trelation\tmargin\ttolerance from\tverdict")
@@ -139,6 +140,8 @@ func printChecks(w io.Writer, checks []analysis.Check) (fails int, untested []st
 			fails++
 		case analysis.NotTested:
 			untested = append(untested, c.ID+": "+c.Reason)
+		case analysis.Unresolved:
+			untested = append(untested, c.ID+" unresolved: "+c.Reason)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, g(c.Measured), g(c.Predicted), g(c.Tolerance), c.Relation, margin(c.Margin), c.Source, c.Verdict)
 	}
@@ -150,9 +153,29 @@ func printChecks(w io.Writer, checks []analysis.Check) (fails int, untested []st
 		} else if c.Basis != "" {
 			line += " [tolerance: " + c.Basis + "]"
 		}
+		if c.Verdict == analysis.Unresolved {
+			line += " — unresolved: " + c.Reason
+		}
 		fmt.Fprintln(w, line)
 	}
 	return fails, untested
+}
+
+// untestedWords says what the lines of printChecks are: "not tested", "unresolved" or both.
+func untestedWords(lines []string) string {
+	var n int
+	for _, l := range lines {
+		if strings.Contains(l, " unresolved: ") {
+			n++
+		}
+	}
+	switch n {
+	case 0:
+		return "not tested"
+	case len(lines):
+		return "unresolved"
+	}
+	return "not tested or unresolved"
 }
 
 // margin writes |m − p|/tol (or its analogue) with three digits.
@@ -247,7 +270,7 @@ func runNetCheck(ctx *cli.Context) error {
 		return &exitError{code: 1, msg: fmt.Sprintf("%d of %d laws failed", fails, len(checks))}
 	}
 	if len(untested) > 0 {
-		return fmt.Errorf("%d of %d laws not tested with these settings (%s)", len(untested), len(checks), strings.Join(untested, "; "))
+		return fmt.Errorf("%d of %d laws %s with these settings (%s)", len(untested), len(checks), untestedWords(untested), strings.Join(untested, "; "))
 	}
 	return nil
 }
