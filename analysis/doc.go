@@ -19,9 +19,12 @@
 // # Checks and verdicts
 //
 // A Check compares a measurement m with a prediction p by a Relation (|m − p| ≤ tol, m ≤ tol,
-// m ≥ tol, or |m − p| > tol for things that must differ) and gives a Verdict: Pass, Fail, or
+// m ≥ tol, or |m − p| > tol for things that must differ) and gives a Verdict: Pass, Fail,
 // NotTested when the experiment could not run (a diverged run, an end point the flow cannot
-// reach from the start given). Its Source says where the tolerance comes from: Exact,
+// reach from the start given), or Unresolved when the check could not have failed: where a
+// check knows its null (the value of its measurement without the effect under test: μ = 0,
+// σ = 0, no motion), it passes only if the null would fail the same test, and a statistical
+// check whose measurement, prediction and tolerance are all 0 never passes. Its Source says where the tolerance comes from: Exact,
 // RoundOff, Integrator, StdErr or Heuristic (a judgment call, said so). Its Margin is the
 // share of the tolerance used. The statistical checks of one run are corrected together by
 // Holm's step-down procedure (Correct) at family-wise level FamilyAlpha = 0.001, with
