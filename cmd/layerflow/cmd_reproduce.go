@@ -345,6 +345,8 @@ func writeReport(dir string, claims []*analysis.Claim, files map[int][]string, s
 				fmt.Fprintf(w, "- **%s**: %s. %s.", ch.ID, md(ch.Claim), md(strings.TrimSuffix(ch.Experiment, ".")))
 				if ch.Verdict == analysis.NotTested {
 					fmt.Fprintf(w, " Not tested: %s", md(ch.Reason))
+				} else if ch.Verdict == analysis.Unresolved {
+					fmt.Fprintf(w, " Unresolved: %s", md(ch.Reason))
 				} else if ch.Basis != "" {
 					fmt.Fprintf(w, " Tolerance: %s.", md(strings.TrimSuffix(ch.Basis, ".")))
 				}
@@ -387,6 +389,17 @@ type claimResult struct {
 	bySource                 map[analysis.Source]int
 	tightest                 *analysis.Check // the tested check of largest margin
 	controls                 []analysis.Check
+}
+
+// unresolved counts the checks of c that could not have failed (analysis.Unresolved).
+func unresolved(c *analysis.Claim) int {
+	k := 0
+	for _, ch := range c.Checks {
+		if ch.Verdict == analysis.Unresolved {
+			k++
+		}
+	}
+	return k
 }
 
 func summarize(c *analysis.Claim) claimResult {
@@ -437,6 +450,10 @@ func claimParagraph(c *analysis.Claim) string {
 	case analysis.Fail:
 		fmt.Fprintf(&b, "The claim fails: %d of %d checks fail.", r.failed, n)
 	default:
+		if u := unresolved(c); u > 0 {
+			fmt.Fprintf(&b, "The claim is not tested: %d of %d checks could not run with these settings and %d could not have failed, %d pass.", r.untested-u, n, u, r.passed)
+			break
+		}
 		fmt.Fprintf(&b, "The claim is not tested: %d of %d checks could not run with these settings, %d pass.", r.untested, n, r.passed)
 	}
 	var kinds []string

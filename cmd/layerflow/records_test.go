@@ -308,4 +308,9 @@ func TestClaimParagraphFailure(t *testing.T) {
 	if !strings.Contains(got, "The claim is not tested: 1 of 3 checks could not run with these settings, 2 pass.") || !strings.Contains(got, "as required (c-control passes)") {
 		t.Errorf("untested claim: %s", got)
 	}
+	// A check that could not have failed is counted apart from those that could not run.
+	c.Checks[0].Verdict = analysis.Unresolved
+	if got = claimParagraph(c); !strings.Contains(got, "The claim is not tested: 1 of 3 checks could not run with these settings and 1 could not have failed, 1 pass.") {
+		t.Errorf("claim with an unresolved check: %s", got)
+	}
 }
