@@ -1,0 +1,91 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// A path with a control character cannot be written into the job scripts: refused, one line
+// naming the flag and the value quoted, nothing printed or made.
+func TestSlurmControlCharacters(t *testing.T) {
+	tmp := t.TempDir()
+	spec := filepath.Join(tmp, "grid.yaml")
+	os.WriteFile(spec, []byte(slurmSweep), 0o644)
+	badDir := filepath.Join(tmp, "a\nb")
+	os.MkdirAll(badDir, 0o755)
+	badSpec := filepath.Join(badDir, "grid.yaml")
+	os.WriteFile(badSpec, []byte(slurmSweep), 0o644)
+	dir := filepath.Join(tmp, "run")
+	inject := "/tmp/x\ntouch " + filepath.Join(tmp, "PWNED") + "\n#.csv"
+	for _, tc := range []struct {
+		spec, flag, value string
+	}{
+		{spec, "--out", inject},
+		{spec, "--out", filepath.Join(tmp, "a\rb.csv")},
+		{spec, "--out", filepath.Join(tmp, "a\x1b[2Jb.csv")},
+		{spec, "--bin", "/opt/layer\nflow"},
+		{spec, "--bin", "/opt/layer\u2028flow"},
+		{badSpec, "", ""},
+	} {
+		args := []string{"slurm", tc.spec, "--shards", "2", "--time", "00:10:00", "--dir", dir}
+		name, value := tc.flag, tc.value
+		if name != "" {
+			args = append(args, name, value)
+		} else {
+			name, value = "the sweep file", badSpec
+		}
+		code, out, errs := runArgs(t, args...)
+		want := name + " " + strconv.Quote(value) + ": holds a control character"
+		if code != 2 || out != "" || !strings.Contains(errs, want) || strings.Count(errs, "\n") != 1 {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want exit 2 and one line with %q", args, code, out, errs, want)
+		}
+	}
+	if _, err := os.Stat(dir); err == nil {
+		t.Errorf("a refused command made %s", dir)
+	}
+}
+
+// Paths with spaces, quotes, $, backquotes and command substitutions are quoted: the printed
+// script and the job scripts hand them to the binary unchanged and run nothing else.
+func TestSlurmQuotedPaths(t *testing.T) {
+	tmp := t.TempDir()
+	pwned := filepath.Join(tmp, "PWNED")
+	odd := filepath.Join(tmp, `it's a "$HOME" `+"`touch "+pwned+"`"+` $(touch `+pwned+`) dir`)
+	os.MkdirAll(odd, 0o755)
+	spec := filepath.Join(odd, "grid 1.yaml")
+	os.WriteFile(spec, []byte(slurmSweep), 0o644)
+	// The binary the jobs run records its arguments, NUL-separated.
+	argv := filepath.Join(tmp, "argv")
+	bin := filepath.Join(odd, "layer flow's $bin")
+	os.WriteFile(bin, []byte("#!/bin/sh\nprintf '%s\\0' \"$@\" >> "+argv+"\n"), 0o755)
+	out := filepath.Join(odd, `all "$1" 'x'.csv`)
+	dir := filepath.Join(tmp, "run")
+	code, script, errs := runArgs(t, "slurm", spec, "--shards", "1", "--time", "00:10:00", "--dir", dir, "--out", out, "--bin", bin)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	fakeSlurm(t, tmp, "never")
+	if b, err := exec.Command("bash", "-c", script).CombinedOutput(); err != nil {
+		t.Fatalf("the printed script: %v: %s", err, b)
+	}
+	for _, f := range []string{"sweep.sbatch", "merge.sbatch"} {
+		cmd := exec.Command("bash", filepath.Join(dir, f))
+		cmd.Env = append(os.Environ(), "SLURM_ARRAY_TASK_ID=0", "SLURM_CPUS_PER_TASK=1", "SLURM_ARRAY_JOB_ID=7", "SLURM_JOB_ID=8")
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%s: %v: %s", f, err, b)
+		}
+	}
+	got, _ := os.ReadFile(argv)
+	want := strings.Join([]string{"sweep", spec, "--out", dir + "/shard-0.csv", "--shard", "0/1", "--workers", "1",
+		"merge", "--out", out, dir + "/shard-0.csv"}, "\x00") + "\x00"
+	if string(got) != want {
+		t.Errorf("the jobs ran the binary with\n%q\nwant\n%q", got, want)
+	}
+	if _, err := os.Stat(pwned); err == nil {
+		t.Errorf("a path ran a command")
+	}
+}
