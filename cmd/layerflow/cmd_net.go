@@ -44,7 +44,7 @@ func netFlags(samples bool) []cli.Flag {
 		altsrc.NewStringFlag(&cli.StringFlag{Name: "prep", Value: "none", Usage: "with --widths: preprocessing of the data, none, center, whiten (or scalar: the paper's normalization of 1→1 data)", Category: catData}),
 		altsrc.NewIntFlag(&cli.IntFlag{Name: "outputs", Value: 1, Usage: "with --widths and a CSV or single .npy: the last k columns are the targets", Category: catData}),
 		altsrc.NewBoolFlag(&cli.BoolFlag{Name: "one-hot", Usage: "with --widths: expand one column of integer labels 0…C−1 to one-hot targets", Category: catData}),
-		altsrc.NewStringFlag(&cli.StringFlag{Name: "spectrum", Usage: "with --data teacher: singular values `s1,s2,…` of the teacher map (default r, r−1, …, 1)", Category: catData}),
+		altsrc.NewStringFlag(&cli.StringFlag{Name: "spectrum", Usage: "with --widths --data teacher: singular values `s1,s2,…` of the teacher map (default r, r−1, …, 1)", Category: catData}),
 		altsrc.NewIntFlag(&cli.IntFlag{Name: "top-k", Value: 5, Usage: "with --widths: record the k largest singular values of the product W", Category: catOutput}),
 		altsrc.NewIntFlag(&cli.IntFlag{Name: "sharpness-every", Value: 0, Usage: "with --widths: measure the sharpness (Lanczos) at every n-th record (0: the first and last only)", Category: catOutput}),
 		altsrc.NewIntFlag(&cli.IntFlag{Name: "checkpoint-every", Value: 0, Usage: "with --widths: save the weights to DIR/checkpoints/*.npz every n steps (0: the first and last only)", Category: catOutput}),

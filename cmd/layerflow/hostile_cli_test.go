@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/urfave/cli/v2"
 )
 
 // A path with a control character cannot be written into the job scripts: refused, one line
@@ -87,5 +89,64 @@ func TestSlurmQuotedPaths(t *testing.T) {
 	}
 	if _, err := os.Stat(pwned); err == nil {
 		t.Errorf("a path ran a command")
+	}
+}
+
+// Every flag whose help says "with --widths", set without --widths, is refused in one line
+// naming it (it would be ignored), on the command line or in a config file.
+func TestWidthsOnlyFlags(t *testing.T) {
+	tmp := t.TempDir()
+	app := newApp(nil, nil)
+	n := 0
+	for _, c := range app.Commands {
+		for _, f := range c.Flags {
+			u, ok := f.(cli.DocGenerationFlag)
+			if !ok || !strings.HasPrefix(u.GetUsage(), "with --widths") {
+				continue
+			}
+			name := f.Names()[0]
+			args := []string{c.Name, "--" + name}
+			if u.TakesValue() {
+				args = append(args, "2")
+			}
+			if c.Name != "check" {
+				args = append(args, "--out", filepath.Join(tmp, "o"))
+			}
+			code, out, errs := runArgs(t, args...)
+			if code != 2 || out != "" || !strings.Contains(errs, "--"+name) || !strings.Contains(errs, "only with --widths") || strings.Count(errs, "\n") != 1 {
+				t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit 2 and one line naming --%s", args, code, out, errs, name)
+			}
+			n++
+		}
+	}
+	if n < 40 {
+		t.Errorf("%d flags with --widths only; the commands have more", n)
+	}
+	cfg := filepath.Join(tmp, "c.yaml")
+	os.WriteFile(cfg, []byte("prep: whiten\n"), 0o644)
+	for _, args := range [][]string{
+		{"check", "--data", "/nonexistent.csv"},
+		{"compare", "--data", "/nonexistent.csv", "--steps", "10"},
+		{"flow", "--samples", "5", "--spectrum", "1,2", "--prep", "whiten", "--one-hot", "--outputs", "7"},
+		{"gd", "--config", cfg},
+	} {
+		if args[0] != "check" {
+			args = append(args, "--out", filepath.Join(tmp, "o"))
+		}
+		code, out, errs := runArgs(t, args...)
+		if code != 2 || out != "" || !strings.Contains(errs, "only with --widths") {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q", args, code, out, errs)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(tmp, "o")); err == nil {
+		t.Errorf("a refused command made its output directory")
+	}
+	// At their defaults they change nothing and are taken (a summary's settings given back).
+	if code, _, errs := runArgs(t, "gd", "--top-k", "5", "--one-hot=false", "--prep", "none", "--steps", "3", "--out", filepath.Join(tmp, "d")); code != 0 {
+		t.Errorf("gd with --widths flags at their defaults: %s", errs)
+	}
+	// With --widths they are taken.
+	if code, _, errs := runArgs(t, "gd", "--widths", "2,2,1", "--samples", "20", "--prep", "center", "--top-k", "1", "--steps", "3", "--out", filepath.Join(tmp, "w")); code != 0 {
+		t.Errorf("gd --widths: %s", errs)
 	}
 }
