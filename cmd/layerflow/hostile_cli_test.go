@@ -9,6 +9,9 @@ import (
 	"testing"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/layerflow/layerflow/analysis"
+	"github.com/layerflow/layerflow/flow"
 )
 
 // A path with a control character cannot be written into the job scripts: refused, one line
@@ -148,5 +151,100 @@ func TestWidthsOnlyFlags(t *testing.T) {
 	// With --widths they are taken.
 	if code, _, errs := runArgs(t, "gd", "--widths", "2,2,1", "--samples", "20", "--prep", "center", "--top-k", "1", "--steps", "3", "--out", filepath.Join(tmp, "w")); code != 0 {
 		t.Errorf("gd --widths: %s", errs)
+	}
+}
+
+// recordStride is the stride analysis.Stream keeps a discrete run at within a budget.
+func TestRecordStrideIsStreams(t *testing.T) {
+	for _, tc := range []struct{ steps, record, budget int }{
+		{300000, 1, 10}, {1000, 1, 3}, {1000, 7, 100}, {1000, 1, 2000}, {999, 1, 12}, {10, 20, 5},
+	} {
+		out, err := analysis.Stream(analysis.RunSpec{Method: analysis.MethodGD, Objective: flow.Objective{Depth: 2}, Start: []float64{2, 0.25},
+			LR: 0.05, Steps: tc.steps, Record: tc.record}, analysis.StreamOptions{MaxPoints: tc.budget})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := recordStride(tc.steps, tc.record, tc.budget); got != out.Stride {
+			t.Errorf("recordStride(%d, %d, %d) = %d, analysis.Stream keeps every %d-th", tc.steps, tc.record, tc.budget, got, out.Stride)
+		}
+	}
+}
+
+// gd, sgd and flow with --widths keep at most --max-points records, as the scalar runs do,
+// and say how they thinned them.
+func TestNetMaxPoints(t *testing.T) {
+	tmp := t.TempDir()
+	rows := func(dir string) int {
+		b, err := os.ReadFile(filepath.Join(dir, "records.csv"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Count(string(b), "\n") - 1
+	}
+	for _, c := range []string{"gd", "sgd"} {
+		dir := filepath.Join(tmp, c)
+		code, out, errs := runArgs(t, c, "--widths", "3,2,1", "--samples", "20", "--steps", "3000", "--max-points", "10", "--out", dir)
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", c, code, errs)
+		}
+		// Every 375-th step of 3000 (⌈3000/8⌉): steps 0, 375, …, 3000.
+		p, _ := readSummary(t, dir)["points"].(map[string]any)
+		if n := rows(dir); n != 9 || p["stride"] != 375.0 || p["written"] != 9.0 || !strings.Contains(out, "(9 rows: every 375-th step, to fit --max-points 10)") {
+			t.Errorf("%s --max-points 10: %d rows, summary points %v, stdout %q", c, n, p, out)
+		}
+	}
+	// Within the budget nothing changes: every --record-th step, no note.
+	dir := filepath.Join(tmp, "fit")
+	if code, out, errs := runArgs(t, "gd", "--widths", "3,2,1", "--samples", "20", "--steps", "30", "--record", "3", "--out", dir); code != 0 || rows(dir) != 11 || readSummary(t, dir)["points"] != nil || !strings.Contains(out, "(11 rows)\n") {
+		t.Errorf("gd within the budget: exit %d, %d rows, %s", code, rows(dir), errs)
+	}
+	// A flow stopped at 3000 steps (over 2000 accepted), thinned while running.
+	dir = filepath.Join(tmp, "flow")
+	code, out, errs := runArgs(t, "flow", "--widths", "3,2,1", "--samples", "20", "--init-scale", "1e100", "--t-end", "1", "--max-steps", "3000", "--max-points", "20", "--out", dir)
+	p, _ := readSummary(t, dir)["points"].(map[string]any)
+	m, _ := p["measured"].(float64)
+	if n := rows(dir); code != 1 || n > 20 || n < 10 || m < 2000 || p["max_stride"] == nil || !strings.Contains(out, "thinned to --max-points 20") {
+		t.Errorf("flow --max-points 20: exit %d (%s), %d rows, summary points %v", code, errs, n, p)
+	}
+	// Output times every dt beyond the budget: every s-th multiple.
+	dir = filepath.Join(tmp, "dt")
+	code, _, errs = runArgs(t, "flow", "--widths", "3,2,1", "--samples", "20", "--t-end", "10", "--dt", "0.001", "--max-points", "30", "--out", dir)
+	p, _ = readSummary(t, dir)["points"].(map[string]any)
+	if n := rows(dir); code != 0 || n > 30 || p["dt_every"] != 358.0 {
+		t.Errorf("flow --dt 0.001 --max-points 30: exit %d (%s), %d rows, summary points %v", code, errs, n, p)
+	}
+}
+
+// Checkpoints: the first and the last --keep-checkpoints are kept; a run's set replaces the
+// checkpoints of an earlier run in the same --out, and a refused run leaves them.
+func TestNetCheckpoints(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "o")
+	list := func() string {
+		es, _ := os.ReadDir(filepath.Join(dir, "checkpoints"))
+		var names []string
+		for _, e := range es {
+			names = append(names, strings.TrimSuffix(strings.TrimPrefix(e.Name(), "step-000000"), ".npz"))
+		}
+		return strings.Join(names, " ")
+	}
+	gd := func(args ...string) (int, string) {
+		code, out, errs := runArgs(t, append([]string{"gd", "--widths", "3,2,1", "--samples", "20", "--out", dir}, args...)...)
+		if code != 0 {
+			t.Logf("%v: exit %d: %s", args, code, errs)
+		}
+		return code, out
+	}
+	if code, out := gd("--steps", "30", "--checkpoint-every", "1", "--keep-checkpoints", "3"); code != 0 || list() != "000 028 029 030" ||
+		readSummary(t, dir)["checkpoints_deleted"] != 27.0 || !strings.Contains(out, "deleted 27 older checkpoints (--keep-checkpoints 3)") {
+		t.Errorf("--checkpoint-every 1 --keep-checkpoints 3: exit %d, checkpoints %s", code, list())
+	}
+	if code, _ := gd("--steps", "10", "--checkpoint-every", "5"); code != 0 || list() != "000 005 010" {
+		t.Errorf("second run: checkpoints %s, want 000 005 010", list())
+	}
+	if code, _ := gd("--steps", "7", "--lr", "0.01", "--checkpoint-every", "5"); code != 0 || list() != "000 005 007" {
+		t.Errorf("third run: checkpoints %s, want 000 005 007", list())
+	}
+	if code, _ := gd("--steps", "12", "--checkpoint-every", "5", "--keep-checkpoints", "0"); code != 2 || list() != "000 005 007" {
+		t.Errorf("refused run: exit %d, checkpoints %s, want 000 005 007 left", code, list())
 	}
 }
