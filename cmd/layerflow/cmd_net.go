@@ -947,7 +947,7 @@ func runNetCompare(ctx *cli.Context) error {
 		pairs[i] = make([]float64, nr.net.Depth()-1)
 	}
 	var rec []string
-	rows := 0
+	rows, lastK := 0, 0
 	prog := startProgress(ctx, "‰ (GD, then the flows beside it)")
 	var progress func(done, total float64)
 	if prog != nil {
@@ -964,7 +964,7 @@ func runNetCompare(ctx *cli.Context) error {
 			for i := range pairs[0] {
 				rec = append(rec, rtoa(pairs[0][i]), rtoa(pairs[1][i]), rtoa(pairs[2][i]))
 			}
-			rows++
+			rows, lastK = rows+1, p.K
 			if _, err := fmt.Fprintln(out.bw, strings.Join(rec, ",")); err != nil {
 				return fmt.Errorf("write %s: %v", csvPath, err)
 			}
@@ -983,13 +983,17 @@ func runNetCompare(ctx *cli.Context) error {
 	if err := out.close(true); err != nil {
 		return err
 	}
-	status := c.GDStatus
-	if c.Interrupted {
-		status = "interrupted"
+	// Interrupted, the comparison holds the steps up to the last compared one.
+	// (A signal that ends GD's lane first ends the comparison without the lanes saying so:
+	// the context tells.)
+	status, done, ran := c.GDStatus, c.Steps, ""
+	stopped := c.Interrupted || interrupted(ctx) && lastK < c.Steps
+	if stopped {
+		status, done, ran = "interrupted", lastK, fmt.Sprintf(" of %d", steps)
 	}
 	s := nr.summary(ctx, "compare")
 	s["status"] = status
-	s["stats"] = map[string]any{"steps": c.Steps, "flow_evaluations": c.FlowStats.Evaluations, "modified_evaluations": c.ModifiedStats.Evaluations}
+	s["stats"] = map[string]any{"steps": done, "flow_evaluations": c.FlowStats.Evaluations, "modified_evaluations": c.ModifiedStats.Evaluations}
 	s["max_distance_flow"], s["max_distance_modified"] = num(c.MaxFlow), num(c.MaxModified)
 	// The flows' own errors: distances below them are not resolved.
 	s["error_flow"], s["error_modified"] = num(c.ErrFlow), num(c.ErrModified)
@@ -998,11 +1002,11 @@ func runNetCompare(ctx *cli.Context) error {
 		return err
 	}
 	w := ctx.App.Writer
-	fmt.Fprintf(w, "GD (λ=%g, %d steps, %s) of widths %v against the flows at t = k·λ: max ‖GD − flow‖ %.3e, max ‖GD − modified‖ %.3e; the flows' errors %.1e and %.1e (%d and %d evaluations)\n",
-		lr, c.Steps, status, nr.widths, c.MaxFlow, c.MaxModified, c.ErrFlow, c.ErrModified, c.FlowStats.Evaluations, c.ModifiedStats.Evaluations)
+	fmt.Fprintf(w, "GD (λ=%g, %d%s steps, %s) of widths %v against the flows at t = k·λ: max ‖GD − flow‖ %.3e, max ‖GD − modified‖ %.3e; the flows' errors %.1e and %.1e (%d and %d evaluations)\n",
+		lr, done, ran, status, nr.widths, c.MaxFlow, c.MaxModified, c.ErrFlow, c.ErrModified, c.FlowStats.Evaluations, c.ModifiedStats.Evaluations)
 	fmt.Fprintf(w, "wrote %s (%d rows)\n", csvPath, rows)
 	printWrote(w, filepath.Join(dir, "summary.json"))
-	if c.Interrupted {
+	if stopped {
 		return &exitError{code: 130, msg: "interrupted; the outputs hold the comparison up to the stop"}
 	}
 	return nil

@@ -1,12 +1,16 @@
 package main
 
 import (
+	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -246,5 +250,45 @@ func TestNetCheckpoints(t *testing.T) {
 	}
 	if code, _ := gd("--steps", "12", "--checkpoint-every", "5", "--keep-checkpoints", "0"); code != 2 || list() != "000 005 007" {
 		t.Errorf("refused run: exit %d, checkpoints %s, want 000 005 007 left", code, list())
+	}
+}
+
+// compare stopped by a signal while the flows run beside GD reports the steps it compared,
+// and "interrupted", on stdout and in summary.json, not the steps asked and "success".
+func TestCompareInterruptedSteps(t *testing.T) {
+	for _, widths := range [][]string{nil, {"--widths", "3,2,1", "--samples", "20"}} {
+		dir := t.TempDir()
+		a, _ := json.Marshal(append([]string{"compare", "--steps", "10000000", "--out", "o"}, widths...))
+		cmd := exec.Command(os.Args[0])
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "LAYERFLOW_TEST_ARGS="+string(a))
+		var stdout strings.Builder
+		cmd.Stdout = &stdout
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		// GD alone runs first (about 0.1 s for the scalar net): the signal comes after it.
+		time.Sleep(800 * time.Millisecond)
+		cmd.Process.Signal(syscall.SIGINT)
+		cmd.Wait()
+		// The last compared step (none compared when the signal came while GD ran alone,
+		// which the network's longer GD may).
+		rows := readCSV(t, filepath.Join(dir, "o", "compare.csv"))
+		k := 0.0
+		if len(rows) > 1 {
+			var err error
+			if k, err = strconv.ParseFloat(rows[len(rows)-1][0], 64); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if widths == nil && len(rows) < 3 {
+			t.Fatalf("compare.csv has %d rows: the signal came before the flows ran; stdout %q", len(rows), stdout.String())
+		}
+		sum := readSummary(t, filepath.Join(dir, "o"))
+		steps := sum["stats"].(map[string]any)["steps"]
+		want := fmt.Sprintf("%d of 10000000 steps, interrupted)", int(k))
+		if steps != k || k >= 1e7 || sum["status"] != "interrupted" || !strings.Contains(stdout.String(), want) {
+			t.Errorf("%v: stats.steps %v, status %v, last compared step %v; stdout %q, want %q", widths, steps, sum["status"], k, stdout.String(), want)
+		}
 	}
 }
