@@ -149,7 +149,7 @@ func widthsOnly(ctx *cli.Context, flags []cli.Flag) error {
 		set = append(set, shown)
 	}
 	if len(set) > 0 {
-		return fmt.Errorf("%s: only with --widths (a network with matrix layers); without it %s ignored", strings.Join(set, ", "), map[bool]string{true: "it would be", false: "they would be"}[len(set) == 1])
+		return fmt.Errorf("%s: only with --widths (a network with matrix layers), ignored without it", strings.Join(set, ", "))
 	}
 	return nil
 }
