@@ -103,23 +103,29 @@ func runCompare(ctx *cli.Context) error {
 	if err := writeCSV(filepath.Join(dir, "compare.csv"), head, rows); err != nil {
 		return err
 	}
-	status := c.GD.Status
-	if c.Interrupted {
-		status = "interrupted"
+	// Interrupted, the comparison holds the steps up to the last compared one (GD alone may
+	// have run further, or to the end, before the flows). A signal that ends GD's lane
+	// first ends the comparison without the lanes saying so: the context tells.
+	status, done, ran := c.GD.Status, int(math.Round(c.GD.T[n-1]/lr)), ""
+	stopped := c.Interrupted || interrupted(ctx) && done < c.Steps
+	if stopped {
+		status, ran = "interrupted", fmt.Sprintf(" of %d", steps)
+	} else {
+		done = c.Steps
 	}
 	summary := map[string]any{
 		"status":                status,
 		"settings":              recordSettings(ctx, map[string]any{"init": startList(w0)}),
-		"stats":                 map[string]any{"steps": c.Steps, "flow_evaluations": c.FlowStats.Evaluations, "modified_evaluations": c.ModifiedStats.Evaluations},
+		"stats":                 map[string]any{"steps": done, "flow_evaluations": c.FlowStats.Evaluations, "modified_evaluations": c.ModifiedStats.Evaluations},
 		"max_distance_flow":     num(c.MaxFlow),
 		"max_distance_modified": num(c.MaxModified),
 		"final":                 finalOf(c.GD, obj.C),
 	}
-	if c.Interrupted && n > 0 {
+	if stopped && n > 0 {
 		// The last point compared: where the flows stopped.
 		summary["final"] = finalOfPoint(c.GD.T[n-1], c.GD.At(n-1), obj.C)
 	}
-	if n < steps+1 && !c.Interrupted && c.GD.End == flow.Completed {
+	if n < steps+1 && !stopped && c.GD.End == flow.Completed {
 		summary["points"] = map[string]any{"compared": n, "max_points": budget}
 	}
 	if err := writeJSON(filepath.Join(dir, "summary.json"), summary); err != nil {
@@ -131,7 +137,7 @@ func runCompare(ctx *cli.Context) error {
 		return err
 	}
 	w := ctx.App.Writer
-	fmt.Fprintf(w, "GD (λ=%g, %d steps, %s) against the flows at t = k·λ\n", lr, c.Steps, c.GD.Status)
+	fmt.Fprintf(w, "GD (λ=%g, %d%s steps, %s) against the flows at t = k·λ\n", lr, done, ran, status)
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "k\tt\t|GD − flow|\t|GD − modified|\t")
 	for _, k := range sampleIndices(n, 10) {
@@ -140,7 +146,7 @@ func runCompare(ctx *cli.Context) error {
 	fmt.Fprintf(tw, "max\t\t%.3e\t%.3e\t\n", c.MaxFlow, c.MaxModified)
 	tw.Flush()
 	printWrote(w, append([]string{filepath.Join(dir, "compare.csv"), filepath.Join(dir, "summary.json")}, figs...)...)
-	if c.Interrupted {
+	if stopped {
 		return &exitError{code: 130, msg: "interrupted; the outputs hold the comparison up to the stop"}
 	}
 	return nil

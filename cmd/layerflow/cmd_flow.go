@@ -100,21 +100,11 @@ func runFlow(ctx *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if n := analysis.MinFlowPoints(set.MaxSteps); dt == 0 && budget < n {
-		return fmt.Errorf("--max-points %d: a flow of up to --max-steps %d accepted steps needs at least %d rows", budget, set.MaxSteps, n)
+	s, err := flowOutputStride(budget, set.MaxSteps, t1, dt) // output at every s-th multiple of dt
+	if err != nil {
+		return err
 	}
-	s := 1 // output at every s-th multiple of dt
 	if dt > 0 {
-		// Count as a float first: a tiny dt must not overflow an int. Output times beyond
-		// the budget are thinned to every s-th multiple of dt, chosen up front.
-		n := t1 / dt
-		if n > 1e15 {
-			return fmt.Errorf("--dt %v: %.3g output times; at most 1e15", dt, n)
-		}
-		s = 1
-		if n+2 > float64(budget) {
-			s = int(math.Ceil((n + 1) / float64(budget-2)))
-		}
 		// t_k = k·dt, and t1 itself; a t_k within 1e-9·dt of t1 is t1 (no near-duplicate row).
 		for k := 0; float64(k)*dt < t1-1e-9*dt; k += s {
 			set.Output = append(set.Output, float64(k)*dt)
@@ -194,6 +184,28 @@ func runFlow(ctx *cli.Context) error {
 		return &exitError{code: 1, msg: err.Error()}
 	}
 	return nil
+}
+
+// flowOutputStride checks a budget of rows against a flow's output and returns s, the
+// output stride: with dt = 0 the accepted steps are thinned while running (analysis.Stream),
+// which needs at least analysis.MinFlowPoints(maxSteps) rows; with dt > 0 the output times
+// beyond the budget are thinned to every s-th multiple of dt, chosen up front.
+func flowOutputStride(budget, maxSteps int, t1, dt float64) (int, error) {
+	if dt == 0 {
+		if n := analysis.MinFlowPoints(maxSteps); budget < n {
+			return 0, fmt.Errorf("--max-points %d: a flow of up to --max-steps %d accepted steps needs at least %d rows", budget, maxSteps, n)
+		}
+		return 1, nil
+	}
+	// Count as a float first: a tiny dt must not overflow an int.
+	n := t1 / dt
+	if n > 1e15 {
+		return 0, fmt.Errorf("--dt %v: %.3g output times; at most 1e15", dt, n)
+	}
+	if n+2 > float64(budget) {
+		return int(math.Ceil((n + 1) / float64(budget-2))), nil
+	}
+	return 1, nil
 }
 
 func maxf(v []float64) float64 {

@@ -44,10 +44,11 @@ func netFlags(samples bool) []cli.Flag {
 		altsrc.NewStringFlag(&cli.StringFlag{Name: "prep", Value: "none", Usage: "with --widths: preprocessing of the data, none, center, whiten (or scalar: the paper's normalization of 1→1 data)", Category: catData}),
 		altsrc.NewIntFlag(&cli.IntFlag{Name: "outputs", Value: 1, Usage: "with --widths and a CSV or single .npy: the last k columns are the targets", Category: catData}),
 		altsrc.NewBoolFlag(&cli.BoolFlag{Name: "one-hot", Usage: "with --widths: expand one column of integer labels 0…C−1 to one-hot targets", Category: catData}),
-		altsrc.NewStringFlag(&cli.StringFlag{Name: "spectrum", Usage: "with --data teacher: singular values `s1,s2,…` of the teacher map (default r, r−1, …, 1)", Category: catData}),
+		altsrc.NewStringFlag(&cli.StringFlag{Name: "spectrum", Usage: "with --widths --data teacher: singular values `s1,s2,…` of the teacher map (default r, r−1, …, 1)", Category: catData}),
 		altsrc.NewIntFlag(&cli.IntFlag{Name: "top-k", Value: 5, Usage: "with --widths: record the k largest singular values of the product W", Category: catOutput}),
 		altsrc.NewIntFlag(&cli.IntFlag{Name: "sharpness-every", Value: 0, Usage: "with --widths: measure the sharpness (Lanczos) at every n-th record (0: the first and last only)", Category: catOutput}),
-		altsrc.NewIntFlag(&cli.IntFlag{Name: "checkpoint-every", Value: 0, Usage: "with --widths: save the weights to DIR/checkpoints/*.npz every n steps (0: the first and last only)", Category: catOutput}),
+		altsrc.NewIntFlag(&cli.IntFlag{Name: "checkpoint-every", Value: 0, Usage: "with --widths: save the weights to DIR/checkpoints/step-N.npz every n steps (0: the first and last only); the first and the last --keep-checkpoints are kept, older ones deleted as new ones are written", Category: catOutput}),
+		altsrc.NewIntFlag(&cli.IntFlag{Name: "keep-checkpoints", Value: 10, Usage: "with --widths: the checkpoints kept besides the first (step 0): the last n written; a run's set replaces the step-N.npz of an earlier run in DIR/checkpoints", Category: catOutput}),
 	}
 	if samples {
 		fs = append(fs,
@@ -268,18 +269,28 @@ func readCheckpoint(path string, net *flow.Net) ([]float64, error) {
 	return w, nil
 }
 
-// openNetRecorder checks --checkpoint-every, prepares --out and opens the recorder of a run
-// of net; it returns the recorder and the checkpoint interval.
+// openNetRecorder checks --checkpoint-every and --keep-checkpoints, prepares --out and opens
+// the recorder of a run of net; it returns the recorder and the checkpoint interval. The
+// run's checkpoints replace those of an earlier run in DIR/checkpoints when its set is made
+// visible (a run that fails leaves the earlier run's set, checkpoints included, as it was).
 func openNetRecorder(ctx *cli.Context, net *flow.Net) (*netRecorder, int, error) {
 	ck := ctx.Int("checkpoint-every")
 	if ck < 0 {
 		return nil, 0, fmt.Errorf("--checkpoint-every %d: must be ≥ 0", ck)
 	}
+	keep := ctx.Int("keep-checkpoints")
+	if keep < 1 {
+		return nil, 0, fmt.Errorf("--keep-checkpoints %d: must be ≥ 1 (the last checkpoint is always kept)", keep)
+	}
 	dir := ctx.String("out")
 	if err := prepareDir(dir); err != nil {
 		return nil, 0, err
 	}
+	replacesOutputs(filepath.Join(dir, "checkpoints"), "step-*.npz")
 	rec, err := newNetRecorder(ctx, dir, net)
+	if rec != nil {
+		rec.keepCk = keep
+	}
 	return rec, ck, err
 }
 
@@ -288,6 +299,12 @@ func openNetRecorder(ctx *cli.Context, net *flow.Net) (*netRecorder, int, error)
 func (r *netRecorder) summarize(ctx *cli.Context, s map[string]any, label string) ([]string, error) {
 	s["records"] = r.n
 	s["checkpoints"] = r.ckpts
+	if r.ckDeleted > 0 {
+		s["checkpoints_deleted"] = r.ckDeleted
+	}
+	if r.points != nil {
+		s["points"] = r.points
+	}
 	s["first"], s["final"] = pointOf(r.first), pointOf(r.last)
 	if err := writeJSON(filepath.Join(r.dir, "summary.json"), s); err != nil {
 		return nil, err
@@ -312,7 +329,15 @@ type netRecorder struct {
 	lastT      float64
 	ckpts      []string
 	lastCk     int
+	keepCk     int // checkpoints kept besides the first (--keep-checkpoints)
+	maxGap     int // the largest step between two records but the last two
+	lastGap    int
+	ckDeleted  int // checkpoints written and deleted for newer ones
 	err        error
+	// points says how the records were thinned to --max-points (summary.json), nil when
+	// they were not; thinned the same for the "wrote" line.
+	points  map[string]any
+	thinned string
 	// What the figure draws, thinned to at most maxPlotPoints records by dropping every
 	// other one when full, so that memory does not grow with the run.
 	plotT, plotLoss, plotSharp []float64
@@ -380,6 +405,9 @@ func (r *netRecorder) record(step int, t float64, w []float64, force bool) {
 	}
 	if r.n == 0 {
 		r.first = p
+	} else {
+		// The gap before the last record ends the run, not the thinning: not counted.
+		r.maxGap, r.lastGap = max(r.maxGap, r.lastGap), step-r.lastStep
 	}
 	r.last, r.lastStep, r.lastT = p, step, t
 	r.n++
@@ -474,15 +502,24 @@ func (r *netRecorder) checkpoint(step int, t float64, w []float64) {
 		return
 	}
 	r.ckpts = append(r.ckpts, name)
+	// The first checkpoint and the last keepCk: the oldest of the others goes.
+	if r.keepCk > 0 && len(r.ckpts) > 1+r.keepCk {
+		dropOutput(filepath.Join(r.dir, r.ckpts[1]))
+		r.ckpts = append(r.ckpts[:1], r.ckpts[2:]...)
+		r.ckDeleted++
+	}
 }
 
 // printWrote lists the files of a run: records.csv, summary.json, every checkpoint and the
 // figures.
 func (r *netRecorder) printWrote(w io.Writer, figs []string) {
-	fmt.Fprintf(w, "wrote %s (%d rows)\n", filepath.Join(r.dir, "records.csv"), r.n)
+	fmt.Fprintf(w, "wrote %s (%d rows%s)\n", filepath.Join(r.dir, "records.csv"), r.n, r.thinned)
 	printWrote(w, filepath.Join(r.dir, "summary.json"))
 	for _, c := range r.ckpts {
 		printWrote(w, filepath.Join(r.dir, c))
+	}
+	if r.ckDeleted > 0 {
+		fmt.Fprintf(w, "deleted %d older checkpoints (--keep-checkpoints %d)\n", r.ckDeleted, r.keepCk)
 	}
 	printWrote(w, figs...)
 }
@@ -586,6 +623,14 @@ func runNetFlow(ctx *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	budget, err := pointBudget(ctx, nr.net.Depth())
+	if err != nil {
+		return err
+	}
+	every, err := flowOutputStride(budget, set.MaxSteps, t1, dt)
+	if err != nil {
+		return err
+	}
 	rec, ck, err := openNetRecorder(ctx, nr.net)
 	if err != nil {
 		return err
@@ -598,25 +643,33 @@ func runNetFlow(ctx *cli.Context) error {
 	if mlr > 0 {
 		spec.Method, spec.LR, label = analysis.MethodModified, mlr, "modified"
 	}
-	// Records at the first accepted step at or after every multiple of dt (every accepted
-	// step for dt = 0): states of the integration itself, no interpolation, no storage. The
-	// dispatcher hands over the start (k = 0) and every accepted step.
-	next := 0.0
+	// Records at the first accepted step at or after every multiple of dt (every every-th
+	// multiple beyond --max-points), or at every accepted step for dt = 0, thinned while
+	// running to --max-points by the dispatcher: states of the integration itself, no
+	// interpolation, no storage. The dispatcher hands over the start (k = 0) and the accepted
+	// steps (all of them for dt > 0); a checkpoint is written at the first one handed over at
+	// or after every multiple of --checkpoint-every.
+	next, nextCk, opt := 0.0, 0, analysis.StreamOptions{Context: ctx.Context}
+	if dt == 0 {
+		opt.MaxPoints = budget
+	}
 	start := time.Now()
 	prog, pl := streamProgress(ctx, true)
-	run, err := analysis.Stream(spec, analysis.StreamOptions{Context: ctx.Context, Progress: prog,
-		Keep: func(k int, t float64, y []float64) error {
-			if t >= next || t == t1 {
-				rec.record(k, t, y, t == t1)
-				for next <= t && dt > 0 {
-					next += dt
-				}
+	opt.Progress = prog
+	opt.Keep = func(k int, t float64, y []float64) error {
+		if t >= next || t == t1 {
+			rec.record(k, t, y, t == t1)
+			for next <= t && dt > 0 {
+				next += float64(every) * dt
 			}
-			if ck > 0 && k%ck == 0 || k == 0 {
-				rec.checkpoint(k, t, y)
-			}
-			return rec.err
-		}})
+		}
+		if k >= nextCk && (ck > 0 || k == 0) {
+			rec.checkpoint(k, t, y)
+			nextCk = (k/max(ck, 1) + 1) * max(ck, 1)
+		}
+		return rec.err
+	}
+	run, err := analysis.Stream(spec, opt)
 	pl.finish()
 	secs := time.Since(start).Seconds()
 	if err != nil {
@@ -637,6 +690,15 @@ func runNetFlow(ctx *cli.Context) error {
 	status := res.Status.String()
 	if stopped {
 		status = "interrupted"
+	}
+	switch {
+	case run.Kept < run.Points:
+		// The largest stride of the thinning, in accepted steps.
+		rec.points = map[string]any{"measured": run.Points, "written": rec.n, "max_points": budget, "max_stride": rec.maxGap}
+		rec.thinned = fmt.Sprintf(" of %d accepted steps, thinned to --max-points %d: strides 1, 2, 4, … up to %d", run.Points, budget, rec.maxGap)
+	case every > 1:
+		rec.points = map[string]any{"written": rec.n, "max_points": budget, "dt_every": every}
+		rec.thinned = fmt.Sprintf(": every %d-th multiple of --dt, to fit --max-points %d", every, budget)
 	}
 	s := nr.summary(ctx, label)
 	s["status"] = status
@@ -705,6 +767,11 @@ func runNetDiscrete(ctx *cli.Context, sgd bool) error {
 	if sgd || sigma > 0 {
 		p.Samples = nr.set
 	}
+	budget, err := pointBudget(ctx, nr.net.Depth())
+	if err != nil {
+		return err
+	}
+	stride := recordStride(steps, record, budget)
 	rec, ck, err := openNetRecorder(ctx, nr.net)
 	if err != nil {
 		return err
@@ -722,15 +789,15 @@ func runNetDiscrete(ctx *cli.Context, sgd bool) error {
 	case sigma > 0:
 		method = analysis.MethodNoisyGD
 	}
-	// Every iterate is handed over (Record 1): the recorder keeps every --record-th and the
-	// checkpoints.
+	// Every iterate is handed over (Record 1): the recorder keeps every stride-th (--record,
+	// or more to fit --max-points) and the checkpoints.
 	spec := analysis.RunSpec{Method: method, Model: nr.net, Start: nr.w0, LR: lr, Steps: steps, Batch: batch,
 		Seed: ctx.Uint64("seed"), Record: 1, X: p.X, Y: p.Y, Samples: p.Samples, Noise: sigma}
 	start := time.Now()
 	prog, pl := streamProgress(ctx, false)
 	run, err := analysis.Stream(spec, analysis.StreamOptions{Context: ctx.Context, Progress: prog,
 		Keep: func(k int, t float64, w []float64) error {
-			if k%record == 0 || k == steps {
+			if k%stride == 0 || k == steps {
 				rec.record(k, t, w, k == steps)
 			}
 			if k == 0 || k == steps || ck > 0 && k%ck == 0 {
@@ -759,6 +826,10 @@ func runNetDiscrete(ctx *cli.Context, sgd bool) error {
 	}
 	if stopped {
 		status = "interrupted"
+	}
+	if stride > record {
+		rec.points = map[string]any{"written": rec.n, "stride": stride, "record": record, "max_points": budget}
+		rec.thinned = fmt.Sprintf(": every %d-th step, to fit --max-points %d", stride, budget)
 	}
 	s := nr.summary(ctx, run.Label)
 	s["status"] = status
@@ -876,7 +947,7 @@ func runNetCompare(ctx *cli.Context) error {
 		pairs[i] = make([]float64, nr.net.Depth()-1)
 	}
 	var rec []string
-	rows := 0
+	rows, lastK := 0, 0
 	prog := startProgress(ctx, "‰ (GD, then the flows beside it)")
 	var progress func(done, total float64)
 	if prog != nil {
@@ -893,7 +964,7 @@ func runNetCompare(ctx *cli.Context) error {
 			for i := range pairs[0] {
 				rec = append(rec, rtoa(pairs[0][i]), rtoa(pairs[1][i]), rtoa(pairs[2][i]))
 			}
-			rows++
+			rows, lastK = rows+1, p.K
 			if _, err := fmt.Fprintln(out.bw, strings.Join(rec, ",")); err != nil {
 				return fmt.Errorf("write %s: %v", csvPath, err)
 			}
@@ -912,13 +983,17 @@ func runNetCompare(ctx *cli.Context) error {
 	if err := out.close(true); err != nil {
 		return err
 	}
-	status := c.GDStatus
-	if c.Interrupted {
-		status = "interrupted"
+	// Interrupted, the comparison holds the steps up to the last compared one.
+	// (A signal that ends GD's lane first ends the comparison without the lanes saying so:
+	// the context tells.)
+	status, done, ran := c.GDStatus, c.Steps, ""
+	stopped := c.Interrupted || interrupted(ctx) && lastK < c.Steps
+	if stopped {
+		status, done, ran = "interrupted", lastK, fmt.Sprintf(" of %d", steps)
 	}
 	s := nr.summary(ctx, "compare")
 	s["status"] = status
-	s["stats"] = map[string]any{"steps": c.Steps, "flow_evaluations": c.FlowStats.Evaluations, "modified_evaluations": c.ModifiedStats.Evaluations}
+	s["stats"] = map[string]any{"steps": done, "flow_evaluations": c.FlowStats.Evaluations, "modified_evaluations": c.ModifiedStats.Evaluations}
 	s["max_distance_flow"], s["max_distance_modified"] = num(c.MaxFlow), num(c.MaxModified)
 	// The flows' own errors: distances below them are not resolved.
 	s["error_flow"], s["error_modified"] = num(c.ErrFlow), num(c.ErrModified)
@@ -927,11 +1002,11 @@ func runNetCompare(ctx *cli.Context) error {
 		return err
 	}
 	w := ctx.App.Writer
-	fmt.Fprintf(w, "GD (λ=%g, %d steps, %s) of widths %v against the flows at t = k·λ: max ‖GD − flow‖ %.3e, max ‖GD − modified‖ %.3e; the flows' errors %.1e and %.1e (%d and %d evaluations)\n",
-		lr, c.Steps, status, nr.widths, c.MaxFlow, c.MaxModified, c.ErrFlow, c.ErrModified, c.FlowStats.Evaluations, c.ModifiedStats.Evaluations)
+	fmt.Fprintf(w, "GD (λ=%g, %d%s steps, %s) of widths %v against the flows at t = k·λ: max ‖GD − flow‖ %.3e, max ‖GD − modified‖ %.3e; the flows' errors %.1e and %.1e (%d and %d evaluations)\n",
+		lr, done, ran, status, nr.widths, c.MaxFlow, c.MaxModified, c.ErrFlow, c.ErrModified, c.FlowStats.Evaluations, c.ModifiedStats.Evaluations)
 	fmt.Fprintf(w, "wrote %s (%d rows)\n", csvPath, rows)
 	printWrote(w, filepath.Join(dir, "summary.json"))
-	if c.Interrupted {
+	if stopped {
 		return &exitError{code: 130, msg: "interrupted; the outputs hold the comparison up to the stop"}
 	}
 	return nil

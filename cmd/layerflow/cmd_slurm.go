@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/urfave/cli/v2"
 	"github.com/urfave/cli/v2/altsrc"
@@ -82,6 +83,9 @@ func runSlurm(ctx *cli.Context) error {
 	}
 	// The sweep file is read as the tasks will read it, so that its errors show now.
 	j.spec = absPath(ctx.Args().First())
+	if err := scriptValue("the sweep file", j.spec); err != nil {
+		return err
+	}
 	readsFile(j.spec)
 	s, err := sweep.ReadFile(j.spec, nil)
 	if err != nil {
@@ -113,12 +117,20 @@ func runSlurm(ctx *cli.Context) error {
 		j.out = filepath.Join(j.dir, "all.csv")
 	}
 	j.out = absPath(j.out)
+	if err := scriptValue("--out", j.out); err != nil {
+		return err
+	}
 	if j.bin = ctx.String("bin"); j.bin != "" {
 		j.bin, j.binSet = absPath(j.bin), true
+		if err := scriptValue("--bin", j.bin); err != nil {
+			return err
+		}
 	} else if j.bin, err = os.Executable(); err != nil {
 		return fmt.Errorf("slurm: the path of this layerflow binary: %v", err)
 	} else if goRunBinary(j.bin) {
 		return fmt.Errorf("slurm: this layerflow is go run's temporary build (%s), gone when it ends: build it (go build -o layerflow ./cmd/layerflow) and run that, or give --bin", j.bin)
+	} else if err := scriptValue("slurm: this layerflow binary (give --bin)", j.bin); err != nil {
+		return err
 	}
 	j.argv = strings.Join(append([]string{shQuote(j.bin), "slurm", shQuote(j.spec)}, slurmFlags(j)...), " ")
 	for k := range j.shards {
@@ -405,7 +417,20 @@ func safeWord(s, extra string) bool {
 	return true
 }
 
-// shQuote quotes s for bash when it needs it.
+// scriptValue refuses a path that the job scripts cannot hold: one with a control character
+// (a newline would end the comment or the quoted word it is written in, and the rest of the
+// value would run as commands). Spaces, quotes, $ and backquotes are quoted by shQuote.
+func scriptValue(name, path string) error {
+	for _, r := range path {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			return fmt.Errorf("%s %s: holds a control character (%q); the job scripts cannot hold it", name, strconv.Quote(path), r)
+		}
+	}
+	return nil
+}
+
+// shQuote quotes s for bash when it needs it: in single quotes, which keep every character
+// but ' (written '\”) as it is. s must hold no control character (scriptValue).
 func shQuote(s string) string {
 	if safeWord(s, "/+@:,=") {
 		return s

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -89,10 +90,68 @@ func withConfig(c *cli.Command) *cli.Command {
 				return fmt.Errorf("config %q: %v", path, err)
 			}
 		}
+		if err := widthsOnly(ctx, flags); err != nil {
+			return err
+		}
 		declareInputs(ctx)
 		return setBudget(ctx)
 	}
 	return c
+}
+
+// flagDefault returns the default value of f as ctx.Value returns values (nil for a kind of
+// flag it does not know, which then never equals a value).
+func flagDefault(f cli.Flag) any {
+	switch g := f.(type) {
+	case *altsrc.StringFlag:
+		return g.Value
+	case *altsrc.IntFlag:
+		return g.Value
+	case *altsrc.Float64Flag:
+		return g.Value
+	case *altsrc.BoolFlag:
+		return g.Value
+	case *altsrc.Uint64Flag:
+		return g.Value
+	case *cli.StringFlag:
+		return g.Value
+	}
+	return nil
+}
+
+// widthsOnly refuses a flag of networks with matrix layers (its help begins "with --widths")
+// that was set to another value than its default, on the command line or in the config
+// file, without --widths: the command would ignore it and run something else than asked.
+func widthsOnly(ctx *cli.Context, flags []cli.Flag) error {
+	if ctx.IsSet("widths") || !slices.ContainsFunc(flags, func(f cli.Flag) bool { return slices.Contains(f.Names(), "widths") }) {
+		return nil
+	}
+	var set []string
+	for _, f := range flags {
+		u, ok := f.(cli.DocGenerationFlag)
+		if !ok || !strings.HasPrefix(u.GetUsage(), "with --widths") {
+			continue
+		}
+		name := f.Names()[0]
+		// A flag given at its default changes nothing: the settings a summary.json records
+		// (every flag) can be given back as they are.
+		if !ctx.IsSet(name) || ctx.Value(name) == flagDefault(f) {
+			continue
+		}
+		shown := "--" + name
+		switch v := ctx.Value(name).(type) {
+		case bool:
+		case string:
+			shown += " " + strconv.Quote(v)
+		default:
+			shown += fmt.Sprintf(" %v", v)
+		}
+		set = append(set, shown)
+	}
+	if len(set) > 0 {
+		return fmt.Errorf("%s: only with --widths (a network with matrix layers), ignored without it", strings.Join(set, ", "))
+	}
+	return nil
 }
 
 // declareInputs declares the files that --data and --init name (a CSV, NPY or NPZ file, the

@@ -17,11 +17,17 @@ import (
 //
 // A command also declares the files it reads (input); a file of the set that is one of them,
 // by identity (the same file under any name or link), is refused before anything is written.
+//
+// A command may also declare files of an earlier run that its set replaces (replacesOutputs:
+// the checkpoints step-N.npz of a network run): commit removes those it did not write, once
+// its own files are in place, so that the directory holds one run's set, not two mixed.
 type outputSet struct {
-	mu     sync.Mutex
-	files  []stagedFile
-	inputs []inputFile
-	done   bool
+	mu       sync.Mutex
+	files    []stagedFile
+	inputs   []inputFile
+	replaces []string // glob patterns of the files of an earlier run that the set replaces
+	wrote    map[string]bool
+	done     bool
 }
 
 type stagedFile struct{ tmp, path string }
@@ -167,10 +173,13 @@ func (s *outputSet) forget(tmp string) {
 
 // commit renames every file staged so far into place, in the order they were written (a
 // command that hands its files to another program, as slurm does to sbatch, commits them
-// first).
+// first), then removes the files of an earlier run that the set replaces.
 func (s *outputSet) commit() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.wrote == nil {
+		s.wrote = map[string]bool{}
+	}
 	for i, f := range s.files {
 		if err := os.Rename(f.tmp, f.path); err != nil {
 			for _, g := range s.files[i:] {
@@ -178,9 +187,56 @@ func (s *outputSet) commit() error {
 			}
 			return fmt.Errorf("write %s: %v", f.path, unwrapPath(err))
 		}
+		s.wrote[f.path] = true
 	}
 	s.files = nil
+	return removeStale(s.replaces, s.wrote)
+}
+
+// removeStale removes the files that match one of the patterns and are not in wrote.
+func removeStale(patterns []string, wrote map[string]bool) error {
+	for _, p := range patterns {
+		old, _ := filepath.Glob(p)
+		for _, f := range old {
+			if wrote[f] {
+				continue
+			}
+			if err := os.Remove(f); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return fmt.Errorf("remove %s, a file of an earlier run: %v", f, unwrapPath(err))
+			}
+		}
+	}
 	return nil
+}
+
+// replacesOutputs declares that the command's set replaces the files of an earlier run in
+// dir that match pattern (a filepath.Match pattern): commit removes those it did not write.
+// Outside a set nothing is removed.
+func replacesOutputs(dir, pattern string) {
+	if s := activeOutputs(); s != nil {
+		s.mu.Lock()
+		s.replaces = append(s.replaces, filepath.Join(dir, pattern))
+		s.mu.Unlock()
+	}
+}
+
+// dropOutput takes back a file the command wrote to path and no longer wants (an old
+// checkpoint): its staged file is removed, and outside a set the file itself.
+func dropOutput(path string) {
+	s := activeOutputs()
+	if s == nil {
+		os.Remove(path)
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, f := range s.files {
+		if f.path == path {
+			os.Remove(f.tmp)
+			s.files = append(s.files[:i], s.files[i+1:]...)
+			return
+		}
+	}
 }
 
 // abort removes every staged file; the targets keep what they held.
