@@ -179,7 +179,7 @@ func CompareStream(m flow.Model, w0 []float64, lr float64, steps int, s CompareS
 	}
 	stride := max(1, s.Record)
 	if s.MaxPoints > 2 {
-		stride = max(stride, int((int64(steps)+int64(s.MaxPoints)-3)/int64(s.MaxPoints-2)))
+		stride = RecordStride(steps, stride, s.MaxPoints)
 	}
 	spec := func(method Method) RunSpec {
 		r := RunSpec{Method: method, Start: w0, LR: lr, Steps: steps, Record: stride}

@@ -149,10 +149,7 @@ func streamDiscrete(spec RunSpec, opt StreamOptions) (*Streamed, error) {
 	}
 	d, steps, lr := len(spec.Start), spec.Steps, spec.LR
 	record := max(spec.Record, 1)
-	stride := record
-	if opt.MaxPoints > 0 {
-		stride = max(record, int((int64(steps)+int64(opt.MaxPoints)-3)/int64(opt.MaxPoints-2)))
-	}
+	stride := RecordStride(steps, record, opt.MaxPoints)
 	out := &Streamed{Label: st.Label(), LR: lr, Stride: stride, StepLaw: math.NaN(), W: make([]float64, d)}
 	res := &discrete.Result{Status: discrete.Success, DivergedAt: -1}
 	out.Discrete = res
@@ -631,4 +628,15 @@ func (p *flowPhaseTracker) phase(res *ode.Result, k int) Phase {
 		}
 	}
 	return ph
+}
+
+// RecordStride returns the stride s of the recorded steps of a run of the given steps:
+// record, or the least s above it for which the steps 0, s, 2s, … and the last fit in
+// maxPoints rows, s = ⌈steps/(maxPoints − 2)⌉ (no bound where maxPoints ≤ 2). Stream,
+// Compare and the runs that choose their records themselves keep every s-th step.
+func RecordStride(steps, record, maxPoints int) int {
+	if maxPoints <= 2 {
+		return record
+	}
+	return max(record, int((int64(steps)+int64(maxPoints)-3)/int64(maxPoints-2)))
 }

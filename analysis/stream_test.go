@@ -285,3 +285,28 @@ func TestStepLawTrackerDeep(t *testing.T) {
 		}
 	}
 }
+
+// RecordStride's rows, steps 0, s, 2s, … and the last, fit in the budget, and a stride above
+// record is the least s with s·(budget − 2) ≥ steps.
+func TestRecordStride(t *testing.T) {
+	rows := func(steps, s int) int {
+		n := steps/s + 1
+		if steps%s != 0 {
+			n++
+		}
+		return n
+	}
+	for _, tc := range []struct{ steps, record, budget int }{
+		{300000, 1, 10}, {1000, 1, 3}, {1000, 7, 100}, {1000, 1, 2000}, {999, 1, 12}, {10, 20, 5}, {1 << 40, 1, 100000}, {7, 1, 0},
+	} {
+		s := RecordStride(tc.steps, tc.record, tc.budget)
+		switch {
+		case s < tc.record:
+			t.Errorf("%+v: stride %d below record", tc, s)
+		case tc.budget > 2 && rows(tc.steps, s) > tc.budget:
+			t.Errorf("%+v: stride %d keeps %d rows", tc, s, rows(tc.steps, s))
+		case tc.budget > 2 && s > tc.record && (s-1)*(tc.budget-2) >= tc.steps:
+			t.Errorf("%+v: stride %d, but %d would do", tc, s, s-1)
+		}
+	}
+}

@@ -174,13 +174,6 @@ func runDiscrete(ctx *cli.Context, sgd bool) error {
 	return nil
 }
 
-// recordStride is the interval of the iterates a discrete run keeps within a budget of rows,
-// s = max(record, ⌈steps/(budget−2)⌉): the stride of analysis.StreamOptions.MaxPoints
-// (Streamed.Stride), for the runs that choose their records themselves (--widths).
-func recordStride(steps, record, budget int) int {
-	return max(record, int((int64(steps)+int64(budget)-3)/int64(budget-2)))
-}
-
 // short writes x with 4 significant digits, and ∞ or NaN as such (a 2/λ that overflows).
 func short(x float64) string {
 	switch {

@@ -771,7 +771,7 @@ func runNetDiscrete(ctx *cli.Context, sgd bool) error {
 	if err != nil {
 		return err
 	}
-	stride := recordStride(steps, record, budget)
+	stride := analysis.RecordStride(steps, record, budget)
 	rec, ck, err := openNetRecorder(ctx, nr.net)
 	if err != nil {
 		return err

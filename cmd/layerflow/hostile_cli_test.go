@@ -13,9 +13,6 @@ import (
 	"time"
 
 	"github.com/urfave/cli/v2"
-
-	"github.com/layerflow/layerflow/analysis"
-	"github.com/layerflow/layerflow/flow"
 )
 
 // A path with a control character cannot be written into the job scripts: refused, one line
@@ -155,22 +152,6 @@ func TestWidthsOnlyFlags(t *testing.T) {
 	// With --widths they are taken.
 	if code, _, errs := runArgs(t, "gd", "--widths", "2,2,1", "--samples", "20", "--prep", "center", "--top-k", "1", "--steps", "3", "--out", filepath.Join(tmp, "w")); code != 0 {
 		t.Errorf("gd --widths: %s", errs)
-	}
-}
-
-// recordStride is the stride analysis.Stream keeps a discrete run at within a budget.
-func TestRecordStrideIsStreams(t *testing.T) {
-	for _, tc := range []struct{ steps, record, budget int }{
-		{300000, 1, 10}, {1000, 1, 3}, {1000, 7, 100}, {1000, 1, 2000}, {999, 1, 12}, {10, 20, 5},
-	} {
-		out, err := analysis.Stream(analysis.RunSpec{Method: analysis.MethodGD, Objective: flow.Objective{Depth: 2}, Start: []float64{2, 0.25},
-			LR: 0.05, Steps: tc.steps, Record: tc.record}, analysis.StreamOptions{MaxPoints: tc.budget})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := recordStride(tc.steps, tc.record, tc.budget); got != out.Stride {
-			t.Errorf("recordStride(%d, %d, %d) = %d, analysis.Stream keeps every %d-th", tc.steps, tc.record, tc.budget, got, out.Stride)
-		}
 	}
 }
 
