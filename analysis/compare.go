@@ -318,6 +318,12 @@ func CompareStream(m flow.Model, w0 []float64, lr float64, steps int, s CompareS
 			}
 		}
 	}
+	// A comparison that ended before its last point while the context was cancelled was
+	// interrupted, whichever lane saw it first: a lane told to stop by the lockstep (its
+	// run's end is not its own) does not say so itself.
+	if c.Points < len(times) && s.Context != nil && s.Context.Err() != nil {
+		c.Interrupted = true
+	}
 	for i, st := range []*ode.Stats{&c.FlowStats, &c.ModifiedStats} {
 		if out := lanes[i+1].out; out != nil && out.Result != nil {
 			*st = out.Result.Stats

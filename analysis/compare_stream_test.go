@@ -175,3 +175,29 @@ func TestCompareStreamInterruptedPoints(t *testing.T) {
 		}
 	}
 }
+
+// A comparison whose context is cancelled part way says it was interrupted, whichever of its
+// lanes (GD, the flows, the reference solves) sees the cancellation first.
+func TestCompareStreamInterrupted(t *testing.T) {
+	for rep := 0; rep < 20; rep++ {
+		ctx, cancel := context.WithCancel(context.Background())
+		n := 0
+		c, err := CompareStream(flow.Objective{Depth: 2}, []float64{2, 0.25}, 0.05, 400, CompareSettings{Context: ctx}, func(*ComparePoint) error {
+			if n++; n == 5+rep {
+				if rep%2 == 0 {
+					cancel() // between points
+				} else {
+					go cancel() // while the lanes step
+				}
+			}
+			return nil
+		})
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !c.Interrupted || c.Points >= 401 {
+			t.Fatalf("round %d: interrupted %v after %d points, want true before 401", rep, c.Interrupted, c.Points)
+		}
+	}
+}
