@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -377,18 +378,34 @@ const plotPathNote = "--plot FILE is a path like any other: a relative one is re
 //
 // set, when given, completes the options of the time series with what the run computed
 // (compare: the integrator's error level of the flows' losses).
+//
+// A signal (ctx) stops the drawing at once, before or during a figure: the figures of --plot
+// are then dropped from the command's output set, which keeps the run's other files, and
+// the error is an exit status 130.
 func plotRun(ctx *cli.Context, obj flow.Objective, trs []*flow.Trajectory, lr float64, ph analysis.Phase, set ...func(*plot.SeriesOptions)) (wrote []string, err error) {
 	defer guardPlot(&err)
 	path := ctx.String("plot")
 	if path == "" {
 		return nil, nil
 	}
+	defer func() {
+		if interrupted(ctx) {
+			dropStaged(wrote...)
+			wrote, err = nil, &exitError{code: 130, msg: "interrupted; the outputs hold the run up to the stop, without the figures of --plot"}
+		}
+	}()
+	if interrupted(ctx) {
+		return nil, nil
+	}
 	st, err := figureStyle(ctx)
 	if err != nil {
 		return nil, err
 	}
-	save := func(fig interface{ Save(string) error }, p string) error {
-		if err := saveFigure(fig, p); err != nil {
+	save := func(fig *plot.Figure, p string) error {
+		if interrupted(ctx) {
+			return context.Canceled
+		}
+		if err := saveFigure(fig.WithContext(ctx.Context), p); err != nil {
 			return err
 		}
 		wrote = append(wrote, p)
@@ -494,5 +511,16 @@ func drawPortrait(pt *portrait.Portrait, trs []*flow.Trajectory, o *plot.Portrai
 	if err != nil {
 		return err
 	}
-	return saveFigure(fig, path)
+	return saveStoppable(ctx, fig, path, "portrait: stopped by a signal while drawing; nothing written")
+}
+
+// saveStoppable writes fig to path as part of the command's output set, its drawing stopped
+// by a signal (ctx): a stopped figure leaves no file, temporary or not, and is an exit status
+// 130 with msg.
+func saveStoppable(ctx *cli.Context, fig *plot.Figure, path, msg string) error {
+	err := saveFigure(fig.WithContext(ctx.Context), path)
+	if interrupted(ctx) {
+		return &exitError{code: 130, msg: msg}
+	}
+	return err
 }

@@ -462,5 +462,5 @@ func drawNetPortrait(pt *portrait.NetPortrait, o *plot.PortraitOptions, ctx *cli
 	if err != nil {
 		return err
 	}
-	return saveFigure(fig, path)
+	return saveStoppable(ctx, fig, path, "portrait: stopped by a signal; nothing written")
 }
