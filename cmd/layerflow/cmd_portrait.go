@@ -81,7 +81,39 @@ func parseRange(flag, s string) (lo, hi float64, set bool, err error) {
 	if len(v) != 2 || !(v[0] < v[1]) {
 		return 0, 0, false, fmt.Errorf("--%s %q: want min,max with min < max", flag, s)
 	}
+	if err := portrait.CheckSpan(v[0], v[1]); err != nil {
+		return 0, 0, false, fmt.Errorf("--%s %q: %v", flag, s, err)
+	}
 	return v[0], v[1], true, nil
+}
+
+// maxAspect bounds the ratio of the height to the width of a portrait's range, or of the
+// width to the height: its plane is drawn with equal scales, so that a range 20 times as
+// tall as wide makes a figure 20 times as tall as its width (the size of a raster then
+// checked by plot.CheckRaster), and a ratio like 10³⁰⁰ no figure at all.
+const maxAspect = 20
+
+// checkAspect refuses a range given by --xrange and/or --yrange (xs, ys: which were given;
+// the other side fitted to the trajectories) whose plane would be far taller than wide or
+// the other way round.
+func checkAspect(r portrait.Range, xs, ys bool) error {
+	if !xs && !ys {
+		return nil // fitted to the trajectories: within 3/4 and 4/3
+	}
+	a := (r.YMax - r.YMin) / (r.XMax - r.XMin)
+	if a <= maxAspect && a >= 1.0/maxAspect {
+		return nil
+	}
+	var flags string
+	switch {
+	case xs && ys:
+		flags = fmt.Sprintf("--xrange %g,%g and --yrange %g,%g", r.XMin, r.XMax, r.YMin, r.YMax)
+	case xs:
+		flags = fmt.Sprintf("--xrange %g,%g (y from %.4g to %.4g, fitted to the trajectories)", r.XMin, r.XMax, r.YMin, r.YMax)
+	default:
+		flags = fmt.Sprintf("--yrange %g,%g (x from %.4g to %.4g, fitted to the trajectories)", r.YMin, r.YMax, r.XMin, r.XMax)
+	}
+	return fmt.Errorf("%s: the plane would be %.3g times as tall as wide; a portrait draws both axes at one scale, so want a ratio between 1/%d and %d", flags, a, maxAspect, maxAspect)
 }
 
 func runPortrait(ctx *cli.Context) error {
@@ -151,6 +183,11 @@ func runPortrait(ctx *cli.Context) error {
 	y0, y1, ys, err := parseRange("yrange", ctx.String("yrange"))
 	if err != nil {
 		return err
+	}
+	if xs && ys {
+		if err := checkAspect(portrait.Range{XMin: x0, XMax: x1, YMin: y0, YMax: y1}, xs, ys); err != nil {
+			return err
+		}
 	}
 	plane := portrait.Plane{Objective: obj, I: int(pl[0]) - 1, J: int(pl[1]) - 1}
 	// Starts.
@@ -242,6 +279,9 @@ func runPortrait(ctx *cli.Context) error {
 		}
 		if ys {
 			r.YMin, r.YMax = y0, y1
+		}
+		if err := checkAspect(r, xs, ys); err != nil {
+			return err
 		}
 		set.Range = r
 	}

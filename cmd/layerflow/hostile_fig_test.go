@@ -129,3 +129,35 @@ func TestFigureDrawingStopsOnSignal(t *testing.T) {
 		})
 	}
 }
+
+// portrait refuses a range it cannot draw before any run, with one line naming the flag and
+// its value (before: "plot: figure size 244.8 × NaN must be positive" and the like, or an
+// image library's panic), and reports equilibria only where ∇F vanishes, with finite
+// eigenvalues (before: 29 "isolated equilibria" with eigenvalues -Inf and NaN on [0, 10¹⁶⁰]²).
+func TestPortraitExtremeRanges(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "p.svg")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--xrange", "-1e308,1e308"}, `--xrange "-1e308,1e308": its width or centre overflows`},
+		{[]string{"--yrange", "0,1e308"}, "--yrange 0,1e+308 (x from"},
+		{[]string{"--xrange", "1e-320,2e-320"}, `--xrange "1e-320,2e-320": too narrow`},
+		{[]string{"--xrange", "0,1e-300"}, "--xrange 0,1e-300 (y from"},
+		{[]string{"--xrange", "0,1", "--yrange", "0,100"}, "--xrange 0,1 and --yrange 0,100: the plane would be 100 times as tall as wide"},
+		{[]string{"--widths", "2,2,1", "--xrange", "1e-320,2e-320"}, `--xrange "1e-320,2e-320": too narrow`},
+	} {
+		code, _, errs := runArgs(t, append([]string{"portrait", "--out", out}, tc.args...)...)
+		if code != 2 || !strings.Contains(errs, tc.want) || strings.Count(errs, "\n") != 1 {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tc.args, code, errs, tc.want)
+		}
+	}
+	if names := listDir(t, dir); len(names) != 0 {
+		t.Errorf("refused portraits left %v", names)
+	}
+	code, stdout, errs := runArgs(t, "portrait", "--xrange", "0,1e160", "--yrange", "0,1e160", "--loss", "none", "--field", "5", "--out", out)
+	if code != 0 || !strings.Contains(stdout, "1 isolated equilibrium") || strings.Contains(stdout, "Inf") || strings.Contains(stdout, "NaN") {
+		t.Errorf("[0, 1e160]²: exit %d, stdout %q, stderr %q; want the saddle at 0 alone", code, stdout, errs)
+	}
+}
