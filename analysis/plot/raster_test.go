@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/vg"
@@ -162,5 +163,60 @@ func TestSaveContextStops(t *testing.T) {
 	// Not stopped: written.
 	if err := SaveContext(context.Background(), &strokes{n: 5}, filepath.Join(dir, "b.png"), 2*vg.Inch, 2*vg.Inch); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// slowCanvas's DrawImage takes until release is closed (at most 10 s).
+type slowCanvas struct {
+	countCanvas
+	release chan struct{}
+}
+
+func (c *slowCanvas) DrawImage(vg.Rectangle, image.Image) {
+	select {
+	case <-c.release:
+	case <-time.After(10 * time.Second):
+	}
+	c.n++
+}
+
+// One long operation (an image scaled onto a large raster takes seconds) is abandoned when
+// the drawing stops: the stop returns at once and what follows is dropped. A saved portrait
+// with a live context draws as without (EPS, which cannot draw images, included: the heat
+// map then falls back to rectangles through the stopping canvas too).
+func TestStopAbandonsLongOperation(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	inner := &slowCanvas{release: make(chan struct{})}
+	defer close(inner.release)
+	sc := &stopCanvas{CanvasSizer: inner, done: ctx.Done()}
+	time.AfterFunc(50*time.Millisecond, cancel)
+	start := time.Now()
+	sc.DrawImage(vg.Rectangle{}, nil)
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("DrawImage returned %v after the stop", d)
+	}
+	sc.Fill(nil)
+	if inner.n != 0 {
+		t.Errorf("%d operations reached the canvas after the stop", inner.n)
+	}
+
+	pt, trs := samplePortrait(t)
+	fig, err := Portrait(pt, trs, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for _, name := range []string{"p.eps", "p.png"} {
+		if err := fig.WithContext(context.Background()).Save(filepath.Join(dir, name)); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	if err := fig.Save(filepath.Join(dir, "q.png")); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := os.ReadFile(filepath.Join(dir, "p.png"))
+	b, _ := os.ReadFile(filepath.Join(dir, "q.png"))
+	if len(a) == 0 || string(a) != string(b) {
+		t.Errorf("a portrait saved with a context differs from one saved without (%d and %d bytes)", len(a), len(b))
 	}
 }

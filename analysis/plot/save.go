@@ -243,15 +243,48 @@ func (c *stopCanvas) halted() bool {
 	return c.stop
 }
 
+// longPath is the number of components from which a stroke or fill is drawn by
+// abandonable, as one path of a long trajectory can take seconds to rasterize.
+const longPath = 4096
+
 func (c *stopCanvas) Stroke(p vg.Path) {
-	if !c.halted() {
+	switch {
+	case c.halted():
+	case len(p) >= longPath:
+		c.abandonable(func() { c.CanvasSizer.Stroke(p) })
+	default:
 		c.CanvasSizer.Stroke(p)
 	}
 }
 
 func (c *stopCanvas) Fill(p vg.Path) {
-	if !c.halted() {
+	switch {
+	case c.halted():
+	case len(p) >= longPath:
+		c.abandonable(func() { c.CanvasSizer.Fill(p) })
+	default:
 		c.CanvasSizer.Fill(p)
+	}
+}
+
+// abandonable runs one drawing operation that can take seconds (an image scaled onto a
+// large raster, a path of many thousand points) in a goroutine, and returns when it is done
+// or, at once, when the drawing is stopped: the operation then finishes on its own into a
+// canvas that nothing reads any more (every later operation is dropped and save writes
+// nothing). A panic of the operation is passed on to the caller while it waits.
+func (c *stopCanvas) abandonable(op func()) {
+	done := make(chan any, 1)
+	go func() {
+		defer func() { done <- recover() }()
+		op()
+	}()
+	select {
+	case r := <-done:
+		if r != nil {
+			panic(r)
+		}
+	case <-c.done:
+		c.stop = true
 	}
 }
 
@@ -263,7 +296,7 @@ func (c *stopCanvas) FillString(f font.Face, pt vg.Point, s string) {
 
 func (c *stopCanvas) DrawImage(r vg.Rectangle, img image.Image) {
 	if !c.halted() {
-		c.CanvasSizer.DrawImage(r, img)
+		c.abandonable(func() { c.CanvasSizer.DrawImage(r, img) })
 	}
 }
 
