@@ -522,8 +522,18 @@ func checkPlotFlag(ctx *cli.Context) error {
 	if err := checkExt("plot", p); err != nil {
 		return err
 	}
-	if _, err := figureStyle(ctx); err != nil {
+	st, err := figureStyle(ctx)
+	if err != nil {
 		return err
+	}
+	// A PNG at least --width × --height (notes only add to a figure's height) that cannot be
+	// drawn is refused before the run rather than after it.
+	if strings.EqualFold(filepath.Ext(p), ".png") && st.Height > 0 {
+		if r, err := st.Resolve(); err == nil {
+			if err := plot.CheckRaster(r.Width, r.Height, r.DPI); err != nil {
+				return err
+			}
+		}
 	}
 	// The directory must be writable before the run starts.
 	if err := prepareDir(filepath.Dir(p)); err != nil {

@@ -38,6 +38,9 @@ func TestFigureRasterRefused(t *testing.T) {
 	dir := t.TempDir()
 	hostileFixtures(t, dir)
 	o := filepath.Join(dir, "o")
+	if err := os.Mkdir(o, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		args []string
 		want []string
@@ -65,6 +68,13 @@ func TestFigureRasterRefused(t *testing.T) {
 		if names := listDir(t, o); len(names) != 0 {
 			t.Errorf("%v left %v", tc.args, names)
 		}
+	}
+	// Given --width and --height, the time series is at least that large: refused before
+	// the run (its --out is not even made), not after 10⁸ steps.
+	early := filepath.Join(dir, "early")
+	code, _, errs := runArgs(t, "gd", "--steps", "100000000", "--out", early, "--plot", filepath.Join(early, "x.png"), "--width", "40", "--height", "40", "--dpi", "2400")
+	if _, err := os.Stat(early); code != 2 || !strings.Contains(errs, "9216000000 pixels") || err == nil {
+		t.Errorf("before the run: exit %d, stderr %q, --out made: %v", code, errs, err == nil)
 	}
 	// The same sizes as SVG have no raster: written.
 	if code, _, errs := runArgs(t, "gd", "--steps", "10", "--out", o, "--plot", filepath.Join(o, "x.svg"), "--width", "40", "--height", "40", "--dpi", "2400"); code != 0 {
