@@ -102,6 +102,17 @@ func TestSaveRefusesRasterBeforeDrawing(t *testing.T) {
 	if a := ms1.TotalAlloc - ms0.TotalAlloc; a > 1<<20 {
 		t.Errorf("allocated %d bytes before refusing (the image would be 23 MB)", a)
 	}
+	// A JPEG side over 65 535 pixels, which image/jpeg refuses after the drawing, is refused
+	// before it (40 × 1 in at 1700 dpi: 1.2·10⁸ pixels, under the limit and, here, the budget).
+	if err := budget.Set(4 << 30); err != nil {
+		t.Fatal(err)
+	}
+	if err := save(nil, d, filepath.Join(dir, "a.jpg"), 40*vg.Inch, vg.Inch, 1700); err == nil || !strings.Contains(err.Error(), "68000 × 1700 pixels") {
+		t.Errorf("wide JPEG: error %v", err)
+	}
+	if d.drawn != 0 {
+		t.Errorf("drawn %d times before the refusal", d.drawn)
+	}
 	if err := save(nil, d, filepath.Join(dir, "a.svg"), 4*vg.Inch, 4*vg.Inch, 600); err != nil {
 		t.Errorf("svg: %v", err)
 	}
