@@ -194,6 +194,8 @@ func noImages(c draw.Canvas) bool {
 			v = w.Canvas
 		case outlineCanvas:
 			v = w.CanvasSizer
+		case *stopCanvas:
+			v = w.CanvasSizer
 		default:
 			_, eps := v.(*vgeps.Canvas)
 			return eps

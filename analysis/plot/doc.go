@@ -6,7 +6,10 @@
 //
 // Every figure function returns a *Figure, which knows the size and resolution it was laid
 // out for; Save writes a Figure or a *plot.Plot of gonum/plot to PNG, SVG, PDF, EPS or JPEG,
-// choosing the format by the file's extension and never leaving a half-written file.
+// choosing the format by the file's extension and never leaving a half-written file. A PNG
+// or JPEG is checked before it is drawn (CheckRaster: at most MaxRasterPixels pixels, and
+// RasterBytesPerPixel each within the memory budget of package budget); SaveContext and
+// Figure.WithContext stop a drawing when a context is done, writing nothing.
 //
 // One house style serves every figure: a Style (preset "paper", 3.4 in wide with 8 pt
 // labels, or "slides", and explicit width, height, font size and resolution) in the options

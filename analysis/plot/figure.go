@@ -1,6 +1,7 @@
 package plot
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"strconv"
@@ -35,6 +36,8 @@ type Figure struct {
 
 	// th is the style the figure was laid out in.
 	th *theme
+	// ctx, when not nil, stops Save (WithContext).
+	ctx context.Context
 	// panels are the panels drawn with a placed legend, for tests.
 	panels []*placed
 
@@ -67,11 +70,27 @@ func (f *Figure) Draw(c draw.Canvas) {
 
 // Save writes the figure at its own size and resolution; see the function Save.
 func (f *Figure) Save(path string) error {
-	dpi := f.DPI
-	if dpi == 0 {
-		dpi = RasterDPI
+	return save(f.ctx, f, path, f.Width, f.Height, f.dpi())
+}
+
+// SaveContext is Save stopped by ctx; see the function SaveContext.
+func (f *Figure) SaveContext(ctx context.Context, path string) error {
+	return save(ctx, f, path, f.Width, f.Height, f.dpi())
+}
+
+// WithContext returns a shallow copy of the figure whose Save is stopped by ctx, for a
+// caller that saves through the Save method alone.
+func (f *Figure) WithContext(ctx context.Context) *Figure {
+	g := *f
+	g.ctx = ctx
+	return &g
+}
+
+func (f *Figure) dpi() float64 {
+	if f.DPI == 0 {
+		return RasterDPI
 	}
-	return save(f, path, f.Width, f.Height, dpi)
+	return f.DPI
 }
 
 // notesHeight is the height taken by n lines of notes.

@@ -3,6 +3,8 @@ package portrait
 import (
 	"math"
 	"sort"
+
+	"github.com/layerflow/layerflow/flow"
 )
 
 // Type is the type of an equilibrium of a planar flow.
@@ -143,7 +145,10 @@ func eigvec(j [2][2]float64, l float64, k int) []float64 {
 // singular, so the step uses the pseudo-inverse of H (eigenvalues below 1e-14 of the
 // largest are dropped); Newton's method still converges quadratically onto such a line of
 // equilibria, and every seed near it yields a different point of it. A point is accepted
-// when |∇F| ≤ GradTol·max(1, ‖H‖·|(x, y)|) and it lies in r; points closer than
+// when |∇F| ≤ GradTol·max(1, ‖H‖·|(x, y)|), each component is within GradTol·max(1, r) of 0
+// on its own scale r (see evaluator.resolution), and it lies in r; only where ∇F, H, the
+// bounds, F and the eigenvalues are finite (where they overflow, float64 cannot tell ∇F from
+// 0). Points closer than
 // MergeTol·diagonal(r) to an earlier one are merged. Each equilibrium is classified from
 // J = −H by Classify with EigenTol.
 //
@@ -172,7 +177,16 @@ func Equilibria(p Plane, r Range, s *Settings) ([]Equilibrium, error) {
 			ha, hb, hc := e.hess(x, y)
 			gn := math.Hypot(gx, gy)
 			hn := math.Max(math.Abs(ha)+math.Abs(hb), math.Abs(hb)+math.Abs(hc))
-			if !(gn <= set.GradTol*math.Max(1, hn*math.Hypot(x, y))) {
+			// Where ∇F, H or the bound overflows, float64 cannot tell ∇F from 0: no equilibrium.
+			bound := set.GradTol * math.Max(1, hn*math.Hypot(x, y))
+			if !(gn <= bound) || math.IsInf(bound, 0) || !finite(hn) {
+				continue
+			}
+			// And each component on its own scale, which the norm of H can hide: a point far
+			// out on an axis, where ‖H‖·|(x, y)| is huge, is no zero of a component whose
+			// terms are small (a weight decay's μw off the curve of minima).
+			rx, ry := e.resolution(x, y, ha, hb, hc)
+			if !(math.Abs(gx) <= set.GradTol*math.Max(1, rx) && math.Abs(gy) <= set.GradTol*math.Max(1, ry)) {
 				continue
 			}
 			for _, q := range eqs {
@@ -184,6 +198,9 @@ func Equilibria(p Plane, r Range, s *Settings) ([]Equilibrium, error) {
 			typ, ev := Classify(jac, set.EigenTol)
 			w := make([]float64, p.Objective.Depth)
 			p.Point(w, x, y)
+			if !finite(ev[0].Re) || !finite(ev[0].Im) || !finite(ev[1].Re) || !finite(ev[1].Im) || !finite(p.Objective.Value(w)) {
+				continue // a classification that is not finite is none
+			}
 			eqs = append(eqs, Equilibrium{
 				X: x, Y: y, W: w,
 				Value:    p.Objective.Value(w),
@@ -216,6 +233,9 @@ func newton(e *evaluator, x, y float64, maxIter int, lim float64) (float64, floa
 			return x, y, true
 		}
 		a, b, c := e.hess(x, y)
+		if !finite(gx) || !finite(gy) || !finite(a) || !finite(b) || !finite(c) {
+			return x, y, false // overflowed: no step to take, no zero to find
+		}
 		dx, dy := pinvSolve(a, b, c, -gx, -gy)
 		if !finite(dx) || !finite(dy) {
 			return x, y, false
@@ -266,6 +286,22 @@ func pinvSolve(a, b, c, u, v float64) (float64, float64) {
 		x, y = x+k*e2[0], y+k*e2[1]
 	}
 	return x, y
+}
+
+// resolution returns the scale on which float64 resolves each component of ∇F at (x, y),
+// given the Hessian [[a, b], [b, c]] there: the sum of the magnitudes of the terms of
+// ∂F/∂w_k = (W − 1 + σ²W)·g_k + μ·w_k, which bounds the rounding of its evaluation (relative
+// to the unit round-off), plus Σ_j |H_kj|·|w_j|, which bounds its change when the
+// coordinates move by their own rounding.
+func (e *evaluator) resolution(x, y, a, b, c float64) (rx, ry float64) {
+	e.set(x, y)
+	o := e.p.Objective
+	flow.Partials(e.g, e.w)
+	W := flow.Product(e.w)
+	m := math.Abs(W)*(1+o.Noise*o.Noise) + 1
+	rx = m*math.Abs(e.g[e.i]) + o.WeightDecay*math.Abs(x) + math.Abs(a*x) + math.Abs(b*y)
+	ry = m*math.Abs(e.g[e.j]) + o.WeightDecay*math.Abs(y) + math.Abs(b*x) + math.Abs(c*y)
+	return rx, ry
 }
 
 func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }

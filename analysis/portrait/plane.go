@@ -182,7 +182,7 @@ type Range struct {
 	YMax float64 `json:"ymax"`
 }
 
-// Validate reports an empty or non-finite range.
+// Validate reports an empty or non-finite range, or a side that CheckSpan refuses.
 func (r Range) Validate() error {
 	for _, v := range [...]float64{r.XMin, r.XMax, r.YMin, r.YMax} {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
@@ -194,6 +194,38 @@ func (r Range) Validate() error {
 	}
 	if !(r.YMin < r.YMax) {
 		return fmt.Errorf("portrait: empty range: y from %v to %v (need min < max)", r.YMin, r.YMax)
+	}
+	if err := CheckSpan(r.XMin, r.XMax); err != nil {
+		return fmt.Errorf("portrait: x from %v to %v: %v", r.XMin, r.XMax, err)
+	}
+	if err := CheckSpan(r.YMin, r.YMax); err != nil {
+		return fmt.Errorf("portrait: y from %v to %v: %v", r.YMin, r.YMax, err)
+	}
+	return nil
+}
+
+// MinSpan and RelSpan bound how narrow a side of a Range may be: at least MinSpan wide and
+// RelSpan of its larger end in magnitude, so that the points of a grid of a thousand cells
+// across it (the field has at most a few hundred, F's grid 150) are normal float64 numbers
+// some 10⁴ units in the last place apart, and tick labels tell them apart.
+const (
+	MinSpan = 1e-300
+	RelSpan = 1e-9
+)
+
+// CheckSpan returns an error, without a package prefix, unless [lo, hi] can be a side of a
+// Range: finite, lo < hi, its width hi − lo and centre (lo + hi)/2 finite (grids and ticks are
+// computed from them), and not narrower than MinSpan and RelSpan allow.
+func CheckSpan(lo, hi float64) error {
+	switch {
+	case math.IsNaN(lo) || math.IsInf(lo, 0) || math.IsNaN(hi) || math.IsInf(hi, 0):
+		return fmt.Errorf("not finite")
+	case !(lo < hi):
+		return fmt.Errorf("want min < max")
+	case math.IsInf(hi-lo, 0) || math.IsInf(lo+hi, 0):
+		return fmt.Errorf("its width or centre overflows float64 (%v)", math.Max(math.Abs(hi-lo), math.Abs(lo+hi)))
+	case hi-lo < MinSpan || hi-lo < RelSpan*math.Max(math.Abs(lo), math.Abs(hi)):
+		return fmt.Errorf("too narrow: the points of a grid across it would not be told apart in float64 (want a width ≥ %g and ≥ %g of the larger end)", MinSpan, RelSpan)
 	}
 	return nil
 }

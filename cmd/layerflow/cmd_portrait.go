@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -80,7 +81,39 @@ func parseRange(flag, s string) (lo, hi float64, set bool, err error) {
 	if len(v) != 2 || !(v[0] < v[1]) {
 		return 0, 0, false, fmt.Errorf("--%s %q: want min,max with min < max", flag, s)
 	}
+	if err := portrait.CheckSpan(v[0], v[1]); err != nil {
+		return 0, 0, false, fmt.Errorf("--%s %q: %v", flag, s, err)
+	}
 	return v[0], v[1], true, nil
+}
+
+// maxAspect bounds the ratio of the height to the width of a portrait's range, or of the
+// width to the height: its plane is drawn with equal scales, so that a range 20 times as
+// tall as wide makes a figure 20 times as tall as its width (the size of a raster then
+// checked by plot.CheckRaster), and a ratio like 10³⁰⁰ no figure at all.
+const maxAspect = 20
+
+// checkAspect refuses a range given by --xrange and/or --yrange (xs, ys: which were given;
+// the other side fitted to the trajectories) whose plane would be far taller than wide or
+// the other way round.
+func checkAspect(r portrait.Range, xs, ys bool) error {
+	if !xs && !ys {
+		return nil // fitted to the trajectories: within 3/4 and 4/3
+	}
+	a := (r.YMax - r.YMin) / (r.XMax - r.XMin)
+	if a <= maxAspect && a >= 1.0/maxAspect {
+		return nil
+	}
+	var flags string
+	switch {
+	case xs && ys:
+		flags = fmt.Sprintf("--xrange %g,%g and --yrange %g,%g", r.XMin, r.XMax, r.YMin, r.YMax)
+	case xs:
+		flags = fmt.Sprintf("--xrange %g,%g (y from %.4g to %.4g, fitted to the trajectories)", r.XMin, r.XMax, r.YMin, r.YMax)
+	default:
+		flags = fmt.Sprintf("--yrange %g,%g (x from %.4g to %.4g, fitted to the trajectories)", r.YMin, r.YMax, r.XMin, r.XMax)
+	}
+	return fmt.Errorf("%s: the plane would be %.3g times as tall as wide; a portrait draws both axes at one scale, so want a ratio between 1/%d and %d", flags, a, maxAspect, maxAspect)
 }
 
 func runPortrait(ctx *cli.Context) error {
@@ -150,6 +183,11 @@ func runPortrait(ctx *cli.Context) error {
 	y0, y1, ys, err := parseRange("yrange", ctx.String("yrange"))
 	if err != nil {
 		return err
+	}
+	if xs && ys {
+		if err := checkAspect(portrait.Range{XMin: x0, XMax: x1, YMin: y0, YMax: y1}, xs, ys); err != nil {
+			return err
+		}
 	}
 	plane := portrait.Plane{Objective: obj, I: int(pl[0]) - 1, J: int(pl[1]) - 1}
 	// Starts.
@@ -241,6 +279,9 @@ func runPortrait(ctx *cli.Context) error {
 		}
 		if ys {
 			r.YMin, r.YMax = y0, y1
+		}
+		if err := checkAspect(r, xs, ys); err != nil {
+			return err
 		}
 		set.Range = r
 	}
@@ -377,18 +418,34 @@ const plotPathNote = "--plot FILE is a path like any other: a relative one is re
 //
 // set, when given, completes the options of the time series with what the run computed
 // (compare: the integrator's error level of the flows' losses).
+//
+// A signal (ctx) stops the drawing at once, before or during a figure: the figures of --plot
+// are then dropped from the command's output set, which keeps the run's other files, and
+// the error is an exit status 130.
 func plotRun(ctx *cli.Context, obj flow.Objective, trs []*flow.Trajectory, lr float64, ph analysis.Phase, set ...func(*plot.SeriesOptions)) (wrote []string, err error) {
 	defer guardPlot(&err)
 	path := ctx.String("plot")
 	if path == "" {
 		return nil, nil
 	}
+	defer func() {
+		if interrupted(ctx) {
+			dropStaged(wrote...)
+			wrote, err = nil, &exitError{code: 130, msg: "interrupted; the outputs hold the run up to the stop, without the figures of --plot"}
+		}
+	}()
+	if interrupted(ctx) {
+		return nil, nil
+	}
 	st, err := figureStyle(ctx)
 	if err != nil {
 		return nil, err
 	}
-	save := func(fig interface{ Save(string) error }, p string) error {
-		if err := saveFigure(fig, p); err != nil {
+	save := func(fig *plot.Figure, p string) error {
+		if interrupted(ctx) {
+			return context.Canceled
+		}
+		if err := saveFigure(fig.WithContext(ctx.Context), p); err != nil {
 			return err
 		}
 		wrote = append(wrote, p)
@@ -465,8 +522,18 @@ func checkPlotFlag(ctx *cli.Context) error {
 	if err := checkExt("plot", p); err != nil {
 		return err
 	}
-	if _, err := figureStyle(ctx); err != nil {
+	st, err := figureStyle(ctx)
+	if err != nil {
 		return err
+	}
+	// A PNG at least --width × --height (notes only add to a figure's height) that cannot be
+	// drawn is refused before the run rather than after it.
+	if strings.EqualFold(filepath.Ext(p), ".png") && st.Height > 0 {
+		if r, err := st.Resolve(); err == nil {
+			if err := plot.CheckRaster(r.Width, r.Height, r.DPI); err != nil {
+				return err
+			}
+		}
 	}
 	// The directory must be writable before the run starts.
 	if err := prepareDir(filepath.Dir(p)); err != nil {
@@ -494,5 +561,16 @@ func drawPortrait(pt *portrait.Portrait, trs []*flow.Trajectory, o *plot.Portrai
 	if err != nil {
 		return err
 	}
-	return saveFigure(fig, path)
+	return saveStoppable(ctx, fig, path, "portrait: stopped by a signal while drawing; nothing written")
+}
+
+// saveStoppable writes fig to path as part of the command's output set, its drawing stopped
+// by a signal (ctx): a stopped figure leaves no file, temporary or not, and is an exit status
+// 130 with msg.
+func saveStoppable(ctx *cli.Context, fig *plot.Figure, path, msg string) error {
+	err := saveFigure(fig.WithContext(ctx.Context), path)
+	if interrupted(ctx) {
+		return &exitError{code: 130, msg: msg}
+	}
+	return err
 }

@@ -201,6 +201,11 @@ func runNetPortrait(ctx *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	if xs && ys {
+		if err := checkAspect(portrait.Range{XMin: x0, XMax: x1, YMin: y0, YMax: y1}, xs, ys); err != nil {
+			return err
+		}
+	}
 	nr, err := setupNet(ctx, sigma)
 	if err != nil {
 		return err
@@ -275,6 +280,9 @@ func runNetPortrait(ctx *cli.Context) error {
 			r.XMin, r.XMax = x0, x1
 		} else {
 			r.YMin, r.YMax = y0, y1
+		}
+		if err := checkAspect(r, xs, ys); err != nil {
+			return err
 		}
 		set.Range = r
 		if pt, err = portrait.NewNetPortrait(nr.net, plane, nr.w0, paths, set); err != nil {
@@ -462,5 +470,5 @@ func drawNetPortrait(pt *portrait.NetPortrait, o *plot.PortraitOptions, ctx *cli
 	if err != nil {
 		return err
 	}
-	return saveFigure(fig, path)
+	return saveStoppable(ctx, fig, path, "portrait: stopped by a signal; nothing written")
 }

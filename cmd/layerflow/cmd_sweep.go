@@ -403,8 +403,17 @@ func runSweepPlot(ctx *cli.Context) (err error) {
 			return err
 		}
 	}
+	// A signal stops the drawing at once and writes nothing: the figures and the heat map's
+	// data are one set.
+	stop := func(err error) error {
+		if interrupted(ctx) {
+			discardOutputs()
+			return &exitError{code: 130, msg: "sweep-plot: stopped by a signal; nothing written"}
+		}
+		return err
+	}
 	if stab != "" {
-		if err := saveFigure(stabFig, stab); err != nil {
+		if err := stop(saveFigure(stabFig.WithContext(ctx.Context), stab)); err != nil {
 			return err
 		}
 		div := 0
@@ -422,10 +431,10 @@ func runSweepPlot(ctx *cli.Context) (err error) {
 				rows = append(rows, []float64{xv, yv, h.Z[iy][ix]})
 			}
 		}
-		if err := writeCSV(data, []string{x, y, ctx.String("stat") + "_" + z}, rows); err != nil {
+		if err := stop(writeCSV(data, []string{x, y, ctx.String("stat") + "_" + z}, rows)); err != nil {
 			return err
 		}
-		if err := saveFigure(heatFig, heat); err != nil {
+		if err := stop(saveFigure(heatFig.WithContext(ctx.Context), heat)); err != nil {
 			return err
 		}
 		fmt.Fprintf(ctx.App.Writer, "heat map: %d×%d cells from %d runs (%d diverged and %d without a value left out) → %s, %s\n",

@@ -72,6 +72,29 @@ func writeVia(open func(string) (*os.File, func(bool) error, error), path string
 	return finish(true)
 }
 
+// dropStaged removes from the command's output set the files staged for paths (the figures
+// of a drawing stopped by a signal), with their temporary files, so that the set is
+// committed without them. Outside a command each file was renamed into place when written.
+func dropStaged(paths ...string) {
+	s := activeOutputs()
+	if s == nil || len(paths) == 0 {
+		return
+	}
+	s.mu.Lock()
+	var tmps []string
+	for _, f := range s.files {
+		for _, p := range paths {
+			if f.path == p {
+				tmps = append(tmps, f.tmp)
+			}
+		}
+	}
+	s.mu.Unlock()
+	for _, t := range tmps {
+		s.forget(t)
+	}
+}
+
 // ftoa formats a number for CSV in the shortest form that reads back as the same float64
 // (0.26, not 0.26000000000000001); a non-finite value (a loss that overflows, a sharpness of
 // an overflowing Hessian) is an empty cell, which CSV readers take as missing.

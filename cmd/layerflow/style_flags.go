@@ -22,7 +22,7 @@ func styleFlags() []cli.Flag {
 		altsrc.NewFloat64Flag(&cli.Float64Flag{Name: "width", Usage: "figure width in inches (0: the preset's)", Category: catFigure}),
 		altsrc.NewFloat64Flag(&cli.Float64Flag{Name: "height", Usage: "figure height in inches (0: the figure's own for its width)", Category: catFigure}),
 		altsrc.NewFloat64Flag(&cli.Float64Flag{Name: "font-size", Usage: "size of the axis labels in points; ticks and legends 1 pt smaller (0: the preset's)", Category: catFigure}),
-		altsrc.NewFloat64Flag(&cli.Float64Flag{Name: "dpi", Usage: "resolution of PNG files in dots per inch (0: the preset's)", Category: catFigure}),
+		altsrc.NewFloat64Flag(&cli.Float64Flag{Name: "dpi", Usage: "resolution of PNG files in dots per inch (0: the preset's); a PNG has at most 2^27 pixels, 17 bytes each of --max-memory to draw", Category: catFigure}),
 	}
 }
 
