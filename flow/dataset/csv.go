@@ -2,6 +2,7 @@ package dataset
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -19,12 +20,48 @@ func LoadCSV(path string, o Options) (*Set, error) {
 		return nil, fmt.Errorf("dataset: %v", err)
 	}
 	defer f.Close()
-	s, err := ReadCSV(bufio.NewReaderSize(f, 1<<16), path, o)
+	// A regular file's lines bound its rows: counted first (a pass over the bytes, no
+	// parsing), they let the arrays be made once at their final capacity, so that the read
+	// takes the rows' numbers and nothing more, instead of the copies of growing arrays.
+	lines := 0
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+		if lines, err = countLines(f); err != nil {
+			return nil, fmt.Errorf("dataset: %s: %v", path, err)
+		}
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return nil, fmt.Errorf("dataset: %s: %v", path, err)
+		}
+	}
+	s, err := readCSV(bufio.NewReaderSize(f, 1<<16), path, o, lines)
 	if err != nil {
 		return nil, err
 	}
 	s.Info.Path = path
 	return s, nil
+}
+
+// countLines returns the number of lines of r: its newlines, and one more when the last
+// line has none.
+func countLines(r io.Reader) (int, error) {
+	buf := make([]byte, 1<<16)
+	n, last := 0, byte('\n')
+	for {
+		k, err := r.Read(buf)
+		if k > 0 {
+			n += bytes.Count(buf[:k], []byte{'\n'})
+			last = buf[k-1]
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
+	if last != '\n' {
+		n++
+	}
+	return n, nil
 }
 
 // ReadCSV reads numbers from CSV: every row one sample, the last o.Outputs columns (default
@@ -34,6 +71,12 @@ func LoadCSV(path string, o Options) (*Set, error) {
 // errors. With o.OneHot the single output column holds integer labels, expanded to one-hot
 // rows. o.Samples keeps the first Samples rows. Time and memory are linear in the input.
 func ReadCSV(r io.Reader, name string, o Options) (*Set, error) {
+	return readCSV(r, name, o, 0)
+}
+
+// readCSV is ReadCSV; lines > 0 bounds the records of r (the lines of a file), and the
+// arrays are then made once, for at most that many rows within the budget.
+func readCSV(r io.Reader, name string, o Options, lines int) (*Set, error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1 // checked here, to name the line and the counts
 	cr.ReuseRecord = true
@@ -63,6 +106,12 @@ func ReadCSV(r io.Reader, name string, o Options) (*Set, error) {
 			ncols = len(rec)
 			if k < 1 || k >= ncols {
 				return nil, fmt.Errorf("dataset: %s line %d: %d output columns out of range 1…%d for %d columns", name, line, k, ncols-1, ncols)
+			}
+			if lines > 0 {
+				// Rows beyond the budget are refused by checkAlloc before an append could
+				// grow the arrays.
+				rows := min(lines, int(min(budget/int64(8*ncols), MaxElements/int64(ncols))))
+				x, y = make([]float64, 0, rows*(ncols-k)), make([]float64, 0, rows*k)
 			}
 			if !allNumbers(rec) {
 				info.Header = true
@@ -106,7 +155,7 @@ func ReadCSV(r io.Reader, name string, o Options) (*Set, error) {
 		if k != 1 {
 			return nil, fmt.Errorf("dataset: %s: one-hot needs one output column, have %d", name, k)
 		}
-		oh, c, err := oneHot(name, y, o.Classes, budget-int64(8*len(x)))
+		oh, c, err := oneHotMax(name, y, o.Classes, o.MaxClasses, budget-int64(8*(cap(x)+cap(y))))
 		if err != nil {
 			return nil, err
 		}
