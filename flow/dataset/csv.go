@@ -9,8 +9,10 @@ import (
 	"io"
 	"math"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // LoadCSV reads the CSV file at path (see ReadCSV).
@@ -77,6 +79,11 @@ func ReadCSV(r io.Reader, name string, o Options) (*Set, error) {
 // readCSV is ReadCSV; lines > 0 bounds the records of r (the lines of a file), and the
 // arrays are then made once, for at most that many rows within the budget.
 func readCSV(r io.Reader, name string, o Options, lines int) (*Set, error) {
+	// encoding/csv makes a string of every record, garbage at once: as many bytes as the
+	// numbers kept. With the collector's default (GOGC 100) the heap grows to twice what
+	// is live before that garbage is collected, so the load would take up to twice its
+	// arrays; a tenth keeps the garbage to a tenth of them. Restored when done.
+	defer lowGC()()
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1 // checked here, to name the line and the counts
 	cr.ReuseRecord = true
@@ -163,6 +170,37 @@ func readCSV(r io.Reader, name string, o Options, lines int) (*Set, error) {
 		info.OneHot, info.Classes = true, c
 	}
 	return newSet(x, y, n, n0, k, info), nil
+}
+
+// csvGCPercent is the collector's GOGC while a CSV is read (readCSV).
+const csvGCPercent = 10
+
+var lowGCState struct {
+	sync.Mutex
+	n    int // reads in progress
+	prev int // GOGC before the first of them
+}
+
+// lowGC sets GOGC to csvGCPercent unless it is lower already, and returns the function
+// that restores it when the last of the reads in progress ends.
+func lowGC() func() {
+	s := &lowGCState
+	s.Lock()
+	defer s.Unlock()
+	if s.n == 0 {
+		s.prev = debug.SetGCPercent(csvGCPercent)
+		if s.prev >= 0 && s.prev < csvGCPercent {
+			debug.SetGCPercent(s.prev)
+		}
+	}
+	s.n++
+	return func() {
+		s.Lock()
+		defer s.Unlock()
+		if s.n--; s.n == 0 {
+			debug.SetGCPercent(s.prev)
+		}
+	}
 }
 
 // allNumbers reports whether every field parses as a number (NaN and Inf included, so

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"testing"
 )
@@ -79,6 +80,14 @@ func TestLoadersTakeTheSet(t *testing.T) {
 			}
 		}
 	}
+
+	// A single .npy is checked with its targets' copy before it is read: a budget that
+	// holds the array but not the copy refuses it unread.
+	f8 := filepath.Join(dir, "f8.npy")
+	if a := allocated(func() { _, err = LoadNPY(f8, "", Options{MaxBytes: int64(set + 4*n)}) }); a > slack {
+		t.Errorf("refusing f8.npy allocated %d bytes", a)
+	}
+	errContains(t, err, "f8.npy", "a copy of its last 1 columns", fmt.Sprintf("%d×5", n))
 
 	// With a budget below the file's numbers, a CSV file is refused before its arrays hold
 	// more than the budget.
@@ -161,5 +170,20 @@ func TestFiniteMoments(t *testing.T) {
 	s, _ = ReadCSV(strings.NewReader("1,2,3\n2,1,4\n"), "d.csv", Options{})
 	if m, err := s.FiniteMoments(); err != nil || m.Syy != 12.5 {
 		t.Errorf("finite moments: %v, Syy %v", err, m.Syy)
+	}
+}
+
+// A CSV read lowers the collector's GOGC while it runs and restores it after.
+func TestReadCSVRestoresGOGC(t *testing.T) {
+	prev := debug.SetGCPercent(77)
+	defer debug.SetGCPercent(prev)
+	if _, err := ReadCSV(strings.NewReader("1,2\n3,4\n"), "d.csv", Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadCSV(strings.NewReader("1,2\n3,x\n"), "d.csv", Options{}); err == nil {
+		t.Fatal("no error for a bad field")
+	}
+	if got := debug.SetGCPercent(77); got != 77 {
+		t.Errorf("GOGC after reading %d, want 77", got)
 	}
 }

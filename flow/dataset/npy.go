@@ -298,6 +298,12 @@ func readNPYHead(r io.Reader, size int64, name string) (npyHead, error) {
 // data length against size) before anything is allocated; the elements are then decoded by
 // npyio from a canonical header written here.
 func readNPY(r io.Reader, size int64, name string, budget int64) (*npyArray, error) {
+	return readNPYSplit(r, size, name, budget, 0)
+}
+
+// readNPYSplit is readNPY for an array whose last split columns will be copied out (a
+// single .npy's targets, splitArray): the array and that copy are checked together.
+func readNPYSplit(r io.Reader, size int64, name string, budget int64, split int) (*npyArray, error) {
 	h, err := readNPYHead(r, size, name)
 	if err != nil {
 		return nil, err
@@ -313,6 +319,11 @@ func readNPY(r io.Reader, size int64, name string, budget int64) (*npyArray, err
 	}
 	if err := checkTranspose(name, hd, rows, cols, budget); err != nil {
 		return nil, err
+	}
+	if split > 0 && split < cols {
+		if err := checkAlloc(fmt.Sprintf("%s shape %s and a copy of its last %d columns", name, shapeString(hd.shape), split), rows, cols+split, budget); err != nil {
+			return nil, err
+		}
 	}
 	if a.data, err = readNPYData(r, size, name, h, rows, cols); err != nil {
 		return nil, err
@@ -437,6 +448,11 @@ func shapeString(s []int) string {
 
 // readNPYFile reads the .npy file at path.
 func readNPYFile(path string, budget int64) (*npyArray, error) {
+	return readNPYFileSplit(path, budget, 0)
+}
+
+// readNPYFileSplit reads the .npy file at path through readNPYSplit.
+func readNPYFileSplit(path string, budget int64, split int) (*npyArray, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("dataset: %v", err)
@@ -446,7 +462,7 @@ func readNPYFile(path string, budget int64) (*npyArray, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dataset: %v", err)
 	}
-	return readNPY(bufio.NewReaderSize(f, 1<<16), st.Size(), path, budget)
+	return readNPYSplit(bufio.NewReaderSize(f, 1<<16), st.Size(), path, budget, split)
 }
 
 // LoadNPY reads inputs from the .npy file xPath and targets from yPath. X may be 2-D or
@@ -456,7 +472,11 @@ func readNPYFile(path string, budget int64) (*npyArray, error) {
 // integers. o.Samples keeps the first Samples rows.
 func LoadNPY(xPath, yPath string, o Options) (*Set, error) {
 	budget := o.maxBytes()
-	xa, err := readNPYFile(xPath, budget)
+	split := 0
+	if yPath == "" {
+		split = o.outputs()
+	}
+	xa, err := readNPYFileSplit(xPath, budget, split)
 	if err != nil {
 		return nil, err
 	}
