@@ -2,7 +2,6 @@ package dataset
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -42,16 +41,24 @@ func LoadCSV(path string, o Options) (*Set, error) {
 	return s, nil
 }
 
-// countLines returns the number of lines of r: its newlines, and one more when the last
-// line has none.
+// countLines returns the number of lines of r that hold more than a carriage return:
+// encoding/csv skips the others, so that a file of blank lines reserves nothing.
 func countLines(r io.Reader) (int, error) {
 	buf := make([]byte, 1<<16)
-	n, last := 0, byte('\n')
+	n, full := 0, false
 	for {
 		k, err := r.Read(buf)
-		if k > 0 {
-			n += bytes.Count(buf[:k], []byte{'\n'})
-			last = buf[k-1]
+		for _, c := range buf[:k] {
+			switch c {
+			case '\n':
+				if full {
+					n++
+				}
+				full = false
+			case '\r':
+			default:
+				full = true
+			}
 		}
 		if err == io.EOF {
 			break
@@ -60,7 +67,7 @@ func countLines(r io.Reader) (int, error) {
 			return 0, err
 		}
 	}
-	if last != '\n' {
+	if full {
 		n++
 	}
 	return n, nil

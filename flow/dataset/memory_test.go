@@ -187,3 +187,20 @@ func TestReadCSVRestoresGOGC(t *testing.T) {
 		t.Errorf("GOGC after reading %d, want 77", got)
 	}
 }
+
+// Blank lines, which encoding/csv skips, reserve nothing: a CSV of a million of them and two
+// rows is read in little memory.
+func TestCSVBlankLines(t *testing.T) {
+	p := writeFile(t, t.TempDir(), "b.csv", []byte("1,2\n"+strings.Repeat("\n\r\n", 1000000)+"3,4"))
+	if n, err := countLines(strings.NewReader("a\n\n\r\nb\r\n \nc")); err != nil || n != 4 {
+		t.Errorf("countLines = %d, %v; want 4", n, err)
+	}
+	var s *Set
+	var err error
+	if a := allocated(func() { s, err = LoadCSV(p, Options{}) }); err != nil || a > 1<<20 {
+		t.Errorf("LoadCSV of 2 rows and 10⁶ blank lines allocated %d bytes: %v", a, err)
+	}
+	if s != nil && (s.X.At(1, 0) != 3 || s.Y.At(1, 0) != 4) {
+		t.Errorf("rows %v %v", s.X.RawMatrix().Data, s.Y.RawMatrix().Data)
+	}
+}
