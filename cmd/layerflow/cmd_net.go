@@ -141,7 +141,11 @@ func setupNetData(ctx *cli.Context, sigma float64, samples bool) (*netRun, error
 	o := datasets.Options{
 		Outputs: ctx.Int("outputs"), Seed: ctx.Uint64("seed"), Inputs: widths[0], OutputsDim: widths[d],
 		OneHot: ctx.Bool("one-hot"), Prep: prep,
-		Compact: ctx.Command.Name == "gd" || ctx.Command.Name == "sgd", // runNetDiscrete reads the samples through Gather only
+		Compact:  ctx.Command.Name == "gd" || ctx.Command.Name == "sgd", // runNetDiscrete reads the samples through Gather only
+		MaxBytes: dataBudget(ctx),
+	}
+	if o.OneHot {
+		o.MaxClasses = widths[d] // a label beyond the outputs is refused before any one-hot row
 	}
 	if o.Outputs < 1 {
 		return nil, fmt.Errorf("--outputs %d: must be ≥ 1", o.Outputs)
@@ -169,11 +173,14 @@ func setupNetData(ctx *cli.Context, sigma float64, samples bool) (*netRun, error
 	nr := &netRun{widths: widths}
 	if samples {
 		if nr.set, err = datasets.Open(spec, o); err != nil {
-			return nil, fmt.Errorf("--data %s: %v", spec, err)
+			return nil, dataError(ctx, spec, err)
 		}
-		nr.info, nr.mom = nr.set.Info, nr.set.Moments()
+		nr.info = nr.set.Info
+		if nr.mom, err = nr.set.FiniteMoments(); err != nil {
+			return nil, dataError(ctx, spec, err)
+		}
 	} else if nr.mom, nr.info, err = datasets.OpenMoments(spec, o); err != nil {
-		return nil, fmt.Errorf("--data %s: %v", spec, err)
+		return nil, dataError(ctx, spec, err)
 	}
 	nr.n = nr.mom.N
 	if n0, nd := nr.mom.Dims(); n0 != widths[0] || nd != widths[d] {
@@ -186,6 +193,28 @@ func setupNetData(ctx *cli.Context, sigma float64, samples bool) (*netRun, error
 		return nil, err
 	}
 	return nr, nil
+}
+
+// dataBudget is the memory budget of a --widths dataset: --max-memory when it is given
+// (flag, environment or config), else 0, the dataset package's default (4 GiB).
+func dataBudget(ctx *cli.Context) int64 {
+	if ctx.String("max-memory") == "" {
+		return 0
+	}
+	return budget.Limit()
+}
+
+// dataError names the flag at fault in an error of loading --data spec: --data, or for
+// the teacher's statistics that overflow, the flags that sized its numbers.
+func dataError(ctx *cli.Context, spec string, err error) error {
+	if spec == "teacher" && errors.Is(err, datasets.ErrOverflow) {
+		s := ctx.String("spectrum")
+		if s == "" {
+			s = "(default)"
+		}
+		return fmt.Errorf("--spectrum %s, --label-noise %v: %v", s, ctx.Float64("label-noise"), err)
+	}
+	return fmt.Errorf("--data %s: %v", spec, err)
 }
 
 // start reads --init: a kind drawn with --seed, a checkpoint, or the weights themselves.
@@ -239,34 +268,33 @@ func (nr *netRun) start(ctx *cli.Context) error {
 }
 
 // readCheckpoint reads the layers W1 … Wd of a checkpoint written by writeCheckpoint (or by
-// numpy: np.savez(path, W1=…, W2=…)).
+// numpy: np.savez(path, W1=…, W2=…), whose members are named W1.npy, …). Every member's
+// declared shape is checked against the widths of net, and its data against the member's
+// size in the archive, before anything is allocated (datasets.Archive).
 func readCheckpoint(path string, net *flow.Net) ([]float64, error) {
-	r, err := npz.Open(path)
+	z, err := datasets.OpenArchive(path)
 	if err != nil {
 		return nil, fmt.Errorf("--init %s: %v", path, err)
 	}
-	defer r.Close()
+	defer z.Close()
 	widths := net.Widths()
-	var w []float64
+	w := make([]float64, 0, net.Dim())
 	for i := 1; i < len(widths); i++ {
-		name := fmt.Sprintf("W%d", i)
-		var m mat.Dense
-		if err := r.Read(name, &m); err != nil {
-			return nil, fmt.Errorf("--init %s: array %s: %v", path, name, err)
+		m, err := z.Matrix(fmt.Sprintf("W%d", i), widths[i], widths[i-1])
+		if err != nil {
+			return nil, fmt.Errorf("--init (the layers of --widths %s): %v", joinInts(widths), err)
 		}
-		if rr, c := m.Dims(); rr != widths[i] || c != widths[i-1] {
-			return nil, fmt.Errorf("--init %s: %s is %d×%d, the widths need %d×%d", path, name, rr, c, widths[i], widths[i-1])
-		}
-		for k := 0; k < widths[i]; k++ {
-			w = append(w, m.RawRowView(k)...)
-		}
-	}
-	for i, v := range w {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return nil, fmt.Errorf("--init %s: weight %d is %v", path, i, v)
-		}
+		w = append(w, m...)
 	}
 	return w, nil
+}
+
+func joinInts(v []int) string {
+	s := make([]string, len(v))
+	for i, x := range v {
+		s[i] = strconv.Itoa(x)
+	}
+	return strings.Join(s, ",")
 }
 
 // openNetRecorder checks --checkpoint-every and --keep-checkpoints, prepares --out and opens

@@ -219,7 +219,8 @@ func runNetSweep(ctx *cli.Context) error {
 			return fmt.Errorf("--prep %q: want none, center, whiten or scalar", s)
 		}
 	}
-	o := datasets.Options{Seed: sweepSeed, Inputs: widthsList[0][0], OutputsDim: widthsList[0][len(widthsList[0])-1], Prep: prep, Noise: 0.5}
+	o := datasets.Options{Seed: sweepSeed, Inputs: widthsList[0][0], OutputsDim: widthsList[0][len(widthsList[0])-1], Prep: prep, Noise: 0.5,
+		MaxBytes: dataBudget(ctx)}
 	if s := ctx.String("samples"); s != "" {
 		if o.Samples, err = strconv.Atoi(s); err != nil || o.Samples < 1 {
 			return fmt.Errorf("--samples %q: want an integer ≥ 1", s)
@@ -240,7 +241,10 @@ func runNetSweep(ctx *cli.Context) error {
 			return fmt.Errorf("--widths %v: the data %s has %d inputs and %d outputs", w, spec, n0, nd)
 		}
 	}
-	mom := set.Moments()
+	mom, err := set.FiniteMoments()
+	if err != nil {
+		return fmt.Errorf("--data %s: %v", spec, err)
+	}
 	st := flow.Stats{Sxx: mom.Sxx, Syx: mom.Syx, Syy: mom.Syy}
 
 	// The run set, in a fixed order whatever the workers and shards.

@@ -8,8 +8,10 @@ import (
 	"io"
 	"math"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // LoadCSV reads the CSV file at path (see ReadCSV).
@@ -19,12 +21,56 @@ func LoadCSV(path string, o Options) (*Set, error) {
 		return nil, fmt.Errorf("dataset: %v", err)
 	}
 	defer f.Close()
-	s, err := ReadCSV(bufio.NewReaderSize(f, 1<<16), path, o)
+	// A regular file's lines bound its rows: counted first (a pass over the bytes, no
+	// parsing), they let the arrays be made once at their final capacity, so that the read
+	// takes the rows' numbers and nothing more, instead of the copies of growing arrays.
+	lines := 0
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+		if lines, err = countLines(f); err != nil {
+			return nil, fmt.Errorf("dataset: %s: %v", path, err)
+		}
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return nil, fmt.Errorf("dataset: %s: %v", path, err)
+		}
+	}
+	s, err := readCSV(bufio.NewReaderSize(f, 1<<16), path, o, lines)
 	if err != nil {
 		return nil, err
 	}
 	s.Info.Path = path
 	return s, nil
+}
+
+// countLines returns the number of lines of r that hold more than a carriage return:
+// encoding/csv skips the others, so that a file of blank lines reserves nothing.
+func countLines(r io.Reader) (int, error) {
+	buf := make([]byte, 1<<16)
+	n, full := 0, false
+	for {
+		k, err := r.Read(buf)
+		for _, c := range buf[:k] {
+			switch c {
+			case '\n':
+				if full {
+					n++
+				}
+				full = false
+			case '\r':
+			default:
+				full = true
+			}
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
+	if full {
+		n++
+	}
+	return n, nil
 }
 
 // ReadCSV reads numbers from CSV: every row one sample, the last o.Outputs columns (default
@@ -34,6 +80,17 @@ func LoadCSV(path string, o Options) (*Set, error) {
 // errors. With o.OneHot the single output column holds integer labels, expanded to one-hot
 // rows. o.Samples keeps the first Samples rows. Time and memory are linear in the input.
 func ReadCSV(r io.Reader, name string, o Options) (*Set, error) {
+	return readCSV(r, name, o, 0)
+}
+
+// readCSV is ReadCSV; lines > 0 bounds the records of r (the lines of a file), and the
+// arrays are then made once, for at most that many rows within the budget.
+func readCSV(r io.Reader, name string, o Options, lines int) (*Set, error) {
+	// encoding/csv makes a string of every record, garbage at once: as many bytes as the
+	// numbers kept. With the collector's default (GOGC 100) the heap grows to twice what
+	// is live before that garbage is collected, so the load would take up to twice its
+	// arrays; a tenth keeps the garbage to a tenth of them. Restored when done.
+	defer lowGC()()
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1 // checked here, to name the line and the counts
 	cr.ReuseRecord = true
@@ -63,6 +120,12 @@ func ReadCSV(r io.Reader, name string, o Options) (*Set, error) {
 			ncols = len(rec)
 			if k < 1 || k >= ncols {
 				return nil, fmt.Errorf("dataset: %s line %d: %d output columns out of range 1…%d for %d columns", name, line, k, ncols-1, ncols)
+			}
+			if lines > 0 {
+				// Rows beyond the budget are refused by checkAlloc before an append could
+				// grow the arrays.
+				rows := min(lines, int(min(budget/int64(8*ncols), MaxElements/int64(ncols))))
+				x, y = make([]float64, 0, rows*(ncols-k)), make([]float64, 0, rows*k)
 			}
 			if !allNumbers(rec) {
 				info.Header = true
@@ -106,7 +169,7 @@ func ReadCSV(r io.Reader, name string, o Options) (*Set, error) {
 		if k != 1 {
 			return nil, fmt.Errorf("dataset: %s: one-hot needs one output column, have %d", name, k)
 		}
-		oh, c, err := oneHot(name, y, o.Classes, budget-int64(8*len(x)))
+		oh, c, err := oneHotMax(name, y, o.Classes, o.MaxClasses, budget-int64(8*(cap(x)+cap(y))))
 		if err != nil {
 			return nil, err
 		}
@@ -114,6 +177,37 @@ func ReadCSV(r io.Reader, name string, o Options) (*Set, error) {
 		info.OneHot, info.Classes = true, c
 	}
 	return newSet(x, y, n, n0, k, info), nil
+}
+
+// csvGCPercent is the collector's GOGC while a CSV is read (readCSV).
+const csvGCPercent = 10
+
+var lowGCState struct {
+	sync.Mutex
+	n    int // reads in progress
+	prev int // GOGC before the first of them
+}
+
+// lowGC sets GOGC to csvGCPercent unless it is lower already, and returns the function
+// that restores it when the last of the reads in progress ends.
+func lowGC() func() {
+	s := &lowGCState
+	s.Lock()
+	defer s.Unlock()
+	if s.n == 0 {
+		s.prev = debug.SetGCPercent(csvGCPercent)
+		if s.prev >= 0 && s.prev < csvGCPercent {
+			debug.SetGCPercent(s.prev)
+		}
+	}
+	s.n++
+	return func() {
+		s.Lock()
+		defer s.Unlock()
+		if s.n--; s.n == 0 {
+			debug.SetGCPercent(s.prev)
+		}
+	}
 }
 
 // allNumbers reports whether every field parses as a number (NaN and Inf included, so

@@ -1,9 +1,11 @@
 package dataset
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"gonum.org/v1/gonum/blas"
@@ -237,13 +239,23 @@ type Options struct {
 
 	OneHot  bool // CSV, NPY: expand a single column of integer labels 0…C−1 to one-hot rows
 	Classes int  // with OneHot: the number of classes C (0 = largest label + 1)
+	// MaxClasses, with OneHot and Classes 0, bounds the labels: a label ≥ MaxClasses is an
+	// error found before any one-hot row is made (0 = no bound but MaxElements and the
+	// budget). A network sets it to its output width.
+	MaxClasses int
 
 	Split string // mnist: "train" (default) or "test"
 
 	Prep    Prep    // preprocessing applied after loading (default PrepNone)
 	PrepEps float64 // whiten: eigenvalues below PrepEps·λ_max are dropped (0 = 1e-8)
 
-	MaxBytes int64 // memory budget of X and Y as float64 (0 = DefaultMaxBytes)
+	// MaxBytes is the memory budget of a load (0 = DefaultMaxBytes): X and Y as float64 and
+	// the working copies a loader holds beside them (a CSV read from a file and a .npy file
+	// take no more than X and Y; a Fortran-order array is transposed through a second copy;
+	// a CSV read from a stream that is not a regular file may take up to about 2.5 times X
+	// and Y while its arrays grow). The command line sets it from --max-memory, and errors
+	// name that flag.
+	MaxBytes int64
 
 	// Compact keeps the inputs of a byte source (mnist, mnist:DIR) as bytes, X nil, when
 	// the preprocessing is none or center (see Set); other sources ignore it. The budget
@@ -276,7 +288,7 @@ func checkAlloc(what string, rows, cols int, budget int64) error {
 		return fmt.Errorf("dataset: %s: %d×%d = %.0f elements exceed the limit of %d", what, rows, cols, e, int64(MaxElements))
 	}
 	if 8*e > float64(budget) {
-		return fmt.Errorf("dataset: %s: %d×%d float64 need %.0f bytes, over the budget of %d bytes (Options.MaxBytes)", what, rows, cols, 8*e, budget)
+		return fmt.Errorf("dataset: %s: %d×%d float64 need %.0f bytes, over the budget of %d bytes (--max-memory)", what, rows, cols, 8*e, max(budget, 0))
 	}
 	return nil
 }
@@ -346,7 +358,11 @@ func OpenMoments(spec string, o Options) (Moments, Info, error) {
 		if err != nil {
 			return Moments{}, Info{}, err
 		}
-		return s.Moments(), s.Info, nil
+		m, err := s.FiniteMoments()
+		if err != nil {
+			return Moments{}, Info{}, err
+		}
+		return m, s.Info, nil
 	}
 	pm, t, err := m.Preprocess(o.Prep, o.PrepEps)
 	if err != nil {
@@ -402,6 +418,14 @@ func load(spec string, o *Options) (*Set, error) {
 
 func hasExt(path, ext string) bool { return strings.EqualFold(filepath.Ext(path), ext) }
 
+// labelString writes an integer label in full digits up to 10¹⁸, in exponent form above.
+func labelString(v float64) string {
+	if v < 1e18 {
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	}
+	return strconv.FormatFloat(v, 'g', -1, 64)
+}
+
 // newSet wraps row-major data (n×n0 and n×nd) in a Set.
 func newSet(x []float64, y []float64, n, n0, nd int, info Info) *Set {
 	info.N, info.N0, info.ND = n, n0, nd
@@ -414,10 +438,22 @@ func newSet(x []float64, y []float64, n, n0, nd int, info Info) *Set {
 // oneHot expands the integer labels in y (one per sample) to one-hot rows of width classes
 // (0 = largest label + 1). what names the source in errors.
 func oneHot(what string, y []float64, classes int, budget int64) ([]float64, int, error) {
+	return oneHotMax(what, y, classes, 0, budget)
+}
+
+// oneHotMax is oneHot where a label at or above maxClasses (when > 0 and classes is 0) is
+// an error, found before anything is made.
+func oneHotMax(what string, y []float64, classes, maxClasses int, budget int64) ([]float64, int, error) {
 	maxLab := -1
 	for k, v := range y {
-		if v != math.Trunc(v) || v < 0 || v >= MaxElements {
+		if v != math.Trunc(v) || v < 0 || math.IsInf(v, 0) {
 			return nil, 0, fmt.Errorf("dataset: %s: label %v of sample %d is not an integer ≥ 0, cannot one-hot", what, v, k)
+		}
+		if classes == 0 && maxClasses > 0 && v >= float64(maxClasses) {
+			return nil, 0, fmt.Errorf("dataset: %s: label %s of sample %d is not below %d, the number of outputs: cannot one-hot", what, labelString(v), k, maxClasses)
+		}
+		if v >= MaxElements {
+			return nil, 0, fmt.Errorf("dataset: %s: label %v of sample %d is too large to one-hot (at most %d classes)", what, v, k, int64(MaxElements))
 		}
 		maxLab = max(maxLab, int(v))
 	}
@@ -434,4 +470,83 @@ func oneHot(what string, y []float64, classes int, budget int64) ([]float64, int
 		out[k*classes+int(v)] = 1
 	}
 	return out, classes, nil
+}
+
+// ErrOverflow is the error FiniteMoments wraps.
+var ErrOverflow = errors.New("the data's second moments overflow float64")
+
+// FiniteMoments returns the moments of the set (Moments), or an error naming the data when
+// a statistic is not finite: entries whose squares, or sums of squares, pass the largest
+// float64 (1.8e308; an entry above 1.3e154 alone does). The error names the statistic and
+// the set's largest entry with its sample and column (counted from 0), and for the teacher
+// its singular values and label noise.
+func (s *Set) FiniteMoments() (Moments, error) {
+	m := s.Moments()
+	bad := m.nonFinite()
+	if bad == "" {
+		return m, nil
+	}
+	src := s.Info.Path
+	if src == "" {
+		src = s.Info.Source
+	}
+	where := ""
+	if s.x8 == nil {
+		v, k, j, ok := largest(s.X)
+		where = fmt.Sprintf("; the largest entry is %v (sample %d, input %d)", v, k, j)
+		if yv, yk, yj, yok := largest(s.Y); yok && (!ok || !(math.Abs(yv) <= math.Abs(v))) {
+			where = fmt.Sprintf("; the largest entry is %v (sample %d, output %d)", yv, yk, yj)
+		}
+	}
+	if s.Info.Source == "teacher" {
+		top := 0.0
+		for _, v := range s.Info.Spectrum {
+			top = max(top, v)
+		}
+		where += fmt.Sprintf(", made by singular values up to %v and label noise %v", top, s.Info.Noise)
+	}
+	return Moments{}, fmt.Errorf("dataset: %s: %w (%s)%s", src, ErrOverflow, bad, where)
+}
+
+// nonFinite names the first statistic of m that is not finite ("Sxx holds +Inf"), or "".
+func (m Moments) nonFinite() string {
+	if math.IsNaN(m.Syy) || math.IsInf(m.Syy, 0) {
+		return fmt.Sprintf("Syy = %v", m.Syy)
+	}
+	for _, a := range []struct {
+		name string
+		v    []float64
+	}{{"Sxx", m.Sxx.RawSymmetric().Data}, {"Syx", m.Syx.RawMatrix().Data}, {"mean x", m.MeanX}, {"mean y", m.MeanY}} {
+		for _, v := range a.v {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return fmt.Sprintf("%s holds %v", a.name, v)
+			}
+		}
+	}
+	return ""
+}
+
+// largest returns the entry of a largest in magnitude (NaN above all) and its place.
+func largest(a *mat.Dense) (v float64, row, col int, ok bool) {
+	if a == nil {
+		return 0, 0, 0, false
+	}
+	r, c := a.Dims()
+	raw := a.RawMatrix()
+	best := -1.0
+	for i := 0; i < r; i++ {
+		for j, x := range raw.Data[i*raw.Stride : i*raw.Stride+c] {
+			ax := math.Abs(x)
+			if math.IsNaN(x) {
+				ax = math.Inf(1)
+			}
+			if ax > best || !ok {
+				v, row, col, best, ok = x, i, j, ax, true
+				if math.IsNaN(x) {
+					return v, row, col, ok
+				}
+			}
+		}
+	}
+	return v, row, col, ok
 }

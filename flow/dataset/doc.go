@@ -102,7 +102,21 @@
 // # Limits
 //
 // Errors are one line, start with "dataset: " and name the file, line or value at fault.
-// No array larger than MaxElements is allocated, and no set larger than Options.MaxBytes
-// (default 4 GiB of float64), whatever a file's header claims; sizes are checked before
-// anything is allocated.
+// No array larger than MaxElements is allocated, and no load larger than Options.MaxBytes
+// (default 4 GiB; the command line's --max-memory), whatever a file's header claims; sizes
+// are checked before anything is allocated. A load's memory is its X and Y as float64 and
+// nothing more for the files read here (a CSV file's lines are counted first, so that its
+// arrays are made once; other element types than float64 are converted a chunk at a time),
+// but for a single .npy, whose inputs stay in the array read, its targets copied beside
+// it (the array and Y, checked against the budget), and two exceptions: a Fortran-order
+// matrix is transposed through a second copy, checked as such, and a CSV read from a
+// stream that is not a regular file (ReadCSV) grows its arrays, up to about 2.5 times their
+// size. One-hot targets are checked against the budget left by the inputs and the labels,
+// and a label at or above Options.MaxClasses (a network's output width) is refused before
+// any is made. The members of an .npz archive are read through a reader bounded by their
+// declared sizes, after their declared shapes were checked, so a compressed member that
+// would inflate beyond the budget is refused unread (Archive does the same for arrays of
+// known shapes, such as a checkpoint's layers). Moments that overflow float64 (entries
+// whose squares or sums of squares pass 1.8e308) are an error naming the data and its
+// largest entry (Set.FiniteMoments).
 package dataset

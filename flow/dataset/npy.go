@@ -243,80 +243,136 @@ func (p *dictParser) tuple() ([]int, bool) {
 	}
 }
 
-// readNPY reads a 1-D or 2-D numeric array from a .npy stream of exactly size bytes. The
-// header is checked here (dtype, shape, element count against MaxElements and the budget,
-// data length against size) before anything is allocated; the elements are then decoded by
-// npyio from a canonical header written here.
-func readNPY(r io.Reader, size int64, name string, budget int64) (*npyArray, error) {
+// npyHead is a checked .npy header: the dict, the element type and the offset of the data.
+type npyHead struct {
+	hd    npyHeader
+	dt    npyDtype
+	descr string // the dtype with an explicit byte order
+	data  int64  // bytes before the data: magic, lengths and header
+}
+
+// readNPYHead reads and checks the header of a .npy stream of size bytes (magic, version,
+// header length against size, the dict, the dtype), reading no further than the header.
+func readNPYHead(r io.Reader, size int64, name string) (npyHead, error) {
 	var pre [10]byte
 	if _, err := io.ReadFull(r, pre[:8]); err != nil || !bytes.Equal(pre[:6], npy.Magic[:]) {
-		return nil, fmt.Errorf("dataset: %s: not a .npy file (no \\x93NUMPY magic)", name)
+		return npyHead{}, fmt.Errorf("dataset: %s: not a .npy file (no \\x93NUMPY magic)", name)
 	}
 	major := pre[6]
 	var hlen, pos int64
 	switch major {
 	case 1:
 		if _, err := io.ReadFull(r, pre[8:10]); err != nil {
-			return nil, fmt.Errorf("dataset: %s: .npy header truncated", name)
+			return npyHead{}, fmt.Errorf("dataset: %s: .npy header truncated", name)
 		}
 		hlen, pos = int64(binary.LittleEndian.Uint16(pre[8:10])), 10
 	case 2, 3:
 		var b [4]byte
 		if _, err := io.ReadFull(r, b[:]); err != nil {
-			return nil, fmt.Errorf("dataset: %s: .npy header truncated", name)
+			return npyHead{}, fmt.Errorf("dataset: %s: .npy header truncated", name)
 		}
 		hlen, pos = int64(binary.LittleEndian.Uint32(b[:])), 12
 	default:
-		return nil, fmt.Errorf("dataset: %s: .npy format version %d.%d not supported", name, major, pre[7])
+		return npyHead{}, fmt.Errorf("dataset: %s: .npy format version %d.%d not supported", name, major, pre[7])
 	}
 	if hlen > npyMaxHeader || pos+hlen > size {
-		return nil, fmt.Errorf("dataset: %s: .npy header length %d does not fit (file %d bytes, limit %d)", name, hlen, size, npyMaxHeader)
+		return npyHead{}, fmt.Errorf("dataset: %s: .npy header length %d does not fit (file %d bytes, limit %d)", name, hlen, size, npyMaxHeader)
 	}
 	hb := make([]byte, hlen)
 	if _, err := io.ReadFull(r, hb); err != nil {
-		return nil, fmt.Errorf("dataset: %s: .npy header truncated", name)
+		return npyHead{}, fmt.Errorf("dataset: %s: .npy header truncated", name)
 	}
 	hd, err := parseNPYHeader(hb)
 	if err != nil {
-		return nil, fmt.Errorf("dataset: %s: .npy %v", name, err)
+		return npyHead{}, fmt.Errorf("dataset: %s: .npy %v", name, err)
 	}
 	dt, descr, ok := parseDtype(hd.descr)
 	if !ok {
-		return nil, fmt.Errorf("dataset: %s: dtype %q not supported (want float32, float64 or an integer type)", name, truncate(hd.descr))
+		return npyHead{}, fmt.Errorf("dataset: %s: dtype %q not supported (want float32, float64 or an integer type)", name, truncate(hd.descr))
 	}
+	return npyHead{hd: hd, dt: dt, descr: descr, data: pos + hlen}, nil
+}
+
+// readNPY reads a 1-D or 2-D numeric array from a .npy stream of exactly size bytes. The
+// header is checked here (dtype, shape, element count against MaxElements and the budget,
+// data length against size) before anything is allocated; the elements are then decoded by
+// npyio from a canonical header written here.
+func readNPY(r io.Reader, size int64, name string, budget int64) (*npyArray, error) {
+	return readNPYSplit(r, size, name, budget, 0)
+}
+
+// readNPYSplit is readNPY for an array whose last split columns will be copied out (a
+// single .npy's targets, splitArray): the array and that copy are checked together.
+func readNPYSplit(r io.Reader, size int64, name string, budget int64, split int) (*npyArray, error) {
+	h, err := readNPYHead(r, size, name)
+	if err != nil {
+		return nil, err
+	}
+	hd := h.hd
 	if len(hd.shape) != 1 && len(hd.shape) != 2 {
 		return nil, fmt.Errorf("dataset: %s: shape %s: want a 1-D or 2-D array", name, shapeString(hd.shape))
 	}
-	a := &npyArray{dtype: hd.descr, shape: hd.shape, integer: dt.kind != 'f'}
+	a := &npyArray{dtype: hd.descr, shape: hd.shape, integer: h.dt.kind != 'f'}
 	rows, cols := a.rowsCols()
 	if err := checkAlloc(name+" shape "+shapeString(hd.shape), rows, cols, budget); err != nil {
 		return nil, err
 	}
+	if err := checkTranspose(name, hd, rows, cols, budget); err != nil {
+		return nil, err
+	}
+	if split > 0 && split < cols {
+		if err := checkAlloc(fmt.Sprintf("%s shape %s and a copy of its last %d columns", name, shapeString(hd.shape), split), rows, cols+split, budget); err != nil {
+			return nil, err
+		}
+	}
+	if a.data, err = readNPYData(r, size, name, h, rows, cols); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// checkTranspose checks that a Fortran-order matrix, which is transposed through a second
+// copy, fits the budget twice.
+func checkTranspose(name string, hd npyHeader, rows, cols int, budget int64) error {
+	if !hd.fortran || len(hd.shape) != 2 || rows < 2 || cols < 2 {
+		return nil
+	}
+	if need := 16 * float64(rows) * float64(cols); need > float64(budget) {
+		return fmt.Errorf("dataset: %s shape %s: a Fortran-order %d×%d array is transposed through a second copy and needs %.0f bytes, over the budget of %d bytes (--max-memory)", name, shapeString(hd.shape), rows, cols, need, budget)
+	}
+	return nil
+}
+
+// readNPYData checks that the data of the header h (rows×cols elements, the sizes checked
+// against the budget by the caller) fills the size bytes of the stream exactly, then
+// decodes them, reading no further than size, into a row-major []float64 that holds only
+// finite numbers.
+func readNPYData(r io.Reader, size int64, name string, h npyHead, rows, cols int) ([]float64, error) {
 	count := rows * cols
-	if want := pos + hlen + int64(count)*int64(dt.size); want != size {
-		return nil, fmt.Errorf("dataset: %s: header claims shape %s of %s (%d bytes), the file has %d bytes", name, shapeString(hd.shape), hd.descr, want, size)
+	if want := h.data + int64(count)*int64(h.dt.size); want != size {
+		return nil, fmt.Errorf("dataset: %s: header claims shape %s of %s (%d bytes), the file has %d bytes", name, shapeString(h.hd.shape), h.hd.descr, want, size)
 	}
 
 	// npyio decodes the elements behind a header it is sure to parse: the checked dtype
 	// and the flat element count.
-	canon := fmt.Sprintf("{'descr': '%s', 'fortran_order': False, 'shape': (%d,), }", descr, count)
+	canon := fmt.Sprintf("{'descr': '%s', 'fortran_order': False, 'shape': (%d,), }", h.descr, count)
 	canon += strings.Repeat(" ", 63-(10+len(canon))%64) + "\n"
-	var h bytes.Buffer
-	h.Write(npy.Magic[:])
-	h.Write([]byte{1, 0, byte(len(canon)), byte(len(canon) >> 8)})
-	h.WriteString(canon)
-	nr, err := npy.NewReader(io.MultiReader(&h, r))
+	var hb bytes.Buffer
+	hb.Write(npy.Magic[:])
+	hb.Write([]byte{1, 0, byte(len(canon)), byte(len(canon) >> 8)})
+	hb.WriteString(canon)
+	nr, err := npy.NewReader(io.MultiReader(&hb, io.LimitReader(r, size-h.data)))
 	if err != nil {
 		return nil, fmt.Errorf("dataset: %s: %v", name, err)
 	}
 	out := make([]float64, count)
-	if err := decodeNPY(nr, dt, out); err != nil {
+	if err := decodeNPY(nr, h.dt, out); err != nil {
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 			return nil, fmt.Errorf("dataset: %s: data truncated before %d elements", name, count)
 		}
 		return nil, fmt.Errorf("dataset: %s: %v", name, err)
 	}
-	if hd.fortran && len(hd.shape) == 2 && rows > 1 && cols > 1 {
+	if h.hd.fortran && len(h.hd.shape) == 2 && rows > 1 && cols > 1 {
 		t := make([]float64, count)
 		for j := 0; j < cols; j++ {
 			for i := 0; i < rows; i++ {
@@ -330,8 +386,7 @@ func readNPY(r io.Reader, size int64, name string, budget int64) (*npyArray, err
 			return nil, fmt.Errorf("dataset: %s: element (%d, %d) is %v", name, i/cols, i%cols, v)
 		}
 	}
-	a.data = out
-	return a, nil
+	return out, nil
 }
 
 // decodeNPY reads len(out) elements of type dt through npyio into out.
@@ -341,33 +396,41 @@ func decodeNPY(nr *npy.Reader, dt npyDtype, out []float64) error {
 	case dt.kind == 'f' && dt.size == 8:
 		return nr.Read(&out)
 	case dt.kind == 'f' && dt.size == 4:
-		return readConv(nr, make([]float32, n), out)
+		return readConv(nr, make([]float32, min(n, convChunk)), out)
 	case dt.kind == 'i' && dt.size == 1:
-		return readConv(nr, make([]int8, n), out)
+		return readConv(nr, make([]int8, min(n, convChunk)), out)
 	case dt.kind == 'i' && dt.size == 2:
-		return readConv(nr, make([]int16, n), out)
+		return readConv(nr, make([]int16, min(n, convChunk)), out)
 	case dt.kind == 'i' && dt.size == 4:
-		return readConv(nr, make([]int32, n), out)
+		return readConv(nr, make([]int32, min(n, convChunk)), out)
 	case dt.kind == 'i' && dt.size == 8:
-		return readConv(nr, make([]int64, n), out)
+		return readConv(nr, make([]int64, min(n, convChunk)), out)
 	case dt.kind == 'u' && dt.size == 1:
-		return readConv(nr, make([]uint8, n), out)
+		return readConv(nr, make([]uint8, min(n, convChunk)), out)
 	case dt.kind == 'u' && dt.size == 2:
-		return readConv(nr, make([]uint16, n), out)
+		return readConv(nr, make([]uint16, min(n, convChunk)), out)
 	case dt.kind == 'u' && dt.size == 4:
-		return readConv(nr, make([]uint32, n), out)
+		return readConv(nr, make([]uint32, min(n, convChunk)), out)
 	case dt.kind == 'u' && dt.size == 8:
-		return readConv(nr, make([]uint64, n), out)
+		return readConv(nr, make([]uint64, min(n, convChunk)), out)
 	}
 	return fmt.Errorf("dtype %c%d not supported", dt.kind, dt.size)
 }
 
+// convChunk is the number of elements of another type than float64 converted at a time, so
+// that no second array of the file's size is held.
+const convChunk = 1 << 14
+
+// readConv reads len(out) elements through buf, a chunk at a time, converting them.
 func readConv[T float32 | int8 | int16 | int32 | int64 | uint8 | uint16 | uint32 | uint64](nr *npy.Reader, buf []T, out []float64) error {
-	if err := nr.Read(&buf); err != nil {
-		return err
-	}
-	for i, v := range buf {
-		out[i] = float64(v)
+	for i := 0; i < len(out); i += len(buf) {
+		b := buf[:min(len(buf), len(out)-i)]
+		if err := nr.Read(&b); err != nil {
+			return err
+		}
+		for j, v := range b {
+			out[i+j] = float64(v)
+		}
 	}
 	return nil
 }
@@ -385,6 +448,11 @@ func shapeString(s []int) string {
 
 // readNPYFile reads the .npy file at path.
 func readNPYFile(path string, budget int64) (*npyArray, error) {
+	return readNPYFileSplit(path, budget, 0)
+}
+
+// readNPYFileSplit reads the .npy file at path through readNPYSplit.
+func readNPYFileSplit(path string, budget int64, split int) (*npyArray, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("dataset: %v", err)
@@ -394,7 +462,7 @@ func readNPYFile(path string, budget int64) (*npyArray, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dataset: %v", err)
 	}
-	return readNPY(bufio.NewReaderSize(f, 1<<16), st.Size(), path, budget)
+	return readNPYSplit(bufio.NewReaderSize(f, 1<<16), st.Size(), path, budget, split)
 }
 
 // LoadNPY reads inputs from the .npy file xPath and targets from yPath. X may be 2-D or
@@ -404,7 +472,11 @@ func readNPYFile(path string, budget int64) (*npyArray, error) {
 // integers. o.Samples keeps the first Samples rows.
 func LoadNPY(xPath, yPath string, o Options) (*Set, error) {
 	budget := o.maxBytes()
-	xa, err := readNPYFile(xPath, budget)
+	split := 0
+	if yPath == "" {
+		split = o.outputs()
+	}
+	xa, err := readNPYFileSplit(xPath, budget, split)
 	if err != nil {
 		return nil, err
 	}
@@ -480,7 +552,11 @@ func npzMember(z *zip.Reader, name string, keys ...string) (*zip.File, error) {
 		}
 		have = append(have, truncate(f.Name))
 	}
-	return nil, fmt.Errorf("dataset: %s: no array %s (or %s) in the archive, which holds [%s]", name, keys[0], keys[1], strings.Join(have, " "))
+	alt := ""
+	if len(keys) > 1 {
+		alt = " (or " + strings.Join(keys[1:], ", ") + ")"
+	}
+	return nil, fmt.Errorf("dataset: %s: no array %s%s in the archive, which holds [%s]", name, keys[0], alt, strings.Join(have, " "))
 }
 
 func readNPZMember(f *zip.File, name string, budget int64) (*npyArray, error) {
@@ -493,7 +569,81 @@ func readNPZMember(f *zip.File, name string, budget int64) (*npyArray, error) {
 		return nil, fmt.Errorf("dataset: %s: %v", what, err)
 	}
 	defer rc.Close()
-	return readNPY(bufio.NewReader(rc), int64(f.UncompressedSize64), what, budget)
+	// The member's declared size bounds what is read (archive/zip also refuses a member
+	// that inflates past it): a compressed member is never inflated beyond the shape its
+	// header declares, which readNPY checks against the budget first.
+	size := int64(f.UncompressedSize64)
+	return readNPY(bufio.NewReader(io.LimitReader(rc, size)), size, what, budget)
+}
+
+// Archive is an .npz archive (as numpy.savez writes it) opened to read arrays whose shapes
+// the caller knows, such as the layers of a checkpoint. Every array's header is checked
+// against the shape wanted and against the member's size in the archive before anything is
+// allocated, and no member is read past that size, so a few bytes that declare a huge
+// shape, or a compressed member that inflates without end, cost nothing.
+type Archive struct {
+	f    *os.File
+	z    *zip.Reader
+	path string
+}
+
+// OpenArchive opens the .npz archive at path.
+func OpenArchive(path string) (*Archive, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("dataset: %v", err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("dataset: %v", err)
+	}
+	z, err := zip.NewReader(f, st.Size())
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("dataset: %s: not an .npz (zip) archive: %v", path, err)
+	}
+	return &Archive{f: f, z: z, path: path}, nil
+}
+
+// Close closes the file of the archive.
+func (a *Archive) Close() error { return a.f.Close() }
+
+// Matrix reads the array name (a member named name or name.npy) as a rows×cols matrix of
+// float64, row-major. Its shape must be (rows, cols), or (rows,) when cols is 1, or ()
+// when both are 1; its elements a numeric dtype (as LoadNPY reads) and finite. rows×cols
+// must be at most MaxElements.
+func (a *Archive) Matrix(name string, rows, cols int) ([]float64, error) {
+	f, err := npzMember(a.z, a.path, name)
+	if err != nil {
+		return nil, err
+	}
+	what := a.path + ":" + f.Name
+	if rows < 0 || cols < 0 || float64(rows)*float64(cols) > MaxElements {
+		return nil, fmt.Errorf("dataset: %s: a %d×%d matrix is beyond the limit of %d elements", what, rows, cols, int64(MaxElements))
+	}
+	if f.UncompressedSize64 > math.MaxInt64/2 {
+		return nil, fmt.Errorf("dataset: %s: member size %d too large", what, f.UncompressedSize64)
+	}
+	rc, err := f.Open()
+	if err != nil {
+		return nil, fmt.Errorf("dataset: %s: %v", what, err)
+	}
+	defer rc.Close()
+	size := int64(f.UncompressedSize64)
+	r := bufio.NewReader(io.LimitReader(rc, size))
+	h, err := readNPYHead(r, size, what)
+	if err != nil {
+		return nil, err
+	}
+	sh := h.hd.shape
+	ok := len(sh) == 2 && sh[0] == rows && sh[1] == cols ||
+		len(sh) == 1 && sh[0] == rows && cols == 1 ||
+		len(sh) == 0 && rows == 1 && cols == 1
+	if !ok {
+		return nil, fmt.Errorf("dataset: %s: shape %s, want (%d, %d)", what, shapeString(sh), rows, cols)
+	}
+	return readNPYData(r, size, what, h, rows, cols)
 }
 
 // pairArrays makes a Set of inputs xa and targets ya, which must have the same rows.
@@ -522,7 +672,7 @@ func pairArrays(xName, yName string, xa, ya *npyArray, o Options, info Info) (*S
 		if nd != 1 || !ya.integer {
 			return nil, fmt.Errorf("dataset: %s: one-hot needs a vector of integer labels, have %s of shape %s", yName, ya.dtype, shapeString(ya.shape))
 		}
-		oh, c, err := oneHot(yName, y, o.Classes, o.maxBytes()-int64(8*len(x)))
+		oh, c, err := oneHotMax(yName, y, o.Classes, o.MaxClasses, o.maxBytes()-int64(8*(cap(x)+cap(y))))
 		if err != nil {
 			return nil, err
 		}
@@ -549,17 +699,24 @@ func splitArray(name string, a *npyArray, o Options, info Info) (*Set, error) {
 		return nil, fmt.Errorf("dataset: %s: no samples", name)
 	}
 	n0 := cols - k
-	x := make([]float64, n*n0)
-	y := make([]float64, n*k)
-	for i := 0; i < n; i++ {
-		copy(x[i*n0:(i+1)*n0], a.data[i*cols:i*cols+n0])
-		copy(y[i*k:(i+1)*k], a.data[i*cols+n0:(i+1)*cols])
+	// The targets go to a new array, the inputs stay where they are, moved to the front
+	// row by row: the set costs the file's array and its targets, not a second copy. Row
+	// i's inputs land below its targets, which are copied out first.
+	if err := checkAlloc(name+" targets", n, k, o.maxBytes()-int64(8*len(a.data))); err != nil {
+		return nil, err
 	}
+	y := make([]float64, n*k)
+	x := a.data[:n*n0]
+	for i := 0; i < n; i++ {
+		copy(y[i*k:(i+1)*k], a.data[i*cols+n0:(i+1)*cols])
+		copy(x[i*n0:(i+1)*n0], a.data[i*cols:i*cols+n0])
+	}
+	a.data = nil
 	if o.OneHot {
 		if k != 1 || !a.integer {
 			return nil, fmt.Errorf("dataset: %s: one-hot needs one integer output column, have %d of %s", name, k, a.dtype)
 		}
-		oh, c, err := oneHot(name, y, o.Classes, o.maxBytes()-int64(8*len(x)))
+		oh, c, err := oneHotMax(name, y, o.Classes, o.MaxClasses, o.maxBytes()-int64(8*(cap(x)+len(y))))
 		if err != nil {
 			return nil, err
 		}
