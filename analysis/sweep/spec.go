@@ -902,20 +902,61 @@ func readData(path string) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
+	tooLarge := fmt.Errorf("%s: more than %d bytes (at most 256 MiB)", path, MaxDataBytes)
 	// The text, and the samples read from it (at most one number per two bytes).
-	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && st.Size() <= MaxDataBytes {
+	st, err := f.Stat()
+	if err == nil && st.Mode().IsRegular() {
+		if st.Size() > MaxDataBytes {
+			return nil, tooLarge
+		}
 		if err := budget.Check(fmt.Sprintf("the dataset %s (%d bytes)", path, st.Size()), budget.Mul(st.Size(), 5)); err != nil {
 			return nil, err
 		}
 	}
-	b, err := io.ReadAll(io.LimitReader(f, MaxDataBytes+1))
+	// A stream of unknown size (a pipe, a device) is read no further than 256 MiB and a fifth
+	// of the memory budget, in pieces, so that what it holds never exceeds that bound (a
+	// buffer grown by doubling would take twice it).
+	limit := int64(MaxDataBytes)
+	if l := budget.Limit() / 5; l < limit {
+		limit = max(l, 0)
+	}
+	b, over, err := readBounded(f, limit)
 	if err != nil {
 		return nil, err
 	}
-	if len(b) > MaxDataBytes {
-		return nil, fmt.Errorf("%s: more than %d bytes (at most 256 MiB)", path, MaxDataBytes)
+	if over {
+		if limit < MaxDataBytes {
+			return nil, fmt.Errorf("%s: more than %d bytes, a fifth of the memory budget %s (--max-memory)", path, limit, budget.Format(budget.Limit()))
+		}
+		return nil, tooLarge
 	}
 	return b, nil
+}
+
+// readBounded reads r to its end in pieces of 1 MiB joined at the end, or reports over when
+// r holds more than limit bytes: it holds no more than limit+1 bytes while reading.
+func readBounded(r io.Reader, limit int64) (b []byte, over bool, err error) {
+	const piece = 1 << 20
+	var parts [][]byte
+	var n int64
+	for n <= limit {
+		p := make([]byte, min(piece, limit+1-n))
+		k, err := io.ReadFull(r, p)
+		parts, n = append(parts, p[:k]), n+int64(k)
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			break
+		}
+		if err != nil {
+			return nil, false, err
+		}
+	}
+	switch {
+	case n > limit:
+		return nil, true, nil
+	case len(parts) == 1:
+		return parts[0], false, nil
+	}
+	return bytes.Join(parts, nil), false, nil
 }
 
 // formatVersion changes when the meaning of a row changes, so that old result files are not
