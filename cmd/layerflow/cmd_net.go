@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -879,11 +880,21 @@ func runNetDiscrete(ctx *cli.Context, sgd bool) error {
 }
 
 // plotNetRecords draws the run's figures when --plot FILE is set: FILE holds the loss, and
-// FILE-imbalance, FILE-sharpness and FILE-singular-values (same extension) the rest.
+// FILE-imbalance, FILE-sharpness and FILE-singular-values (same extension) the rest. A
+// signal stops the drawing as in plotRun: the figures are dropped and the status is 130.
 func plotNetRecords(ctx *cli.Context, r *netRecorder, label string) (wrote []string, err error) {
 	defer guardPlot(&err)
 	path := ctx.String("plot")
 	if path == "" {
+		return nil, nil
+	}
+	defer func() {
+		if interrupted(ctx) {
+			dropStaged(wrote...)
+			wrote, err = nil, &exitError{code: 130, msg: "interrupted; the outputs hold the run up to the stop, without the figures of --plot"}
+		}
+	}()
+	if interrupted(ctx) {
 		return nil, nil
 	}
 	st, err := figureStyle(ctx)
@@ -901,7 +912,10 @@ func plotNetRecords(ctx *cli.Context, r *netRecorder, label string) (wrote []str
 		if err != nil {
 			return wrote, err
 		}
-		if err := saveFigure(pf, p); err != nil {
+		if interrupted(ctx) {
+			return wrote, context.Canceled
+		}
+		if err := saveFigure(pf.WithContext(ctx.Context), p); err != nil {
 			return wrote, err
 		}
 		wrote = append(wrote, p)
