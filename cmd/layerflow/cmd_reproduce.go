@@ -90,6 +90,11 @@ func runReproduce(ctx *cli.Context) error {
 	if ctx.Uint64("seed") == 0 {
 		return fmt.Errorf("--seed 0: must be ≥ 1 (seed 0 would silently become the default 1)")
 	}
+	// The report replaces an earlier one in dir with all its files: the figures and data of
+	// claims (or with seeds) it does not write must not be left beside it.
+	for _, ext := range []string{".png", ".svg", ".pdf", ".csv"} {
+		replacesOutputs(dir, "claim*-*"+ext)
+	}
 	set := analysis.ClaimSettings{Quick: ctx.Bool("quick"), Seed: ctx.Uint64("seed")}
 	draw := ctx.Bool("figures")
 	st, err := figureStyle(ctx)
