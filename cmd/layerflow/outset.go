@@ -190,15 +190,16 @@ func (s *outputSet) commit() error {
 		s.wrote[f.path] = true
 	}
 	s.files = nil
-	return removeStale(s.replaces, s.wrote)
+	return removeStale(s.replaces, s.wrote, s.inputs)
 }
 
-// removeStale removes the files that match one of the patterns and are not in wrote.
-func removeStale(patterns []string, wrote map[string]bool) error {
+// removeStale removes the files that match one of the patterns and are neither in wrote nor
+// one of the inputs (a checkpoint the run restarted from stays).
+func removeStale(patterns []string, wrote map[string]bool, inputs []inputFile) error {
 	for _, p := range patterns {
 		old, _ := filepath.Glob(p)
 		for _, f := range old {
-			if wrote[f] {
+			if wrote[f] || isInput(f, inputs) {
 				continue
 			}
 			if err := os.Remove(f); err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -207,6 +208,20 @@ func removeStale(patterns []string, wrote map[string]bool) error {
 		}
 	}
 	return nil
+}
+
+// isInput reports whether path is one of the inputs, by file identity.
+func isInput(path string, inputs []inputFile) bool {
+	st, err := os.Stat(path)
+	if err != nil {
+		return false
+	}
+	for _, in := range inputs {
+		if os.SameFile(st, in.info) {
+			return true
+		}
+	}
+	return false
 }
 
 // replacesOutputs declares that the command's set replaces the files of an earlier run in

@@ -43,3 +43,21 @@ func TestReproduceReplacesStaleClaims(t *testing.T) {
 		}
 	}
 }
+
+// A run restarted from a checkpoint of its own directory keeps that checkpoint: the stale
+// checkpoints its set replaces are never its inputs.
+func TestRestartKeepsInputCheckpoint(t *testing.T) {
+	dir := t.TempDir()
+	ck := filepath.Join(dir, "checkpoints", "step-000000020.npz")
+	if code, _, errs := runArgs(t, "gd", "--widths", "3,2,2", "--samples", "20", "--steps", "20", "--out", dir); code != 0 {
+		t.Fatalf("first run: %s", errs)
+	}
+	if code, _, errs := runArgs(t, "gd", "--widths", "3,2,2", "--samples", "20", "--steps", "5", "--init", ck, "--out", dir); code != 0 {
+		t.Fatalf("restart: %s", errs)
+	}
+	for _, name := range []string{"step-000000000.npz", "step-000000005.npz", "step-000000020.npz"} {
+		if _, err := os.Stat(filepath.Join(dir, "checkpoints", name)); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
