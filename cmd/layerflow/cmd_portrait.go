@@ -428,15 +428,17 @@ func plotRun(ctx *cli.Context, obj flow.Objective, trs []*flow.Trajectory, lr fl
 	if path == "" {
 		return nil, nil
 	}
+	if interrupted(ctx) {
+		// The run itself was stopped: no figures, and the caller reports the stop with the
+		// run's outcome.
+		return nil, nil
+	}
 	defer func() {
 		if interrupted(ctx) {
 			dropStaged(wrote...)
 			wrote, err = nil, &exitError{code: 130, msg: "interrupted; the outputs hold the run up to the stop, without the figures of --plot"}
 		}
 	}()
-	if interrupted(ctx) {
-		return nil, nil
-	}
 	st, err := figureStyle(ctx)
 	if err != nil {
 		return nil, err

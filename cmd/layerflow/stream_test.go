@@ -36,6 +36,9 @@ func TestInterruptGDFlowSGDCompare(t *testing.T) {
 		{"sgd", []string{"sgd", "--steps", "1000000000"}, syscall.SIGINT, 130, "trajectory.csv"},
 		{"flow", []string{"flow", "--t-end", "1e308", "--max-steps", "1000000000", "--rtol", "1e-13", "--atol", "1e-15"}, syscall.SIGINT, 130, "trajectory.csv"},
 		{"compare", []string{"compare", "--steps", "1000000000"}, syscall.SIGINT, 130, "compare.csv"},
+		// Stopped while it runs, not while it draws: the run's lines are printed as without
+		// --plot, and no figure is drawn.
+		{"gd-plot", []string{"gd", "--steps", "1000000000", "--plot", "o/a.png"}, syscall.SIGINT, 130, "trajectory.csv"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -79,6 +82,9 @@ func TestInterruptGDFlowSGDCompare(t *testing.T) {
 			}
 			if sum["status"] != "interrupted" {
 				t.Errorf("summary status %v, want interrupted", sum["status"])
+			}
+			if !strings.Contains(stdout.String(), "wrote ") {
+				t.Errorf("stdout does not list the files written: %q", stdout.String())
 			}
 			f, err := os.Open(filepath.Join(dir, "o", tc.file))
 			if err != nil {
