@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"image"
+	"image/color"
 	"math"
 	"os"
 	"path/filepath"
@@ -131,6 +132,14 @@ func (c *countCanvas) Stroke(vg.Path)                         { c.n++ }
 func (c *countCanvas) Fill(vg.Path)                           { c.n++ }
 func (c *countCanvas) FillString(font.Face, vg.Point, string) { c.n++ }
 func (c *countCanvas) DrawImage(vg.Rectangle, image.Image)    { c.n++ }
+func (c *countCanvas) SetLineWidth(vg.Length)                 { c.n++ }
+func (c *countCanvas) SetLineDash([]vg.Length, vg.Length)     { c.n++ }
+func (c *countCanvas) SetColor(color.Color)                   { c.n++ }
+func (c *countCanvas) Rotate(float64)                         { c.n++ }
+func (c *countCanvas) Translate(vg.Point)                     { c.n++ }
+func (c *countCanvas) Scale(float64, float64)                 { c.n++ }
+func (c *countCanvas) Push()                                  { c.n++ }
+func (c *countCanvas) Pop()                                   { c.n++ }
 
 // A drawing stopped by its context passes nothing more to the canvas after the stop, and
 // SaveContext then writes nothing and returns an error wrapping the context's.
@@ -207,6 +216,15 @@ func TestStopAbandonsLongOperation(t *testing.T) {
 		t.Errorf("DrawImage returned %v after the stop", d)
 	}
 	sc.Fill(nil)
+	// Nor does the canvas's state change: the abandoned operation may still be using it.
+	sc.Push()
+	sc.SetColor(color.Black)
+	sc.SetLineWidth(1)
+	sc.SetLineDash(nil, 0)
+	sc.Translate(vg.Point{X: 1})
+	sc.Rotate(1)
+	sc.Scale(2, 2)
+	sc.Pop()
 	if inner.n != 0 {
 		t.Errorf("%d operations reached the canvas after the stop", inner.n)
 	}

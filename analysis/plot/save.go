@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"image"
+	"image/color"
 	"io"
 	"math"
 	"os"
@@ -297,6 +298,57 @@ func (c *stopCanvas) FillString(f font.Face, pt vg.Point, s string) {
 func (c *stopCanvas) DrawImage(r vg.Rectangle, img image.Image) {
 	if !c.halted() {
 		c.abandonable(func() { c.CanvasSizer.DrawImage(r, img) })
+	}
+}
+
+// The state of the canvas (its transforms, colour, line and stack) is left alone once the
+// drawing is stopped, too: an abandoned operation may still be drawing with it.
+
+func (c *stopCanvas) SetLineWidth(w vg.Length) {
+	if !c.halted() {
+		c.CanvasSizer.SetLineWidth(w)
+	}
+}
+
+func (c *stopCanvas) SetLineDash(pattern []vg.Length, offset vg.Length) {
+	if !c.halted() {
+		c.CanvasSizer.SetLineDash(pattern, offset)
+	}
+}
+
+func (c *stopCanvas) SetColor(col color.Color) {
+	if !c.halted() {
+		c.CanvasSizer.SetColor(col)
+	}
+}
+
+func (c *stopCanvas) Rotate(a float64) {
+	if !c.halted() {
+		c.CanvasSizer.Rotate(a)
+	}
+}
+
+func (c *stopCanvas) Translate(pt vg.Point) {
+	if !c.halted() {
+		c.CanvasSizer.Translate(pt)
+	}
+}
+
+func (c *stopCanvas) Scale(x, y float64) {
+	if !c.halted() {
+		c.CanvasSizer.Scale(x, y)
+	}
+}
+
+func (c *stopCanvas) Push() {
+	if !c.halted() {
+		c.CanvasSizer.Push()
+	}
+}
+
+func (c *stopCanvas) Pop() {
+	if !c.halted() {
+		c.CanvasSizer.Pop()
 	}
 }
 
