@@ -116,7 +116,7 @@ func runCheck(ctx *cli.Context) error {
 	if fails > 0 {
 		msg := fmt.Sprintf("%d of %d laws failed", fails, len(checks))
 		if len(untested) > 0 {
-			msg += fmt.Sprintf(", %d not tested", len(untested))
+			msg += fmt.Sprintf(", %d %s", len(untested), untestedWords(untested))
 		}
 		return &exitError{code: 1, msg: msg}
 	}
