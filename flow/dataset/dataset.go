@@ -259,7 +259,7 @@ type Options struct {
 
 	// Compact keeps the inputs of a byte source (mnist, mnist:DIR) as bytes, X nil, when
 	// the preprocessing is none or center (see Set); other sources ignore it. The budget
-	// MaxBytes is checked as for float64 all the same.
+	// MaxBytes is then checked for the bytes.
 	Compact bool
 }
 
@@ -280,6 +280,11 @@ func (o *Options) outputs() int {
 // checkAlloc returns an error naming what when rows×cols float64 exceed MaxElements or the
 // budget; cols may be 0.
 func checkAlloc(what string, rows, cols int, budget int64) error {
+	return checkAllocOf(what, rows, cols, 8, "float64", budget)
+}
+
+// checkAllocOf is checkAlloc for elements of size bytes, named kind (bytes kept as bytes).
+func checkAllocOf(what string, rows, cols, size int, kind string, budget int64) error {
 	if rows < 0 || cols < 0 {
 		return fmt.Errorf("dataset: %s: negative size %d×%d", what, rows, cols)
 	}
@@ -287,8 +292,8 @@ func checkAlloc(what string, rows, cols int, budget int64) error {
 	if e > MaxElements {
 		return fmt.Errorf("dataset: %s: %d×%d = %.0f elements exceed the limit of %d", what, rows, cols, e, int64(MaxElements))
 	}
-	if 8*e > float64(budget) {
-		return fmt.Errorf("dataset: %s: %d×%d float64 need %.0f bytes, over the budget of %d bytes (--max-memory)", what, rows, cols, 8*e, max(budget, 0))
+	if b := float64(size) * e; b > float64(budget) {
+		return fmt.Errorf("dataset: %s: %d×%d %s need %.0f bytes, over the budget of %d bytes (--max-memory)", what, rows, cols, kind, b, max(budget, 0))
 	}
 	return nil
 }

@@ -133,12 +133,15 @@ func readIDX(r io.Reader, lim idxLimits) (*idxArray, error) {
 		return nil, err
 	}
 	typ, es, n, item := a.Type, idxElemSize(a.Type), a.N, a.itemLen()
-	if err := checkAlloc(lim.name, n, item, lim.budget); err != nil {
-		return nil, err
-	}
 	count := n * item
 	if lim.raw && typ == idxUByte {
+		if err := checkAllocOf(lim.name, n, item, 1, "bytes", lim.budget); err != nil {
+			return nil, err
+		}
 		return readIDXBytes(r, a, lim, headLen, count)
+	}
+	if err := checkAlloc(lim.name, n, item, lim.budget); err != nil {
+		return nil, err
 	}
 	// A gzip stream whose trailer agrees with the header (mod 2³²) is allocated at once;
 	// otherwise memory grows with the bytes actually read.

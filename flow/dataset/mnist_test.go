@@ -2,6 +2,7 @@ package dataset
 
 import (
 	"math"
+	"strings"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
@@ -148,4 +149,23 @@ func mnistWhitenMoments(t *testing.T, s *Set) {
 		t.Errorf("tr P = %v, rank %d", mat.Trace(w.Sxx), tr.Rank)
 	}
 	t.Logf("MNIST: %d constant pixels, whitening keeps %d eigenvalues (cut %.3g)", constant, tr.Rank, tr.Cutoff)
+}
+
+// A byte set (Compact) is budgeted at a byte a pixel, a float64 set at eight: a budget
+// between the two takes the one and refuses the other.
+func TestCompactBudget(t *testing.T) {
+	dir := t.TempDir()
+	const n = 500
+	fakeMNIST(t, dir, n, false)
+	y := int64(8 * n * mnistClasses)
+	budget := y + 2*n*mnistPixels // room for the bytes, a quarter of the float64s
+	if _, err := LoadMNIST(dir, Options{Compact: true, MaxBytes: budget}); err != nil {
+		t.Errorf("compact set under %d bytes: %v", budget, err)
+	}
+	if _, err := LoadMNIST(dir, Options{MaxBytes: budget}); err == nil || !strings.Contains(err.Error(), "float64") {
+		t.Errorf("float64 set under %d bytes: %v, want refused", budget, err)
+	}
+	if _, err := LoadMNIST(dir, Options{Compact: true, MaxBytes: y + n*mnistPixels/2}); err == nil || !strings.Contains(err.Error(), "bytes need") {
+		t.Errorf("compact set under half its bytes: %v, want refused", err)
+	}
 }
