@@ -841,8 +841,9 @@ func runNetDiscrete(ctx *cli.Context, sgd bool) error {
 		return err
 	}
 	res, stopped := run.Discrete, run.Interrupted
-	if rec.lastStep != res.Steps && run.W != nil && !stopped {
-		// A diverged run ends between record steps: record its last iterate inside the bound.
+	if rec.lastStep != res.Steps && run.W != nil {
+		// A diverged or stopped run ends between record steps: record its last iterate (inside
+		// the bound), and checkpoint it, so that the files end where the run did.
 		rec.record(res.Steps, float64(res.Steps)*lr, run.W, true)
 		rec.checkpoint(res.Steps, float64(res.Steps)*lr, run.W)
 	}

@@ -39,6 +39,8 @@ func TestInterruptGDFlowSGDCompare(t *testing.T) {
 		// Stopped while it runs, not while it draws: the run's lines are printed as without
 		// --plot, and no figure is drawn.
 		{"gd-plot", []string{"gd", "--steps", "1000000000", "--plot", "o/a.png"}, syscall.SIGINT, 130, "trajectory.csv"},
+		// A network's records, thinned to fit --max-points, end where the run stopped too.
+		{"gd-widths", []string{"gd", "--widths", "4,3,2", "--samples", "50", "--steps", "1000000000", "--max-points", "100"}, syscall.SIGINT, 130, "records.csv"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -101,8 +103,8 @@ func TestInterruptGDFlowSGDCompare(t *testing.T) {
 				t.Fatalf("%s: %d rows", tc.file, len(rows))
 			}
 			tcol := 0
-			if tc.file == "compare.csv" {
-				tcol = 1
+			if tc.file == "compare.csv" || tc.file == "records.csv" {
+				tcol = 1 // after k, or step
 			}
 			prev := -1.0
 			for i, r := range rows[1:] {
@@ -112,8 +114,13 @@ func TestInterruptGDFlowSGDCompare(t *testing.T) {
 				}
 				prev = x
 			}
-			if final, ok := sum["final"].(map[string]any); ok && final["t"] != prev {
+			if final, ok := sum["final"].(map[string]any); ok && final["t"] != nil && final["t"] != prev {
 				t.Errorf("last row at t = %v, summary's final point at %v", prev, final["t"])
+			}
+			if st, ok := sum["stats"].(map[string]any); ok && tc.file == "records.csv" {
+				if last, steps := rows[len(rows)-1][0], st["steps"].(float64); strconv.FormatFloat(steps, 'f', -1, 64) != last {
+					t.Errorf("last row at step %s, the run stopped after %v steps", last, st["steps"])
+				}
 			}
 			ents, _ := os.ReadDir(filepath.Join(dir, "o"))
 			for _, e := range ents {
