@@ -584,6 +584,11 @@ func colourBar(th *theme, cm *ramp, label string, vertical bool) *gplot.Plot {
 // depend on the canvas size, so two corrections converge.
 func equalAspectHeight(p *gplot.Plot, w vg.Length, aspect float64) vg.Length {
 	h := w * vg.Length(aspect)
+	if dc := p.DataCanvas(draw.Canvas{Rectangle: vg.Rectangle{Max: vg.Point{X: w, Y: h}}}); !(dc.Max.Y-dc.Min.Y > 0) {
+		// A plane so wide that the canvas would be lower than its own padding (the data
+		// area's height not positive, or NaN): the corrections start from a square.
+		h = max(h, w)
+	}
 	for range 3 {
 		c := draw.Canvas{Rectangle: vg.Rectangle{Max: vg.Point{X: w, Y: h}}}
 		dc := p.DataCanvas(c)

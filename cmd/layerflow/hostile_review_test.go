@@ -61,3 +61,18 @@ func TestRestartKeepsInputCheckpoint(t *testing.T) {
 		}
 	}
 }
+
+// A plane much wider than tall, within the aspect the ranges allow, is drawn (its canvas was
+// lower than its own padding, and the figure's height came out NaN).
+func TestPortraitWidePlane(t *testing.T) {
+	dir := t.TempDir()
+	for _, args := range [][]string{
+		{"--from", "2,0.25", "--xrange=0,3", "--yrange=0,0.2"},
+		{"--from", "0.5,0.05", "--xrange=0,1", "--yrange=0.9,1"},
+	} {
+		out := filepath.Join(dir, "p.svg")
+		if code, _, errs := runArgs(t, append(append([]string{"portrait"}, args...), "--out", out)...); code != 0 {
+			t.Errorf("%v: exit %d: %s", args, code, errs)
+		}
+	}
+}
