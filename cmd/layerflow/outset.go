@@ -262,7 +262,8 @@ func (s *outputSet) abort() {
 	for _, f := range s.files {
 		os.Remove(f.tmp)
 	}
-	s.files = nil
+	// An aborted set replaces nothing: the earlier run's files stay, the stale ones too.
+	s.files, s.replaces = nil, nil
 }
 
 // discardOutputs drops the files the command has staged so far, for a command stopped before
