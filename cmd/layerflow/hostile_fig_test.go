@@ -85,8 +85,8 @@ func TestFigureRasterRefused(t *testing.T) {
 // A SIGINT while the figures are drawn stops the command within a second or so, with exit
 // 130 and the interrupted message: gd keeps its run's files and drops its figures (none
 // half-written, no temporary file), sweep-plot writes nothing. The figures are large enough
-// (4 × 4 in at 600 dpi) to take seconds to draw; without the stop the commands drew them
-// and exited 0.
+// (gd's three at 4 × 4 in, sweep-plot's two at 6 × 6 in, 600 dpi) to take seconds to draw;
+// without the stop the commands drew them and exited 0.
 func TestFigureDrawingStopsOnSignal(t *testing.T) {
 	dir := t.TempDir()
 	hostileFixtures(t, dir)
@@ -99,7 +99,9 @@ func TestFigureDrawingStopsOnSignal(t *testing.T) {
 	}{
 		{"gd", append([]string{"gd", "--steps", "10", "--out", "o", "--plot", "o/x.png"}, big...),
 			"without the figures of --plot", []string{"summary.json", "trajectory.csv"}},
-		{"sweep-plot", append([]string{"sweep-plot", filepath.Join(dir, "r.csv"), "--stability", "o/s.png"}, big...),
+		// Two larger figures: one 4 × 4 in figure of sweep-plot takes under half a second on
+		// an idle machine, less than the wait before the signal.
+		{"sweep-plot", []string{"sweep-plot", filepath.Join(dir, "r.csv"), "--stability", "o/s.png", "--heatmap", "o/h.png", "--width", "6", "--height", "6", "--dpi", "600"},
 			"sweep-plot: stopped by a signal; nothing written", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
