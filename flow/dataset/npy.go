@@ -561,19 +561,27 @@ func npzMember(z *zip.Reader, name string, keys ...string) (*zip.File, error) {
 
 func readNPZMember(f *zip.File, name string, budget int64) (*npyArray, error) {
 	what := name + ":" + f.Name
-	if f.UncompressedSize64 > math.MaxInt64/2 {
-		return nil, fmt.Errorf("dataset: %s: member size %d too large", what, f.UncompressedSize64)
-	}
-	rc, err := f.Open()
+	r, size, rc, err := openMember(f, what)
 	if err != nil {
-		return nil, fmt.Errorf("dataset: %s: %v", what, err)
+		return nil, err
 	}
 	defer rc.Close()
-	// The member's declared size bounds what is read (archive/zip also refuses a member
-	// that inflates past it): a compressed member is never inflated beyond the shape its
-	// header declares, which readNPY checks against the budget first.
-	size := int64(f.UncompressedSize64)
-	return readNPY(bufio.NewReader(io.LimitReader(rc, size)), size, what, budget)
+	return readNPY(r, size, what, budget)
+}
+
+// openMember opens the member f of an archive (what names it in errors) for reading no
+// further than its declared size (archive/zip also refuses a member that inflates past it):
+// a compressed member is never inflated beyond the shape its header declares, which the
+// caller checks first. The caller closes rc.
+func openMember(f *zip.File, what string) (r *bufio.Reader, size int64, rc io.ReadCloser, err error) {
+	if f.UncompressedSize64 > math.MaxInt64/2 {
+		return nil, 0, nil, fmt.Errorf("dataset: %s: member size %d too large", what, f.UncompressedSize64)
+	}
+	if rc, err = f.Open(); err != nil {
+		return nil, 0, nil, fmt.Errorf("dataset: %s: %v", what, err)
+	}
+	size = int64(f.UncompressedSize64)
+	return bufio.NewReader(io.LimitReader(rc, size)), size, rc, nil
 }
 
 // Archive is an .npz archive (as numpy.savez writes it) opened to read arrays whose shapes
@@ -622,16 +630,11 @@ func (a *Archive) Matrix(name string, rows, cols int) ([]float64, error) {
 	if rows < 0 || cols < 0 || float64(rows)*float64(cols) > MaxElements {
 		return nil, fmt.Errorf("dataset: %s: a %d×%d matrix is beyond the limit of %d elements", what, rows, cols, int64(MaxElements))
 	}
-	if f.UncompressedSize64 > math.MaxInt64/2 {
-		return nil, fmt.Errorf("dataset: %s: member size %d too large", what, f.UncompressedSize64)
-	}
-	rc, err := f.Open()
+	r, size, rc, err := openMember(f, what)
 	if err != nil {
-		return nil, fmt.Errorf("dataset: %s: %v", what, err)
+		return nil, err
 	}
 	defer rc.Close()
-	size := int64(f.UncompressedSize64)
-	r := bufio.NewReader(io.LimitReader(rc, size))
 	h, err := readNPYHead(r, size, what)
 	if err != nil {
 		return nil, err
